@@ -1,0 +1,118 @@
+"""Build a model's circuit with ezkl (``zkrevox build <model>``).
+
+gen_settings → calibrate → compile → SRS → setup, into ``artifacts/<model>/``,
+then a manifest of hashes. The run arguments come from
+``circuits/<model>/circuit.json`` (committed), so a build is reproducible from
+the model files and that file; only the dev SRS (random) differs per build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from zkrevox.artifacts import Artifacts
+from zkrevox.errors import ArtifactError
+from zkrevox.model_files import REPO_ROOT, ModelFiles, model_dir
+
+log = logging.getLogger(__name__)
+CIRCUITS_DIR = REPO_ROOT / "circuits"
+
+
+def _await(result):
+    """ezkl 23 returns coroutines from some calls; run them to completion."""
+    if asyncio.iscoroutine(result):
+        return asyncio.run(result)
+    return result
+
+
+def circuit_config(name: str) -> dict:
+    path = CIRCUITS_DIR / name / "circuit.json"
+    if not path.is_file():
+        raise ArtifactError(f"circuit config {path} not found; every model needs circuits/<name>/circuit.json")
+    return json.loads(path.read_text())
+
+
+def run_args(config: dict):
+    import ezkl
+
+    ra = ezkl.PyRunArgs()
+    ra.input_visibility = config["input_visibility"]
+    ra.output_visibility = config["output_visibility"]
+    ra.param_visibility = config["param_visibility"]
+    ra.input_scale = config["scale"]
+    ra.param_scale = config["scale"]
+    ra.decomp_base = config["decomp_base"]
+    ra.decomp_legs = config["decomp_legs"]
+    ra.num_inner_cols = config["num_inner_cols"]
+    ra.logrows = config["logrows"]
+    return ra
+
+
+def build(
+    name: str,
+    srs: Path | None = None,
+    srs_sha256: str | None = None,
+    root: Path | None = None,
+    step: Callable[[str], None] = lambda msg: log.info("%s", msg),
+) -> dict:
+    import ezkl
+
+    model = ModelFiles(model_dir(name))
+    config = circuit_config(name)
+    arts = Artifacts.for_model(name, model, root)
+    tmp = arts.path.with_name(arts.path.name + ".building")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    staged = Artifacts(name=name, path=tmp, model=model)
+    timings: dict[str, float] = {}
+
+    def timed(label: str, fn: Callable[[], object]) -> object:
+        step(label)
+        t0 = time.monotonic()
+        out = fn()
+        timings[label] = round(time.monotonic() - t0, 3)
+        return out
+
+    settings, compiled = staged.file("settings"), staged.file("compiled")
+    onnx, cal = str(model.onnx), str(model.calibration())
+    timed("gen_settings", lambda: ezkl.gen_settings(onnx, str(settings), py_run_args=run_args(config)))
+    timed(
+        "calibrate",
+        lambda: _await(
+            ezkl.calibrate_settings(
+                cal, onnx, str(settings), config["calibration_target"],
+                scales=[config["scale"]], max_logrows=config["logrows"],
+            )
+        ),
+    )
+    timed("compile", lambda: ezkl.compile_circuit(onnx, str(compiled), str(settings)))
+    logrows = json.loads(settings.read_text())["run_args"]["logrows"]
+    from zkrevox.srs import provide_srs
+
+    srs_kind = timed("srs", lambda: provide_srs(staged.file("srs"), logrows, srs, srs_sha256))
+    timed(
+        "setup",
+        lambda: ezkl.setup(str(compiled), str(staged.file("vk")), str(staged.file("pk")), str(staged.file("srs"))),
+    )
+    s = json.loads(settings.read_text())
+    extra = {
+        "srs_kind": srs_kind,
+        "circuit_config": config,
+        "logrows": s["run_args"]["logrows"],
+        "num_rows": s.get("num_rows"),
+        "input_scale": s["run_args"]["input_scale"],
+        "output_scale": s["model_output_scales"][0],
+        "build_seconds": timings,
+    }
+    staged.write_manifest(extra)
+    if arts.path.exists():
+        shutil.rmtree(arts.path)
+    tmp.rename(arts.path)
+    step(f"artifacts written to {arts.path}")
+    return arts.manifest()

@@ -1,0 +1,38 @@
+"""The ``zkrevox`` command: a thin shell over the Python API."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import typer
+
+from zkrevox.cli import model
+
+app = typer.Typer(
+    name="zkrevox",
+    help="zkML proving pipeline: train, build circuits, prove answers, and settle them on-chain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(model.train)
+app.command()(model.build)
+app.command()(model.predict)
+app.command()(model.prove)
+app.command()(model.verify)
+
+try:  # the on-chain commands (deploy, request, fulfil, answer, provider, chain)
+    from zkrevox.cli import chain as _chain
+
+    _chain.register(app)
+except ImportError:  # pragma: no cover - chain package not present in this checkout
+    pass
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("ZKREVOX_LOG", "WARNING").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app()

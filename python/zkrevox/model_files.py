@@ -1,0 +1,96 @@
+"""A model folder: ``models/<name>/`` holds what training produced.
+
+``model.onnx`` (batch 1, input ``features``), ``labels.json`` (output order),
+``input_spec.json`` (the featurizer parameters, FEATURIZER.md), ``metrics.json``
+and ``calibration.json`` (ezkl calibration inputs). Everything here is small
+and committed; ``zkrevox train <name>`` regenerates it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zkrevox.errors import ArtifactError
+from zkrevox.featurize import FeatureSpec
+from zkrevox.tickers import LABELS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODELS_DIR = REPO_ROOT / "models"
+EVAL_FILE = MODELS_DIR / "ticker" / "eval" / "realistic.jsonl"
+
+
+@dataclass(frozen=True)
+class EvalExample:
+    prompt: str
+    tickers: tuple[str, ...]
+
+
+def model_dir(name: str) -> Path:
+    path = MODELS_DIR / name
+    if not (path / "model.onnx").is_file():
+        raise ArtifactError(f"model {name!r} not found at {path}; run `zkrevox train {name}`")
+    return path
+
+
+def labels_matrix(label_sets: list[tuple[str, ...]] | list[list[str]]) -> np.ndarray:
+    y = np.zeros((len(label_sets), len(LABELS)), dtype=np.float32)
+    for i, tickers in enumerate(label_sets):
+        for t in tickers:
+            y[i, LABELS.index(t)] = 1.0
+    return y
+
+
+def exact_set_accuracy(pred: np.ndarray, label_sets: list) -> float:
+    gold = labels_matrix(label_sets) > 0
+    return round(float((pred == gold).all(axis=1).mean()), 4)
+
+
+def load_eval_set(path: Path = EVAL_FILE) -> list[EvalExample]:
+    out = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(EvalExample(row["prompt"], tuple(row["tickers"])))
+    return out
+
+
+class ModelFiles:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def onnx(self) -> Path:
+        return self.path / "model.onnx"
+
+    def labels(self) -> list[str]:
+        return json.loads((self.path / "labels.json").read_text())["labels"]
+
+    def spec(self) -> FeatureSpec:
+        return FeatureSpec.from_dict(json.loads((self.path / "input_spec.json").read_text()))
+
+    def calibration(self) -> Path:
+        return self.path / "calibration.json"
+
+    def write(self, model, spec: FeatureSpec, metrics: dict, calibration_prompts: list[str]) -> None:
+        import torch
+
+        from zkrevox.featurize import featurize
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        model.eval()
+        dummy = torch.zeros(1, spec.num_features)
+        torch.onnx.export(
+            model, (dummy,), str(self.onnx), input_names=["features"], output_names=["logits"],
+            opset_version=17, dynamo=False,
+        )
+        (self.path / "labels.json").write_text(json.dumps({"labels": list(LABELS)}, indent=1) + "\n")
+        (self.path / "input_spec.json").write_text(json.dumps(spec.to_dict(), indent=1) + "\n")
+        (self.path / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+        feats = [featurize(p, spec) for p in calibration_prompts]
+        (self.path / "calibration.json").write_text(
+            json.dumps({"input_data": [[float(v) for row in feats for v in row]]}) + "\n"
+        )

@@ -1,0 +1,53 @@
+"""Structured reference strings: a local insecure dev SRS, or a user's ceremony file.
+
+``ezkl.get_srs`` downloads and fails offline. By default zkrevox makes a local
+SRS with ``ezkl.gen_srs``: its toxic waste is known to this machine, so proofs
+made with it are **forgeable by anyone who kept it**. It is for testing only and
+announced as INSECURE every time it is used. For real deployments pass
+``--srs PATH`` with a KZG ceremony file (e.g. ezkl's published ``kzg<k>.srs``
+files from the perpetual powers-of-tau ceremony), optionally with its expected
+sha256, and keep it: keys are bound to the SRS they were made with.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from zkrevox.errors import ArtifactError
+
+log = logging.getLogger(__name__)
+
+INSECURE_BANNER = (
+    "WARNING: INSECURE DEV SRS — generated locally by ezkl.gen_srs; whoever holds its secret can forge "
+    "proofs. Testing only: pass `--srs PATH` with a ceremony SRS for any real deployment."
+)
+
+
+def announce_insecure() -> None:
+    print(INSECURE_BANNER, file=sys.stderr)
+
+
+def provide_srs(dest: Path, logrows: int, user_srs: Path | None, expected_sha256: str | None) -> str:
+    """Put the SRS at ``dest``; return its kind: ``"insecure-dev"`` or ``"user"``."""
+    import ezkl
+
+    from zkrevox.artifacts import sha256_file
+
+    if user_srs is None:
+        announce_insecure()
+        ezkl.gen_srs(str(dest), logrows)
+        return "insecure-dev"
+    if not user_srs.is_file():
+        raise ArtifactError(f"SRS file {user_srs} not found; pass the path of a KZG ceremony file")
+    if expected_sha256:
+        have = sha256_file(user_srs)
+        if have != expected_sha256.lower():
+            raise ArtifactError(
+                f"SRS file {user_srs} has sha256 {have}, expected {expected_sha256}; "
+                "download it again from the ceremony's publisher"
+            )
+    shutil.copyfile(user_srs, dest)
+    return "user"

@@ -1,0 +1,131 @@
+"""Train the ticker classifier and export it to ONNX (``zkrevox train ticker``).
+
+Deterministic: fixed seeds for data, initialisation and batch order, two
+threads. PyTorch is imported here only; nothing on the proving path needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from zkrevox.dataset import Example, PromptGenerator
+from zkrevox.featurize import FeatureSpec, featurize, words
+from zkrevox.model_files import ModelFiles, exact_set_accuracy, labels_matrix, load_eval_set
+from zkrevox.tickers import LABELS, TickerDatabase, load_database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    train_prompts: int = 60_000
+    heldout_prompts: int = 6_000
+    hidden: int = 64
+    epochs: int = 25
+    batch_size: int = 256
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-5
+    trigram_buckets: int = 32
+    max_bytes: int = 192
+    clip: int = 3
+    fuzzy_min_len: int = 5
+    seed: int = 20261123
+
+
+def build_vocab(db: TickerDatabase) -> tuple[str, ...]:
+    """Every normalized word of the label set's symbols, names and aliases, sorted."""
+    vocab: set[bytes] = set()
+    for symbol in LABELS:
+        for form in db.surface_forms(symbol):
+            vocab.update(words(form.encode()))
+    return tuple(sorted(w.decode() for w in vocab))
+
+
+def featurize_many(prompts: list[str], spec: FeatureSpec) -> np.ndarray:
+    """Training featurizes with the reference implementation: it is the specification."""
+    return np.asarray([featurize(p, spec) for p in prompts], dtype=np.float32)
+
+
+def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = True) -> dict:
+    import torch
+
+    config = config or TrainConfig()
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(2)
+    db = load_database()
+    spec = FeatureSpec(
+        vocab=build_vocab(db),
+        max_bytes=config.max_bytes,
+        trigram_buckets=config.trigram_buckets,
+        clip=config.clip,
+        fuzzy_min_len=config.fuzzy_min_len,
+    )
+    t0 = time.monotonic()
+    train_set = PromptGenerator(db, config.seed).generate(config.train_prompts, spec.max_bytes)
+    heldout = PromptGenerator(db, config.seed + 1).generate(config.heldout_prompts, spec.max_bytes)
+    x_train = torch.tensor(featurize_many([e.prompt for e in train_set], spec))
+    y_train = torch.tensor(labels_matrix([e.tickers for e in train_set]))
+    log.info("generated and featurized %d prompts in %.1fs", len(train_set), time.monotonic() - t0)
+
+    model = torch.nn.Sequential(
+        torch.nn.Linear(spec.num_features, config.hidden),
+        torch.nn.ReLU(),
+        torch.nn.Linear(config.hidden, len(LABELS)),
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    gen = torch.Generator().manual_seed(config.seed)
+    for epoch in range(config.epochs):
+        perm = torch.randperm(len(x_train), generator=gen)
+        total = 0.0
+        for i in range(0, len(perm), config.batch_size):
+            idx = perm[i : i + config.batch_size]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x_train[idx]), y_train[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+        if progress:
+            log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, total / len(perm))
+
+    def predict(prompts: list[str]) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.tensor(featurize_many(prompts, spec))).numpy() > 0
+
+    realistic = load_eval_set()
+    metrics = {
+        "features": spec.num_features,
+        "vocab_words": len(spec.vocab),
+        "trigram_buckets": spec.trigram_buckets,
+        "hidden": config.hidden,
+        "labels": len(LABELS),
+        "train_prompts": len(train_set),
+        "float": {
+            "synthetic_heldout_exact_set_accuracy": exact_set_accuracy(
+                predict([e.prompt for e in heldout]), [e.tickers for e in heldout]
+            ),
+            "realistic_heldout_exact_set_accuracy": exact_set_accuracy(
+                predict([e.prompt for e in realistic]), [e.tickers for e in realistic]
+            ),
+            "realistic_heldout_prompts": len(realistic),
+        },
+        "token_list": f"{db.source}@{db.source_version}",
+        "config": config.__dict__,
+    }
+    files = ModelFiles(out_dir)
+    files.write(model, spec, metrics, [e.prompt for e in heldout[:64]])
+    log.info("wrote %s", out_dir)
+    return metrics
+
+
+def synthetic_heldout(spec: FeatureSpec, n: int, seed: int) -> list[Example]:
+    return PromptGenerator(load_database(), seed + 1).generate(n, spec.max_bytes)
+
+
+def dump(metrics: dict) -> str:
+    return json.dumps(metrics, indent=2, sort_keys=True)
