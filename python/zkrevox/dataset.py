@@ -88,6 +88,48 @@ NEGATIVE_WORDS = (
     "ledger bitcoin btc cardano ada polkadot dot avalanche avax tron trx ton litecoin ltc cosmos atom "
     "near aptos sui tezos stellar monero dash zcash"
 ).split()
+# Words that name a ticker in crypto talk and mean something else in everyday English, each
+# with everyday contexts ({w} is the word). Negatives: the model must read the context.
+CONFUSABLES: dict[str, tuple[str, ...]] = {
+    "link": ("send me the {w} to the docs", "click the {w} below", "the {w} is broken", "{w} my phone to the car",
+             "share the {w} with the team", "the missing {w}", "{w} in bio", "can you {w} the article"),
+    "cake": ("bake a {w} for the party", "birthday {w} ideas", "that was a piece of {w}", "cheese{w} recipe",
+             "{w} or cookies for dessert", "she made a carrot {w}"),
+    "op": ("the {w} said it was fixed", "nice post {w}", "{w} is right about this thread", "{w} here, thanks all",
+           "what did the {w} mean"),
+    "uni": ("i'm going to {w} next year", "{w} lectures are boring", "my {w} friends are visiting",
+            "{w} exams start monday"),
+    "sand": ("{w} on the beach", "kids playing in the {w}", "buy a bag of {w} for the garden"),
+    "sandbox": ("test it in a {w} first", "a {w} environment for the api", "the kids {w} in the yard"),
+    "bat": ("grab a {w} for cricket", "a {w} flew into the attic", "baseball {w} price at the store"),
+    "ape": ("an {w} at the zoo", "the {w} exhibit was closed", "planet of the {w}s"),
+    "comp": ("my {w} is so slow", "{w} sci homework", "workers {w} claim form"),
+    "sol": ("el {w} means the sun", "{w} y sombra", "{w} is the note after fa"),
+    "gala": ("the charity {w} is tonight", "{w} apples are sweet", "dress code for the {w} dinner"),
+    "mana": ("out of {w} in the game", "drink a {w} potion", "{w} regen build"),
+    "graph": ("the {w} on slide 3 is wrong", "draw a bar {w}", "{w} theory homework", "plot a {w} of sales"),
+    "maker": ("my coffee {w} broke", "who is the {w} of this song", "decision {w} in the team", "ice {w} repair"),
+    "makers": ("how do market {w} make money", "the {w} of this film"),
+    "curve": ("the learning {w} is steep", "bell {w} grading", "a {w} ball in baseball"),
+    "compound": ("{w} interest explained", "a chemical {w}", "the embassy {w}"),
+    "sushi": ("{w} for dinner tonight", "best {w} restaurant nearby"),
+    "yearn": ("i {w} for the summer", "they {w} to travel"),
+    "ripple": ("the {w} effect of rate hikes", "a {w} in the pond"),
+    "immutable": ("is the contract {w} once deployed", "{w} objects in python", "make the variable {w}"),
+    "optimism": ("cautious {w} in the market", "full of {w} today"),
+    "polygon": ("draw a {w} with six sides", "the {w} count of the 3d model"),
+    "floki": ("my dog {w} ate my homework", "{w} is a good boy"),
+    "doge": ("the {w} meme is old", "such wow very {w}"),
+    "shiba": ("a {w} puppy for adoption", "{w} dogs shed a lot"),
+    "pepe": ("{w} the frog meme", "my uncle {w} called"),
+    "ether": ("it vanished into the {w}", "diethyl {w} in the lab"),
+    "fetch": ("{w} the ball", "{w} data from the api"),
+    "ens": ("{w} is french for together",),
+    "arb": ("{w} opportunity between two stores", "{w} in the ticket market"),
+    "pol": ("{w} sci exam tomorrow", "a {w} party speech"),
+    "basic": ("{w} cooking skills", "the {w} plan is enough"),
+    "world": ("the {w} cup final", "around the {w} in 80 days"),
+}
 AMOUNTS = ("1", "2", "0.5", "10", "100", "1k", "250", "3.75", "$50", "$1000", "5%", "half", "all", "a few", "20")
 FILLERS = ("", "", "", "pls", "please", "now", "asap", "!!", "?", "thx", "right now", "for me", "quickly", "🚀", "lol")
 
@@ -170,7 +212,10 @@ class PromptGenerator:
     def unlabelled(self) -> Example:
         rng = self.rng
         r = rng.random()
-        if r < 0.35:
+        if r < 0.2:
+            word = rng.choice(sorted(CONFUSABLES))
+            text = rng.choice(CONFUSABLES[word]).format(w=word)
+        elif r < 0.35:
             text = rng.choice(NEGATIVE_SENTENCES)
         elif r < 0.65:
             text = " ".join(rng.choice(NEGATIVE_WORDS) for _ in range(rng.randint(2, 10)))
@@ -187,6 +232,10 @@ class PromptGenerator:
             text = f"{text} {filler}" if rng.random() < 0.7 else f"{filler} {text}"
         if rng.random() < 0.15:
             text = f"{rng.choice(('hey', 'yo', 'gm', 'hi', 'ok so', 'quick one:'))} {text}"
+        if rng.random() < 0.35:
+            # Real prompts carry chatter around the request: ordinary words before or after.
+            chatter = " ".join(rng.choice(NEGATIVE_WORDS) for _ in range(rng.randint(2, 9)))
+            text = f"{text}. {chatter}" if rng.random() < 0.6 else f"{chatter}, {text}"
         return " ".join(text.split())
 
     def example(self) -> Example:

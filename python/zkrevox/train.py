@@ -89,7 +89,7 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
         if progress:
             log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, total / len(perm))
 

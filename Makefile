@@ -1,0 +1,57 @@
+# zkrevox: two commands on a fresh machine (see README): `make demo` and `make test`.
+# Both do all set-up first; set-up is idempotent and lives in .venv/ and node_modules/.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+ZK := $(VENV)/bin/zkrevox
+export VIRTUAL_ENV := $(abspath $(VENV))
+RUST_SRC := $(shell find rust -name '*.rs' -o -name Cargo.toml 2>/dev/null) Cargo.toml
+
+.PHONY: setup demo test test-python test-rust lint build-ticker clean
+
+setup: $(VENV)/.deps node_modules/.installed $(VENV)/.ext
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Python dependencies (pinned in pyproject.toml) and the package itself, editable.
+$(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --quiet -e ".[train,dev]"
+	touch $@
+
+# The Rust extension zkrevox._native, rebuilt when Rust sources change.
+$(VENV)/.ext: $(VENV)/.deps $(RUST_SRC)
+	$(VENV)/bin/maturin develop --release --quiet
+	touch $@
+
+# npm tools: solc-js, anvil, cast, and the token list (pinned, package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Circuit artifacts are cached under artifacts/ and rebuilt only when the manifest does not match.
+build-ticker: setup
+	@$(PY) -c "from zkrevox import Prover; Prover.load('ticker')" 2>/dev/null || $(ZK) build ticker
+
+demo: setup build-ticker
+	$(PY) -m zkrevox.demo
+
+test: setup test-rust test-python
+
+test-rust:
+	cargo test --workspace --quiet
+
+test-python: setup
+	$(PY) -m mypy.stubtest zkrevox._native
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check python tests benchmarks
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clean:
+	rm -rf artifacts target

@@ -1,0 +1,57 @@
+"""``make demo``: the main job, end to end.
+
+Off-chain: load the warm prover, prove "swap 2 bnb for cake", verify it with
+plain ezkl. On-chain (when the chain tools are installed): start a local
+anvil, deploy the verifier and DPrompt, stake, request, prove, fulfil, read
+the answer back, and print it with the gas used.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROMPT = "swap 2 bnb for cake"
+
+
+def say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def offchain() -> None:
+    import ezkl
+
+    from zkrevox import Prover
+
+    t0 = time.monotonic()
+    prover = Prover.load("ticker")
+    say(f"prover loaded in {time.monotonic() - t0:.2f}s (logrows {prover.manifest['logrows']}, "
+        f"{prover.manifest['num_rows']} rows)")
+    with tempfile.TemporaryDirectory() as out:
+        proof = prover.prove(PROMPT, out_dir=Path(out))
+        ok = ezkl.verify(str(proof.path), str(prover.settings_path), str(prover.vk_path), str(prover.srs_path))
+        say(f"off-chain: {PROMPT!r} -> {proof.tickers}  proved in {proof.prove_seconds:.2f}s, "
+            f"plain ezkl.verify: {ok}")
+
+
+def onchain() -> None:
+    from zkrevox.chain.demo import run
+
+    run(PROMPT, say)
+
+
+def main() -> int:
+    offchain()
+    try:
+        import zkrevox.chain.demo  # noqa: F401
+    except ImportError:
+        say("on-chain demo not available in this build")
+        return 0
+    onchain()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
