@@ -174,8 +174,9 @@ class PromptGenerator:
         self.db = db
         self.rng = random.Random(seed)
         self.forms = {s: db.surface_forms(s) for s in LABELS}
+        # sorted: set order depends on PYTHONHASHSEED, and training must be reproducible
         self.other_forms = [
-            f for t in db.others() for f in {t.symbol.lower(), t.name.lower()} if f and len(f) > 1
+            f for t in db.others() for f in sorted({t.symbol.lower(), t.name.lower()}) if f and len(f) > 1
         ]
 
     def mention(self, symbol: str) -> str:
