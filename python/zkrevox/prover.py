@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import tempfile
+import weakref
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +47,9 @@ class Prover:
         self.spec: FeatureSpec = artifacts.model.spec()
         self.labels: list[str] = artifacts.model.labels()
         self.settings = json.loads(artifacts.file("settings").read_text())
-        self._tmp = tempfile.TemporaryDirectory(prefix=f"zkrevox-{name}-")
+        # Scratch space for witnesses and default proof dirs; removed with the Prover.
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"zkrevox-{name}-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._scratch, True)
         self._announced = False
 
     @classmethod
@@ -55,6 +59,16 @@ class Prover:
         artifacts = Artifacts.for_model(name, model, root)
         manifest = artifacts.check()
         return cls(name, artifacts, manifest)
+
+    def close(self) -> None:
+        """Remove scratch files (proofs written without ``out_dir`` go with them)."""
+        self._cleanup()
+
+    def __enter__(self) -> Prover:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def settings_path(self) -> Path:
@@ -101,7 +115,7 @@ class Prover:
 
     def predict(self, prompt: str | bytes) -> Prediction:
         text = self._text(prompt)
-        with tempfile.TemporaryDirectory(dir=self._tmp.name) as work:
+        with tempfile.TemporaryDirectory(dir=self._scratch) as work:
             features, witness = self._witness(text, Path(work))
         outputs = self._decode(witness)
         return Prediction(text, self.tickers(outputs), outputs, features)
@@ -111,7 +125,7 @@ class Prover:
 
         self._warn_srs()
         text = self._text(prompt)
-        with tempfile.TemporaryDirectory(dir=self._tmp.name) as work_s:
+        with tempfile.TemporaryDirectory(dir=self._scratch) as work_s:
             work = Path(work_s)
             features, witness = self._witness(text, work)
             outputs = self._decode(witness)
@@ -136,7 +150,7 @@ class Prover:
             vk_sha256=self.manifest["files"]["vk"]["sha256"],
             prove_seconds=seconds,
         )
-        proof.to_dir(Path(out_dir) if out_dir else Path(self._tmp.name) / f"proof-{time.monotonic_ns()}", raw)
+        proof.to_dir(Path(out_dir) if out_dir else self._scratch / f"proof-{time.monotonic_ns()}", raw)
         log.info("proved %r -> %s in %.2fs", text, proof.tickers, seconds)
         return proof
 
