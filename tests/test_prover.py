@@ -93,3 +93,12 @@ def test_manifest_records_hashes_of_every_artifact(prover):
     manifest = Artifacts.for_model("ticker", prover.artifacts.model, prover.artifacts.path.parent).check()
     assert set(manifest["files"]) == {"settings", "compiled", "srs", "vk", "pk"}
     assert manifest["srs_kind"] in {"insecure-dev", "user"}
+
+
+def test_evm_calldata_carries_the_proof_and_big_endian_instances(bnb_cake_proof):
+    from zkrevox import _native
+
+    proof_bytes, instances = _native.decode_verify_calldata(bnb_cake_proof.calldata)
+    assert proof_bytes == bnb_cake_proof.proof_bytes
+    assert instances == bnb_cake_proof.instance_uints
+    assert bnb_cake_proof.calldata[:4] == bytes.fromhex("1e8e1e13")  # verifyProof(bytes,uint256[])

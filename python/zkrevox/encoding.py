@@ -3,37 +3,38 @@
 ezkl's proof JSON holds each instance as 64 hex digits of the field element in
 little-endian byte order; the EVM verifier takes big-endian ``uint256``.
 Fixed point: a value ``x`` at scale ``s`` is ``round(x · 2^s)``; a negative
-value ``v`` is the field element ``r − |v|``.
+value ``v`` is the field element ``r − |v|``. The work is done in Rust
+(``zkrevox._native``); this module maps its errors to what they mean here.
 """
 
 from __future__ import annotations
 
-from zkrevox.errors import ProofError
+from zkrevox import _native
+from zkrevox.errors import InputError, ProofError
 
 FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
-HALF_FIELD = (FIELD_MODULUS - 1) // 2
 
 
-def felt_to_int(felt: int) -> int:
-    """Signed value of a field element (values above (r-1)/2 are negative)."""
-    if not 0 <= felt < FIELD_MODULUS:
-        raise ProofError(f"instance {felt:#x} is not a field element (≥ r); the proof file is corrupted")
-    return felt - FIELD_MODULUS if felt > HALF_FIELD else felt
-
-
-def int_to_felt(value: int) -> int:
-    return value % FIELD_MODULUS
-
-
-def le_hex_to_felt(text: str) -> int:
-    raw = text[2:] if text.startswith("0x") else text
-    if len(raw) != 64:
-        raise ProofError(f"instance {text!r} is not 32 bytes of hex; the proof file is corrupted")
+def instance_to_int(felt_hex: str) -> int:
+    """Signed value of one ezkl instance (values above (r-1)/2 are negative)."""
     try:
-        return int.from_bytes(bytes.fromhex(raw), "little")
-    except ValueError:
-        raise ProofError(f"instance {text!r} is not hex; the proof file is corrupted") from None
+        return _native.felt_hex_to_int(felt_hex)
+    except (InputError, TypeError) as exc:
+        raise ProofError(f"instance {felt_hex!r} is not a field element ({exc}); the proof file is corrupted") from None
 
 
-def felt_to_le_hex(felt: int) -> str:
-    return felt.to_bytes(32, "little").hex()
+def instances_to_ints(felts: list[str]) -> list[int]:
+    return [instance_to_int(x) for x in felts]
+
+
+def instance_to_uint256(felt_hex: str) -> int:
+    """The instance as the EVM's big-endian ``uint256`` (negatives as r − |v|)."""
+    try:
+        return int.from_bytes(_native.felt_hex_to_be_bytes(felt_hex), "big")
+    except (InputError, TypeError) as exc:
+        raise ProofError(f"instance {felt_hex!r} is not a field element ({exc}); the proof file is corrupted") from None
+
+
+def verify_calldata(proof_bytes: bytes, felts: list[str]) -> bytes:
+    """Calldata of ezkl's Solidity ``verifyProof(bytes,uint256[])``."""
+    return _native.encode_verify_calldata(proof_bytes, felts)

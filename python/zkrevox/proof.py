@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zkrevox.encoding import felt_to_int, le_hex_to_felt
+from zkrevox.encoding import instance_to_uint256, instances_to_ints, verify_calldata
 from zkrevox.errors import ProofError
 
 ANSWER_FILE = "answer.json"
@@ -29,9 +29,14 @@ class Proof:
     extra: dict = field(default_factory=dict)
 
     @property
-    def instance_ints(self) -> list[int]:
-        """Instances as field elements (for the EVM, big-endian uint256)."""
-        return [le_hex_to_felt(x) for x in self.instances]
+    def instance_uints(self) -> list[int]:
+        """Instances as the EVM's uint256 field elements."""
+        return [instance_to_uint256(x) for x in self.instances]
+
+    @property
+    def calldata(self) -> bytes:
+        """Calldata of the generated verifier's ``verifyProof(bytes,uint256[])``."""
+        return verify_calldata(self.proof_bytes, self.instances)
 
     def to_dir(self, out_dir: Path, ezkl_proof: dict) -> Path:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -74,7 +79,7 @@ class Proof:
             prompt=meta["prompt"],
             tickers=list(meta["tickers"]),
             features=list(meta["features"]),
-            outputs=[felt_to_int(le_hex_to_felt(x)) for x in instances[-n_out:]],
+            outputs=instances_to_ints(instances[-n_out:]),
             instances=instances,
             proof_bytes=proof_bytes,
             vk_sha256=meta["vk_sha256"],

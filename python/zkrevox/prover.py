@@ -20,7 +20,7 @@ from pathlib import Path
 
 from zkrevox.artifacts import Artifacts
 from zkrevox.circuit import _await
-from zkrevox.encoding import felt_to_int, le_hex_to_felt
+from zkrevox.encoding import instances_to_ints
 from zkrevox.errors import ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec, prompt_bytes
 from zkrevox.featurizer import featurize
@@ -108,7 +108,7 @@ class Prover:
         outs = witness["outputs"][0]
         if len(outs) != len(self.labels):
             raise WitnessError(f"circuit gave {len(outs)} outputs for {len(self.labels)} labels; rebuild")
-        return [felt_to_int(le_hex_to_felt(x)) for x in outs]
+        return instances_to_ints(outs)
 
     def tickers(self, outputs: list[int]) -> list[str]:
         return [label for label, v in zip(self.labels, outputs, strict=True) if v > 0]
@@ -171,7 +171,7 @@ class Prover:
         n_out = len(self.labels)
         scale = self.manifest["input_scale"]
         want_features = featurize(proof.prompt, self.spec)
-        got_features = [felt_to_int(le_hex_to_felt(x)) for x in proof.instances[:-n_out]]
+        got_features = instances_to_ints(proof.instances[:-n_out])
         if got_features != [v << scale for v in want_features]:
             raise ProofError(f"proof's public inputs are not the features of {proof.prompt!r}: tampered")
         if self.tickers(proof.outputs) != proof.tickers:
