@@ -1,0 +1,226 @@
+"""Rust featurizer (zkrevox._native) == Python reference (zkrevox.featurize), bit for bit.
+
+Pinned vectors (tests/vectors/featurizer.json) plus hypothesis on arbitrary
+text, bytes, prompts built from vocabulary words with typos, and random specs.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zkrevox import _native as native
+from zkrevox import featurize as ref
+from zkrevox.errors import InputError
+
+VECTORS = Path(__file__).resolve().parent / "vectors" / "featurizer.json"
+PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def both(spec: ref.FeatureSpec) -> tuple[ref.FeatureSpec, native.FeatureSpec]:
+    return spec, native.FeatureSpec.from_dict(spec.to_dict())
+
+
+def outcome(featurize, prompt, spec) -> tuple[str, object]:
+    """The features, or the InputError's message; anything else propagates."""
+    try:
+        return "ok", featurize(prompt, spec)
+    except InputError as exc:
+        return "error", str(exc)
+
+
+# ---- pinned vectors -------------------------------------------------------------------------
+
+
+def load_vectors() -> list[dict]:
+    return json.loads(VECTORS.read_text(encoding="utf-8"))
+
+
+def test_vectors_cover_the_specs_and_prompts_they_promise():
+    vectors = load_vectors()
+    assert {v["spec_name"] for v in vectors} == {"ticker", "tiny", "exact"}
+    assert len(vectors) >= 3 * 35
+    lengths = {len(bytes.fromhex(v["prompt_hex"])) for v in vectors}
+    assert {1, 192} <= lengths
+
+
+@pytest.mark.parametrize("vector", load_vectors(), ids=lambda v: f"{v['spec_name']}:{v['prompt'][:24]!r}")
+def test_vector(vector):
+    py_spec = ref.FeatureSpec.from_dict(vector["spec"])
+    rs_spec = native.FeatureSpec.from_dict(vector["spec"])
+    data = bytes.fromhex(vector["prompt_hex"])
+    assert data == vector["prompt"].encode("utf-8")
+    assert ref.featurize(vector["prompt"], py_spec) == vector["features"]
+    assert native.featurize(vector["prompt"], rs_spec) == vector["features"]
+    assert native.featurize(data, rs_spec) == vector["features"]
+
+
+def test_vectors_batch():
+    vectors = load_vectors()
+    for name in ("ticker", "tiny", "exact"):
+        group = [v for v in vectors if v["spec_name"] == name]
+        spec = native.FeatureSpec.from_dict(group[0]["spec"])
+        assert native.featurize_batch([v["prompt"] for v in group], spec) == [v["features"] for v in group]
+
+
+# ---- strategies -----------------------------------------------------------------------------
+
+normalized_words = st.text(alphabet=string.ascii_lowercase + "0", min_size=1, max_size=10).filter(
+    lambda w: "00" not in w
+)
+
+
+@st.composite
+def specs(draw) -> tuple[ref.FeatureSpec, native.FeatureSpec]:
+    spec = ref.FeatureSpec(
+        vocab=tuple(draw(st.lists(normalized_words, unique=True, max_size=40))),
+        max_bytes=draw(st.integers(1, 300)),
+        trigram_buckets=draw(st.integers(1, 200)),
+        clip=draw(st.integers(1, 5)),
+        fuzzy_min_len=draw(st.integers(0, 8)),
+    )
+    return both(spec)
+
+
+@st.composite
+def typo(draw, word: str) -> str:
+    """``word`` unchanged, or with one letter dropped, added, replaced or swapped, in random case."""
+    i = draw(st.integers(0, len(word) - 1))
+    c = draw(st.sampled_from(string.ascii_lowercase))
+    edits = [word, word[:i] + word[i + 1 :], word[:i] + c + word[i:], word[:i] + c + word[i + 1 :]]
+    if i + 1 < len(word):
+        edits.append(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    w = draw(st.sampled_from(edits))
+    return draw(st.sampled_from([w, w.upper(), w.capitalize()]))
+
+
+@st.composite
+def vocab_prompts(draw, vocab: tuple[str, ...]) -> str:
+    """Prompts made of vocabulary words (with typos), other words and separators."""
+    pool = st.one_of(
+        st.sampled_from(vocab).flatmap(typo) if vocab else st.nothing(),
+        st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=12),
+    )
+    words = draw(st.lists(pool, min_size=1, max_size=12))
+    separators = st.sampled_from([" ", "  ", ", ", "$", ".", "🚀", "é", "\n", "-"])
+    seps = draw(st.lists(separators, min_size=len(words), max_size=len(words)))
+    return "".join(w + s for w, s in zip(words, seps, strict=True))
+
+
+# ---- properties -----------------------------------------------------------------------------
+
+
+@PROPS
+@given(pair=specs(), prompt=st.text())
+def test_any_text(pair, prompt):
+    py_spec, rs_spec = pair
+    assert outcome(native.featurize, prompt, rs_spec) == outcome(ref.featurize, prompt, py_spec)
+
+
+@PROPS
+@given(pair=specs(), data=st.data())
+def test_vocabulary_words_with_typos(pair, data):
+    py_spec, rs_spec = pair
+    prompt = data.draw(vocab_prompts(py_spec.vocab))
+    assert outcome(native.featurize, prompt, rs_spec) == outcome(ref.featurize, prompt, py_spec)
+    assert outcome(native.featurize, prompt.encode(), rs_spec) == outcome(ref.featurize, prompt, py_spec)
+
+
+@PROPS
+@given(pair=specs(), prompt=st.binary(max_size=400))
+def test_any_bytes(pair, prompt):
+    py_spec, rs_spec = pair
+    try:
+        want = ("ok", ref.featurize(prompt, py_spec))
+    except InputError as exc:
+        want = ("error", str(exc))
+    got = outcome(native.featurize, prompt, rs_spec)
+    if want[0] == "error" and "UTF-8" in want[1]:
+        # same rule, different wording of the decoder's complaint
+        assert got[0] == "error"
+        assert "not valid UTF-8" in got[1]
+    else:
+        assert got == want
+
+
+@PROPS
+@given(pair=specs(), prompt=st.text(alphabet="aeiostnr0123 ", max_size=80))
+def test_bytes_like_inputs_agree(pair, prompt):
+    py_spec, rs_spec = pair
+    want = outcome(ref.featurize, prompt, py_spec)
+    data = prompt.encode()
+    for form in (data, bytearray(data), memoryview(data)):
+        assert outcome(native.featurize, form, rs_spec) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(pair=specs(), prompts=st.lists(st.text(max_size=60), max_size=30))
+def test_batch_equals_single(pair, prompts):
+    py_spec, rs_spec = pair
+    singles = [outcome(ref.featurize, p, py_spec) for p in prompts]
+    bad = [i for i, (kind, _) in enumerate(singles) if kind == "error"]
+    if bad:
+        with pytest.raises(InputError, match=rf"^prompt {bad[0]} of the batch: "):
+            native.featurize_batch(prompts, rs_spec)
+    else:
+        assert native.featurize_batch(prompts, rs_spec) == [f for _, f in singles]
+
+
+# ---- spec and error parity ------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    vocab=st.lists(st.text(alphabet="abz0A1 -é", max_size=4), max_size=6),
+    max_bytes=st.integers(-2, 3),
+    trigram_buckets=st.integers(-2, 3),
+    clip=st.integers(-2, 3),
+    fuzzy_min_len=st.integers(-2, 3),
+)
+def test_spec_validation_parity(vocab, max_bytes, trigram_buckets, clip, fuzzy_min_len):
+    args = dict(max_bytes=max_bytes, trigram_buckets=trigram_buckets, clip=clip, fuzzy_min_len=fuzzy_min_len)
+    try:
+        py = ("ok", ref.FeatureSpec(vocab=tuple(vocab), **args).to_dict())
+    except InputError as exc:
+        py = ("error", str(exc))
+    try:
+        rs = ("ok", native.FeatureSpec(vocab, **args).to_dict())
+    except InputError as exc:
+        rs = ("error", str(exc))
+    assert rs == py
+
+
+def test_prompt_errors_match_the_reference():
+    py_spec, rs_spec = both(ref.FeatureSpec(vocab=("bnb",), max_bytes=8))
+    for prompt in ["", b"", "123456789", "é" * 5, b"x" * 9, 5, None, ["a"]]:
+        py = outcome(ref.featurize, prompt, py_spec)
+        assert py[0] == "error"
+        assert outcome(native.featurize, prompt, rs_spec) == py, prompt
+    for prompt in [b"\xff", b"ok \xc3", bytearray(b"\xed\xa0\x80"), memoryview(b"a\x80")]:
+        with pytest.raises(InputError, match="not valid UTF-8"):
+            ref.featurize(prompt, py_spec)
+        with pytest.raises(InputError, match="not valid UTF-8"):
+            native.featurize(prompt, rs_spec)
+
+
+def test_lone_surrogates_are_rejected():
+    _, rs_spec = both(ref.FeatureSpec(vocab=()))
+    # the reference lets str.encode raise UnicodeEncodeError; both are ValueErrors
+    with pytest.raises(UnicodeEncodeError):
+        ref.featurize("a\ud800", ref.FeatureSpec(vocab=()))
+    with pytest.raises(InputError, match="not valid UTF-8"):
+        native.featurize("a\ud800", rs_spec)
+
+
+def test_version_check_matches_the_reference():
+    data = {**ref.FeatureSpec(vocab=("eth",)).to_dict(), "version": 2}
+    with pytest.raises(InputError) as py:
+        ref.FeatureSpec.from_dict(data)
+    with pytest.raises(InputError) as rs:
+        native.FeatureSpec.from_dict(data)
+    assert str(rs.value) == str(py.value)

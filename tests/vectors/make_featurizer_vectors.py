@@ -1,0 +1,119 @@
+"""Regenerate tests/vectors/featurizer.json from the pure-Python reference.
+
+    .venv/bin/python tests/vectors/make_featurizer_vectors.py
+
+The file pins the featurizer (docs/FEATURIZER.md) for all three
+implementations: Python (tests/test_featurizer_parity.py), Rust (same test,
+through zkrevox._native) and Solidity (verifier-contracts tests). Each entry is
+``{"spec_name", "spec", "prompt", "prompt_hex", "features"}``; ``prompt_hex``
+is the UTF-8 of ``prompt`` and is what the contract featurizes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from zkrevox.featurize import FeatureSpec, featurize
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+OUT = HERE / "featurizer.json"
+
+
+def specs() -> dict[str, FeatureSpec]:
+    ticker = json.loads((ROOT / "models" / "ticker" / "input_spec.json").read_text())
+    return {
+        # the shipped model's spec, as it was when the vectors were generated
+        "ticker": FeatureSpec.from_dict(ticker),
+        # one-edit matching from 4 letters, few trigram buckets, clip 1
+        "tiny": FeatureSpec(
+            vocab=("bnb", "cake", "eth", "ethereum", "0inch", "doge", "moon"),
+            trigram_buckets=5,
+            clip=1,
+            fuzzy_min_len=4,
+        ),
+        # exact matches only, many trigram buckets, clip 2
+        "exact": FeatureSpec(
+            vocab=("swap", "bnb", "cake", "pepe", "moon", "sell", "dogecoin", "tether", "ethereum", "0inch"),
+            trigram_buckets=64,
+            clip=2,
+            fuzzy_min_len=0,
+        ),
+    }
+
+
+PROMPTS: list[str] = [
+    "swap 2 bnb for cake",
+    "$PEPE to the moon",
+    "sell half my dogecoin for tether",
+    "what's the weather in singapore",
+    "etherium",
+    "buy some etherium with usdt",
+    "chainlnk price?",
+    "convert tehter to usdc",
+    "solanna or solana",
+    "ethereumm ethreum etheruem",
+    "dogecoins doge DOGE",
+    "1inch 100 2.5",
+    "swap 1inch for 0.25 eth",
+    "12345678901234567890",
+    "Bitcoin BTC btc BiTcOiN",
+    "ETH/USDT",
+    "eth,eth,eth,eth,eth",
+    "send 0.5 eth to vitalik.eth",
+    "the link token vs chainlink",
+    "apecoin ape ape coin",
+    "aave compound curve uniswap",
+    "USDC→DAI",
+    "🚀 doge to the moon 🌕",
+    "café crème brûlée",
+    "日本語のテキスト bnb",
+    "привет eth",
+    "  leading and trailing spaces  ",
+    "tab\tseparated\nnew line",
+    "0x1234abcdEF",
+    "what is 2+2",
+    "a",
+    "0",
+    "!",
+    "é",
+    "🚀",
+    "x" * 192,  # one 192-byte word: every deletion is looked up
+    "a " * 96,  # 96 one-letter words, 192 bytes
+    "é" * 96,  # 192 bytes, no word
+    ("swap bnb for cake " * 11)[:192],  # max length, clipped counts
+]
+
+
+def vectors() -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for name, spec in specs().items():
+        for prompt in PROMPTS:
+            data = prompt.encode("utf-8")
+            assert 1 <= len(data) <= spec.max_bytes, prompt
+            out.append(
+                {
+                    "spec_name": name,
+                    "spec": spec.to_dict(),
+                    "prompt": prompt,
+                    "prompt_hex": data.hex(),
+                    "features": featurize(prompt, spec),
+                }
+            )
+    return out
+
+
+def render(entries: list[dict[str, object]]) -> str:
+    """One entry per line: small diffs when a vector changes."""
+    lines = ",\n".join("  " + json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in entries)
+    return "[\n" + lines + "\n]\n"
+
+
+def main() -> None:
+    OUT.write_text(render(vectors()), encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
