@@ -143,35 +143,6 @@ def test_rust_log_records_reach_python_logging(ticker, caplog):
     assert any("featurized 2 prompts" in r.getMessage() for r in records)
 
 
-def test_speed_against_reference(ticker):
-    """Throughput beside its baseline (run with -s to see it); the floor is loose on purpose."""
-    py_spec = ref.FeatureSpec.from_dict(json.loads(TICKER_SPEC.read_text()))
-    prompts = [
-        "swap 2 bnb for cake",
-        "$PEPE to the moon",
-        "sell half my dogecoin for tether",
-        "what's the weather in singapore",
-        "buy some etherium and chainlnk with 100 usdt",
-    ] * 200
-
-    def rate(fn, n: int) -> float:
-        best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t0)
-        return n / best
-
-    python = rate(lambda: [ref.featurize(p, py_spec) for p in prompts], len(prompts))
-    single = rate(lambda: [native.featurize(p, ticker) for p in prompts], len(prompts))
-    batch = rate(lambda: native.featurize_batch(prompts, ticker), len(prompts))
-    print(
-        f"\nfeaturizer prompts/s: python {python:,.0f}, rust single {single:,.0f} ({single / python:.0f}x), "
-        f"rust batch {batch:,.0f} ({batch / python:.0f}x)"
-    )
-    assert single > 10 * python
-
-
 # ---- fixed point and field elements vs ezkl -------------------------------------------------
 
 
