@@ -9,7 +9,6 @@ import json
 import logging
 import pickle
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 

@@ -57,7 +57,7 @@ def test_a_proof_claimed_for_another_prompt_is_rejected(prover, bnb_cake_proof, 
     meta = json.loads(meta_path.read_text())
     meta["prompt"] = "buy some pepe"
     meta_path.write_text(json.dumps(meta))
-    with pytest.raises(ProofError, match="not the features of 'buy some pepe'"):
+    with pytest.raises(ProofError, match=r"not the features of 'buy some pepe'"):
         prover.verify(Proof.from_file(proof.path))
 
 
@@ -102,3 +102,8 @@ def test_evm_calldata_carries_the_proof_and_big_endian_instances(bnb_cake_proof)
     assert proof_bytes == bnb_cake_proof.proof_bytes
     assert instances == bnb_cake_proof.instance_uints
     assert bnb_cake_proof.calldata[:4] == bytes.fromhex("1e8e1e13")  # verifyProof(bytes,uint256[])
+
+
+def test_wrong_number_of_prompts_for_the_circuit_is_an_input_error(prover):
+    with pytest.raises(InputError, match="answers 1 prompt"):
+        prover.predict_batch(["buy bnb", "sell eth"])

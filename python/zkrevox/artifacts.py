@@ -45,6 +45,8 @@ def sha256_file(path: Path) -> str:
 
 @dataclass
 class Artifacts:
+    """``name`` is the circuit variant (``ticker``, ``ticker-b8``), ``model`` the files it was built from."""
+
     name: str
     path: Path
     model: ModelFiles
@@ -52,6 +54,11 @@ class Artifacts:
     @classmethod
     def for_model(cls, name: str, model: ModelFiles, root: Path | None = None) -> Artifacts:
         return cls(name=name, path=(root or artifacts_root()) / name, model=model)
+
+    @property
+    def build_command(self) -> str:
+        base, _, batch = self.name.partition("-b")
+        return f"zkrevox build {base}" + (f" --batch {batch}" if batch else "")
 
     def file(self, key: str) -> Path:
         return self.path / BUILT_FILES[key]
@@ -64,13 +71,13 @@ class Artifacts:
         if not self.manifest_path.is_file():
             raise ArtifactError(
                 f"no circuit artifacts for {self.name!r} at {self.path} (manifest.json missing); "
-                f"run `zkrevox build {self.name}`"
+                f"run `{self.build_command}`"
             )
         try:
             return json.loads(self.manifest_path.read_text())
         except json.JSONDecodeError as exc:
             raise ArtifactError(
-                f"{self.manifest_path} is corrupted ({exc}); run `zkrevox build {self.name}`"
+                f"{self.manifest_path} is corrupted ({exc}); run `{self.build_command}`"
             ) from None
 
     def write_manifest(self, extra: dict) -> dict:
@@ -93,7 +100,7 @@ class Artifacts:
         import ezkl
 
         manifest = self.manifest()
-        fix = f"run `zkrevox build {self.name}`"
+        fix = f"run `{self.build_command}`"
         if manifest.get("manifest_version") != MANIFEST_VERSION:
             raise ArtifactError(f"{self.manifest_path} has an unknown manifest version; {fix}")
         if manifest.get("ezkl_version") != ezkl.__version__:

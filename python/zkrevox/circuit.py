@@ -54,8 +54,14 @@ def run_args(config: dict):
     return ra
 
 
+def variant_name(name: str, batch: int) -> str:
+    """Artifacts of a batch-``n`` circuit live beside the single one: ``ticker``, ``ticker-b8``."""
+    return name if batch == 1 else f"{name}-b{batch}"
+
+
 def build(
     name: str,
+    batch: int = 1,
     srs: Path | None = None,
     srs_sha256: str | None = None,
     root: Path | None = None,
@@ -63,13 +69,15 @@ def build(
 ) -> dict:
     import ezkl
 
+    if batch < 1:
+        raise ArtifactError(f"batch size must be >= 1, got {batch}")
     model = ModelFiles(model_dir(name))
     config = circuit_config(name)
-    arts = Artifacts.for_model(name, model, root)
+    arts = Artifacts.for_model(variant_name(name, batch), model, root)
     tmp = arts.path.with_name(arts.path.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    staged = Artifacts(name=name, path=tmp, model=model)
+    staged = Artifacts(name=arts.name, path=tmp, model=model)
     timings: dict[str, float] = {}
 
     def timed(label: str, fn: Callable[[], object]) -> object:
@@ -80,7 +88,8 @@ def build(
         return out
 
     settings, compiled = staged.file("settings"), staged.file("compiled")
-    onnx, cal = str(model.onnx), str(model.calibration())
+    onnx = str(model.onnx if batch == 1 else model.batched_onnx(batch, tmp / "model.onnx"))
+    cal = str(model.calibration())
     timed("gen_settings", lambda: ezkl.gen_settings(onnx, str(settings), py_run_args=run_args(config)))
     timed(
         "calibrate",
@@ -103,6 +112,7 @@ def build(
     s = json.loads(settings.read_text())
     extra = {
         "srs_kind": srs_kind,
+        "batch": batch,
         "circuit_config": config,
         "logrows": s["run_args"]["logrows"],
         "num_rows": s.get("num_rows"),

@@ -75,6 +75,21 @@ class ModelFiles:
     def calibration(self) -> Path:
         return self.path / "calibration.json"
 
+    def batched_onnx(self, batch: int, dest: Path) -> Path:
+        """The same network with batch dimension ``batch`` (one proof answers ``batch`` prompts).
+
+        The model is a stack of Gemm/Relu nodes whose weights do not depend on the batch size,
+        so only the graph's input and output shapes change; no retraining, no PyTorch.
+        """
+        import onnx
+
+        graph = onnx.load(str(self.onnx))
+        for value in [*graph.graph.input, *graph.graph.output]:
+            value.type.tensor_type.shape.dim[0].dim_value = batch
+        onnx.checker.check_model(graph)
+        onnx.save(graph, str(dest))
+        return dest
+
     def write(self, model, spec: FeatureSpec, metrics: dict, calibration_prompts: list[str]) -> None:
         import torch
 

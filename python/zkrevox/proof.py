@@ -28,6 +28,19 @@ class Proof:
     prove_seconds: float | None = None
     extra: dict = field(default_factory=dict)
 
+    # The batch view, shared with BatchProof: one entry per prompt the proof answers.
+    @property
+    def prompts(self) -> list[str]:
+        return [self.prompt]
+
+    @property
+    def answers(self) -> list[list[str]]:
+        return [self.tickers]
+
+    @property
+    def output_rows(self) -> list[list[int]]:
+        return [self.outputs]
+
     @property
     def instance_uints(self) -> list[int]:
         """Instances as the EVM's uint256 field elements."""
@@ -86,3 +99,49 @@ class Proof:
             path=path,
             prove_seconds=meta.get("prove_seconds"),
         )
+
+
+@dataclass
+class BatchProof:
+    """One proof answering several prompts: instances are every prompt's features, then every
+    prompt's outputs, in prompt order (the batch circuit's input and output tensors, flattened)."""
+
+    model: str
+    prompts: list[str]
+    answers: list[list[str]]
+    features: list[list[int]]
+    outputs: list[list[int]]
+    instances: list[str]
+    proof_bytes: bytes
+    vk_sha256: str
+    path: Path | None = None
+    prove_seconds: float | None = None
+
+    @property
+    def output_rows(self) -> list[list[int]]:
+        return self.outputs
+
+    @property
+    def instance_uints(self) -> list[int]:
+        return [instance_to_uint256(x) for x in self.instances]
+
+    @property
+    def calldata(self) -> bytes:
+        return verify_calldata(self.proof_bytes, self.instances)
+
+    def to_dir(self, out_dir: Path, ezkl_proof: dict) -> Path:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        proof_path = out_dir / "proof.json"
+        proof_path.write_text(json.dumps(ezkl_proof))
+        meta = {
+            "model": self.model,
+            "prompts": self.prompts,
+            "answers": self.answers,
+            "features": self.features,
+            "outputs": self.outputs,
+            "vk_sha256": self.vk_sha256,
+            "prove_seconds": self.prove_seconds,
+        }
+        (out_dir / ANSWER_FILE).write_text(json.dumps(meta, indent=1) + "\n")
+        self.path = proof_path
+        return proof_path

@@ -13,19 +13,19 @@ import json
 import logging
 import shutil
 import tempfile
-import weakref
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from zkrevox.artifacts import Artifacts
 from zkrevox.circuit import _await
 from zkrevox.encoding import instances_to_ints
-from zkrevox.errors import ProofError, WitnessError
+from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec, prompt_bytes
-from zkrevox.featurizer import featurize
+from zkrevox.featurizer import featurize_batch
 from zkrevox.model_files import ModelFiles, model_dir
-from zkrevox.proof import Proof
+from zkrevox.proof import BatchProof, Proof
 from zkrevox.srs import announce_insecure
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,20 @@ class Prover:
         self._announced = False
 
     @classmethod
-    def load(cls, name: str = "ticker", root: Path | None = None) -> Prover:
-        """Load a model's artifacts, refusing any that do not match their manifest."""
+    def load(cls, name: str = "ticker", root: Path | None = None, batch: int = 1) -> Prover:
+        """Load a model's artifacts (the batch-``batch`` circuit), refusing any that do not match
+        their manifest."""
+        from zkrevox.circuit import variant_name
+
         model = ModelFiles(model_dir(name))
-        artifacts = Artifacts.for_model(name, model, root)
+        artifacts = Artifacts.for_model(variant_name(name, batch), model, root)
         manifest = artifacts.check()
         return cls(name, artifacts, manifest)
+
+    @property
+    def batch(self) -> int:
+        """Prompts one proof answers."""
+        return int(self.manifest.get("batch", 1))
 
     def close(self) -> None:
         """Remove scratch files (proofs written without ``out_dir`` go with them)."""
@@ -90,45 +98,51 @@ class Prover:
     def _text(self, prompt: str | bytes) -> str:
         return prompt_bytes(prompt, self.spec).decode("utf-8")
 
-    def _witness(self, prompt: str, work: Path) -> tuple[list[int], dict]:
+    def _witness(self, prompts: list[str], work: Path) -> tuple[list[list[int]], list[list[int]]]:
+        """Features and signed outputs of each prompt, from the circuit's own forward pass."""
         import ezkl
 
-        features = featurize(prompt, self.spec)
+        if len(prompts) != self.batch:
+            raise InputError(
+                f"this circuit answers {self.batch} prompt(s) per proof, got {len(prompts)}; "
+                f"load the matching circuit with Prover.load(name, batch={len(prompts)})"
+            )
+        features = featurize_batch(prompts, self.spec)
         data = work / "input.json"
-        data.write_text(json.dumps({"input_data": [[float(v) for v in features]]}))
+        data.write_text(json.dumps({"input_data": [[float(v) for row in features for v in row]]}))
         try:
             witness = _await(
                 ezkl.gen_witness(str(data), str(self.artifacts.file("compiled")), str(work / "witness.json"))
             )
         except Exception as exc:  # ezkl raises bare RuntimeError/Exception
-            raise WitnessError(f"ezkl could not build the witness for {prompt!r}: {exc}") from exc
-        return features, witness
-
-    def _decode(self, witness: dict) -> list[int]:
-        outs = witness["outputs"][0]
-        if len(outs) != len(self.labels):
-            raise WitnessError(f"circuit gave {len(outs)} outputs for {len(self.labels)} labels; rebuild")
-        return instances_to_ints(outs)
+            raise WitnessError(f"ezkl could not build the witness for {prompts!r}: {exc}") from exc
+        flat = witness["outputs"][0]
+        n = len(self.labels)
+        if len(flat) != n * len(prompts):
+            raise WitnessError(f"circuit gave {len(flat)} outputs for {len(prompts)}×{n} labels; rebuild it")
+        values = instances_to_ints(flat)
+        return features, [values[i * n : (i + 1) * n] for i in range(len(prompts))]
 
     def tickers(self, outputs: list[int]) -> list[str]:
         return [label for label, v in zip(self.labels, outputs, strict=True) if v > 0]
 
     def predict(self, prompt: str | bytes) -> Prediction:
-        text = self._text(prompt)
-        with tempfile.TemporaryDirectory(dir=self._scratch) as work:
-            features, witness = self._witness(text, Path(work))
-        outputs = self._decode(witness)
-        return Prediction(text, self.tickers(outputs), outputs, features)
+        (result,) = self.predict_batch([prompt])
+        return result
 
-    def prove(self, prompt: str | bytes, out_dir: Path | None = None) -> Proof:
+    def predict_batch(self, prompts: list[str] | list[bytes]) -> list[Prediction]:
+        texts = [self._text(p) for p in prompts]
+        with tempfile.TemporaryDirectory(dir=self._scratch) as work:
+            features, outputs = self._witness(texts, Path(work))
+        return [Prediction(t, self.tickers(o), o, f) for t, o, f in zip(texts, outputs, features, strict=True)]
+
+    def _prove(self, texts: list[str]) -> tuple[list[list[int]], list[list[int]], dict, float]:
         import ezkl
 
         self._warn_srs()
-        text = self._text(prompt)
         with tempfile.TemporaryDirectory(dir=self._scratch) as work_s:
             work = Path(work_s)
-            features, witness = self._witness(text, work)
-            outputs = self._decode(witness)
+            features, outputs = self._witness(texts, work)
             t0 = time.monotonic()
             try:
                 ezkl.prove(
@@ -136,9 +150,18 @@ class Prover:
                     str(self.artifacts.file("pk")), str(work / "proof.json"), str(self.srs_path),
                 )
             except Exception as exc:
-                raise ProofError(f"ezkl failed to prove {text!r}: {exc}") from exc
+                raise ProofError(f"ezkl failed to prove {texts!r}: {exc}") from exc
             seconds = round(time.monotonic() - t0, 3)
             raw = json.loads((work / "proof.json").read_text())
+        return features, outputs, raw, seconds
+
+    def _out_dir(self, out_dir: Path | None) -> Path:
+        return Path(out_dir) if out_dir else self._scratch / f"proof-{time.monotonic_ns()}"
+
+    def prove(self, prompt: str | bytes, out_dir: Path | None = None) -> Proof:
+        """One proof of the answer to one prompt (the batch-1 circuit)."""
+        text = self._text(prompt)
+        (features,), (outputs,), raw, seconds = self._prove([text])
         proof = Proof(
             model=self.name,
             prompt=text,
@@ -150,32 +173,60 @@ class Prover:
             vk_sha256=self.manifest["files"]["vk"]["sha256"],
             prove_seconds=seconds,
         )
-        proof.to_dir(Path(out_dir) if out_dir else self._scratch / f"proof-{time.monotonic_ns()}", raw)
+        proof.to_dir(self._out_dir(out_dir), raw)
         log.info("proved %r -> %s in %.2fs", text, proof.tickers, seconds)
         return proof
 
-    def verify(self, proof: Proof) -> bool:
-        """Check the proof cryptographically and that it attests this prompt and answer.
+    def prove_batch(self, prompts: list[str] | list[bytes], out_dir: Path | None = None) -> BatchProof:
+        """One proof answering ``self.batch`` prompts at once."""
+        texts = [self._text(p) for p in prompts]
+        features, outputs, raw, seconds = self._prove(texts)
+        proof = BatchProof(
+            model=self.name,
+            prompts=texts,
+            answers=[self.tickers(o) for o in outputs],
+            features=features,
+            outputs=outputs,
+            instances=list(raw["instances"][0]),
+            proof_bytes=bytes(raw["proof"]),
+            vk_sha256=self.manifest["files"]["vk"]["sha256"],
+            prove_seconds=seconds,
+        )
+        proof.to_dir(self._out_dir(out_dir), raw)
+        log.info("proved a batch of %d in %.2fs", len(texts), seconds)
+        return proof
+
+    def verify(self, proof: Proof | BatchProof) -> bool:
+        """Check the proof cryptographically and that it attests these prompts and answers.
 
         Returns True; raises ProofError naming the problem otherwise.
         """
         import ezkl
 
         if proof.path is None or not Path(proof.path).is_file():
-            raise ProofError("proof has no file on disk; write it with Proof.to_dir first")
+            raise ProofError("proof has no file on disk; write it with to_dir first")
         if proof.vk_sha256 != self.manifest["files"]["vk"]["sha256"]:
             raise ProofError(
                 f"proof was made with verifying key {proof.vk_sha256[:12]}…, this circuit's is "
                 f"{self.manifest['files']['vk']['sha256'][:12]}…; verify it against the artifacts it came from"
             )
-        n_out = len(self.labels)
+        prompts = proof.prompts
+        n_in = len(prompts) * self.spec.num_features
+        if len(prompts) != self.batch or len(proof.instances) != n_in + len(prompts) * len(self.labels):
+            raise ProofError(
+                f"proof answers {len(prompts)} prompt(s) with {len(proof.instances)} instances; this "
+                f"circuit answers {self.batch}: verify it with the circuit it was made for"
+            )
         scale = self.manifest["input_scale"]
-        want_features = featurize(proof.prompt, self.spec)
-        got_features = instances_to_ints(proof.instances[:-n_out])
-        if got_features != [v << scale for v in want_features]:
-            raise ProofError(f"proof's public inputs are not the features of {proof.prompt!r}: tampered")
-        if self.tickers(proof.outputs) != proof.tickers:
-            raise ProofError("proof's outputs do not decode to the tickers it claims: tampered")
+        want = [v << scale for row in featurize_batch(prompts, self.spec) for v in row]
+        if instances_to_ints(proof.instances[:n_in]) != want:
+            shown = prompts[0] if len(prompts) == 1 else prompts
+            raise ProofError(f"proof's public inputs are not the features of {shown!r}: tampered")
+        outputs = instances_to_ints(proof.instances[n_in:])
+        n = len(self.labels)
+        for i, answer in enumerate(proof.answers):
+            if self.tickers(outputs[i * n : (i + 1) * n]) != answer:
+                raise ProofError("proof's outputs do not decode to the tickers it claims: tampered")
         try:
             ok = ezkl.verify(str(proof.path), str(self.settings_path), str(self.vk_path), str(self.srs_path))
         except Exception as exc:

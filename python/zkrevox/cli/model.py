@@ -33,6 +33,7 @@ def train(
 @handle_errors
 def build(
     model: Annotated[str, typer.Argument(help="Model name.")] = "ticker",
+    batch: Annotated[int, typer.Option(help="Prompts one proof answers (a separate circuit per size).")] = 1,
     srs: Annotated[Path | None, typer.Option(help="KZG ceremony SRS file (default: INSECURE local dev SRS).")] = None,
     srs_sha256: Annotated[str | None, typer.Option(help="Expected sha256 of --srs.")] = None,
     as_json: JsonOpt = False,
@@ -40,8 +41,8 @@ def build(
     """Build the circuit: gen_settings → calibrate → compile → SRS → setup, with a manifest of hashes."""
     from zkrevox.circuit import build as run
 
-    manifest = run(model, srs=srs, srs_sha256=srs_sha256, step=step)
-    summary = {k: manifest[k] for k in ("model", "logrows", "num_rows", "srs_kind", "build_seconds")}
+    manifest = run(model, batch=batch, srs=srs, srs_sha256=srs_sha256, step=step)
+    summary = {k: manifest[k] for k in ("model", "batch", "logrows", "num_rows", "srs_kind", "build_seconds")}
     summary["vk_sha256"] = manifest["files"]["vk"]["sha256"]
     emit(summary, as_json)
 
