@@ -1,0 +1,34 @@
+"""zkrevox on-chain: compile and deploy DPrompt and a model's verifier, and talk to them.
+
+Modules: ``solc`` (pinned solc-js), ``anvil`` (local chain), ``evm_verifier`` (ezkl's
+generated verifier, offline), ``vocab_table`` (the featurizer's on-chain tables), ``deploy``
+(deployment + record), ``client`` (typed DPrompt client), ``networks`` (presets, RPC, fees),
+``keys`` (signing key), ``revert`` (custom errors -> messages), ``proofs`` (what fulfil sends).
+"""
+
+from zkrevox.chain.anvil import Anvil
+from zkrevox.chain.client import DPromptClient, ModelInfo, ProviderInfo, RequestInfo
+from zkrevox.chain.deploy import Deployment, ModelParams, deploy, load_deployment, model_params
+from zkrevox.chain.keys import load_account
+from zkrevox.chain.networks import PRESETS, connect, resolve_rpc
+from zkrevox.chain.proofs import ChainProof
+from zkrevox.chain.revert import RevertedError
+
+__all__ = [
+    "PRESETS",
+    "Anvil",
+    "ChainProof",
+    "DPromptClient",
+    "Deployment",
+    "ModelInfo",
+    "ModelParams",
+    "ProviderInfo",
+    "RequestInfo",
+    "RevertedError",
+    "connect",
+    "deploy",
+    "load_account",
+    "load_deployment",
+    "model_params",
+    "resolve_rpc",
+]

@@ -1,0 +1,256 @@
+"""A typed client of the DPrompt contract over web3 8.
+
+Every write is simulated first (``eth_estimateGas``), so a call the contract would refuse fails
+before anything is sent, with its custom error decoded into a ``ChainError`` that names the cause.
+``simulate=False`` sends anyway (with a fixed gas limit) so the contract's own checks run on-chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3Exception
+
+from zkrevox.chain.networks import fee_fields
+from zkrevox.chain.revert import ErrorDecoder, RevertedError, revert_data
+from zkrevox.chain.solc import project_contracts
+from zkrevox.errors import ChainError
+
+STATUS_NAMES = ("none", "pending", "fulfilled", "reclaimed")
+RECEIPT_TIMEOUT_S = 180
+POLL_LATENCY_S = 0.1
+GAS_MARGIN = 1.2
+UNSIMULATED_GAS = 3_000_000
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    request_id: int
+    status: str  # none | pending | expired | fulfilled | reclaimed
+    model_id: int
+    requester: str
+    provider: str
+    deadline: int
+    fee: int
+    answer: int  # output bitmap (fulfilled only)
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    stake: int
+    earned: int
+    pending: int
+    withdrawable_at: int
+    eligible: bool
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model_id: int
+    verifier: str
+    vk_hash: bytes
+    spec_hash: bytes
+    fee: int
+    min_stake: int
+    response_window: int
+    slash_bps: int
+    input_scale: int
+    num_outputs: int
+    spec: tuple  # Featurizer.Spec: (maxBytes, vocabSize, trigramBuckets, clip, fuzzyMinLen, tableBits, table)
+    retired: bool
+
+    @property
+    def num_features(self) -> int:
+        return int(self.spec[1]) + int(self.spec[2])
+
+
+def bitmap_indices(bitmap: int, n: int) -> list[int]:
+    return [i for i in range(n) if bitmap >> i & 1]
+
+
+class DPromptClient:
+    def __init__(self, w3: Web3, address: str, account: LocalAccount | None = None) -> None:
+        compiled = project_contracts()
+        self.w3 = w3
+        self.address = Web3.to_checksum_address(address)
+        self.account = account
+        self.contract = w3.eth.contract(address=self.address, abi=compiled["DPrompt"].abi)
+        self.errors = ErrorDecoder(compiled["DPrompt"].abi, compiled["Featurizer"].abi)
+        self._chain_id: int | None = None
+
+    # ------------------------------------------------------------ writes
+
+    def register_model(self, config: tuple, table: bytes) -> tuple[int, Any]:
+        receipt = self._send(self.contract.functions.registerModel(config, table))
+        (event,) = self.contract.events.DPromptModelRegistered().process_receipt(receipt)
+        return int(event.args.modelId), receipt
+
+    def stake(self, model_id: int, amount_wei: int) -> Any:
+        return self._send(self.contract.functions.stake(model_id), value=amount_wei)
+
+    def unbond(self, model_id: int) -> Any:
+        return self._send(self.contract.functions.unbond(model_id))
+
+    def withdraw_stake(self, model_id: int) -> Any:
+        return self._send(self.contract.functions.withdrawStake(model_id))
+
+    def collect_earnings(self, model_id: int) -> Any:
+        return self._send(self.contract.functions.collectEarnings(model_id))
+
+    def withdraw(self) -> Any:
+        return self._send(self.contract.functions.withdraw())
+
+    def request(self, model_id: int, prompt: str | bytes, *, value: int | None = None) -> tuple[int, Any]:
+        data = prompt.encode("utf-8") if isinstance(prompt, str) else bytes(prompt)
+        if value is None:
+            value = self.model(model_id).fee
+        receipt = self._send(self.contract.functions.request(model_id, data), value=value)
+        (event,) = self.contract.events.DPromptRequested().process_receipt(receipt)
+        return int(event.args.requestId), receipt
+
+    def fulfil(self, request_id: int, proof: bytes, outputs: list[int], *, simulate: bool = True) -> Any:
+        return self._send(self.contract.functions.fulfil(request_id, proof, outputs), simulate=simulate)
+
+    def reclaim(self, request_id: int) -> Any:
+        return self._send(self.contract.functions.reclaim(request_id))
+
+    # ------------------------------------------------------------ reads
+
+    def model(self, model_id: int) -> ModelInfo:
+        cfg, retired = self._call(self.contract.functions.model(model_id))
+        verifier, vk_hash, spec_hash, fee, min_stake, window, slash, scale, n_out, spec = cfg
+        return ModelInfo(model_id, verifier, bytes(vk_hash), bytes(spec_hash), fee, min_stake, window, slash, scale,
+                         n_out, tuple(spec), bool(retired))
+
+    def request_info(self, request_id: int) -> RequestInfo:
+        status, model_id, requester, provider, deadline, fee, answer = self._call(
+            self.contract.functions.requestState(request_id)
+        )
+        name = STATUS_NAMES[status]
+        if name == "pending" and self._now() > deadline:
+            name = "expired"
+        return RequestInfo(request_id, name, model_id, requester, provider, deadline, fee, answer)
+
+    def answer(self, request_id: int) -> int:
+        return int(self._call(self.contract.functions.answerOf(request_id)))
+
+    def provider(self, model_id: int, address: str) -> ProviderInfo:
+        stake, earned, pending, withdrawable_at, eligible = self._call(
+            self.contract.functions.providerState(model_id, Web3.to_checksum_address(address))
+        )
+        return ProviderInfo(stake, earned, pending, withdrawable_at, eligible)
+
+    def features(self, request_id: int) -> list[int]:
+        return list(self._call(self.contract.functions.requestFeatures(request_id)))
+
+    def public_instances(self, request_id: int, outputs: list[int]) -> list[int]:
+        return list(self._call(self.contract.functions.publicInstances(request_id, outputs)))
+
+    def featurize(self, model_id: int, prompt: str | bytes) -> list[int]:
+        data = prompt.encode("utf-8") if isinstance(prompt, str) else bytes(prompt)
+        return list(self._call(self.contract.functions.featurize(model_id, data)))
+
+    def credits(self, address: str) -> int:
+        return int(self._call(self.contract.functions.credits(Web3.to_checksum_address(address))))
+
+    def prompt(self, request_id: int, *, from_block: int = 0) -> bytes:
+        """The prompt of ``request_id``, read from its ``DPromptRequested`` event."""
+        topic = "0x" + request_id.to_bytes(32, "big").hex()
+        event = self.contract.events.DPromptRequested()
+        try:
+            logs = self.w3.eth.get_logs({
+                "address": self.address, "fromBlock": from_block, "toBlock": "latest",
+                "topics": [event.topic, topic],
+            })
+        except (Web3Exception, ValueError, OSError) as exc:
+            raise ChainError(f"cannot read the logs of request {request_id}: {exc}") from None
+        if not logs:
+            raise ChainError(f"no DPromptRequested event for request {request_id} since block {from_block}")
+        return bytes(event.process_log(logs[0]).args.prompt)
+
+    def fulfil_tx(self, request_id: int, *, from_block: int = 0) -> str | None:
+        topic = "0x" + request_id.to_bytes(32, "big").hex()
+        event = self.contract.events.DPromptFulfilled()
+        logs = self.w3.eth.get_logs({
+            "address": self.address, "fromBlock": from_block, "toBlock": "latest", "topics": [event.topic, topic],
+        })
+        return "0x" + bytes(logs[0]["transactionHash"]).hex() if logs else None
+
+    # ------------------------------------------------------------ plumbing
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.w3.eth.chain_id)
+        return self._chain_id
+
+    def _now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def _call(self, fn: Any) -> Any:
+        try:
+            return fn.call()
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            raise self._reverted(exc, fn.fn_name) from None
+        except (Web3Exception, ValueError, OSError) as exc:
+            raise ChainError(f"{fn.fn_name} call to DPrompt {self.address} failed: {exc}") from None
+
+    def _send(self, fn: Any, *, value: int = 0, simulate: bool = True) -> Any:
+        if self.account is None:
+            raise ChainError("this client has no account; pass one to send transactions")
+        sender = self.account.address
+        tx: dict[str, Any] = {
+            "from": sender,
+            "value": value,
+            "chainId": self.chain_id,
+            "nonce": self.w3.eth.get_transaction_count(sender, "pending"),
+            **fee_fields(self.w3),
+        }
+        try:
+            if simulate:
+                tx["gas"] = int(fn.estimate_gas({"from": sender, "value": value}) * GAS_MARGIN)
+            else:
+                tx["gas"] = UNSIMULATED_GAS
+            built = fn.build_transaction(tx)
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            raise self._reverted(exc, fn.fn_name) from None
+        except (Web3Exception, ValueError, OSError) as exc:
+            raise ChainError(f"{fn.fn_name} could not be prepared: {exc}") from None
+        signed = self.account.sign_transaction(built)
+        try:
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            receipt = self.w3.eth.wait_for_transaction_receipt(
+                tx_hash, timeout=RECEIPT_TIMEOUT_S, poll_latency=POLL_LATENCY_S
+            )
+        except (Web3Exception, ValueError, OSError) as exc:
+            raise ChainError(f"{fn.fn_name} transaction failed: {exc}") from None
+        if receipt["status"] != 1:
+            raise self._mined_revert(fn, built, receipt)
+        return receipt
+
+    def _reverted(self, exc: BaseException, what: str) -> RevertedError:
+        name, args, text = self.errors.describe(revert_data(exc))
+        if name is None:
+            text = f"{exc}"
+        return RevertedError(f"{what} reverted: {text}", error_name=name, error_args=args)
+
+    def _mined_revert(self, fn: Any, tx: dict[str, Any], receipt: Any) -> RevertedError:
+        """Replay a reverted transaction as a call on the state before its block to recover the error."""
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        call: Any = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
+        name: str | None = None
+        args: dict[str, Any] = {}
+        text = "reverted (reason not recovered)"
+        try:
+            self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            name, args, text = self.errors.describe(revert_data(exc))
+        except (Web3Exception, ValueError, OSError):
+            pass
+        return RevertedError(
+            f"{fn.fn_name} transaction {tx_hash} reverted on-chain (gas used {receipt['gasUsed']}): {text}",
+            error_name=name, error_args=args, tx_hash=tx_hash, gas_used=int(receipt["gasUsed"]),
+        )

@@ -1,0 +1,304 @@
+"""Deploy a model's verifier and DPrompt, register the model, and keep the deployment record.
+
+The record, ``deployments/<chainId>.json``, is what later commands read: addresses, the
+transactions and block that created them, the compiler, and each model's id and vk hash.
+Reading it back checks that the contracts are still there (a restarted anvil forgets them).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.exceptions import Web3Exception
+
+from zkrevox.chain.client import DPromptClient
+from zkrevox.chain.networks import fee_fields, network_name
+from zkrevox.chain.paths import build_dir, contracts_dir, deployments_dir
+from zkrevox.chain.solc import (
+    EVM_VERSION,
+    OPTIMIZER_RUNS,
+    CompiledContract,
+    compile_verifier,
+    project_contracts,
+    solcjs_version,
+)
+from zkrevox.chain.vocab_table import build_table, onchain_spec, spec_hash
+from zkrevox.errors import ChainError, DeploymentError
+from zkrevox.featurize import FeatureSpec
+
+log = logging.getLogger(__name__)
+
+DEFAULT_UNBONDING_DELAY = 3600
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Everything DPrompt registers for a model."""
+
+    name: str
+    spec: FeatureSpec
+    input_scale: int
+    num_outputs: int
+    vk_sha256: str  # hex
+    labels: tuple[str, ...] = ()
+    fee_wei: int = 10**15  # 0.001 of the native coin
+    min_stake_wei: int = 10**17
+    response_window_s: int = 600
+    slash_bps: int = 1000
+
+    def config(self) -> tuple:
+        """``IDPrompt.ModelConfig`` without the verifier address (see :meth:`config_for`)."""
+        return self.config_for("0x0000000000000000000000000000000000000000")
+
+    def config_for(self, verifier: str) -> tuple:
+        table = build_table(self.spec)
+        return (
+            Web3.to_checksum_address(verifier),
+            bytes.fromhex(self.vk_sha256),
+            spec_hash(self.spec),
+            self.fee_wei,
+            self.min_stake_wei,
+            self.response_window_s,
+            self.slash_bps,
+            self.input_scale,
+            self.num_outputs,
+            onchain_spec(self.spec, table),
+        )
+
+
+@dataclass
+class ContractRecord:
+    address: str
+    tx: str
+    block: int
+
+
+@dataclass
+class ModelRecord:
+    model_id: int
+    verifier: ContractRecord
+    verifier_source: str
+    verifier_size: int
+    vk_sha256: str
+    spec_sha256: str
+    register_tx: str
+    fee_wei: int
+    num_outputs: int
+    input_scale: int
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Deployment:
+    chain_id: int
+    network: str
+    dprompt: ContractRecord
+    owner: str
+    unbonding_delay: int
+    compiler: dict[str, Any]
+    models: dict[str, ModelRecord]
+    created_at: str
+    path: Path | None = None
+
+    def model(self, name: str) -> ModelRecord:
+        try:
+            return self.models[name]
+        except KeyError:
+            raise DeploymentError(
+                f"model {name!r} is not in the deployment record {self.path}; deploy it with `zkrevox deploy`"
+            ) from None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("path")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], path: Path | None = None) -> Deployment:
+        models = {
+            name: ModelRecord(**{**m, "verifier": ContractRecord(**m["verifier"])})
+            for name, m in data["models"].items()
+        }
+        return cls(
+            chain_id=int(data["chain_id"]), network=data["network"], dprompt=ContractRecord(**data["dprompt"]),
+            owner=data["owner"], unbonding_delay=int(data["unbonding_delay"]), compiler=data["compiler"],
+            models=models, created_at=data["created_at"], path=path,
+        )
+
+
+def deployment_path(chain_id: int, directory: Path | None = None) -> Path:
+    return (directory or deployments_dir()) / f"{chain_id}.json"
+
+
+def write_deployment(dep: Deployment, directory: Path | None = None) -> Path:
+    path = deployment_path(dep.chain_id, directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(dep.to_json(), indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+    dep.path = path
+    return path
+
+
+def load_deployment(chain_id: int, directory: Path | None = None, *, w3: Web3 | None = None) -> Deployment:
+    """Read ``deployments/<chain_id>.json``; with ``w3``, also check the contracts are on that chain."""
+    path = deployment_path(chain_id, directory)
+    try:
+        dep = Deployment.from_json(json.loads(path.read_text()), path)
+    except FileNotFoundError:
+        raise DeploymentError(f"no deployment record {path} for chain {chain_id}; run `zkrevox deploy` first") from None
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DeploymentError(f"deployment record {path} is corrupted ({exc}); run `zkrevox deploy` again") from None
+    if w3 is not None:
+        check_deployment(w3, dep)
+    return dep
+
+
+def check_deployment(w3: Web3, dep: Deployment) -> None:
+    chain_id = int(w3.eth.chain_id)
+    if chain_id != dep.chain_id:
+        raise DeploymentError(f"deployment record {dep.path} is for chain {dep.chain_id}, the RPC serves {chain_id}")
+    for what, addr in [("DPrompt", dep.dprompt.address)] + [
+        (f"{n} verifier", m.verifier.address) for n, m in dep.models.items()
+    ]:
+        if not w3.eth.get_code(Web3.to_checksum_address(addr)):
+            raise DeploymentError(
+                f"deployment record {dep.path} points {what} at {addr}, but there is no contract there "
+                "(was the chain restarted?); run `zkrevox deploy`"
+            )
+
+
+def verifier_path(model: str) -> Path:
+    return contracts_dir() / "src" / "generated" / f"{_camel(model)}Verifier.sol"
+
+
+def current_verifier(params: ModelParams) -> Path:
+    """The generated verifier for ``params``' verifying key: the committed
+    ``src/generated/<Model>Verifier.sol`` when its header names that key, else one generated now
+    from the model's artifacts into ``build/generated/`` (a fresh build with a new dev SRS has a
+    new key, and the committed file then belongs to another build)."""
+    committed = verifier_path(params.name)
+    if committed.is_file() and verifier_vk_sha256(committed) == params.vk_sha256:
+        return committed
+    from zkrevox.chain.evm_verifier import generate_for_model
+
+    out = build_dir() / "generated" / committed.name
+    if out.is_file() and verifier_vk_sha256(out) == params.vk_sha256:
+        return out
+    log.warning("%s does not match the circuit's verifying key; generating %s", committed, out)
+    return generate_for_model(params.name, out)
+
+
+def verifier_vk_sha256(path: Path) -> str | None:
+    """The vk sha256 named in a generated verifier's header."""
+    match = re.search(r"vk\.key sha256: ([0-9a-f]{64})", path.read_text()[:2000])
+    return match.group(1) if match else None
+
+
+def deploy_contract(w3: Web3, account: LocalAccount, compiled: CompiledContract, *args: Any) -> ContractRecord:
+    factory = w3.eth.contract(abi=compiled.abi, bytecode=compiled.bytecode)
+    ctor = factory.constructor(*args)
+    try:
+        gas = int(ctor.estimate_gas({"from": account.address}) * 1.2)
+        tx = ctor.build_transaction({
+            "from": account.address, "nonce": w3.eth.get_transaction_count(account.address, "pending"),
+            "chainId": int(w3.eth.chain_id), "gas": gas, **fee_fields(w3),
+        })
+        tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=180, poll_latency=0.1)
+    except (Web3Exception, ValueError, OSError) as exc:
+        raise ChainError(f"deploying {compiled.name} failed: {exc}") from None
+    if receipt["status"] != 1 or not receipt["contractAddress"]:
+        raise ChainError(f"deploying {compiled.name} reverted (tx {tx_hash.hex()})")
+    return ContractRecord(receipt["contractAddress"], "0x" + bytes(receipt["transactionHash"]).hex(),
+                          int(receipt["blockNumber"]))
+
+
+def deploy(
+    w3: Web3,
+    account: LocalAccount,
+    params: ModelParams,
+    *,
+    verifier_sol: Path | None = None,
+    unbonding_delay: int = DEFAULT_UNBONDING_DELAY,
+    directory: Path | None = None,
+    write: bool = True,
+) -> Deployment:
+    """Deploy ``params.name``'s verifier and a DPrompt, register the model, write the record."""
+    if verifier_sol is None:
+        verifier_sol = current_verifier(params)
+    elif not verifier_sol.is_file():
+        raise DeploymentError(f"no verifier source at {verifier_sol}")
+    named_vk = verifier_vk_sha256(verifier_sol)
+    if named_vk is not None and named_vk != params.vk_sha256:
+        raise DeploymentError(
+            f"{verifier_sol} was generated for vk {named_vk[:12]}…, the circuit's vk is {params.vk_sha256[:12]}…; "
+            f"run `zkrevox chain verifier {params.name}`"
+        )
+    verifier_compiled = compile_verifier(verifier_sol)
+    dprompt_compiled = project_contracts()["DPrompt"]
+    chain_id = int(w3.eth.chain_id)
+
+    verifier = deploy_contract(w3, account, verifier_compiled)
+    dprompt = deploy_contract(w3, account, dprompt_compiled, account.address, unbonding_delay)
+    client = DPromptClient(w3, dprompt.address, account)
+    model_id, receipt = client.register_model(params.config_for(verifier.address), build_table(params.spec).data)
+    model = ModelRecord(
+        model_id=model_id, verifier=verifier, verifier_source=str(verifier_sol.relative_to(contracts_dir().parent))
+        if verifier_sol.is_relative_to(contracts_dir().parent) else str(verifier_sol),
+        verifier_size=verifier_compiled.deployed_size, vk_sha256=params.vk_sha256,
+        spec_sha256=spec_hash(params.spec).hex(), register_tx="0x" + bytes(receipt["transactionHash"]).hex(),
+        fee_wei=params.fee_wei, num_outputs=params.num_outputs, input_scale=params.input_scale,
+        labels=list(params.labels),
+    )
+    dep = Deployment(
+        chain_id=chain_id, network=network_name(chain_id), dprompt=dprompt, owner=account.address,
+        unbonding_delay=unbonding_delay,
+        compiler={"solc": solcjs_version(), "evm_version": EVM_VERSION, "optimizer_runs": OPTIMIZER_RUNS},
+        models={params.name: model},
+        created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+    if write:
+        write_deployment(dep, directory)
+    return dep
+
+
+def model_params(name: str = "ticker", **economics: Any) -> ModelParams:
+    """``ModelParams`` from a built model's artifacts (checked against their manifest)."""
+    from zkrevox.artifacts import Artifacts
+    from zkrevox.model_files import ModelFiles, model_dir
+
+    model = ModelFiles(model_dir(name))
+    artifacts = Artifacts.for_model(name, model)
+    manifest = artifacts.check(("settings", "vk"))
+    settings = json.loads(artifacts.file("settings").read_text())
+    spec = model.spec()
+    labels = tuple(model.labels())
+    num_outputs = _num_outputs(settings, len(labels))
+    input_scale = int(manifest.get("input_scale", settings["run_args"]["input_scale"]))
+    return ModelParams(
+        name=name, spec=spec, input_scale=input_scale, num_outputs=num_outputs,
+        vk_sha256=manifest["files"]["vk"]["sha256"], labels=labels, **economics,
+    )
+
+
+def _num_outputs(settings: dict[str, Any], default: int) -> int:
+    shapes = settings.get("model_instance_shapes") or []
+    if len(shapes) >= 2:
+        n = 1
+        for d in shapes[-1]:
+            n *= int(d)
+        return n
+    return default
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^0-9a-zA-Z]+", name) if part)

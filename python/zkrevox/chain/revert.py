@@ -1,0 +1,138 @@
+"""Turn DPrompt's custom errors (and other RPC failures) into ``ChainError`` messages that name
+the cause and the next step."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import keccak, to_checksum_address
+
+from zkrevox.errors import ChainError
+
+
+class RevertedError(ChainError):
+    """A call or transaction reverted; ``error_name``/``error_args`` are the decoded custom error
+    (``None`` if the revert data was not one), ``tx_hash`` is set when it was mined."""
+
+    def __init__(
+        self, message: str, *, error_name: str | None = None, error_args: dict[str, Any] | None = None,
+        tx_hash: str | None = None, gas_used: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error_name = error_name
+        self.error_args = error_args or {}
+        self.tx_hash = tx_hash
+        self.gas_used = gas_used
+
+
+def _when(ts: int) -> str:
+    return _dt.datetime.fromtimestamp(int(ts), tz=_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "DPromptNotOwner": lambda a: f"{a['caller']} is not the DPrompt owner; use the owner's key",
+    "DPromptZeroAddress": lambda a: "the zero address was given where an account is needed",
+    "DPromptUnknownModel": lambda a: f"no model {a['modelId']} on this DPrompt; check deployments/<chain>.json",
+    "DPromptModelIsRetired": lambda a: f"model {a['modelId']} is retired; use the model id of its successor",
+    "DPromptInvalidModelConfig": lambda a: f"model configuration rejected ({a['reason']}); fix it and register again",
+    "FeaturizerInvalidTable": lambda a: "the vocabulary table is malformed; rebuild it from the model's input spec",
+    "DPromptFeeTooLow": lambda a: f"fee too low: paid {a['paid']} wei, the model's fee is {a['required']} wei; "
+    "send at least the fee",
+    "DPromptFeeTooHigh": lambda a: f"payment of {a['paid']} wei does not fit the 96-bit fee field; send less",
+    "DPromptEmptyPrompt": lambda a: "empty prompt; send at least one character",
+    "DPromptPromptTooLong": lambda a: f"prompt is {a['length']} bytes, limit is {a['maxBytes']}; shorten it "
+    "(prompts are rejected, never truncated)",
+    "DPromptNoProvider": lambda a: f"no provider is staked for model {a['modelId']}; a provider must run "
+    "`zkrevox provider stake AMOUNT` first",
+    "DPromptUnknownRequest": lambda a: f"no request {a['requestId']} on this DPrompt; check the id",
+    "DPromptAlreadyFulfilled": lambda a: f"request {a['requestId']} is already fulfilled (a second fulfilment is "
+    f"refused); read it with `zkrevox answer {a['requestId']}`",
+    "DPromptAlreadyReclaimed": lambda a: f"request {a['requestId']} was reclaimed by its requester after its "
+    "deadline; it can no longer be fulfilled",
+    "DPromptNotAssigned": lambda a: f"{a['caller']} is not the provider assigned to request {a['requestId']}; "
+    "only the assigned provider can fulfil it (its address is in `zkrevox answer`)",
+    "DPromptDeadlinePassed": lambda a: f"request {a['requestId']}'s deadline {_when(a['deadline'])} has passed; "
+    "it can only be reclaimed by its requester now",
+    "DPromptDeadlineNotPassed": lambda a: f"request {a['requestId']} can be reclaimed only after its deadline "
+    f"{_when(a['deadline'])}",
+    "DPromptNotRequester": lambda a: f"{a['caller']} is not the requester of request {a['requestId']}; "
+    "use the requester's key",
+    "DPromptNotFulfilled": lambda a: f"request {a['requestId']} has no answer yet (not fulfilled)",
+    "DPromptWrongOutputCount": lambda a: f"{a['given']} outputs were submitted, the model has {a['expected']}; "
+    "the proof is for another circuit",
+    "DPromptOutputNotInField": lambda a: f"output {a['index']} is not a BN254 field element (>= r); the proof "
+    "file is corrupted",
+    "DPromptProofRejected": lambda a: f"the verifier rejected the proof for request {a['requestId']}: it is "
+    "tampered, or was made for a different prompt, other outputs or another circuit; prove this request's "
+    "prompt with the registered model",
+    "DPromptZeroAmount": lambda a: "amount must be greater than zero",
+    "DPromptNotStaked": lambda a: f"{a['provider']} has no stake for model {a['modelId']}",
+    "DPromptAlreadyUnbonding": lambda a: f"{a['provider']} is already unbonding from model {a['modelId']}",
+    "DPromptNotUnbonding": lambda a: f"{a['provider']} is not unbonding from model {a['modelId']}; "
+    "run `unbond` first",
+    "DPromptUnbondingNotOver": lambda a: f"the unbonding delay runs until {_when(a['withdrawableAt'])}; "
+    "withdraw after it",
+    "DPromptStakeLocked": lambda a: f"stake of {a['provider']} is locked by {a['pending']} pending request(s); "
+    "fulfil them or wait for them to be reclaimed",
+    "DPromptNothingToWithdraw": lambda a: f"{a['account']} has no credit to withdraw",
+    "DPromptTransferFailed": lambda a: f"sending {a['amount']} wei to {a['account']} failed (the account refuses "
+    "payments); the credit is kept",
+}
+
+
+class ErrorDecoder:
+    """Decodes revert data against the custom errors of one or more ABIs."""
+
+    def __init__(self, *abis: list[dict[str, Any]]) -> None:
+        self._by_selector: dict[bytes, tuple[str, list[str], list[str]]] = {}
+        for abi in abis:
+            for item in abi:
+                if item.get("type") != "error":
+                    continue
+                types = [i["type"] for i in item["inputs"]]
+                names = [i["name"] for i in item["inputs"]]
+                sig = f"{item['name']}({','.join(types)})"
+                self._by_selector[keccak(text=sig)[:4]] = (item["name"], types, names)
+
+    def decode(self, data: bytes | str | None) -> tuple[str, dict[str, Any]] | None:
+        if isinstance(data, str):
+            data = bytes.fromhex(data.removeprefix("0x")) if data.startswith("0x") else None
+        if not data or len(data) < 4:
+            return None
+        entry = self._by_selector.get(bytes(data[:4]))
+        if entry is None:
+            return None
+        name, types, names = entry
+        try:
+            values = abi_decode(types, bytes(data[4:]))
+        except Exception:  # malformed revert data: report the name alone
+            return name, {}
+        decoded = [to_checksum_address(v) if t == "address" else v for t, v in zip(types, values, strict=True)]
+        return name, dict(zip(names, decoded, strict=True))
+
+    def describe(self, data: bytes | str | None) -> tuple[str | None, dict[str, Any], str]:
+        decoded = self.decode(data)
+        if decoded is None:
+            return None, {}, f"reverted without a known error (data {data!r})"
+        name, args = decoded
+        render = _MESSAGES.get(name)
+        try:
+            text = render(args) if render else f"{name}({', '.join(f'{k}={v}' for k, v in args.items())})"
+        except KeyError:
+            text = name
+        return name, args, f"{text} [{name}]"
+
+
+def revert_data(exc: BaseException) -> bytes | str | None:
+    """The revert data carried by a web3 exception, if any."""
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict):
+        data = data.get("data")
+    if data is None and exc.args:
+        first = exc.args[-1]
+        if isinstance(first, str) and first.startswith("0x"):
+            data = first
+    return data

@@ -1,0 +1,371 @@
+"""On-chain commands: deploy, provider stake/unbond/withdraw, request, fulfil, answer, reclaim,
+withdraw, chain up, chain verifier. ``register(app)`` mounts them on the ``zkrevox`` app.
+
+Every command takes ``--rpc URL`` (else ``$ZKREVOX_RPC_URL``, else the ``--network`` preset) and
+``--json``. Keys come from the environment only (see ``zkrevox.chain.keys``).
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from zkrevox.cli._output import emit, handle_errors, step
+from zkrevox.errors import InputError
+
+RpcOpt = Annotated[str | None, typer.Option("--rpc", help="RPC URL (default: $ZKREVOX_RPC_URL, else the network's).")]
+NetworkOpt = Annotated[
+    str, typer.Option("--network", help="Preset: local, bsc-testnet, opbnb-testnet, sepolia.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object on stdout.")]
+ModelOpt = Annotated[str, typer.Option("--model", help="Model name in the deployment record.")]
+
+provider_app = typer.Typer(help="Provider staking: stake, unbond, withdraw-stake.", no_args_is_help=True)
+chain_app = typer.Typer(help="Local chain and verifier generation.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Mount the on-chain commands on the main ``zkrevox`` app."""
+    app.command()(deploy)
+    app.command()(request)
+    app.command()(fulfil)
+    app.command()(answer)
+    app.command()(reclaim)
+    app.command()(withdraw)
+    app.add_typer(provider_app, name="provider")
+    app.add_typer(chain_app, name="chain")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+class _Ctx:
+    def __init__(self, rpc: str | None, network: str, *, need_deployment: bool = True, need_key: bool = True):
+        from zkrevox.chain.client import DPromptClient
+        from zkrevox.chain.deploy import load_deployment
+        from zkrevox.chain.keys import load_account
+        from zkrevox.chain.networks import connect, resolve_rpc
+
+        self.url = resolve_rpc(network, rpc)
+        self.w3 = connect(self.url)
+        self.chain_id = int(self.w3.eth.chain_id)
+        self._account = load_account(self.chain_id) if need_key else None
+        self._dep = load_deployment(self.chain_id, w3=self.w3) if need_deployment else None
+        self._client = DPromptClient(self.w3, self._dep.dprompt.address, self._account) if self._dep else None
+
+    @property
+    def account(self) -> Any:
+        assert self._account is not None, "command declared need_key=False"
+        return self._account
+
+    @property
+    def dep(self) -> Any:
+        assert self._dep is not None, "command declared need_deployment=False"
+        return self._dep
+
+    @property
+    def client(self) -> Any:
+        assert self._client is not None, "command declared need_deployment=False"
+        return self._client
+
+
+def _wei(amount: str) -> int:
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        raise InputError(f"amount {amount!r} is not a number (ether units, e.g. 1 or 0.5)") from None
+    if value <= 0:
+        raise InputError(f"amount must be positive, got {amount}")
+    wei = value * 10**18
+    if wei != wei.to_integral_value():
+        raise InputError(f"amount {amount} has more than 18 decimals")
+    return int(wei)
+
+
+def _tx(receipt: Any) -> str:
+    return "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+def _tickers(bitmap: int, labels: list[str], n: int) -> list[str]:
+    from zkrevox.chain.client import bitmap_indices
+
+    idx = bitmap_indices(bitmap, n)
+    return [labels[i] if i < len(labels) else f"#{i}" for i in idx]
+
+
+# ---------------------------------------------------------------- commands
+
+
+@handle_errors
+def deploy(
+    model: Annotated[str, typer.Argument(help="Model to deploy (built artifacts + generated verifier).")] = "ticker",
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    fee: Annotated[str, typer.Option(help="Request fee, in ether units.")] = "0.001",
+    min_stake: Annotated[str, typer.Option(help="Least provider stake, in ether units.")] = "0.1",
+    response_window: Annotated[int, typer.Option(help="Seconds a provider has to fulfil.")] = 600,
+    slash_bps: Annotated[int, typer.Option(help="Stake slashed on a missed deadline, basis points.")] = 1000,
+    unbonding_delay: Annotated[int, typer.Option(help="Seconds between unbond and withdrawal.")] = 3600,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deploy the model's verifier and DPrompt, register the model, write deployments/<chainId>.json."""
+    from zkrevox.chain.deploy import deploy as run
+    from zkrevox.chain.deploy import model_params
+
+    ctx = _Ctx(rpc, network, need_deployment=False)
+    params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_wei(min_stake),
+                          response_window_s=response_window, slash_bps=slash_bps)
+    step(f"deploying {model} verifier + DPrompt to chain {ctx.chain_id} at {ctx.url}")
+    dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay)
+    result = {
+        "chain_id": dep.chain_id,
+        "dprompt": dep.dprompt.address,
+        "verifier": dep.models[model].verifier.address,
+        "model_id": dep.models[model].model_id,
+        "deployment_file": str(dep.path),
+    }
+    emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']} (record {dep.path})")
+
+
+@provider_app.command("stake")
+@handle_errors
+def provider_stake(
+    amount: Annotated[str, typer.Argument(help="Stake to add, in ether units.")],
+    model: ModelOpt = "ticker",
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Stake native coin as a provider of the model (joins the assignment pool at the minimum stake)."""
+    ctx = _Ctx(rpc, network)
+    model_id = ctx.dep.model(model).model_id
+    receipt = ctx.client.stake(model_id, _wei(amount))
+    state = ctx.client.provider(model_id, ctx.account.address)
+    result = {"tx": _tx(receipt), "stake": str(Decimal(state.stake) / 10**18), "stake_wei": state.stake,
+              "eligible": state.eligible}
+    emit(result, as_json, f"staked; stake is now {result['stake']} (tx {result['tx']})")
+
+
+@provider_app.command("unbond")
+@handle_errors
+def provider_unbond(
+    model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
+) -> None:
+    """Leave the assignment pool; the stake is withdrawable after the unbonding delay."""
+    ctx = _Ctx(rpc, network)
+    model_id = ctx.dep.model(model).model_id
+    receipt = ctx.client.unbond(model_id)
+    state = ctx.client.provider(model_id, ctx.account.address)
+    emit({"tx": _tx(receipt), "withdrawable_at": state.withdrawable_at}, as_json)
+
+
+@provider_app.command("withdraw-stake")
+@handle_errors
+def provider_withdraw_stake(
+    model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
+) -> None:
+    """After unbonding: move the stake to credit and withdraw it."""
+    ctx = _Ctx(rpc, network)
+    model_id = ctx.dep.model(model).model_id
+    r1 = ctx.client.withdraw_stake(model_id)
+    r2 = ctx.client.withdraw()
+    emit({"tx": _tx(r1), "withdraw_tx": _tx(r2)}, as_json)
+
+
+@handle_errors
+def request(
+    prompt: Annotated[str, typer.Argument(help="The prompt (UTF-8 text).")],
+    model: ModelOpt = "ticker",
+    value: Annotated[str | None, typer.Option(help="Payment in ether units (default: the model's fee).")] = None,
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Pay for an answer to PROMPT; prints the request id."""
+    ctx = _Ctx(rpc, network)
+    model_id = ctx.dep.model(model).model_id
+    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None)
+    info = ctx.client.request_info(request_id)
+    result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline}
+    emit(result, as_json, f"request {request_id} assigned to {info.provider} (tx {result['tx']})")
+
+
+@handle_errors
+def fulfil(
+    request_id: Annotated[int, typer.Argument(help="Request to answer.")],
+    proof: Annotated[Path | None, typer.Option(help="Submit this proof (proof.json or its directory).")] = None,
+    skip_local_checks: Annotated[
+        bool, typer.Option(help="Send even when local checks would refuse (the contract checks on-chain).")
+    ] = False,
+    model: ModelOpt = "ticker",
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Prove the request's prompt (or take --proof) and submit the answer."""
+    from zkrevox.chain.proofs import ChainProof
+
+    ctx = _Ctx(rpc, network)
+    record = ctx.dep.model(model)
+    info = ctx.client.request_info(request_id)
+    prompt = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block).decode("utf-8", errors="replace")
+    claimed_prompt: str | None = None
+    vk: str | None = None
+    if proof is None:
+        from zkrevox import Prover
+
+        step(f"proving request {request_id}: {prompt!r}")
+        made = Prover.load(model).prove(prompt)
+        chain_proof = ChainProof.from_proof(made)
+        claimed_prompt, vk = made.prompt, made.vk_sha256
+    else:
+        chain_proof = ChainProof.from_file(proof)
+        claimed_prompt, vk = _proof_meta(proof)
+    outputs = chain_proof.outputs(record.num_outputs)
+    if not skip_local_checks:
+        _local_checks(ctx, info, record, chain_proof, outputs, prompt, claimed_prompt, vk)
+    step(f"submitting fulfil for request {request_id}")
+    receipt = ctx.client.fulfil(request_id, chain_proof.proof_bytes, outputs, simulate=not skip_local_checks)
+    bitmap = ctx.client.answer(request_id)
+    tickers = _tickers(bitmap, record.labels, record.num_outputs)
+    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), "tickers": tickers}
+    emit(result, as_json, f"fulfilled request {request_id}: {tickers} (gas {result['gas_used']}, tx {result['tx']})")
+
+
+def _proof_meta(path: Path) -> tuple[str | None, str | None]:
+    """Prompt and vk hash from a zkrevox proof directory's answer.json, if there is one."""
+    try:
+        from zkrevox import Proof
+
+        meta = Proof.from_file(path)
+        return meta.prompt, meta.vk_sha256
+    except Exception:  # a bare ezkl proof.json: no metadata to check
+        return None, None
+
+
+def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: list[int], prompt: str,
+                  claimed_prompt: str | None, vk: str | None) -> None:
+    if info.status != "pending":
+        raise InputError(f"request {info.request_id} is {info.status}; only a pending request can be fulfilled")
+    if info.provider.lower() != ctx.account.address.lower():
+        raise InputError(
+            f"request {info.request_id} is assigned to {info.provider}, not to this key ({ctx.account.address})"
+        )
+    if vk is not None and vk != record.vk_sha256:
+        raise InputError(f"proof was made with vk {vk[:12]}…, the registered model's is {record.vk_sha256[:12]}…")
+    expected = ctx.client.public_instances(info.request_id, outputs)
+    if expected != chain_proof.instances:
+        about = f" (it proves {claimed_prompt!r})" if claimed_prompt is not None else ""
+        raise InputError(
+            f"proof's public inputs are not request {info.request_id}'s: it was made for another prompt{about}, "
+            f"the request's prompt is {prompt!r}; prove this prompt, or pass --skip-local-checks to let the "
+            "contract refuse it on-chain"
+        )
+
+
+@handle_errors
+def answer(
+    request_id: Annotated[int, typer.Argument(help="Request to read.")],
+    model: ModelOpt = "ticker",
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Read a request's status and, once fulfilled, its tickers."""
+    ctx = _Ctx(rpc, network, need_key=False)
+    record = ctx.dep.model(model)
+    info = ctx.client.request_info(request_id)
+    fulfilled = info.status == "fulfilled"
+    tickers = _tickers(info.answer, record.labels, record.num_outputs) if fulfilled else []
+    result = {
+        "request_id": request_id,
+        "status": info.status,
+        "tickers": tickers,
+        "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=ctx.dep.dprompt.block) if fulfilled else None,
+        "provider": info.provider,
+        "deadline": info.deadline,
+    }
+    emit(result, as_json, f"request {request_id}: {info.status} {tickers if fulfilled else ''}".rstrip())
+
+
+@handle_errors
+def reclaim(
+    request_id: Annotated[int, typer.Argument(help="Expired request to reclaim.")],
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """After a missed deadline: take back the fee plus the slashed stake, and withdraw it."""
+    ctx = _Ctx(rpc, network)
+    r1 = ctx.client.reclaim(request_id)
+    (event,) = ctx.client.contract.events.DPromptReclaimed().process_receipt(r1)
+    r2 = ctx.client.withdraw()
+    emit({"tx": _tx(r1), "withdraw_tx": _tx(r2), "refund_wei": event.args.refund,
+          "slashed_wei": event.args.slashed}, as_json)
+
+
+@handle_errors
+def withdraw(
+    model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
+) -> None:
+    """Withdraw this account's credit: refunds, withdrawn stake, and fees earned as a provider."""
+    ctx = _Ctx(rpc, network)
+    model_id = ctx.dep.model(model).model_id
+    collect_tx = None
+    if ctx.client.provider(model_id, ctx.account.address).earned:
+        collect_tx = _tx(ctx.client.collect_earnings(model_id))
+    amount = ctx.client.credits(ctx.account.address)
+    receipt = ctx.client.withdraw()
+    emit({"tx": _tx(receipt), "collect_tx": collect_tx, "amount_wei": amount}, as_json)
+
+
+@chain_app.command("up")
+@handle_errors
+def chain_up(
+    chain_id: Annotated[int, typer.Option(help="Chain id of the local chain.")] = 31337,
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a local anvil on 127.0.0.1 in the foreground; prints its URL. Ctrl-C stops it."""
+    import signal
+
+    from zkrevox.chain.anvil import Anvil
+
+    # SIGTERM unwinds like Ctrl-C, so the context manager stops anvil instead of orphaning it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with Anvil(chain_id=chain_id, port=port) as chain:
+        emit({"rpc": chain.url, "chain_id": chain_id, "pid": chain.pid}, as_json,
+             f"anvil running at {chain.url} (chain id {chain_id}); export ZKREVOX_RPC_URL={chain.url}")
+        try:
+            code = chain.wait()
+        except KeyboardInterrupt:
+            code = 0
+    if code:
+        print(f"anvil exited with {code}", file=sys.stderr)
+
+
+@chain_app.command("verifier")
+@handle_errors
+def chain_verifier(
+    model: Annotated[str, typer.Argument(help="Model whose circuit artifacts to use.")] = "ticker",
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate verifier-contracts/src/generated/<Model>Verifier.sol from artifacts/<model>/ (offline)."""
+    from zkrevox.chain.evm_verifier import generate_for_model
+    from zkrevox.chain.solc import compile_verifier
+
+    path = generate_for_model(model)
+    size = compile_verifier(path).deployed_size
+    emit({"verifier_source": str(path), "deployed_size": size}, as_json, f"wrote {path} ({size} bytes deployed)")
+
+
+app = typer.Typer(help="zkrevox on-chain commands (standalone).", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+register(app)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,101 @@
+"""Gas of the main paths, compared with the committed snapshot verifier-contracts/snapshots/gas.json.
+
+A path that grows more than 5 % fails the test. After an intended change, update the snapshot:
+
+    ZKREVOX_UPDATE_GAS_SNAPSHOT=1 pytest tests/chain/test_gas.py
+
+The fulfil figures use the test's toy circuit (tests/chain/toy_circuit.py: 138 features +
+42 outputs = 180 public instances, num_inner_cols 1, logrows 12); the verifier's share is
+reported separately from DPrompt's own overhead (measured with anvil's call tracer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from chainenv import MIN_STAKE, Env
+
+from zkrevox.chain.deploy import deploy_contract
+from zkrevox.chain.paths import contracts_dir
+from zkrevox.chain.vocab_table import build_table
+
+pytestmark = pytest.mark.chain
+
+SNAPSHOT = contracts_dir() / "snapshots" / "gas.json"
+TOLERANCE = 0.05
+PROMPTS = {
+    "19B": "swap 2 bnb for cake",
+    "81B": "what is the price of etherium and chainlnk today, should I buy some more or sell?",
+    "192B": ("please exchange my tokens for bitcoin and some ethereum, " * 4)[:192],
+}
+
+
+def _verifier_gas(env: Env, tx_hash: str) -> int:
+    trace = env.w3.provider.make_request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])["result"]
+    calls = [c for c in trace.get("calls", []) if c.get("type") == "STATICCALL"]
+    assert len(calls) == 1, trace
+    return int(calls[0]["gasUsed"], 16)
+
+
+def _tx(receipt) -> str:
+    return "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+def measure(env: Env, compiled) -> dict[str, int]:
+    gas: dict[str, int] = {}
+    record = deploy_contract(env.w3, env.owner, compiled["DPrompt"], env.owner.address, 3600)
+    gas["DPrompt.deploy"] = int(env.w3.eth.get_transaction_receipt(record.tx)["gasUsed"])
+    client = env.client(env.owner)
+    _, receipt = client.register_model(env.params.config_for(env.dep.models["ticker"].verifier.address),
+                                       build_table(env.params.spec).data)
+    gas["registerModel (ticker spec, 1024-slot table)"] = int(receipt["gasUsed"])
+
+    provider = env.client(env.provider)
+    gas["stake (first, joins pool)"] = int(provider.stake(env.model_id, MIN_STAKE)["gasUsed"])
+    gas["stake (top-up)"] = int(provider.stake(env.model_id, 1)["gasUsed"])
+
+    user = env.client(env.user)
+    ids = {}
+    for label, prompt in PROMPTS.items():
+        ids[label], receipt = user.request(env.model_id, prompt)
+        gas[f"request {label}"] = int(receipt["gasUsed"])
+
+    proof = env.toy.prove(PROMPTS["19B"])
+    receipt = provider.fulfil(ids["19B"], proof.proof_bytes, proof.outputs(env.toy.num_outputs))
+    total = int(receipt["gasUsed"])
+    verifier = _verifier_gas(env, _tx(receipt))
+    gas["fulfil (toy circuit, 180 instances)"] = total
+    gas["fulfil: verifier call"] = verifier
+    gas["fulfil: DPrompt without verifier call"] = total - verifier
+    proof2 = env.toy.prove(PROMPTS["192B"])
+    receipt = provider.fulfil(ids["192B"], proof2.proof_bytes, proof2.outputs(env.toy.num_outputs))
+    gas["fulfil, second for the provider"] = int(receipt["gasUsed"])
+    gas["collectEarnings"] = int(provider.collect_earnings(env.model_id)["gasUsed"])
+    gas["withdraw"] = int(provider.withdraw()["gasUsed"])
+
+    env.advance(env.params.response_window_s + 1)
+    gas["reclaim (refund + slash)"] = int(user.reclaim(ids["81B"])["gasUsed"])
+    gas["unbond"] = int(provider.unbond(env.model_id)["gasUsed"])
+    return gas
+
+
+def test_gas_withinSnapshot(env: Env, compiled):
+    measured = measure(env, compiled)
+    if os.environ.get("ZKREVOX_UPDATE_GAS_SNAPSHOT"):
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(measured, indent=2) + "\n")
+        return
+    assert SNAPSHOT.is_file(), f"no gas snapshot {SNAPSHOT}; create it with ZKREVOX_UPDATE_GAS_SNAPSHOT=1"
+    snapshot = json.loads(SNAPSHOT.read_text())
+    problems = []
+    for path, gas in measured.items():
+        if path not in snapshot:
+            problems.append(f"{path}: {gas} (not in the snapshot)")
+        elif gas > snapshot[path] * (1 + TOLERANCE):
+            problems.append(f"{path}: {snapshot[path]} -> {gas} (+{(gas / snapshot[path] - 1) * 100:.1f} %)")
+    assert not problems, (
+        "gas grew more than 5 % (update with ZKREVOX_UPDATE_GAS_SNAPSHOT=1 pytest tests/chain/test_gas.py "
+        "if intended):\n  " + "\n  ".join(problems)
+    )

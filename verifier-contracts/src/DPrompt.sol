@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {IDPrompt} from "./interfaces/IDPrompt.sol";
+import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
+import {Featurizer} from "./libraries/Featurizer.sol";
+
+/// @title DPrompt
+/// @notice Pays for an AI answer only when a zk proof shows that the registered model produced
+/// it from that very prompt. See {IDPrompt} for the events and errors.
+///
+/// Flow: the owner registers a model (verifier, fee, featurizer spec); providers stake for it;
+/// `request` featurizes the prompt on-chain, stores the packed features and assigns the request
+/// round-robin (by request id) over the model's pool of eligible providers; the assigned provider
+/// calls `fulfil` with the outputs and the proof before the deadline; the contract rebuilds the
+/// public instances `[features * 2^inputScale ..., outputs ...]` itself and pays the fee to the
+/// provider's credit only if the verifier accepts them. After a missed deadline the requester
+/// reclaims the fee plus `slashBps` of the provider's stake.
+///
+/// Storage per request: two slots written by `request` plus the packed features (one slot per
+/// 256 bits: two for the ticker spec). Fulfilment overwrites feature word 0 with the answer
+/// bitmap and clears the other words (the features are dead once proven), so storing the
+/// answer costs a warm re-write instead of a fresh slot. A provider's stake, earned fees and
+/// pending count share one slot, so `fulfil` updates the provider with a single write.
+///
+/// Security notes: every payout goes through `_credits` and the one `withdraw` (pull payments,
+/// checks-effects-interactions). The only other external call is the verifier, made with
+/// STATICCALL: it can change no state and re-enter nothing with effect, so proof verification is
+/// a *check* and runs before the effects of `fulfil`.
+contract DPrompt is IDPrompt {
+    /// @dev BN254 scalar field modulus r; instances and outputs are elements of F_r.
+    uint256 internal constant FIELD_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev Largest field element read as a non-negative signed value, (r - 1) / 2.
+    uint256 internal constant HALF_FIELD =
+        10944121435919637611123202872628637544274182200208017171849102093287904247808;
+    uint256 internal constant MAX_OUTPUTS = 256; // the answer is a 256-bit bitmap
+    uint256 internal constant MAX_FEATURES = 4096;
+    uint256 internal constant MAX_PROMPT_BYTES = 4096;
+    uint256 internal constant MAX_INPUT_SCALE = 64;
+    uint256 internal constant BPS = 10_000;
+
+    /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2.
+    struct Model {
+        address table; // also the existence flag: non-zero once registered
+        uint96 fee;
+        uint96 minStake;
+        uint32 responseWindow;
+        uint16 slashBps;
+        uint8 inputScale;
+        uint16 numOutputs;
+        uint16 maxBytes;
+        uint16 vocabSize;
+        uint16 trigramBuckets;
+        uint8 clip;
+        uint8 fuzzyMinLen;
+        uint8 tableBits;
+        bool retired;
+        IHalo2Verifier verifier;
+        bytes32 vkHash;
+        bytes32 specHash;
+    }
+
+    /// @dev Two slots, written by `request`.
+    struct Request {
+        address requester;
+        uint32 modelId;
+        uint40 deadline;
+        RequestStatus status;
+        address provider;
+        uint96 fee;
+    }
+
+    /// @dev One slot: everything `request`, `fulfil` and `reclaim` change for a provider.
+    struct Provider {
+        uint96 stake;
+        uint96 earned;
+        uint24 pending;
+        uint40 withdrawableAt;
+    }
+
+    address private _owner;
+    uint32 private _modelCount;
+    uint256 private _nextRequestId;
+    uint256 private immutable _unbondingDelay;
+
+    mapping(uint32 modelId => Model) private _models;
+    mapping(uint32 modelId => address[]) private _pools;
+    /// @dev Index + 1 of a provider in `_pools[modelId]`; 0 = not in the pool (not eligible).
+    mapping(uint32 modelId => mapping(address provider => uint256)) private _poolSlots;
+    mapping(uint32 modelId => mapping(address provider => Provider)) private _providers;
+    mapping(uint256 requestId => Request) private _requests;
+    /// @dev Packed features while pending; once fulfilled, word 0 is the answer bitmap.
+    mapping(uint256 requestId => mapping(uint256 word => uint256)) private _payload;
+    mapping(address account => uint256) private _credits;
+
+    modifier onlyOwner() {
+        if (msg.sender != _owner) revert DPromptNotOwner(msg.sender);
+        _;
+    }
+
+    /// @param owner_ manages the model registry.
+    /// @param unbondingDelay_ seconds between `unbond` and `withdrawStake`.
+    constructor(address owner_, uint256 unbondingDelay_) {
+        if (owner_ == address(0)) revert DPromptZeroAddress();
+        _owner = owner_;
+        _unbondingDelay = unbondingDelay_;
+        _nextRequestId = 1; // id 0 means "none"; a non-zero slot also makes each increment cheap
+        emit DPromptOwnershipTransferred(address(0), owner_);
+    }
+
+    // ---------------------------------------------------------------- owner
+
+    /// @inheritdoc IDPrompt
+    function transferOwnership(address newOwner) external onlyOwner {
+        if (newOwner == address(0)) revert DPromptZeroAddress();
+        address previous = _owner;
+        _owner = newOwner;
+        emit DPromptOwnershipTransferred(previous, newOwner);
+    }
+
+    /// @inheritdoc IDPrompt
+    function registerModel(ModelConfig calldata config, bytes calldata table)
+        external
+        onlyOwner
+        returns (uint32 modelId)
+    {
+        _validateConfig(config);
+        Featurizer.Spec memory spec = config.spec;
+        spec.table = Featurizer.deployTable(table);
+        Featurizer.checkTable(spec);
+        modelId = ++_modelCount;
+        _models[modelId] = Model({
+            table: spec.table,
+            fee: config.fee,
+            minStake: config.minStake,
+            responseWindow: config.responseWindow,
+            slashBps: config.slashBps,
+            inputScale: config.inputScale,
+            numOutputs: config.numOutputs,
+            maxBytes: spec.maxBytes,
+            vocabSize: spec.vocabSize,
+            trigramBuckets: spec.trigramBuckets,
+            clip: spec.clip,
+            fuzzyMinLen: spec.fuzzyMinLen,
+            tableBits: spec.tableBits,
+            retired: false,
+            verifier: config.verifier,
+            vkHash: config.vkHash,
+            specHash: config.specHash
+        });
+        emit DPromptModelRegistered(modelId, config.verifier, config.vkHash, config.fee);
+    }
+
+    /// @inheritdoc IDPrompt
+    function retireModel(uint32 modelId) external onlyOwner {
+        Model storage m = _liveModel(modelId);
+        m.retired = true;
+        emit DPromptModelRetired(modelId);
+    }
+
+    // ---------------------------------------------------------------- providers
+
+    /// @inheritdoc IDPrompt
+    /// @dev Staking during unbonding cancels the unbonding (the provider rejoins the pool).
+    function stake(uint32 modelId) external payable {
+        Model storage m = _liveModel(modelId);
+        if (msg.value == 0) revert DPromptZeroAmount();
+        Provider storage p = _providers[modelId][msg.sender];
+        uint256 newStake = p.stake + msg.value;
+        if (newStake > type(uint96).max) revert DPromptStakeTooLarge(newStake);
+        p.stake = uint96(newStake);
+        p.withdrawableAt = 0;
+        if (_poolSlots[modelId][msg.sender] == 0 && newStake >= m.minStake) _joinPool(modelId, msg.sender);
+        emit DPromptStaked(modelId, msg.sender, msg.value, newStake);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Leaves the pool at once (no new assignments); requests already held must still be
+    /// fulfilled, and the stake stays locked until they are fulfilled or reclaimed.
+    function unbond(uint32 modelId) external {
+        Provider storage p = _providers[modelId][msg.sender];
+        if (p.stake == 0) revert DPromptNotStaked(modelId, msg.sender);
+        if (p.withdrawableAt != 0) revert DPromptAlreadyUnbonding(modelId, msg.sender);
+        uint256 withdrawableAt = block.timestamp + _unbondingDelay;
+        p.withdrawableAt = uint40(withdrawableAt);
+        if (_poolSlots[modelId][msg.sender] != 0) _leavePool(modelId, msg.sender);
+        emit DPromptUnbondingStarted(modelId, msg.sender, withdrawableAt);
+    }
+
+    /// @inheritdoc IDPrompt
+    function withdrawStake(uint32 modelId) external {
+        Provider storage p = _providers[modelId][msg.sender];
+        uint256 withdrawableAt = p.withdrawableAt;
+        if (withdrawableAt == 0) revert DPromptNotUnbonding(modelId, msg.sender);
+        if (block.timestamp < withdrawableAt) revert DPromptUnbondingNotOver(withdrawableAt);
+        if (p.pending != 0) revert DPromptStakeLocked(modelId, msg.sender, p.pending);
+        uint256 amount = p.stake;
+        p.stake = 0;
+        p.withdrawableAt = 0;
+        _credits[msg.sender] += amount;
+        emit DPromptStakeWithdrawn(modelId, msg.sender, amount);
+    }
+
+    /// @inheritdoc IDPrompt
+    function collectEarnings(uint32 modelId) external {
+        Provider storage p = _providers[modelId][msg.sender];
+        uint256 amount = p.earned;
+        if (amount == 0) revert DPromptNothingToWithdraw(msg.sender);
+        p.earned = 0;
+        _credits[msg.sender] += amount;
+        emit DPromptEarningsCollected(modelId, msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /// @inheritdoc IDPrompt
+    /// @dev The whole payment is the request's fee (anything above the model fee is a tip).
+    function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256 requestId) {
+        Model storage m = _liveModel(modelId);
+        uint256 fee = m.fee;
+        if (msg.value < fee) revert DPromptFeeTooLow(msg.value, fee);
+        if (msg.value > type(uint96).max) revert DPromptFeeTooHigh(msg.value);
+        Featurizer.Spec memory spec = _specOf(m);
+        _checkPrompt(prompt.length, spec.maxBytes);
+
+        requestId = _nextRequestId;
+        // Cannot overflow: one increment per request.
+        unchecked {
+            _nextRequestId = requestId + 1;
+        }
+        address provider = _assign(modelId, requestId);
+        uint256 deadline = block.timestamp + m.responseWindow;
+        _storeRequest(requestId, modelId, provider, deadline);
+        _storeFeatures(requestId, Featurizer.featurizePacked(prompt, spec));
+        emit DPromptRequested(requestId, msg.sender, provider, modelId, deadline, msg.value, prompt);
+    }
+
+    /// @inheritdoc IDPrompt
+    function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external {
+        Request storage r = _requests[requestId];
+        _requirePending(requestId, r.status);
+        address provider = r.provider;
+        if (msg.sender != provider) revert DPromptNotAssigned(requestId, msg.sender);
+        uint256 deadline = r.deadline;
+        if (block.timestamp > deadline) revert DPromptDeadlinePassed(requestId, deadline);
+        uint32 modelId = r.modelId;
+        Model storage m = _models[modelId];
+        uint256 answer = _verify(requestId, m, proof, outputs);
+
+        r.status = RequestStatus.Fulfilled;
+        _storeAnswer(requestId, m, answer);
+        Provider storage p = _providers[modelId][provider];
+        // Cannot underflow: the assigned provider's `pending` counts this request.
+        unchecked {
+            p.pending -= 1;
+        }
+        p.earned += r.fee;
+        emit DPromptFulfilled(requestId, provider, answer);
+    }
+
+    /// @inheritdoc IDPrompt
+    function reclaim(uint256 requestId) external {
+        Request storage r = _requests[requestId];
+        _requirePending(requestId, r.status);
+        if (msg.sender != r.requester) revert DPromptNotRequester(requestId, msg.sender);
+        uint256 deadline = r.deadline;
+        if (block.timestamp <= deadline) revert DPromptDeadlineNotPassed(requestId, deadline);
+        uint32 modelId = r.modelId;
+        Model storage m = _models[modelId];
+        address provider = r.provider;
+        Provider storage p = _providers[modelId][provider];
+        uint256 stakeBefore = p.stake;
+        uint256 slashed = (stakeBefore * m.slashBps) / BPS;
+        uint256 refund = r.fee;
+
+        r.status = RequestStatus.Reclaimed;
+        _clearPayload(requestId, m, 0);
+        // Cannot underflow: `slashed` <= the stake (slashBps <= BPS), and `pending` counts this request.
+        unchecked {
+            p.stake = uint96(stakeBefore - slashed);
+            p.pending -= 1;
+        }
+        if (stakeBefore - slashed < m.minStake && _poolSlots[modelId][provider] != 0) _leavePool(modelId, provider);
+        _credits[msg.sender] += refund + slashed;
+        emit DPromptReclaimed(requestId, msg.sender, provider, refund, slashed);
+    }
+
+    /// @inheritdoc IDPrompt
+    function withdraw() external {
+        uint256 amount = _credits[msg.sender];
+        if (amount == 0) revert DPromptNothingToWithdraw(msg.sender);
+        _credits[msg.sender] = 0;
+        emit DPromptWithdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert DPromptTransferFailed(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc IDPrompt
+    function owner() external view returns (address) {
+        return _owner;
+    }
+
+    /// @inheritdoc IDPrompt
+    function unbondingDelay() external view returns (uint256) {
+        return _unbondingDelay;
+    }
+
+    /// @inheritdoc IDPrompt
+    function modelCount() external view returns (uint32) {
+        return _modelCount;
+    }
+
+    /// @inheritdoc IDPrompt
+    function model(uint32 modelId) external view returns (ModelConfig memory config, bool retired) {
+        Model storage m = _model(modelId);
+        config = ModelConfig({
+            verifier: m.verifier,
+            vkHash: m.vkHash,
+            specHash: m.specHash,
+            fee: m.fee,
+            minStake: m.minStake,
+            responseWindow: m.responseWindow,
+            slashBps: m.slashBps,
+            inputScale: m.inputScale,
+            numOutputs: m.numOutputs,
+            spec: _specOf(m)
+        });
+        retired = m.retired;
+    }
+
+    /// @inheritdoc IDPrompt
+    function providerState(uint32 modelId, address provider) external view returns (ProviderState memory) {
+        Provider storage p = _providers[modelId][provider];
+        return ProviderState({
+            stake: p.stake,
+            earned: p.earned,
+            pending: p.pending,
+            withdrawableAt: p.withdrawableAt,
+            eligible: _poolSlots[modelId][provider] != 0
+        });
+    }
+
+    /// @inheritdoc IDPrompt
+    function providers(uint32 modelId) external view returns (address[] memory) {
+        return _pools[modelId];
+    }
+
+    /// @inheritdoc IDPrompt
+    function nextRequestId() external view returns (uint256) {
+        return _nextRequestId;
+    }
+
+    /// @inheritdoc IDPrompt
+    function requestState(uint256 requestId) external view returns (RequestState memory) {
+        Request storage r = _requests[requestId];
+        if (r.status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
+        return RequestState({
+            status: r.status,
+            modelId: r.modelId,
+            requester: r.requester,
+            provider: r.provider,
+            deadline: r.deadline,
+            fee: r.fee,
+            answer: r.status == RequestStatus.Fulfilled ? _payload[requestId][0] : 0
+        });
+    }
+
+    /// @inheritdoc IDPrompt
+    function answerOf(uint256 requestId) external view returns (uint256 bitmap) {
+        Request storage r = _requests[requestId];
+        if (r.status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
+        if (r.status != RequestStatus.Fulfilled) revert DPromptNotFulfilled(requestId);
+        return _payload[requestId][0];
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Only while pending: fulfilment replaces the features with the answer.
+    function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts) {
+        Request storage r = _requests[requestId];
+        _requirePending(requestId, r.status);
+        Featurizer.Spec memory spec = _specOf(_models[r.modelId]);
+        uint256 n = Featurizer.packedWords(spec);
+        uint256[] memory packed = new uint256[](n);
+        for (uint256 k; k < n; ++k) {
+            packed[k] = _payload[requestId][k];
+        }
+        return Featurizer.unpack(packed, Featurizer.numFeatures(spec), Featurizer.bitsPerFeature(spec.clip));
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Exactly the vector `fulfil` hands the verifier (only while the request is pending);
+    /// clients compare it with their proof's instances before sending.
+    function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory) {
+        Request storage r = _requests[requestId];
+        _requirePending(requestId, r.status);
+        Model storage m = _models[r.modelId];
+        uint256[] memory instances = new uint256[](uint256(m.vocabSize) + m.trigramBuckets + outputs.length);
+        uint256 dst;
+        assembly ("memory-safe") {
+            dst := add(instances, 0x20)
+        }
+        _writeInstances(dst, requestId, m, outputs);
+        return instances;
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Applies the same length rule as `request`.
+    function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts) {
+        Featurizer.Spec memory spec = _specOf(_model(modelId));
+        _checkPrompt(prompt.length, spec.maxBytes);
+        return Featurizer.featurize(prompt, spec);
+    }
+
+    /// @inheritdoc IDPrompt
+    function credits(address account) external view returns (uint256) {
+        return _credits[account];
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _model(uint32 modelId) private view returns (Model storage m) {
+        m = _models[modelId];
+        if (m.table == address(0)) revert DPromptUnknownModel(modelId);
+    }
+
+    function _liveModel(uint32 modelId) private view returns (Model storage m) {
+        m = _model(modelId);
+        if (m.retired) revert DPromptModelIsRetired(modelId);
+    }
+
+    function _specOf(Model storage m) private view returns (Featurizer.Spec memory) {
+        return Featurizer.Spec({
+            maxBytes: m.maxBytes,
+            vocabSize: m.vocabSize,
+            trigramBuckets: m.trigramBuckets,
+            clip: m.clip,
+            fuzzyMinLen: m.fuzzyMinLen,
+            tableBits: m.tableBits,
+            table: m.table
+        });
+    }
+
+    function _validateConfig(ModelConfig calldata c) private view {
+        if (address(c.verifier).code.length == 0) revert DPromptInvalidModelConfig("verifier has no code");
+        if (!Featurizer.isValid(c.spec)) revert DPromptInvalidModelConfig("spec");
+        if (c.spec.table != address(0)) revert DPromptInvalidModelConfig("spec.table must be zero");
+        if (c.spec.maxBytes > MAX_PROMPT_BYTES) revert DPromptInvalidModelConfig("spec.maxBytes");
+        if (Featurizer.numFeatures(c.spec) > MAX_FEATURES) revert DPromptInvalidModelConfig("spec: too many features");
+        if (c.numOutputs == 0 || c.numOutputs > MAX_OUTPUTS) revert DPromptInvalidModelConfig("numOutputs");
+        if (c.inputScale > MAX_INPUT_SCALE) revert DPromptInvalidModelConfig("inputScale");
+        if (c.slashBps > BPS) revert DPromptInvalidModelConfig("slashBps");
+        if (c.responseWindow == 0) revert DPromptInvalidModelConfig("responseWindow");
+    }
+
+    function _checkPrompt(uint256 length, uint256 maxBytes) private pure {
+        if (length == 0) revert DPromptEmptyPrompt();
+        if (length > maxBytes) revert DPromptPromptTooLong(length, maxBytes);
+    }
+
+    function _requirePending(uint256 requestId, RequestStatus status) private pure {
+        if (status == RequestStatus.Pending) return;
+        if (status == RequestStatus.Fulfilled) revert DPromptAlreadyFulfilled(requestId);
+        if (status == RequestStatus.Reclaimed) revert DPromptAlreadyReclaimed(requestId);
+        revert DPromptUnknownRequest(requestId);
+    }
+
+    /// @dev Round-robin by request id over the model's pool of eligible providers.
+    function _assign(uint32 modelId, uint256 requestId) private view returns (address) {
+        address[] storage pool = _pools[modelId];
+        uint256 poolLength = pool.length;
+        if (poolLength == 0) revert DPromptNoProvider(modelId);
+        return pool[requestId % poolLength];
+    }
+
+    function _storeRequest(uint256 requestId, uint32 modelId, address provider, uint256 deadline) private {
+        Request storage r = _requests[requestId];
+        r.requester = msg.sender;
+        r.modelId = modelId;
+        r.deadline = uint40(deadline);
+        r.status = RequestStatus.Pending;
+        r.provider = provider;
+        r.fee = uint96(msg.value);
+        // Cannot overflow: 16.7M requests pending with one provider would be needed.
+        unchecked {
+            _providers[modelId][provider].pending += 1;
+        }
+    }
+
+    function _storeFeatures(uint256 requestId, uint256[] memory packed) private {
+        mapping(uint256 => uint256) storage words = _payload[requestId];
+        for (uint256 k; k < packed.length; ++k) {
+            // A zero word needs no write: the slot already reads 0.
+            if (packed[k] != 0) words[k] = packed[k];
+        }
+    }
+
+    /// @dev Word 0 of the payload becomes the answer; the remaining feature words are cleared
+    /// (each clear earns a storage refund).
+    function _storeAnswer(uint256 requestId, Model storage m, uint256 answer) private {
+        _payload[requestId][0] = answer;
+        _clearPayload(requestId, m, 1);
+    }
+
+    function _clearPayload(uint256 requestId, Model storage m, uint256 from) private {
+        uint256 bits = Featurizer.bitsPerFeature(m.clip);
+        uint256 words = ((uint256(m.vocabSize) + m.trigramBuckets) * bits + 255) / 256;
+        mapping(uint256 => uint256) storage payload = _payload[requestId];
+        for (uint256 k = from; k < words; ++k) {
+            if (payload[k] != 0) payload[k] = 0;
+        }
+    }
+
+    function _joinPool(uint32 modelId, address provider) private {
+        address[] storage pool = _pools[modelId];
+        pool.push(provider);
+        _poolSlots[modelId][provider] = pool.length;
+    }
+
+    /// @dev Swap-and-pop; the moved provider's slot is updated.
+    function _leavePool(uint32 modelId, address provider) private {
+        address[] storage pool = _pools[modelId];
+        uint256 index = _poolSlots[modelId][provider] - 1;
+        uint256 last = pool.length - 1;
+        if (index != last) {
+            address moved = pool[last];
+            pool[index] = moved;
+            _poolSlots[modelId][moved] = index + 1;
+        }
+        pool.pop();
+        _poolSlots[modelId][provider] = 0;
+    }
+
+    /// @dev Builds the verifier's calldata in place, `verifyProof(proof, instances)` with the
+    /// instances written straight into the ABI-encoded array (no intermediate array, no copy),
+    /// calls the verifier with STATICCALL and returns the answer bitmap. Reverts with
+    /// {DPromptProofRejected} unless the verifier returns true: a revert and a `false` are
+    /// treated alike, as is a call that returns no data.
+    function _verify(uint256 requestId, Model storage m, bytes calldata proof, uint256[] calldata outputs)
+        private
+        view
+        returns (uint256 answer)
+    {
+        uint256 numOutputs = m.numOutputs;
+        if (outputs.length != numOutputs) revert DPromptWrongOutputCount(outputs.length, numOutputs);
+        uint256 numInstances = uint256(m.vocabSize) + m.trigramBuckets + numOutputs;
+        uint256 ptr;
+        uint256 size;
+        // Layout: selector | offset(proof) = 0x40 | offset(instances) | proof.length | proof,
+        // zero-padded | instances.length | instances.
+        assembly ("memory-safe") {
+            ptr := mload(0x40)
+            let padded := and(add(proof.length, 31), not(31))
+            size := add(add(0x84, padded), shl(5, numInstances))
+            mstore(0x40, add(ptr, size))
+            mstore(ptr, shl(224, 0x1e8e1e13)) // IHalo2Verifier.verifyProof.selector
+            mstore(add(ptr, 0x04), 0x40)
+            mstore(add(ptr, 0x24), add(0x60, padded))
+            mstore(add(ptr, 0x44), proof.length)
+            mstore(add(add(ptr, 0x44), padded), 0) // zero the padding of the last proof word
+            calldatacopy(add(ptr, 0x64), proof.offset, proof.length)
+            mstore(add(add(ptr, 0x64), padded), numInstances)
+        }
+        // Cannot overflow: `size` covers the instances that end the buffer.
+        unchecked {
+            answer = _writeInstances(ptr + size - (numInstances << 5), requestId, m, outputs);
+        }
+        address verifier = address(m.verifier);
+        bool accepted;
+        assembly ("memory-safe") {
+            let ok := staticcall(gas(), verifier, ptr, size, 0x00, 0x20)
+            accepted := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
+        }
+        if (!accepted) revert DPromptProofRejected(requestId);
+    }
+
+    /// @dev Writes `[features * 2^inputScale ..., outputs ...]` at memory `dst` from the stored
+    /// packed features of `requestId`, checks that every output is below the field modulus, and
+    /// returns the answer bitmap: bit i set iff output i is strictly positive as a signed field
+    /// element (0 < v <= (r - 1) / 2). The caller owns `dst` (allocated, large enough).
+    function _writeInstances(uint256 dst, uint256 requestId, Model storage m, uint256[] calldata outputs)
+        private
+        view
+        returns (uint256 answer)
+    {
+        uint256 numFeatures = uint256(m.vocabSize) + m.trigramBuckets;
+        _writeFeatures(dst, _payload[requestId], numFeatures, Featurizer.bitsPerFeature(m.clip), m.inputScale);
+        // Cannot overflow: `dst` points into allocated memory.
+        unchecked {
+            answer = _writeOutputs(dst + (numFeatures << 5), outputs);
+        }
+    }
+
+    function _writeFeatures(
+        uint256 dst,
+        mapping(uint256 => uint256) storage words,
+        uint256 numFeatures,
+        uint256 bits,
+        uint256 scale
+    ) private view {
+        assembly ("memory-safe") {
+            mstore(0x20, words.slot)
+            let mask := sub(shl(bits, 1), 1)
+            let word := 0
+            for { let i := 0 } lt(i, numFeatures) { i := add(i, 1) } {
+                let bitPos := mul(i, bits)
+                let shift := and(bitPos, 0xff)
+                // `bits` divides 256, so a feature never straddles two words: load a new word
+                // whenever a feature starts at bit 0. The slot of words[k] is keccak256(k . slot).
+                if iszero(shift) {
+                    mstore(0x00, shr(8, bitPos))
+                    word := sload(keccak256(0x00, 0x40))
+                }
+                mstore(add(dst, shl(5, i)), shl(scale, and(shr(shift, word), mask)))
+            }
+        }
+    }
+
+    function _writeOutputs(uint256 dst, uint256[] calldata outputs) private pure returns (uint256 answer) {
+        bytes4 notInField = DPromptOutputNotInField.selector;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, outputs.length) { i := add(i, 1) } {
+                let v := calldataload(add(outputs.offset, shl(5, i)))
+                if iszero(lt(v, FIELD_MODULUS)) {
+                    mstore(0x00, notInField)
+                    mstore(0x04, i)
+                    revert(0x00, 0x24)
+                }
+                mstore(add(dst, shl(5, i)), v)
+                if and(gt(v, 0), iszero(gt(v, HALF_FIELD))) { answer := or(answer, shl(i, 1)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {Featurizer} from "../libraries/Featurizer.sol";
+import {IHalo2Verifier} from "./IHalo2Verifier.sol";
+
+/// @title IDPrompt
+/// @notice A market for proven AI answers. A requester pays for a prompt; the contract
+/// featurizes it on-chain and assigns it to a staked provider; the provider answers with the
+/// model outputs and a zk proof; the contract pays only if the proof verifies against public
+/// instances it derives itself from the stored features and the submitted outputs.
+interface IDPrompt {
+    /// @notice Life cycle of a request. A `Pending` request past its deadline is "expired":
+    /// it can no longer be fulfilled, only reclaimed by its requester.
+    enum RequestStatus {
+        None,
+        Pending,
+        Fulfilled,
+        Reclaimed
+    }
+
+    /// @notice What the owner registers for a model. Immutable once registered.
+    struct ModelConfig {
+        IHalo2Verifier verifier; // ezkl-generated verifier of this model's circuit
+        bytes32 vkHash; // sha256 of the circuit's verifying key (for clients to check)
+        bytes32 specHash; // sha256 of the model's input_spec.json (for clients to check)
+        uint96 fee; // least payment a request must carry, in wei
+        uint96 minStake; // least stake for a provider to be assigned requests, in wei
+        uint32 responseWindow; // seconds a provider has to fulfil
+        uint16 slashBps; // part of the provider's stake paid to the requester on a miss, basis points
+        uint8 inputScale; // circuit input = feature * 2^inputScale
+        uint16 numOutputs; // model outputs (public instances after the features), 1..256
+        Featurizer.Spec spec; // featurizer parameters; `spec.table` is set by `registerModel`
+    }
+
+    /// @notice A provider's position for one model.
+    struct ProviderState {
+        uint256 stake; // wei
+        uint256 earned; // fees of fulfilled requests not yet collected, wei
+        uint256 pending; // assigned requests neither fulfilled nor reclaimed
+        uint256 withdrawableAt; // unbonding: time the stake becomes withdrawable; 0 = not unbonding
+        bool eligible; // in the model's assignment pool
+    }
+
+    /// @notice A request as clients read it.
+    struct RequestState {
+        RequestStatus status;
+        uint32 modelId;
+        address requester;
+        address provider;
+        uint256 deadline; // unix time; fulfil must be mined at or before it
+        uint256 fee; // wei paid with the request
+        uint256 answer; // bit i set iff output i is strictly positive (Fulfilled only)
+    }
+
+    /// @notice Ownership moved from `previousOwner` to `newOwner`.
+    event DPromptOwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+    /// @notice Model `modelId` was registered; its configuration can never change.
+    event DPromptModelRegistered(uint32 indexed modelId, IHalo2Verifier indexed verifier, bytes32 vkHash, uint256 fee);
+    /// @notice Model `modelId` takes no new requests or stake; pending requests run their course.
+    event DPromptModelRetired(uint32 indexed modelId);
+    /// @notice `provider` added `amount` to its stake for `modelId`, now `stake`.
+    event DPromptStaked(uint32 indexed modelId, address indexed provider, uint256 amount, uint256 stake);
+    /// @notice `provider` left the assignment pool of `modelId`; its stake is withdrawable at `withdrawableAt`
+    /// once it holds no pending request.
+    event DPromptUnbondingStarted(uint32 indexed modelId, address indexed provider, uint256 withdrawableAt);
+    /// @notice `provider` moved `amount` of stake to its withdrawable credit.
+    event DPromptStakeWithdrawn(uint32 indexed modelId, address indexed provider, uint256 amount);
+    /// @notice A request was recorded and assigned. The prompt itself is kept only in this event
+    /// (its packed features are in storage, and they are what the proof is checked against).
+    event DPromptRequested(
+        uint256 indexed requestId,
+        address indexed requester,
+        address indexed provider,
+        uint32 modelId,
+        uint256 deadline,
+        uint256 fee,
+        bytes prompt
+    );
+    /// @notice `provider` answered `requestId` with a valid proof; `answer` is the output bitmap.
+    event DPromptFulfilled(uint256 indexed requestId, address indexed provider, uint256 answer);
+    /// @notice The requester took back `refund` and `slashed` wei of the provider's stake after a missed deadline.
+    event DPromptReclaimed(
+        uint256 indexed requestId, address indexed requester, address indexed provider, uint256 refund, uint256 slashed
+    );
+    /// @notice `provider` moved `amount` wei of earned fees for `modelId` to its withdrawable credit.
+    event DPromptEarningsCollected(uint32 indexed modelId, address indexed provider, uint256 amount);
+    /// @notice `account` withdrew `amount` wei of credit.
+    event DPromptWithdrawn(address indexed account, uint256 amount);
+
+    /// @notice Only the owner may call this; `caller` is not.
+    error DPromptNotOwner(address caller);
+    /// @notice The zero address was given where an account is needed.
+    error DPromptZeroAddress();
+    /// @notice No model `modelId` is registered.
+    error DPromptUnknownModel(uint32 modelId);
+    /// @notice Model `modelId` was retired and takes no new requests or stake.
+    error DPromptModelIsRetired(uint32 modelId);
+    /// @notice The configuration is rejected: `reason` names the field.
+    error DPromptInvalidModelConfig(string reason);
+    /// @notice The payment `paid` is below the model's fee `required`.
+    error DPromptFeeTooLow(uint256 paid, uint256 required);
+    /// @notice The payment does not fit the 96-bit fee field.
+    error DPromptFeeTooHigh(uint256 paid);
+    /// @notice The stake would exceed the 96-bit stake field.
+    error DPromptStakeTooLarge(uint256 stake);
+    /// @notice The prompt has no bytes.
+    error DPromptEmptyPrompt();
+    /// @notice The prompt is `length` bytes, more than the model's `maxBytes`; prompts are never truncated.
+    error DPromptPromptTooLong(uint256 length, uint256 maxBytes);
+    /// @notice No provider is staked and eligible for model `modelId`.
+    error DPromptNoProvider(uint32 modelId);
+    /// @notice No request `requestId` exists.
+    error DPromptUnknownRequest(uint256 requestId);
+    /// @notice Request `requestId` was already fulfilled.
+    error DPromptAlreadyFulfilled(uint256 requestId);
+    /// @notice Request `requestId` was already reclaimed by its requester.
+    error DPromptAlreadyReclaimed(uint256 requestId);
+    /// @notice `caller` is not the provider assigned to request `requestId`.
+    error DPromptNotAssigned(uint256 requestId, address caller);
+    /// @notice Request `requestId`'s deadline `deadline` has passed; it can only be reclaimed.
+    error DPromptDeadlinePassed(uint256 requestId, uint256 deadline);
+    /// @notice Request `requestId` can be reclaimed only after its deadline `deadline`.
+    error DPromptDeadlineNotPassed(uint256 requestId, uint256 deadline);
+    /// @notice `caller` is not the requester of `requestId`.
+    error DPromptNotRequester(uint256 requestId, address caller);
+    /// @notice Request `requestId` has no answer: it is not fulfilled.
+    error DPromptNotFulfilled(uint256 requestId);
+    /// @notice `given` outputs were submitted; the model has `expected`.
+    error DPromptWrongOutputCount(uint256 given, uint256 expected);
+    /// @notice Output `index` is not a BN254 scalar field element (it is >= the modulus).
+    error DPromptOutputNotInField(uint256 index);
+    /// @notice The verifier rejected the proof (reverted or returned false) for the instances
+    /// derived from request `requestId`'s prompt and the submitted outputs: a tampered proof, or
+    /// a proof made for another prompt, other outputs or another circuit.
+    error DPromptProofRejected(uint256 requestId);
+    /// @notice A zero amount was sent or requested.
+    error DPromptZeroAmount();
+    /// @notice `provider` has no stake for model `modelId`.
+    error DPromptNotStaked(uint32 modelId, address provider);
+    /// @notice `provider` is already unbonding from model `modelId`.
+    error DPromptAlreadyUnbonding(uint32 modelId, address provider);
+    /// @notice `provider` has not started unbonding from model `modelId`.
+    error DPromptNotUnbonding(uint32 modelId, address provider);
+    /// @notice The unbonding delay runs until `withdrawableAt`.
+    error DPromptUnbondingNotOver(uint256 withdrawableAt);
+    /// @notice The stake is locked: `provider` still holds `pending` assigned requests.
+    error DPromptStakeLocked(uint32 modelId, address provider, uint256 pending);
+    /// @notice `account` has no credit to withdraw.
+    error DPromptNothingToWithdraw(address account);
+    /// @notice Sending `amount` wei to `account` failed; the credit is kept.
+    error DPromptTransferFailed(address account, uint256 amount);
+
+    // --- owner ---
+    /// @notice Registers a model under the next id. `table` is the featurizer's vocabulary hash
+    /// table (see {Featurizer}); the contract deploys it and records its address in the spec, so
+    /// `config.spec.table` must be zero.
+    function registerModel(ModelConfig calldata config, bytes calldata table) external returns (uint32 modelId);
+    function retireModel(uint32 modelId) external;
+    function transferOwnership(address newOwner) external;
+
+    // --- providers ---
+    function stake(uint32 modelId) external payable;
+    function unbond(uint32 modelId) external;
+    function withdrawStake(uint32 modelId) external;
+    function collectEarnings(uint32 modelId) external;
+
+    // --- requests ---
+    function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256 requestId);
+    function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external;
+    function reclaim(uint256 requestId) external;
+    function withdraw() external;
+
+    // --- reads ---
+    function owner() external view returns (address);
+    function unbondingDelay() external view returns (uint256);
+    function modelCount() external view returns (uint32);
+    function model(uint32 modelId) external view returns (ModelConfig memory config, bool retired);
+    function providerState(uint32 modelId, address provider) external view returns (ProviderState memory);
+    function providers(uint32 modelId) external view returns (address[] memory);
+    function nextRequestId() external view returns (uint256);
+    function requestState(uint256 requestId) external view returns (RequestState memory);
+    function answerOf(uint256 requestId) external view returns (uint256 bitmap);
+    function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts);
+    function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory);
+    function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts);
+    function credits(address account) external view returns (uint256);
+}
