@@ -72,11 +72,6 @@ def test_ticker_fulfilStoresBnbAndCake(ticker):
     assert receipt["status"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 3 bar: fulfil <= 700k all-in; measured ~758k, of which the ezkl verifier alone ~610k "
-    "(logrows 13, 180 instances): the circuit layout must shrink it (remove this mark when it passes)",
-)
 def test_ticker_fulfilWithinGasBar(ticker):
     _, _, chain_proof, receipt = _fulfil(ticker, "swap 2 bnb for cake")
     tx = "0x" + bytes(receipt["transactionHash"]).hex()

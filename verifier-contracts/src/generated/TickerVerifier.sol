@@ -1,8 +1,8 @@
 // GENERATED — DO NOT EDIT.
 // ezkl 23.0.5 create_evm_verifier output for the `ticker` circuit.
 // Regenerate: zkrevox chain verifier ticker
-// vk.key sha256: f014fc4e38dee24076b9e6f84262a879aa29152cfe7a56ac47a0c8a3e1dd05ac
-// settings.json sha256: 841ecffe981eace57d93b0878176737533f5ff6dd225cfcc27669bb18612411b
+// vk.key sha256: 97ec4a049bdb3019ba59fc2aa5fef3aa247b41415b821b66191abb71a7cd3517
+// settings.json sha256: 68d8cd5cf54f3ca5ec19e6981e7235fd634e67a513fe9da26b61c581b9b5c2fa
 // SPDX-License-Identifier: MIT
 
 pragma solidity ^0.8.0;
@@ -11,61 +11,61 @@ contract Halo2Verifier {
     uint256 internal constant    DELTA = 4131629893567559867359510883348571134090853742863529169391034518566172092834;
     uint256 internal constant        R = 21888242871839275222246405745257275088548364400416034343698204186575808495617; 
 
-    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x04e4;
-    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x05a4;
+    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x02e4;
+    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x03a4;
 
-    uint256 internal constant                VK_MPTR = 0x0660;
-    uint256 internal constant         VK_DIGEST_MPTR = 0x0660;
-    uint256 internal constant     NUM_INSTANCES_MPTR = 0x0680;
-    uint256 internal constant                 K_MPTR = 0x06a0;
-    uint256 internal constant             N_INV_MPTR = 0x06c0;
-    uint256 internal constant             OMEGA_MPTR = 0x06e0;
-    uint256 internal constant         OMEGA_INV_MPTR = 0x0700;
-    uint256 internal constant    OMEGA_INV_TO_L_MPTR = 0x0720;
-    uint256 internal constant   HAS_ACCUMULATOR_MPTR = 0x0740;
-    uint256 internal constant        ACC_OFFSET_MPTR = 0x0760;
-    uint256 internal constant     NUM_ACC_LIMBS_MPTR = 0x0780;
-    uint256 internal constant NUM_ACC_LIMB_BITS_MPTR = 0x07a0;
-    uint256 internal constant              G1_X_MPTR = 0x07c0;
-    uint256 internal constant              G1_Y_MPTR = 0x07e0;
-    uint256 internal constant            G2_X_1_MPTR = 0x0800;
-    uint256 internal constant            G2_X_2_MPTR = 0x0820;
-    uint256 internal constant            G2_Y_1_MPTR = 0x0840;
-    uint256 internal constant            G2_Y_2_MPTR = 0x0860;
-    uint256 internal constant      NEG_S_G2_X_1_MPTR = 0x0880;
-    uint256 internal constant      NEG_S_G2_X_2_MPTR = 0x08a0;
-    uint256 internal constant      NEG_S_G2_Y_1_MPTR = 0x08c0;
-    uint256 internal constant      NEG_S_G2_Y_2_MPTR = 0x08e0;
+    uint256 internal constant                VK_MPTR = 0x05a0;
+    uint256 internal constant         VK_DIGEST_MPTR = 0x05a0;
+    uint256 internal constant     NUM_INSTANCES_MPTR = 0x05c0;
+    uint256 internal constant                 K_MPTR = 0x05e0;
+    uint256 internal constant             N_INV_MPTR = 0x0600;
+    uint256 internal constant             OMEGA_MPTR = 0x0620;
+    uint256 internal constant         OMEGA_INV_MPTR = 0x0640;
+    uint256 internal constant    OMEGA_INV_TO_L_MPTR = 0x0660;
+    uint256 internal constant   HAS_ACCUMULATOR_MPTR = 0x0680;
+    uint256 internal constant        ACC_OFFSET_MPTR = 0x06a0;
+    uint256 internal constant     NUM_ACC_LIMBS_MPTR = 0x06c0;
+    uint256 internal constant NUM_ACC_LIMB_BITS_MPTR = 0x06e0;
+    uint256 internal constant              G1_X_MPTR = 0x0700;
+    uint256 internal constant              G1_Y_MPTR = 0x0720;
+    uint256 internal constant            G2_X_1_MPTR = 0x0740;
+    uint256 internal constant            G2_X_2_MPTR = 0x0760;
+    uint256 internal constant            G2_Y_1_MPTR = 0x0780;
+    uint256 internal constant            G2_Y_2_MPTR = 0x07a0;
+    uint256 internal constant      NEG_S_G2_X_1_MPTR = 0x07c0;
+    uint256 internal constant      NEG_S_G2_X_2_MPTR = 0x07e0;
+    uint256 internal constant      NEG_S_G2_Y_1_MPTR = 0x0800;
+    uint256 internal constant      NEG_S_G2_Y_2_MPTR = 0x0820;
 
-    uint256 internal constant CHALLENGE_MPTR = 0x0e40;
+    uint256 internal constant CHALLENGE_MPTR = 0x0b80;
 
-    uint256 internal constant THETA_MPTR = 0x0e40;
-    uint256 internal constant  BETA_MPTR = 0x0e60;
-    uint256 internal constant GAMMA_MPTR = 0x0e80;
-    uint256 internal constant     Y_MPTR = 0x0ea0;
-    uint256 internal constant     X_MPTR = 0x0ec0;
-    uint256 internal constant  ZETA_MPTR = 0x0ee0;
-    uint256 internal constant    NU_MPTR = 0x0f00;
-    uint256 internal constant    MU_MPTR = 0x0f20;
+    uint256 internal constant THETA_MPTR = 0x0b80;
+    uint256 internal constant  BETA_MPTR = 0x0ba0;
+    uint256 internal constant GAMMA_MPTR = 0x0bc0;
+    uint256 internal constant     Y_MPTR = 0x0be0;
+    uint256 internal constant     X_MPTR = 0x0c00;
+    uint256 internal constant  ZETA_MPTR = 0x0c20;
+    uint256 internal constant    NU_MPTR = 0x0c40;
+    uint256 internal constant    MU_MPTR = 0x0c60;
 
-    uint256 internal constant       ACC_LHS_X_MPTR = 0x0f40;
-    uint256 internal constant       ACC_LHS_Y_MPTR = 0x0f60;
-    uint256 internal constant       ACC_RHS_X_MPTR = 0x0f80;
-    uint256 internal constant       ACC_RHS_Y_MPTR = 0x0fa0;
-    uint256 internal constant             X_N_MPTR = 0x0fc0;
-    uint256 internal constant X_N_MINUS_1_INV_MPTR = 0x0fe0;
-    uint256 internal constant          L_LAST_MPTR = 0x1000;
-    uint256 internal constant         L_BLIND_MPTR = 0x1020;
-    uint256 internal constant             L_0_MPTR = 0x1040;
-    uint256 internal constant   INSTANCE_EVAL_MPTR = 0x1060;
-    uint256 internal constant   QUOTIENT_EVAL_MPTR = 0x1080;
-    uint256 internal constant      QUOTIENT_X_MPTR = 0x10a0;
-    uint256 internal constant      QUOTIENT_Y_MPTR = 0x10c0;
-    uint256 internal constant          R_EVAL_MPTR = 0x10e0;
-    uint256 internal constant   PAIRING_LHS_X_MPTR = 0x1100;
-    uint256 internal constant   PAIRING_LHS_Y_MPTR = 0x1120;
-    uint256 internal constant   PAIRING_RHS_X_MPTR = 0x1140;
-    uint256 internal constant   PAIRING_RHS_Y_MPTR = 0x1160;
+    uint256 internal constant       ACC_LHS_X_MPTR = 0x0c80;
+    uint256 internal constant       ACC_LHS_Y_MPTR = 0x0ca0;
+    uint256 internal constant       ACC_RHS_X_MPTR = 0x0cc0;
+    uint256 internal constant       ACC_RHS_Y_MPTR = 0x0ce0;
+    uint256 internal constant             X_N_MPTR = 0x0d00;
+    uint256 internal constant X_N_MINUS_1_INV_MPTR = 0x0d20;
+    uint256 internal constant          L_LAST_MPTR = 0x0d40;
+    uint256 internal constant         L_BLIND_MPTR = 0x0d60;
+    uint256 internal constant             L_0_MPTR = 0x0d80;
+    uint256 internal constant   INSTANCE_EVAL_MPTR = 0x0da0;
+    uint256 internal constant   QUOTIENT_EVAL_MPTR = 0x0dc0;
+    uint256 internal constant      QUOTIENT_X_MPTR = 0x0de0;
+    uint256 internal constant      QUOTIENT_Y_MPTR = 0x0e00;
+    uint256 internal constant          R_EVAL_MPTR = 0x0e20;
+    uint256 internal constant   PAIRING_LHS_X_MPTR = 0x0e40;
+    uint256 internal constant   PAIRING_LHS_Y_MPTR = 0x0e60;
+    uint256 internal constant   PAIRING_RHS_X_MPTR = 0x0e80;
+    uint256 internal constant   PAIRING_RHS_Y_MPTR = 0x0ea0;
 
     function verifyProof(
         bytes calldata proof,
@@ -217,11 +217,11 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0660, 0x2eac29e8fc7cf7a8296613b8131b5724cfa06fd09ca27ee4cc1eb3166fedc677) // vk_digest
-                mstore(0x0680, 0x00000000000000000000000000000000000000000000000000000000000000b4) // num_instances
+                mstore(0x05a0, 0x0dd7cb06917f2d5ad7ba121cb45004b1afd287f061b6b4e4d0f35c1f8fbe48c9) // vk_digest
+                mstore(0x05c0, 0x00000000000000000000000000000000000000000000000000000000000000b4) // num_instances
 
                 // Check valid length of proof
-                success := and(success, eq(0x0c40, proof.length))
+                success := and(success, eq(0x07a0, proof.length))
 
                 // Check valid length of instances
                 let num_instances := mload(NUM_INSTANCES_MPTR)
@@ -250,7 +250,7 @@ contract Halo2Verifier {
 
                 // Phase 1
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0180) }
+                    { let proof_cptr_end := add(proof_cptr, 0xc0) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -261,7 +261,7 @@ contract Halo2Verifier {
 
                 // Phase 2
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0100) }
+                    { let proof_cptr_end := add(proof_cptr, 0x80) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -273,7 +273,7 @@ contract Halo2Verifier {
 
                 // Phase 3
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0200) }
+                    { let proof_cptr_end := add(proof_cptr, 0x0140) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -295,7 +295,7 @@ contract Halo2Verifier {
 
                 // Read evaluations
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0640) }
+                    { let proof_cptr_end := add(proof_cptr, 0x03a0) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -317,69 +317,53 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0660, 0x2eac29e8fc7cf7a8296613b8131b5724cfa06fd09ca27ee4cc1eb3166fedc677) // vk_digest
-                mstore(0x0680, 0x00000000000000000000000000000000000000000000000000000000000000b4) // num_instances
-                mstore(0x06a0, 0x000000000000000000000000000000000000000000000000000000000000000d) // k
-                mstore(0x06c0, 0x3062cb506d9a969cb702833453cd4c52654aa6a93775a2c5bf57d68443608001) // n_inv
-                mstore(0x06e0, 0x10e3d295c1599ff535a1bb49f23d81aa03bd0ed25881f9ed12b179af67f67ae1) // omega
-                mstore(0x0700, 0x09ff38534bd08f2b08b6010aaee9ac485d3afb3a9ae4280907537b08fc6e53e5) // omega_inv
-                mstore(0x0720, 0x1fe62c4a3c6640bbac666390d8ab7318a0de5374d46b2921e3217838d26470ad) // omega_inv_to_l
-                mstore(0x0740, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
-                mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
-                mstore(0x0780, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
-                mstore(0x07a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limb_bits
-                mstore(0x07c0, 0x0000000000000000000000000000000000000000000000000000000000000001) // g1_x
-                mstore(0x07e0, 0x0000000000000000000000000000000000000000000000000000000000000002) // g1_y
-                mstore(0x0800, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2) // g2_x_1
-                mstore(0x0820, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
-                mstore(0x0840, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
-                mstore(0x0860, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0880, 0x2fabf13212e18c0e0f326e96117f6fef13bafe0a93ae2b8a6e7ffe05fb6dfb9f) // neg_s_g2_x_1
-                mstore(0x08a0, 0x1eef168ebcf1c0e5b13f6831a1fa96d6f4585f346df073fbf7fb367155b1462f) // neg_s_g2_x_2
-                mstore(0x08c0, 0x0a5ef687f864158b648f2f5dcae7a2559d931b8627c02e68d1a711d3929ccfa3) // neg_s_g2_y_1
-                mstore(0x08e0, 0x010f922e66888339720781c7665f5fa34f0d66f5af70a205c2dc0b51bde7a4ac) // neg_s_g2_y_2
-                mstore(0x0900, 0x0d05797fba1e600943c555c197b33ed1105ece2edb9ae7e4afa2ddee003c55ee) // fixed_comms[0].x
-                mstore(0x0920, 0x1b25bef2c699818640334aec168ecdced155b2886b900c49c418fa723a289f24) // fixed_comms[0].y
-                mstore(0x0940, 0x0026fe32ba78aa92c99475a6713cb0a4996a5baf2f189ec01cc578814aca984f) // fixed_comms[1].x
-                mstore(0x0960, 0x052b1d6c2bdc348a42c8fe9741c6910b5e7364421abe447c6f6c81dfa0081347) // fixed_comms[1].y
-                mstore(0x0980, 0x232c4b34b793628d2e3344cd5c623583548383052b778529cc6d9451a476097f) // fixed_comms[2].x
-                mstore(0x09a0, 0x2676ec044b052bfb1076c754a1891f11009bd2788ae8e37e9903bc8096a31cee) // fixed_comms[2].y
-                mstore(0x09c0, 0x02c72f0d5e42bfde1234a4f8fb9d5eb79133ab19e198035cb51ae6cf9ad74dd1) // fixed_comms[3].x
-                mstore(0x09e0, 0x196d1af07cb6376766ee803038de59915c63796782776649ae6a6572b6c69400) // fixed_comms[3].y
-                mstore(0x0a00, 0x119cb58c2484d5cad2ed54e6244188834bc710d8996b29b9d0cc0cd14dfc010b) // fixed_comms[4].x
-                mstore(0x0a20, 0x22984a3819b9b7c03d0a11e89344cab5467c54e25149dd7b6e8e4b40df54a6e7) // fixed_comms[4].y
-                mstore(0x0a40, 0x13c09ade057712a2d42c81418aea4697246c4c6467045ae09999369a52204378) // fixed_comms[5].x
-                mstore(0x0a60, 0x0d0ba1615c8a26aacc842c90222f543a85457e7e06276342448cbd728c046295) // fixed_comms[5].y
-                mstore(0x0a80, 0x1880bf2dbf8484ec2cfc8b256789d74670fa9b5253a35ffcef1ee8b79fc18093) // fixed_comms[6].x
-                mstore(0x0aa0, 0x0eeeda4f41f02b4357a3f33c4292d616398c6b4a51a2dc922d851a3e5cd6d9b0) // fixed_comms[6].y
-                mstore(0x0ac0, 0x2c8d370fce0de1c9d353c6696566e578eee4943e3329ff454411323ab0b268e9) // fixed_comms[7].x
-                mstore(0x0ae0, 0x2484536259a6c8ca70fb7dba9d03955c9d71bd7c982fe8f007b3f39bda5c376b) // fixed_comms[7].y
-                mstore(0x0b00, 0x12505da7cc876e7c50fe24dd6b92e100ebc2676dc39efceefd76ca66aa17a824) // fixed_comms[8].x
-                mstore(0x0b20, 0x200bf3dd749603a7c5d3759ea12489d3a25cdd964b2b754f0e089a73173280fd) // fixed_comms[8].y
-                mstore(0x0b40, 0x29d1578416ba95471d03785e0f18f7ce215702bb34c7f81a848560a1d7ba07a5) // fixed_comms[9].x
-                mstore(0x0b60, 0x22b2862e36173e9b0975338cbd7e53878c8c0b07a12cf0a20462b2b34e6cfcd6) // fixed_comms[9].y
-                mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
-                mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
-                mstore(0x0bc0, 0x0b389a679c679c1695d34fdf5506af5d209c4e71e33039338d590490dccaa41a) // fixed_comms[11].x
-                mstore(0x0be0, 0x2e0b37ea8667f1467c60bbcdcf4563236ebad851c40aef703bb5cdd3e2433586) // fixed_comms[11].y
-                mstore(0x0c00, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[12].x
-                mstore(0x0c20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[12].y
-                mstore(0x0c40, 0x0bace3855e750f9845e91323ff9e21c0d38a9ee5418840bea7bde4b3fb4e4904) // permutation_comms[0].x
-                mstore(0x0c60, 0x2fd34d859defb842067811907374d31267dcc9ef9ec1aadecdae35cfeab0b31d) // permutation_comms[0].y
-                mstore(0x0c80, 0x1f566175332fa932068164ff251fbd3d1da284700f2ff66978985fc55fdee05f) // permutation_comms[1].x
-                mstore(0x0ca0, 0x1708bfc9814568348d2f97bf58df2c98ee32ac78323a35687f7865820badf596) // permutation_comms[1].y
-                mstore(0x0cc0, 0x03b08ff0e1648700ad46de7102a72a200d851bb743e2083745fd9fe025f470b6) // permutation_comms[2].x
-                mstore(0x0ce0, 0x2c4609c895f4cdfcc1d3269c498557cef83ca18b8a7522a088123cdc3e7eafb2) // permutation_comms[2].y
-                mstore(0x0d00, 0x27a4c6994e79d4ab87465ca9a6d1f049924238c7590df98a7a2fb4b6e1856eb7) // permutation_comms[3].x
-                mstore(0x0d20, 0x2accae96e33b02c8bc41c022b20b695fd17968abc1c3f045680c0f610377db8e) // permutation_comms[3].y
-                mstore(0x0d40, 0x250ecaea5cea7897afa652baf55a112155f553baec5acc69ffa4a55eb2b831bf) // permutation_comms[4].x
-                mstore(0x0d60, 0x0705225f5a75e4f816fd3862d42eacf218c2f14bb4cc2bab87ad56eb9f52914f) // permutation_comms[4].y
-                mstore(0x0d80, 0x08e7e9ff26c3ed640eae037760d37bd2153a0ce2014ad12629c4cdc9c108bc7d) // permutation_comms[5].x
-                mstore(0x0da0, 0x1f28b5fc574f3e39929a4278e3e44aec6f3c00a1c50a3b20f48ca45d41b6cbc8) // permutation_comms[5].y
-                mstore(0x0dc0, 0x181d1e425c59d66b58f6711ce4c454c2780655046167d24a04322fcadca988b6) // permutation_comms[6].x
-                mstore(0x0de0, 0x23089b1c3129b9fde393a091215a3ed925ec78a87fd65cfb290cb8970daedd10) // permutation_comms[6].y
-                mstore(0x0e00, 0x09997e764a80dd280332386f7bc2a0e0169aec50885c9a11915403343c2bf4d8) // permutation_comms[7].x
-                mstore(0x0e20, 0x2d2920f7b4fd5cb81284eb3e60a6f336654055f971a33b139cf33a421567d1a7) // permutation_comms[7].y
+                mstore(0x05a0, 0x0dd7cb06917f2d5ad7ba121cb45004b1afd287f061b6b4e4d0f35c1f8fbe48c9) // vk_digest
+                mstore(0x05c0, 0x00000000000000000000000000000000000000000000000000000000000000b4) // num_instances
+                mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000e) // k
+                mstore(0x0600, 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001) // n_inv
+                mstore(0x0620, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac) // omega
+                mstore(0x0640, 0x2f9c1d051b2a29bd1d13a09c1489aec5303c2fb2ac7d853ee7a58fdb65b90d7d) // omega_inv
+                mstore(0x0660, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e) // omega_inv_to_l
+                mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
+                mstore(0x06a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
+                mstore(0x06c0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
+                mstore(0x06e0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limb_bits
+                mstore(0x0700, 0x0000000000000000000000000000000000000000000000000000000000000001) // g1_x
+                mstore(0x0720, 0x0000000000000000000000000000000000000000000000000000000000000002) // g1_y
+                mstore(0x0740, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2) // g2_x_1
+                mstore(0x0760, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
+                mstore(0x0780, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
+                mstore(0x07a0, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
+                mstore(0x07c0, 0x27b2524974a27f613698102937f6a6621968759b0bbccd47585713265e89391f) // neg_s_g2_x_1
+                mstore(0x07e0, 0x15d2f0e44454c21fd830876d6a92ebe724fa9617e4a5bd3d39d13ad9532efa9d) // neg_s_g2_x_2
+                mstore(0x0800, 0x26df83b058b06142ee5621445fb585331fdfac06ef74de34460c60f731160f58) // neg_s_g2_y_1
+                mstore(0x0820, 0x29d62c5ef03649cec58d98814f2e41e9bbf121489433faf28f43731b62663d45) // neg_s_g2_y_2
+                mstore(0x0840, 0x2a02a3a4744eb6ab86e1f920e68c2bd5edc44ef642c726b9d252c83a35f1294f) // fixed_comms[0].x
+                mstore(0x0860, 0x28ed97ded00f007c46f6d6dfa8b59154e9e249bd976d45e34efa0481d9db0e4e) // fixed_comms[0].y
+                mstore(0x0880, 0x2ba156153e5c64909486ec71f5116cd5e7819c33bed3fffb267ef3fa370a49d9) // fixed_comms[1].x
+                mstore(0x08a0, 0x0cc8bd20383c8507caea1dde8042098986282647ddf90746f67e95b9a5fb9154) // fixed_comms[1].y
+                mstore(0x08c0, 0x2b489ded4541d7070a4bbd1f2eec72eae540455af3021c3405b5858cfeebe500) // fixed_comms[2].x
+                mstore(0x08e0, 0x28e04cd90b6945edfde4cf3dfee9bfb6a3f3246930555e5e2780546d4f66133d) // fixed_comms[2].y
+                mstore(0x0900, 0x1fb54d6f947b5a60270e578accf987f987f7e9377dc0240b1087c48ad2549936) // fixed_comms[3].x
+                mstore(0x0920, 0x07f24c8cbd2aad5515be7e7308cb40bd7d6df1aa651e740ba7194463c4eef74d) // fixed_comms[3].y
+                mstore(0x0940, 0x15ec92bd083103a09ef45f5d9d14a0914b8978923ba2c41893226d04255ccd79) // fixed_comms[4].x
+                mstore(0x0960, 0x2022f90e5be3a09c42fee2149547d273d379750d9148fd6b536a0dfd58def48c) // fixed_comms[4].y
+                mstore(0x0980, 0x20b8b1696562abc10d4d1fe5f1d326ea3509501a2b52369d5c7b3bc45b407e2c) // fixed_comms[5].x
+                mstore(0x09a0, 0x18ae9505bcbe98ba9195501ea84068547327b3f94ca66af1fb4e5893cd4a45fb) // fixed_comms[5].y
+                mstore(0x09c0, 0x11f5eba01f1d5d330a577f9dcb6733bcbe8643014ae1a65e12419f1f54f6177d) // fixed_comms[6].x
+                mstore(0x09e0, 0x29a1c03b9be04fb55536006a12cedc2b40c3102934481678eb0d64ba86c94fd6) // fixed_comms[6].y
+                mstore(0x0a00, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
+                mstore(0x0a20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
+                mstore(0x0a40, 0x196d3370b2e61e2036c8ff6ca6bbff4b2203d47df9bbfa66d0d5afbe59cc21d2) // permutation_comms[0].x
+                mstore(0x0a60, 0x01f8bb108fb62520de3ea197d6ded08c5f79051afd3e620ef55f6587a24a9dc0) // permutation_comms[0].y
+                mstore(0x0a80, 0x158caa67cd20faac1176753d04be6d761064cb82b716d33b3c0f9baeb7b29206) // permutation_comms[1].x
+                mstore(0x0aa0, 0x2fa03c93855333ba8a48dbc6b20f4e9fbc4a330fc145ca8c19c15d02d3da8c7d) // permutation_comms[1].y
+                mstore(0x0ac0, 0x0aabebe68b68c7ccab87638fae40bae3153c5706acfc8c2acc2c01f806539f0c) // permutation_comms[2].x
+                mstore(0x0ae0, 0x068c13ab95019200e9c8fbb9c4849c2f2b52974fcda8126cd54a834273c0aafe) // permutation_comms[2].y
+                mstore(0x0b00, 0x012d27d4230a5674bc00f706d52a628b576d3c81f136d71db919edcdaadd7232) // permutation_comms[3].x
+                mstore(0x0b20, 0x153376a7b56feaff86b53d3e53772b43674038c883ea0d6e45a6869264643bd1) // permutation_comms[3].y
+                mstore(0x0b40, 0x22d873d16b79e57238c062d4437e9d0d141be9801049d6c52fe7417bf3233713) // permutation_comms[4].x
+                mstore(0x0b60, 0x0421559fd781cae621da154077aba61735abb2168887b9b36247f818ad5bbf58) // permutation_comms[4].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -512,428 +496,217 @@ contract Halo2Verifier {
                 let quotient_eval_numer
                 let y := mload(Y_MPTR)
                 {
-                    let f_7 := calldataload(0x07c4)
+                    let f_5 := calldataload(0x0504)
                     let var0 := 0x2
-                    let var1 := sub(R, f_7)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_7, var2, R)
+                    let var3 := mulmod(f_5, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := addmod(a_0, a_2, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := addmod(a_0, a_1, R)
                     let var8 := sub(R, var7)
-                    let var9 := addmod(a_4, var8, R)
+                    let var9 := addmod(a_2, var8, R)
                     let var10 := mulmod(var6, var9, R)
                     quotient_eval_numer := var10
                 }
                 {
-                    let f_8 := calldataload(0x07e4)
-                    let var0 := 0x2
-                    let var1 := sub(R, f_8)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
-                    let var7 := addmod(a_1, a_3, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_5, var8, R)
-                    let var10 := mulmod(var6, var9, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
-                }
-                {
-                    let f_7 := calldataload(0x07c4)
+                    let f_5 := calldataload(0x0504)
                     let var0 := 0x1
-                    let var1 := sub(R, f_7)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_7, var2, R)
+                    let var3 := mulmod(f_5, var2, R)
                     let var4 := 0x2
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := mulmod(a_0, a_2, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := mulmod(a_0, a_1, R)
                     let var8 := sub(R, var7)
-                    let var9 := addmod(a_4, var8, R)
+                    let var9 := addmod(a_2, var8, R)
                     let var10 := mulmod(var6, var9, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
                 }
                 {
-                    let f_8 := calldataload(0x07e4)
+                    let f_5 := calldataload(0x0504)
                     let var0 := 0x1
-                    let var1 := sub(R, f_8)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
-                    let var4 := 0x2
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
-                    let var7 := mulmod(a_1, a_3, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_5, var8, R)
-                    let var10 := mulmod(var6, var9, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
-                }
-                {
-                    let f_7 := calldataload(0x07c4)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_7)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_7, var2, R)
+                    let var3 := mulmod(f_5, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := sub(R, a_2)
+                    let a_2 := calldataload(0x0424)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := sub(R, a_1)
                     let var8 := addmod(a_0, var7, R)
                     let var9 := sub(R, var8)
-                    let var10 := addmod(a_4, var9, R)
+                    let var10 := addmod(a_2, var9, R)
                     let var11 := mulmod(var6, var10, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
                 }
                 {
-                    let f_8 := calldataload(0x07e4)
+                    let f_6 := calldataload(0x0524)
                     let var0 := 0x1
-                    let var1 := sub(R, f_8)
+                    let var1 := sub(R, f_6)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
+                    let var3 := mulmod(f_6, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
-                    let var7 := sub(R, a_3)
-                    let var8 := addmod(a_1, var7, R)
-                    let var9 := sub(R, var8)
-                    let var10 := addmod(a_5, var9, R)
-                    let var11 := mulmod(var6, var10, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
-                }
-                {
-                    let f_9 := calldataload(0x0804)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_9)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_9, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_4_prev_1 := calldataload(0x06a4)
+                    let a_2 := calldataload(0x0424)
+                    let a_2_prev_1 := calldataload(0x0444)
                     let var7 := 0x0
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var8 := mulmod(a_0, a_2, R)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var8 := mulmod(a_0, a_1, R)
                     let var9 := addmod(var7, var8, R)
-                    let var10 := addmod(a_4_prev_1, var9, R)
+                    let var10 := addmod(a_2_prev_1, var9, R)
                     let var11 := sub(R, var10)
-                    let var12 := addmod(a_4, var11, R)
+                    let var12 := addmod(a_2, var11, R)
                     let var13 := mulmod(var6, var12, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var13, r)
                 }
                 {
-                    let f_11 := calldataload(0x0844)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_11)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_11, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_5_prev_1 := calldataload(0x06c4)
-                    let var7 := 0x0
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
-                    let var8 := mulmod(a_1, a_3, R)
-                    let var9 := addmod(var7, var8, R)
-                    let var10 := addmod(a_5_prev_1, var9, R)
-                    let var11 := sub(R, var10)
-                    let var12 := addmod(a_5, var11, R)
-                    let var13 := mulmod(var6, var12, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var13, r)
-                }
-                {
-                    let f_9 := calldataload(0x0804)
+                    let f_6 := calldataload(0x0524)
                     let var0 := 0x2
-                    let var1 := sub(R, f_9)
+                    let var1 := sub(R, f_6)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_9, var2, R)
+                    let var3 := mulmod(f_6, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
+                    let a_2 := calldataload(0x0424)
                     let var7 := 0x0
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var8 := mulmod(a_0, a_2, R)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var8 := mulmod(a_0, a_1, R)
                     let var9 := addmod(var7, var8, R)
                     let var10 := sub(R, var9)
-                    let var11 := addmod(a_4, var10, R)
+                    let var11 := addmod(a_2, var10, R)
                     let var12 := mulmod(var6, var11, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var12, r)
                 }
                 {
-                    let f_11 := calldataload(0x0844)
+                    let f_7 := calldataload(0x0544)
                     let var0 := 0x2
-                    let var1 := sub(R, f_11)
+                    let var1 := sub(R, f_7)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_11, var2, R)
+                    let var3 := mulmod(f_7, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
+                    let a_2 := calldataload(0x0424)
+                    let var7 := 0x1
+                    let a_1 := calldataload(0x0404)
+                    let var8 := mulmod(var7, a_1, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_2, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_6 := calldataload(0x0524)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_6)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_6, var2, R)
+                    let var4 := 0x2
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_2_prev_1 := calldataload(0x0444)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := mulmod(var0, a_1, R)
+                    let var8 := mulmod(a_2_prev_1, var7, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_2, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_7 := calldataload(0x0544)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_7)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x2
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
                     let var7 := 0x0
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
-                    let var8 := mulmod(a_1, a_3, R)
-                    let var9 := addmod(var7, var8, R)
+                    let a_1 := calldataload(0x0404)
+                    let var8 := addmod(var7, a_1, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_2, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_7 := calldataload(0x0544)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_7)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_2_prev_1 := calldataload(0x0444)
+                    let var7 := 0x0
+                    let a_1 := calldataload(0x0404)
+                    let var8 := addmod(var7, a_1, R)
+                    let var9 := addmod(a_2_prev_1, var8, R)
                     let var10 := sub(R, var9)
-                    let var11 := addmod(a_5, var10, R)
+                    let var11 := addmod(a_2, var10, R)
                     let var12 := mulmod(var6, var11, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var12, r)
                 }
                 {
-                    let f_10 := calldataload(0x0824)
-                    let var0 := 0x2
-                    let var1 := sub(R, f_10)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_10, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let var7 := 0x4
-                    let var8 := addmod(var7, var1, R)
-                    let var9 := mulmod(var6, var8, R)
-                    let a_4 := calldataload(0x0664)
-                    let var10 := 0x1
-                    let a_2 := calldataload(0x0624)
-                    let var11 := mulmod(var10, a_2, R)
-                    let var12 := sub(R, var11)
-                    let var13 := addmod(a_4, var12, R)
-                    let var14 := mulmod(var9, var13, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var14, r)
-                }
-                {
-                    let f_10 := calldataload(0x0824)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_10)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_10, var2, R)
-                    let var4 := 0x2
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let var7 := 0x3
-                    let var8 := addmod(var7, var1, R)
-                    let var9 := mulmod(var6, var8, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_3 := calldataload(0x0644)
-                    let var10 := mulmod(var0, a_3, R)
-                    let var11 := sub(R, var10)
-                    let var12 := addmod(a_5, var11, R)
-                    let var13 := mulmod(var9, var12, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var13, r)
-                }
-                {
-                    let f_9 := calldataload(0x0804)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_9)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_9, var2, R)
-                    let var4 := 0x2
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_4_prev_1 := calldataload(0x06a4)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := mulmod(var0, a_2, R)
-                    let var8 := mulmod(a_4_prev_1, var7, R)
-                    let var9 := sub(R, var8)
-                    let var10 := addmod(a_4, var9, R)
-                    let var11 := mulmod(var6, var10, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
-                }
-                {
-                    let f_11 := calldataload(0x0844)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_11)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_11, var2, R)
-                    let var4 := 0x2
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_5_prev_1 := calldataload(0x06c4)
-                    let a_3 := calldataload(0x0644)
-                    let var7 := mulmod(var0, a_3, R)
-                    let var8 := mulmod(a_5_prev_1, var7, R)
-                    let var9 := sub(R, var8)
-                    let var10 := addmod(a_5, var9, R)
-                    let var11 := mulmod(var6, var10, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
-                }
-                {
-                    let f_10 := calldataload(0x0824)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_10)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_10, var2, R)
-                    let var4 := 0x2
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let var7 := 0x4
-                    let var8 := addmod(var7, var1, R)
-                    let var9 := mulmod(var6, var8, R)
-                    let a_4 := calldataload(0x0664)
-                    let var10 := 0x0
-                    let a_2 := calldataload(0x0624)
-                    let var11 := addmod(var10, a_2, R)
-                    let var12 := sub(R, var11)
-                    let var13 := addmod(a_4, var12, R)
-                    let var14 := mulmod(var9, var13, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var14, r)
-                }
-                {
-                    let f_12 := calldataload(0x0864)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_12)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_12, var2, R)
-                    let a_5 := calldataload(0x0684)
-                    let var4 := 0x0
-                    let a_3 := calldataload(0x0644)
-                    let var5 := addmod(var4, a_3, R)
-                    let var6 := sub(R, var5)
-                    let var7 := addmod(a_5, var6, R)
-                    let var8 := mulmod(var3, var7, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var8, r)
-                }
-                {
-                    let f_10 := calldataload(0x0824)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_10)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_10, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let var7 := 0x4
-                    let var8 := addmod(var7, var1, R)
-                    let var9 := mulmod(var6, var8, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_4_prev_1 := calldataload(0x06a4)
-                    let var10 := 0x0
-                    let a_2 := calldataload(0x0624)
-                    let var11 := addmod(var10, a_2, R)
-                    let var12 := addmod(a_4_prev_1, var11, R)
-                    let var13 := sub(R, var12)
-                    let var14 := addmod(a_4, var13, R)
-                    let var15 := mulmod(var9, var14, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var15, r)
-                }
-                {
-                    let f_12 := calldataload(0x0864)
-                    let var0 := 0x2
-                    let var1 := sub(R, f_12)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_12, var2, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_5_prev_1 := calldataload(0x06c4)
-                    let var4 := 0x0
-                    let a_3 := calldataload(0x0644)
-                    let var5 := addmod(var4, a_3, R)
-                    let var6 := addmod(a_5_prev_1, var5, R)
-                    let var7 := sub(R, var6)
-                    let var8 := addmod(a_5, var7, R)
-                    let var9 := mulmod(var3, var8, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var9, r)
-                }
-                {
-                    let f_3 := calldataload(0x0744)
+                    let f_3 := calldataload(0x04c4)
                     let var0 := 0x0
                     let var1 := mulmod(f_3, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
-                    let f_4 := calldataload(0x0764)
+                    let f_4 := calldataload(0x04e4)
                     let var0 := 0x0
                     let var1 := mulmod(f_4, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
-                    let f_5 := calldataload(0x0784)
-                    let var0 := 0x0
-                    let var1 := mulmod(f_5, var0, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
-                }
-                {
-                    let f_6 := calldataload(0x07a4)
-                    let var0 := 0x0
-                    let var1 := mulmod(f_6, var0, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
-                }
-                {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x09a4), R)), R)
+                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x0624), R)), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let perm_z_last := calldataload(0x0a64)
+                    let perm_z_last := calldataload(0x0684)
                     let eval := mulmod(mload(L_LAST_MPTR), addmod(mulmod(perm_z_last, perm_z_last, R), sub(R, perm_z_last), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0a04), sub(R, calldataload(0x09e4)), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0a64), sub(R, calldataload(0x0a44)), R), R)
+                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0684), sub(R, calldataload(0x0664)), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let gamma := mload(GAMMA_MPTR)
                     let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x09c4)
-                    let rhs := calldataload(0x09a4)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x05e4), mulmod(beta, calldataload(0x08a4), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0604), mulmod(beta, calldataload(0x08c4), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0624), mulmod(beta, calldataload(0x08e4), R), R), gamma, R), R)
+                    let lhs := calldataload(0x0644)
+                    let rhs := calldataload(0x0624)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x03e4), mulmod(beta, calldataload(0x0584), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0404), mulmod(beta, calldataload(0x05a4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0424), mulmod(beta, calldataload(0x05c4), R), R), gamma, R), R)
                     mstore(0x00, mulmod(beta, mload(X_MPTR), R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x05e4), mload(0x00), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x03e4), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0604), mload(0x00), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0404), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0624), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    let left_sub_right := addmod(lhs, sub(R, rhs), R)
-                    let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let gamma := mload(GAMMA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0a24)
-                    let rhs := calldataload(0x0a04)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0644), mulmod(beta, calldataload(0x0904), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0664), mulmod(beta, calldataload(0x0924), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0684), mulmod(beta, calldataload(0x0944), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0644), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0664), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0684), mload(0x00), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0424), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
                     let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
@@ -942,11 +715,11 @@ contract Halo2Verifier {
                 {
                     let gamma := mload(GAMMA_MPTR)
                     let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0a84)
-                    let rhs := calldataload(0x0a64)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06e4), mulmod(beta, calldataload(0x0964), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x0984), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06e4), mload(0x00), R), gamma, R), R)
+                    let lhs := calldataload(0x06a4)
+                    let rhs := calldataload(0x0684)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0464), mulmod(beta, calldataload(0x05e4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x0604), R), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0464), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     rhs := mulmod(rhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mload(0x00), R), gamma, R), R)
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
@@ -955,12 +728,12 @@ contract Halo2Verifier {
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0aa4), R)
+                    let eval := mulmod(l_0, calldataload(0x06c4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0aa4), R)
+                    let eval := mulmod(l_last, calldataload(0x06c4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -968,16 +741,16 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let table
                     {
-                        let f_1 := calldataload(0x0704)
+                        let f_1 := calldataload(0x0484)
                         table := f_1
                         table := addmod(table, beta, R)
                     }
                     let input_0
                     {
-                        let f_3 := calldataload(0x0744)
+                        let f_3 := calldataload(0x04c4)
                         let var0 := 0x1
                         let var1 := mulmod(f_3, var0, R)
-                        let a_0 := calldataload(0x05e4)
+                        let a_0 := calldataload(0x03e4)
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
@@ -992,20 +765,20 @@ contract Halo2Verifier {
                     rhs := table
                     {
                         let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0ae4), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0ac4), sub(R, calldataload(0x0aa4)), R), R)
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0704), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x06e4), sub(R, calldataload(0x06c4)), R), R)
                     }
                     let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0b04), R)
+                    let eval := mulmod(l_0, calldataload(0x0724), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0b04), R)
+                    let eval := mulmod(l_last, calldataload(0x0724), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -1013,61 +786,16 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let table
                     {
-                        let f_1 := calldataload(0x0704)
-                        table := f_1
+                        let f_2 := calldataload(0x04a4)
+                        table := f_2
                         table := addmod(table, beta, R)
                     }
                     let input_0
                     {
-                        let f_4 := calldataload(0x0764)
+                        let f_4 := calldataload(0x04e4)
                         let var0 := 0x1
                         let var1 := mulmod(f_4, var0, R)
-                        let a_1 := calldataload(0x0604)
-                        let var2 := mulmod(var1, a_1, R)
-                        let var3 := sub(R, var1)
-                        let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
-                        let var6 := mulmod(var4, var5, R)
-                        let var7 := addmod(var2, var6, R)
-                        input_0 := var7
-                        input_0 := addmod(input_0, beta, R)
-                    }
-                    let lhs
-                    let rhs
-                    rhs := table
-                    {
-                        let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0b44), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0b24), sub(R, calldataload(0x0b04)), R), R)
-                    }
-                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0b64), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0b64), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let theta := mload(THETA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let table
-                    {
-                        let f_2 := calldataload(0x0724)
-                        table := f_2
-                        table := addmod(table, beta, R)
-                    }
-                    let input_0
-                    {
-                        let f_5 := calldataload(0x0784)
-                        let var0 := 0x1
-                        let var1 := mulmod(f_5, var0, R)
-                        let a_0 := calldataload(0x05e4)
+                        let a_0 := calldataload(0x03e4)
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
@@ -1082,53 +810,8 @@ contract Halo2Verifier {
                     rhs := table
                     {
                         let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0ba4), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0b84), sub(R, calldataload(0x0b64)), R), R)
-                    }
-                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0bc4), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0bc4), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let theta := mload(THETA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let table
-                    {
-                        let f_2 := calldataload(0x0724)
-                        table := f_2
-                        table := addmod(table, beta, R)
-                    }
-                    let input_0
-                    {
-                        let f_6 := calldataload(0x07a4)
-                        let var0 := 0x1
-                        let var1 := mulmod(f_6, var0, R)
-                        let a_1 := calldataload(0x0604)
-                        let var2 := mulmod(var1, a_1, R)
-                        let var3 := sub(R, var1)
-                        let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
-                        let var6 := mulmod(var4, var5, R)
-                        let var7 := addmod(var2, var6, R)
-                        input_0 := var7
-                        input_0 := addmod(input_0, beta, R)
-                    }
-                    let lhs
-                    let rhs
-                    rhs := table
-                    {
-                        let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0c04), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0be4), sub(R, calldataload(0x0bc4)), R), R)
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0764), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0744), sub(R, calldataload(0x0724)), R), R)
                     }
                     let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
@@ -1279,13 +962,13 @@ contract Halo2Verifier {
                     let coeff := mload(0x20)
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0884), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0564), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
                     r_eval := addmod(r_eval, mulmod(coeff, mload(QUOTIENT_EVAL_MPTR), R), R)
                     for
                         {
-                            let mptr := 0x0984
-                            let mptr_end := 0x0884
+                            let mptr := 0x0604
+                            let mptr_end := 0x0564
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1294,8 +977,8 @@ contract Halo2Verifier {
                     }
                     for
                         {
-                            let mptr := 0x0864
-                            let mptr_end := 0x06c4
+                            let mptr := 0x0544
+                            let mptr_end := 0x0444
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1303,66 +986,43 @@ contract Halo2Verifier {
                         r_eval := addmod(mulmod(r_eval, zeta, R), mulmod(coeff, calldataload(mptr), R), R)
                     }
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0c04), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0764), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0ba4), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0704), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0b44), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0404), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0ae4), R), R)
-                    for
-                        {
-                            let mptr := 0x0644
-                            let mptr_end := 0x05c4
-                        }
-                        lt(mptr_end, mptr)
-                        { mptr := sub(mptr, 0x20) }
-                    {
-                        r_eval := addmod(mulmod(r_eval, zeta, R), mulmod(coeff, calldataload(mptr), R), R)
-                    }
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x03e4), R), R)
                     mstore(0x04a0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x06c4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x0684), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x06a4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x0664), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x0444), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x0424), R), R)
                     r_eval := mulmod(r_eval, mload(0x0440), R)
                     mstore(0x04c0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0a44), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0a04), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0a24), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x09e4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x09a4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x09c4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0664), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0624), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0644), R), R)
                     r_eval := mulmod(r_eval, mload(0x0460), R)
                     mstore(0x04e0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0bc4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0be4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0724), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0744), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0b64), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0b84), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x06c4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x06e4), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0b04), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0b24), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0aa4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0ac4), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0a64), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0a84), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0684), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x06a4), R), R)
                     r_eval := mulmod(r_eval, mload(0x0480), R)
                     mstore(0x0500, r_eval)
                 }
@@ -1422,14 +1082,14 @@ contract Halo2Verifier {
                 }
                 {
                     let nu := mload(NU_MPTR)
-                    mstore(0x00, calldataload(0x04a4))
-                    mstore(0x20, calldataload(0x04c4))
+                    mstore(0x00, calldataload(0x02a4))
+                    mstore(0x20, calldataload(0x02c4))
                     success := ec_mul_acc(success, mload(ZETA_MPTR))
                     success := ec_add_acc(success, mload(QUOTIENT_X_MPTR), mload(QUOTIENT_Y_MPTR))
                     for
                         {
-                            let mptr := 0x0e00
-                            let mptr_end := 0x08c0
+                            let mptr := 0x0b40
+                            let mptr_end := 0x0800
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x40) }
@@ -1437,73 +1097,48 @@ contract Halo2Verifier {
                         success := ec_mul_acc(success, mload(ZETA_MPTR))
                         success := ec_add_acc(success, mload(mptr), mload(add(mptr, 0x20)))
                     }
-                    for
-                        {
-                            let mptr := 0x02a4
-                            let mptr_end := 0x01a4
-                        }
-                        lt(mptr_end, mptr)
-                        { mptr := sub(mptr, 0x40) }
-                    {
-                        success := ec_mul_acc(success, mload(ZETA_MPTR))
-                        success := ec_add_acc(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
-                    }
-                    for
-                        {
-                            let mptr := 0x0124
-                            let mptr_end := 0x24
-                        }
-                        lt(mptr_end, mptr)
-                        { mptr := sub(mptr, 0x40) }
-                    {
-                        success := ec_mul_acc(success, mload(ZETA_MPTR))
-                        success := ec_add_acc(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
-                    }
-                    mstore(0x80, calldataload(0x01a4))
-                    mstore(0xa0, calldataload(0x01c4))
-                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
-                    success := ec_add_tmp(success, calldataload(0x0164), calldataload(0x0184))
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0x0164), calldataload(0x0184))
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0x0124), calldataload(0x0144))
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0xa4), calldataload(0xc4))
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0x64), calldataload(0x84))
+                    mstore(0x80, calldataload(0xe4))
+                    mstore(0xa0, calldataload(0x0104))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0440), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x0324))
-                    mstore(0xa0, calldataload(0x0344))
-                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
-                    success := ec_add_tmp(success, calldataload(0x02e4), calldataload(0x0304))
+                    mstore(0x80, calldataload(0x01a4))
+                    mstore(0xa0, calldataload(0x01c4))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0460), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x0464))
-                    mstore(0xa0, calldataload(0x0484))
-                    for
-                        {
-                            let mptr := 0x0424
-                            let mptr_end := 0x0324
-                        }
-                        lt(mptr_end, mptr)
-                        { mptr := sub(mptr, 0x40) }
-                    {
-                        success := ec_mul_tmp(success, mload(ZETA_MPTR))
-                        success := ec_add_tmp(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
-                    }
+                    mstore(0x80, calldataload(0x0264))
+                    mstore(0xa0, calldataload(0x0284))
+                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
+                    success := ec_add_tmp(success, calldataload(0x0224), calldataload(0x0244))
+                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
+                    success := ec_add_tmp(success, calldataload(0x01e4), calldataload(0x0204))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0480), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     mstore(0x80, mload(G1_X_MPTR))
                     mstore(0xa0, mload(G1_Y_MPTR))
                     success := ec_mul_tmp(success, sub(R, mload(R_EVAL_MPTR)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0c24))
-                    mstore(0xa0, calldataload(0x0c44))
+                    mstore(0x80, calldataload(0x0784))
+                    mstore(0xa0, calldataload(0x07a4))
                     success := ec_mul_tmp(success, sub(R, mload(0x0400)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0c64))
-                    mstore(0xa0, calldataload(0x0c84))
+                    mstore(0x80, calldataload(0x07c4))
+                    mstore(0xa0, calldataload(0x07e4))
                     success := ec_mul_tmp(success, mload(MU_MPTR))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     mstore(PAIRING_LHS_X_MPTR, mload(0x00))
                     mstore(PAIRING_LHS_Y_MPTR, mload(0x20))
-                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x0c64))
-                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x0c84))
+                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x07c4))
+                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x07e4))
                 }
             }
 
