@@ -1,7 +1,7 @@
 """``make demo``: the main job, end to end.
 
 Off-chain: load the warm prover, prove "swap 2 bnb for cake", verify it with
-plain ezkl. On-chain (when the chain tools are installed): start a local
+plain ezkl. On-chain: start a local
 anvil, deploy the verifier and DPrompt, stake, request, prove, fulfil, read
 the answer back, and print it with the gas used.
 """
@@ -44,11 +44,6 @@ def onchain() -> None:
 
 def main() -> int:
     offchain()
-    try:
-        import zkrevox.chain.demo  # noqa: F401
-    except ImportError:
-        say("on-chain demo not available in this build")
-        return 0
     onchain()
     return 0
 

@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from zkrevox.cli import model
+from zkrevox.cli import chain, model
 
 app = typer.Typer(
     name="zkrevox",
@@ -21,13 +21,7 @@ app.command()(model.build)
 app.command()(model.predict)
 app.command()(model.prove)
 app.command()(model.verify)
-
-try:  # the on-chain commands (deploy, request, fulfil, answer, provider, chain)
-    from zkrevox.cli import chain as _chain
-
-    _chain.register(app)
-except ImportError:  # pragma: no cover - chain package not present in this checkout
-    pass
+chain.register(app)  # deploy, request, fulfil, answer, reclaim, withdraw, provider …, chain …
 
 
 def main() -> None:

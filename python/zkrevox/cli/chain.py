@@ -238,13 +238,13 @@ def fulfil(
 
 def _proof_meta(path: Path) -> tuple[str | None, str | None]:
     """Prompt and vk hash from a zkrevox proof directory's answer.json, if there is one."""
-    try:
-        from zkrevox import Proof
+    from zkrevox import Proof, ProofError
 
+    try:
         meta = Proof.from_file(path)
-        return meta.prompt, meta.vk_sha256
-    except Exception:  # a bare ezkl proof.json: no metadata to check
+    except ProofError:  # a bare ezkl proof.json: no answer.json to check against
         return None, None
+    return meta.prompt, meta.vk_sha256
 
 
 def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: list[int], prompt: str,
