@@ -13,6 +13,7 @@ from zkrevox import _native
 from zkrevox.errors import InputError, ProofError
 
 FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617
+HALF_FIELD = (FIELD_MODULUS - 1) // 2
 
 
 def instance_to_int(felt_hex: str) -> int:
@@ -38,3 +39,10 @@ def instance_to_uint256(felt_hex: str) -> int:
 def verify_calldata(proof_bytes: bytes, felts: list[str]) -> bytes:
     """Calldata of ezkl's Solidity ``verifyProof(bytes,uint256[])``."""
     return _native.encode_verify_calldata(proof_bytes, felts)
+
+
+def uint256_to_int(felt: int) -> int:
+    """Signed value of a field element given as an integer (values above (r-1)/2 are negative)."""
+    if not 0 <= felt < FIELD_MODULUS:
+        raise ProofError(f"{felt:#x} is not a field element (>= r)")
+    return felt - FIELD_MODULUS if felt > HALF_FIELD else felt

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkrevox.chain.felts import felt_to_signed, le_hex_to_felt
+from zkrevox.encoding import instance_to_uint256, uint256_to_int
 from zkrevox.errors import ProofError
 
 
@@ -24,12 +24,12 @@ class ChainProof:
         return self.instances[len(self.instances) - num_outputs :]
 
     def signed_outputs(self, num_outputs: int) -> list[int]:
-        return [felt_to_signed(v) for v in self.outputs(num_outputs)]
+        return [uint256_to_int(v) for v in self.outputs(num_outputs)]
 
     @classmethod
     def from_proof(cls, proof: Any) -> ChainProof:
         """From a ``zkrevox.Proof`` (anything with ``proof_bytes`` and LE-hex ``instances``)."""
-        return cls(bytes(proof.proof_bytes), [le_hex_to_felt(x) for x in proof.instances])
+        return cls(bytes(proof.proof_bytes), [instance_to_uint256(x) for x in proof.instances])
 
     @classmethod
     def from_file(cls, path: Path) -> ChainProof:
@@ -39,7 +39,7 @@ class ChainProof:
             path = path / "proof.json"
         try:
             raw = json.loads(path.read_text())
-            return cls(bytes(raw["proof"]), [le_hex_to_felt(x) for x in raw["instances"][0]])
+            return cls(bytes(raw["proof"]), [instance_to_uint256(x) for x in raw["instances"][0]])
         except FileNotFoundError:
             raise ProofError(f"proof file {path} not found; run `zkrevox prove` first") from None
         except (json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
