@@ -3,13 +3,13 @@ ezkl ``proof.json``."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from zkrevox.encoding import instance_to_uint256, uint256_to_int
 from zkrevox.errors import ProofError
+from zkrevox.proof import read_ezkl_proof
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,5 @@ class ChainProof:
     @classmethod
     def from_file(cls, path: Path) -> ChainProof:
         """From an ezkl proof JSON (``zkrevox prove`` writes one as ``proof.json``)."""
-        path = Path(path)
-        if path.is_dir():
-            path = path / "proof.json"
-        try:
-            raw = json.loads(path.read_text())
-            return cls(bytes(raw["proof"]), [instance_to_uint256(x) for x in raw["instances"][0]])
-        except FileNotFoundError:
-            raise ProofError(f"proof file {path} not found; run `zkrevox prove` first") from None
-        except (json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ProofError(f"{path} is not an ezkl proof file ({exc}); prove again") from None
+        _, instances, proof_bytes = read_ezkl_proof(path)
+        return cls(proof_bytes, [instance_to_uint256(x) for x in instances])
