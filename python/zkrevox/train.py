@@ -73,11 +73,14 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
     y_train = torch.tensor(labels_matrix([e.tickers for e in train_set]))
     log.info("generated and featurized %d prompts in %.1fs", len(train_set), time.monotonic() - t0)
 
-    model = torch.nn.Sequential(
-        torch.nn.Linear(spec.num_features, config.hidden),
-        torch.nn.ReLU(),
-        torch.nn.Linear(config.hidden, len(LABELS)),
-    )
+    if config.hidden:
+        model = torch.nn.Sequential(
+            torch.nn.Linear(spec.num_features, config.hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(config.hidden, len(LABELS)),
+        )
+    else:  # a linear model: features -> logits
+        model = torch.nn.Sequential(torch.nn.Linear(spec.num_features, len(LABELS)))
     opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     gen = torch.Generator().manual_seed(config.seed)
     for epoch in range(config.epochs):
@@ -116,6 +119,7 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
         },
         "token_list": f"{db.source}@{db.source_version}",
         "config": config.__dict__,
+        "model": "linear" if not config.hidden else f"mlp {spec.num_features}-{config.hidden}-{len(LABELS)}",
     }
     files = ModelFiles(out_dir)
     files.write(model, spec, metrics, [e.prompt for e in heldout[:64]])
