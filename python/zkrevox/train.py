@@ -68,7 +68,7 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
     )
     t0 = time.monotonic()
     train_set = PromptGenerator(db, config.seed).generate(config.train_prompts, spec.max_bytes)
-    heldout = PromptGenerator(db, config.seed + 1).generate(config.heldout_prompts, spec.max_bytes)
+    heldout = synthetic_heldout(spec, config.heldout_prompts, config.seed)
     x_train = torch.tensor(featurize_many([e.prompt for e in train_set], spec))
     y_train = torch.tensor(labels_matrix([e.tickers for e in train_set]))
     log.info("generated and featurized %d prompts in %.1fs", len(train_set), time.monotonic() - t0)
@@ -127,7 +127,8 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
     return metrics
 
 
-def synthetic_heldout(spec: FeatureSpec, n: int, seed: int) -> list[Example]:
+def synthetic_heldout(spec: FeatureSpec, n: int, seed: int = TrainConfig.seed) -> list[Example]:
+    """The first ``n`` prompts of training's synthetic held-out split (never trained on)."""
     return PromptGenerator(load_database(), seed + 1).generate(n, spec.max_bytes)
 
 

@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 app.command()(model.train)
 app.command()(model.build)
+app.command()(model.evaluate)
 app.command()(model.predict)
 app.command()(model.prove)
 app.command()(model.verify)

@@ -47,6 +47,25 @@ def build(
     emit(summary, as_json)
 
 
+@handle_errors
+def evaluate(
+    model: Annotated[str, typer.Argument(help="Model name.")] = "ticker",
+    write: Annotated[bool, typer.Option(help="Record the result in models/<model>/metrics.json.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accuracy of the float model and of the circuit's quantized answers, and their agreement."""
+    from zkrevox.evaluate import evaluate as run
+    from zkrevox.evaluate import write_metrics
+    from zkrevox.prover import Prover
+
+    prover = Prover.load(model)
+    step("evaluating the float model and the circuit on the held-out sets")
+    result = run(prover)
+    if write:
+        write_metrics(prover, result)
+    emit(result, as_json)
+
+
 def _prompts(prompt: str | None, input_file: str | None) -> list[str]:
     if (prompt is None) == (input_file is None):
         raise InputError("give exactly one of PROMPT or --input-file F (`-` for stdin)")

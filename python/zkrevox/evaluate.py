@@ -1,0 +1,49 @@
+"""Evaluate a built model the way it answers on-chain (``zkrevox evaluate <model>``).
+
+Float answers come from the ONNX model (onnxruntime); quantized answers from the
+circuit's own forward pass (``Prover.predict``), i.e. what a proof attests.
+The result goes into ``models/<model>/metrics.json`` under ``"quantized"``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from zkrevox.model_files import exact_set_accuracy, load_eval_set
+from zkrevox.prover import Prover
+
+
+def evaluate(prover: Prover, synthetic: int = 600) -> dict:
+    import onnxruntime as ort
+
+    from zkrevox.featurizer import featurize_batch
+    from zkrevox.train import synthetic_heldout
+
+    session = ort.InferenceSession(str(prover.artifacts.model.onnx))
+    realistic = load_eval_set()
+    sets = {
+        "realistic": ([e.prompt for e in realistic], [e.tickers for e in realistic]),
+        "synthetic": tuple(map(list, zip(*[(e.prompt, e.tickers) for e in synthetic_heldout(prover.spec, synthetic)],
+                                         strict=True))),
+    }
+    result: dict = {"circuit": {k: prover.manifest[k] for k in ("logrows", "num_rows", "input_scale", "output_scale")}}
+    for name, (prompts, gold) in sets.items():
+        feats = np.asarray(featurize_batch(prompts, prover.spec), dtype=np.float32)
+        float_pred = np.stack([session.run(None, {"features": f[None, :]})[0][0] > 0 for f in feats])
+        quant_pred = np.asarray([[v > 0 for v in prover.predict(p).outputs] for p in prompts])
+        result[name] = {
+            "prompts": len(prompts),
+            "float_exact_set_accuracy": exact_set_accuracy(float_pred, gold),
+            "quantized_exact_set_accuracy": exact_set_accuracy(quant_pred, gold),
+            "float_quantized_agreement": round(float((float_pred == quant_pred).all(axis=1).mean()), 4),
+        }
+    return result
+
+
+def write_metrics(prover: Prover, result: dict) -> None:
+    path = prover.artifacts.model.path / "metrics.json"
+    metrics = json.loads(path.read_text())
+    metrics["quantized"] = result
+    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
