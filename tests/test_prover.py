@@ -85,7 +85,7 @@ def test_keys_that_do_not_match_the_manifest_are_refused(prover, tmp_path):
     data = bytearray(vk.read_bytes())
     data[-1] ^= 0xFF
     vk.write_bytes(bytes(data))
-    with pytest.raises(ArtifactError, match="vk.key does not match manifest.json"):
+    with pytest.raises(ArtifactError, match=r"vk\.key does not match manifest\.json"):
         Prover.load("ticker", root=root)
 
 

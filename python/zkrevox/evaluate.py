@@ -23,11 +23,10 @@ def evaluate(prover: Prover, synthetic: int = 600) -> dict:
 
     session = ort.InferenceSession(str(prover.artifacts.model.onnx))
     realistic = load_eval_set()
-    sets = {
-        "realistic": ([e.prompt for e in realistic], [e.tickers for e in realistic]),
-        "synthetic": tuple(map(list, zip(*[(e.prompt, e.tickers) for e in synthetic_heldout(prover.spec, synthetic)],
-                                         strict=True))),
-    }
+    sets = {"realistic": ([e.prompt for e in realistic], [e.tickers for e in realistic])}
+    if synthetic:
+        held = synthetic_heldout(prover.spec, synthetic)
+        sets["synthetic"] = ([e.prompt for e in held], [e.tickers for e in held])
     result: dict = {"circuit": {k: prover.manifest[k] for k in ("logrows", "num_rows", "input_scale", "output_scale")}}
     for name, (prompts, gold) in sets.items():
         feats = np.asarray(featurize_batch(prompts, prover.spec), dtype=np.float32)

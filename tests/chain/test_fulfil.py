@@ -7,9 +7,9 @@ from chainenv import FEE, MIN_STAKE, Env
 
 from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.deploy import deploy_contract
-from zkrevox.encoding import FIELD_MODULUS, HALF_FIELD
 from zkrevox.chain.revert import RevertedError
 from zkrevox.chain.vocab_table import build_table
+from zkrevox.encoding import FIELD_MODULUS, HALF_FIELD
 from zkrevox.featurize import featurize
 
 pytestmark = pytest.mark.chain

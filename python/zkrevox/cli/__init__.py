@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from zkrevox.cli import chain, model
+from zkrevox.cli import bench, chain, model
 
 app = typer.Typer(
     name="zkrevox",
@@ -22,6 +22,7 @@ app.command()(model.evaluate)
 app.command()(model.predict)
 app.command()(model.prove)
 app.command()(model.verify)
+app.command()(bench.bench)
 chain.register(app)  # deploy, request, fulfil, answer, reclaim, withdraw, provider …, chain …
 
 

@@ -1,0 +1,241 @@
+"""``zkrevox bench``: zkrevox against the plain ezkl flow, side by side in one run.
+
+Every figure is measured here, in this process's run, against its baseline on the
+same model (``models/ticker/model.onnx``):
+
+1. latency of one proven answer: plain ezkl (docs flow: default settings and
+   calibration, then gen_witness + prove through file paths per request) vs the
+   warm zkrevox ``Prover``;
+2. throughput over a stream of requests: plain ezkl one by one vs zkrevox
+   batched proofs (one proof answers N requests) and worker processes;
+3. gas per fulfilled request on anvil (``zkrevox.chain.gasbench``);
+4. featurizer: Rust vs the Python reference;
+5. circuit figures and a floor estimate (commitments in the proof × a measured
+   MSM at the circuit's size) beside the measured proving time.
+
+Circuit builds (both flows) happen before the clock starts and are reported apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from zkrevox.model_files import ModelFiles, exact_set_accuracy, load_eval_set, model_dir
+
+PROMPTS = [
+    "swap 2 bnb for cake", "buy some pepe", "sell half my dogecoin for tether", "hello there",
+    "price of etherium", "bridge usdc to arbitrum", "chainlnk news", "stake 10 cake",
+    "what's the weather in singapore", "$UNI to the moon", "long sol with 5x", "aave borrow rate for usdc",
+    "is xrp a good buy", "send 3 matic to 0xabc", "compare gala and sand", "convert 1inch into wbtc",
+]
+BN254_P = 21888242871839275222246405745257275088696311157297823662689037894645226208583
+
+
+def _await(result):
+    return asyncio.run(result) if asyncio.iscoroutine(result) else result
+
+
+def timed(fn: Callable[[], object], repeats: int) -> dict:
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return {
+        "median_s": round(statistics.median(samples), 4),
+        "min_s": round(min(samples), 4),
+        "max_s": round(max(samples), 4),
+        "runs": repeats,
+    }
+
+
+class PlainEzkl:
+    """The flow of ezkl's docs: default run args, default calibration, file paths for everything."""
+
+    def __init__(self, work: Path) -> None:
+        import ezkl
+
+        self.ezkl = ezkl
+        self.dir = work
+        model = ModelFiles(model_dir("ticker"))
+        self.onnx = str(model.onnx)
+        self.spec = model.spec()
+        t0 = time.perf_counter()
+        ezkl.gen_settings(self.onnx, self.p("settings.json"))
+        _await(ezkl.calibrate_settings(str(model.calibration()), self.onnx, self.p("settings.json"), "resources"))
+        ezkl.compile_circuit(self.onnx, self.p("model.compiled"), self.p("settings.json"))
+        self.settings = json.loads(Path(self.p("settings.json")).read_text())
+        ezkl.gen_srs(self.p("kzg.srs"), self.settings["run_args"]["logrows"])
+        ezkl.setup(self.p("model.compiled"), self.p("vk.key"), self.p("pk.key"), self.p("kzg.srs"))
+        self.build_seconds = round(time.perf_counter() - t0, 2)
+
+    def p(self, name: str) -> str:
+        return str(self.dir / name)
+
+    def witness(self, prompt: str) -> dict:
+        from zkrevox.featurize import featurize
+
+        features = [float(v) for v in featurize(prompt, self.spec)]
+        Path(self.p("input.json")).write_text(json.dumps({"input_data": [features]}))
+        return _await(self.ezkl.gen_witness(self.p("input.json"), self.p("model.compiled"), self.p("witness.json")))
+
+    def prove(self, prompt: str) -> None:
+        self.witness(prompt)
+        self.ezkl.prove(self.p("witness.json"), self.p("model.compiled"), self.p("pk.key"), self.p("proof.json"),
+                        self.p("kzg.srs"))
+
+    def accuracy(self, limit: int) -> float:
+        from zkrevox.encoding import instances_to_ints
+
+        examples = load_eval_set()[:limit]
+        preds = [[v > 0 for v in instances_to_ints(self.witness(e.prompt)["outputs"][0])] for e in examples]
+        import numpy as np
+
+        return exact_set_accuracy(np.asarray(preds), [e.tickers for e in examples])
+
+
+def g1_points_in_proof(proof: bytes) -> int:
+    """Count the commitments in a halo2 EVM proof: 64-byte (x, y) points on BN254 among 32-byte scalars."""
+    count, i = 0, 0
+    while i + 32 <= len(proof):
+        if i + 64 <= len(proof):
+            x = int.from_bytes(proof[i : i + 32], "big")
+            y = int.from_bytes(proof[i + 32 : i + 64], "big")
+            if x < BN254_P and y < BN254_P and (y * y - x * x * x - 3) % BN254_P == 0 and (x or y):
+                count += 1
+                i += 64
+                continue
+        i += 32
+    return count
+
+
+def msm_seconds(prover, n: int, repeats: int) -> float:
+    """A KZG commitment to n full-size field elements (one MSM of size n, plus loading the SRS)."""
+    import random
+
+    import ezkl
+
+    from zkrevox import _native
+
+    rng = random.Random(7)
+    message = [_native.int_to_felt_hex(rng.getrandbits(126) - (1 << 125)) for _ in range(n)]
+    return timed(lambda: ezkl.kzg_commit(message, str(prover.vk_path), str(prover.settings_path),
+                                         str(prover.srs_path)), repeats)["median_s"]
+
+
+def circuit_figures(prover, proof_bytes: bytes, prove_s: float, repeats: int) -> dict:
+    settings = prover.settings
+    logrows = settings["run_args"]["logrows"]
+    points = g1_points_in_proof(proof_bytes)
+    msm = msm_seconds(prover, 1 << logrows, repeats)
+    return {
+        "logrows": logrows,
+        "rows": settings["num_rows"],
+        "num_inner_cols": settings["run_args"]["num_inner_cols"],
+        "range_checks": settings["required_range_checks"],
+        "lookups": settings["required_lookups"],
+        "public_instances": sum(math.prod(shape) for shape in settings["model_instance_shapes"]),
+        "proof_bytes": len(proof_bytes),
+        "commitments_in_proof": points,
+        "msm_seconds_at_domain": msm,
+        "floor_estimate_s": round(points * msm, 3),
+        "measured_prove_s": prove_s,
+    }
+
+
+def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
+    from benchmarks.featurizer import measure as featurizer_measure
+    from zkrevox import Prover
+
+    repeats = 3 if quick else 7
+    stream = PROMPTS[:8] if quick else PROMPTS
+    result: dict = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0]},
+        "quick": quick,
+    }
+    with tempfile.TemporaryDirectory() as work:
+        log("building the plain-ezkl baseline circuit (default settings and calibration)")
+        plain = PlainEzkl(Path(work))
+        prover = Prover.load("ticker")
+        prover.prove(PROMPTS[0])  # warm: imports, caches, page cache
+        plain.prove(PROMPTS[0])
+
+        log("1. latency of one proven answer")
+        lat_plain = timed(lambda: plain.prove(PROMPTS[0]), repeats)
+        lat_zk = timed(lambda: prover.prove(PROMPTS[0]), repeats)
+        result["latency"] = {"plain_ezkl": lat_plain, "zkrevox": lat_zk}
+        result["latency_speedup_vs_ezkl"] = round(lat_plain["median_s"] / lat_zk["median_s"], 2)
+
+        log(f"2. throughput over a stream of {len(stream)} requests")
+        t_plain = timed(lambda: [plain.prove(p) for p in stream], 1)["median_s"]
+        per_minute = {"plain_ezkl": round(60 * len(stream) / t_plain, 1)}
+        for n in (1, 4, 8, 16):
+            try:
+                batch_prover = Prover.load("ticker", batch=n)
+            except Exception as exc:
+                per_minute[f"zkrevox_batch{n}"] = f"not built: {exc}"
+                continue
+            chunks = [stream[i : i + n] for i in range(0, len(stream), n)]
+            chunks = [c + [PROMPTS[0]] * (n - len(c)) for c in chunks]
+            elapsed = timed(lambda bp=batch_prover, cs=chunks: [bp.prove_batch(c) for c in cs], 1)["median_s"]
+            per_minute[f"zkrevox_batch{n}"] = round(60 * len(stream) / elapsed, 1)
+        from zkrevox.pool import ProverPool
+
+        with ProverPool("ticker", workers=2) as pool:
+            pool.warm_up()
+            elapsed = timed(lambda: [f.result() for f in [pool.submit(p) for p in stream]], 1)["median_s"]
+        per_minute["zkrevox_2workers_batch1"] = round(60 * len(stream) / elapsed, 1)
+        best = max((v, k) for k, v in per_minute.items() if k != "plain_ezkl" and isinstance(v, float))
+        result["throughput_per_minute"] = per_minute
+        result["throughput_speedup_vs_ezkl"] = round(best[0] / per_minute["plain_ezkl"], 2)
+        result["throughput_best"] = best[1]
+
+        log("4. featurizer")
+        result["featurizer"] = featurizer_measure()
+        result["featurizer_speedup_vs_python"] = result["featurizer"]["featurizer_speedup_vs_python"]
+
+        log("5. circuit figures")
+        proof = prover.prove(PROMPTS[0])
+        result["circuit"] = circuit_figures(prover, proof.proof_bytes, lat_zk["median_s"], repeats)
+        result["logrows"] = result["circuit"]["logrows"]
+        result["plain_ezkl_circuit"] = {
+            "logrows": plain.settings["run_args"]["logrows"], "rows": plain.settings["num_rows"],
+            "scales": [plain.settings["run_args"]["input_scale"], plain.settings["run_args"]["param_scale"]],
+            "build_seconds": plain.build_seconds,
+        }
+
+        log("accuracy of both circuits on the realistic held-out set")
+        limit = 100 if quick else 400
+        from zkrevox.evaluate import evaluate
+
+        ours = evaluate(prover, synthetic=0 if quick else 200)["realistic"]
+        result["accuracy"] = ours["quantized_exact_set_accuracy"]
+        result["plain_ezkl_accuracy"] = plain.accuracy(limit)
+        result["plain_ezkl_accuracy_prompts"] = limit
+
+    log("3. gas per fulfilled request on anvil")
+    from zkrevox.chain.gasbench import measure as gas_measure
+
+    gas = gas_measure(batch_sizes=(1, 8))
+    result["gas"] = gas
+    result["gas_per_request_n1"] = gas["per_request"]["1"]
+    result["gas_per_request_n8"] = gas["per_request"]["8"]
+    best_n = min(gas["per_request"], key=lambda k: gas["per_request"][k])
+    result["gas_per_request_best"] = gas["per_request"][best_n]
+    result["best_n"] = int(best_n)
+    return result
+
+
+if __name__ == "__main__":
+    out = run(quick="--quick" in sys.argv, log=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
+    print(json.dumps(out, indent=None if "--json" in sys.argv else 1))
