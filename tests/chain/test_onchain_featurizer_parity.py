@@ -75,7 +75,7 @@ def _vectors() -> list[dict]:
     return json.loads(VECTORS.read_text())
 
 
-@pytest.mark.skipif(not VECTORS.is_file(), reason="tests/vectors/featurizer.json not written yet")
+
 def test_featurizer_matchesCommittedVectors(harness, onchain):
     vectors = _vectors()
     assert vectors

@@ -17,27 +17,18 @@ from zkrevox.chain.deploy import deploy, model_params
 from zkrevox.chain.evm_verifier import generate_verifier
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
 from zkrevox.chain.networks import connect
-from zkrevox.chain.paths import repo_root
 from zkrevox.chain.proofs import ChainProof
 from zkrevox.chain.revert import RevertedError
 
-ARTIFACTS = repo_root() / "artifacts" / "ticker"
-pytestmark = [
-    pytest.mark.chain,
-    pytest.mark.slow,
-    pytest.mark.skipif(not (ARTIFACTS / "manifest.json").is_file(),
-                       reason="ticker circuit not built (artifacts/ticker/manifest.json); run `zkrevox build ticker`"),
-]
+pytestmark = [pytest.mark.chain, pytest.mark.slow]
 GAS_BAR = 700_000
 
 
 @pytest.fixture(scope="module")
-def ticker(tmp_path_factory):
+def ticker(prover, tmp_path_factory):
+    """The session ``prover`` fixture (tests/conftest.py) builds the circuit if it is missing."""
     from eth_account import Account
 
-    from zkrevox import Prover
-
-    prover = Prover.load("ticker")
     params = model_params("ticker", min_stake_wei=MIN_STAKE)
     work = tmp_path_factory.mktemp("ticker-chain")
     sol = generate_verifier("ticker", prover.vk_path, prover.settings_path, prover.srs_path,
