@@ -239,3 +239,35 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
 if __name__ == "__main__":
     out = run(quick="--quick" in sys.argv, log=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
     print(json.dumps(out, indent=None if "--json" in sys.argv else 1))
+
+
+def markdown(r: dict, command: str) -> str:
+    """A results table for docs/BENCHMARKS.md."""
+    lat, thr, c = r["latency"], r["throughput_per_minute"], r["circuit"]
+    rows = [
+        ("latency of one proven answer (median s)", f"{lat['plain_ezkl']['median_s']}", f"{lat['zkrevox']['median_s']}",
+         f"{r['latency_speedup_vs_ezkl']}×"),
+        (f"throughput (proven requests/min, best: {r['throughput_best']})", f"{thr['plain_ezkl']}",
+         f"{max(v for k, v in thr.items() if k != 'plain_ezkl' and isinstance(v, float))}",
+         f"{r['throughput_speedup_vs_ezkl']}×"),
+        ("featurizer (prompts/s, single)", f"{r['featurizer']['python_prompts_per_s']:,} (Python)",
+         f"{r['featurizer']['rust_single_prompts_per_s']:,} (Rust)", f"{r['featurizer_speedup_vs_python']}×"),
+        ("gas per fulfilled request, N=1", "", f"{r['gas_per_request_n1']:,}", ""),
+        ("gas per fulfilled request, N=8", "", f"{r['gas_per_request_n8']:,}", ""),
+        ("realistic held-out accuracy (quantized)", f"{r['plain_ezkl_accuracy']} ({r['plain_ezkl_accuracy_prompts']})",
+         f"{r['accuracy']} (400)", ""),
+    ]
+    lines = [
+        f"Command: `{command}`", "",
+        "| figure | plain ezkl | zkrevox | ratio |", "|---|---|---|---|",
+        *[f"| {a} | {b} | {c_} | {d} |" for a, b, c_, d in rows], "",
+        "Throughput per configuration (requests/min): "
+        + ", ".join(f"{k} {v}" for k, v in thr.items()), "",
+        f"Circuit: logrows {c['logrows']}, {c['rows']:,} rows, {c['public_instances']} public instances, "
+        f"{c['commitments_in_proof']} commitments in a {c['proof_bytes']}-byte proof; one MSM at 2^{c['logrows']} "
+        f"took {c['msm_seconds_at_domain']} s, so the MSM floor is ~{c['floor_estimate_s']} s against "
+        f"{c['measured_prove_s']} s measured. Plain ezkl's circuit: logrows {r['plain_ezkl_circuit']['logrows']}, "
+        f"{r['plain_ezkl_circuit']['rows']:,} rows, scales {r['plain_ezkl_circuit']['scales']}.", "",
+        f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['platform']}, Python {r['machine']['python']}.",
+    ]
+    return "\n".join(lines) + "\n"
