@@ -12,15 +12,25 @@ import pytest
 from zkrevox import ArtifactError, Prover
 
 
-@pytest.fixture(scope="session")
-def prover() -> Prover:
+def load_or_build(batch: int = 1) -> Prover:
     try:
-        return Prover.load("ticker")
+        return Prover.load("ticker", batch=batch)
     except ArtifactError:
         from zkrevox.circuit import build
 
-        build("ticker")
-        return Prover.load("ticker")
+        build("ticker", batch=batch)
+        return Prover.load("ticker", batch=batch)
+
+
+@pytest.fixture(scope="session")
+def prover() -> Prover:
+    return load_or_build(1)
+
+
+@pytest.fixture(scope="session")
+def batch_provers(prover) -> dict[int, Prover]:
+    """The batch-4 and batch-8 ticker circuits, built once if missing (~35 s)."""
+    return {n: load_or_build(n) for n in (4, 8)}
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,11 @@ import {Featurizer} from "./libraries/Featurizer.sol";
 /// provider's credit only if the verifier accepts them. After a missed deadline the requester
 /// reclaims the fee plus `slashBps` of the provider's stake.
 ///
+/// Batches: the owner may register, per model, verifiers of the model's batch-N circuits (same
+/// weights, N prompts per proof). `fulfilBatch` then answers N requests with one proof: the
+/// instances are every request's scaled features, then every request's outputs, in the order of
+/// the request ids; each request gets exactly the checks and effects of `fulfil`, all or nothing.
+///
 /// Storage per request: two slots written by `request` plus the packed features (one slot per
 /// 256 bits: two for the ticker spec). Fulfilment overwrites feature word 0 with the answer
 /// bitmap and clears the other words (the features are dead once proven), so storing the
@@ -24,9 +29,9 @@ import {Featurizer} from "./libraries/Featurizer.sol";
 /// pending count share one slot, so `fulfil` updates the provider with a single write.
 ///
 /// Security notes: every payout goes through `_credits` and the one `withdraw` (pull payments,
-/// checks-effects-interactions). The only other external call is the verifier, made with
-/// STATICCALL: it can change no state and re-enter nothing with effect, so proof verification is
-/// a *check* and runs before the effects of `fulfil`.
+/// checks-effects-interactions). The only other external call is the verifier (or a batch
+/// verifier), made with STATICCALL: it can change no state and re-enter nothing with effect, so
+/// proof verification is a *check* and runs before the effects of `fulfil` and `fulfilBatch`.
 contract DPrompt is IDPrompt {
     /// @dev BN254 scalar field modulus r; instances and outputs are elements of F_r.
     uint256 internal constant FIELD_MODULUS =
@@ -39,6 +44,8 @@ contract DPrompt is IDPrompt {
     uint256 internal constant MAX_PROMPT_BYTES = 4096;
     uint256 internal constant MAX_INPUT_SCALE = 64;
     uint256 internal constant BPS = 10_000;
+    /// @dev Most requests one proof may answer; bounds the verifier calldata built in memory.
+    uint256 internal constant MAX_BATCH_SIZE = 64;
 
     /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2.
     struct Model {
@@ -71,6 +78,12 @@ contract DPrompt is IDPrompt {
         uint96 fee;
     }
 
+    /// @dev A verifier of a model's batch-N circuit; `fulfilBatch` reads the first slot only.
+    struct BatchVerifier {
+        IHalo2Verifier verifier;
+        bytes32 vkHash;
+    }
+
     /// @dev One slot: everything `request`, `fulfil` and `reclaim` change for a provider.
     struct Provider {
         uint96 stake;
@@ -93,6 +106,7 @@ contract DPrompt is IDPrompt {
     /// @dev Packed features while pending; once fulfilled, word 0 is the answer bitmap.
     mapping(uint256 requestId => mapping(uint256 word => uint256)) private _payload;
     mapping(address account => uint256) private _credits;
+    mapping(uint32 modelId => mapping(uint256 size => BatchVerifier)) private _batchVerifiers;
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert DPromptNotOwner(msg.sender);
@@ -157,6 +171,21 @@ contract DPrompt is IDPrompt {
         Model storage m = _liveModel(modelId);
         m.retired = true;
         emit DPromptModelRetired(modelId);
+    }
+
+    /// @inheritdoc IDPrompt
+    function registerBatchVerifier(uint32 modelId, uint256 size, IHalo2Verifier verifier, bytes32 vkHash)
+        external
+        onlyOwner
+    {
+        _liveModel(modelId);
+        _checkBatchSize(size);
+        if (address(verifier).code.length == 0) revert DPromptInvalidModelConfig("verifier has no code");
+        BatchVerifier storage b = _batchVerifiers[modelId][size];
+        if (address(b.verifier) != address(0)) revert DPromptBatchVerifierExists(modelId, size);
+        b.verifier = verifier;
+        b.vkHash = vkHash;
+        emit DPromptBatchVerifierRegistered(modelId, size, verifier, vkHash);
     }
 
     // ---------------------------------------------------------------- providers
@@ -257,6 +286,37 @@ contract DPrompt is IDPrompt {
         }
         p.earned += r.fee;
         emit DPromptFulfilled(requestId, provider, answer);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Checks every request (as `fulfil` does, in the same order), verifies the one proof, then
+    /// applies `fulfil`'s effects request by request; the provider's slot is written once.
+    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs) external {
+        uint256 n = requestIds.length;
+        _checkBatchSize(n);
+        _requireDistinct(requestIds);
+        uint32 modelId = _batchModel(requestIds, true);
+        IHalo2Verifier verifier = _batchVerifiers[modelId][n].verifier;
+        if (address(verifier) == address(0)) revert DPromptUnknownBatchVerifier(modelId, n);
+        Model storage m = _models[modelId];
+        uint256[] memory answers = _verifyBatch(requestIds, m, verifier, proof, outputs);
+
+        uint96 fees;
+        for (uint256 i; i < n; ++i) {
+            uint256 requestId = requestIds[i];
+            Request storage r = _requests[requestId];
+            r.status = RequestStatus.Fulfilled;
+            _storeAnswer(requestId, m, answers[i]);
+            fees += r.fee;
+            emit DPromptFulfilled(requestId, msg.sender, answers[i]);
+        }
+        Provider storage p = _providers[modelId][msg.sender];
+        // Cannot underflow: `pending` counts each of these n distinct requests (all assigned to the
+        // caller, all pending); n <= MAX_BATCH_SIZE fits uint24.
+        unchecked {
+            p.pending -= uint24(n);
+        }
+        p.earned += fees;
     }
 
     /// @inheritdoc IDPrompt
@@ -407,6 +467,30 @@ contract DPrompt is IDPrompt {
     }
 
     /// @inheritdoc IDPrompt
+    function batchVerifier(uint32 modelId, uint256 size) external view returns (IHalo2Verifier, bytes32) {
+        BatchVerifier storage b = _batchVerifiers[modelId][size];
+        return (b.verifier, b.vkHash);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Only while every request is pending; needs no registered batch verifier.
+    function batchPublicInstances(uint256[] calldata requestIds, uint256[] calldata outputs)
+        external
+        view
+        returns (uint256[] memory instances)
+    {
+        uint256 n = requestIds.length;
+        _checkBatchSize(n);
+        Model storage m = _models[_batchModel(requestIds, false)];
+        instances = new uint256[](n * (uint256(m.vocabSize) + m.trigramBuckets + m.numOutputs));
+        uint256 dst;
+        assembly ("memory-safe") {
+            dst := add(instances, 0x20)
+        }
+        _writeBatchInstances(dst, requestIds, m, outputs);
+    }
+
+    /// @inheritdoc IDPrompt
     /// @dev Applies the same length rule as `request`.
     function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts) {
         Featurizer.Spec memory spec = _specOf(_model(modelId));
@@ -458,6 +542,47 @@ contract DPrompt is IDPrompt {
     function _checkPrompt(uint256 length, uint256 maxBytes) private pure {
         if (length == 0) revert DPromptEmptyPrompt();
         if (length > maxBytes) revert DPromptPromptTooLong(length, maxBytes);
+    }
+
+    function _checkBatchSize(uint256 size) private pure {
+        if (size < 2 || size > MAX_BATCH_SIZE) revert DPromptWrongBatchSize(size);
+    }
+
+    /// @dev Pairwise comparison: at most MAX_BATCH_SIZE ids (28 comparisons at n = 8), cheaper
+    /// than any set in storage or memory.
+    function _requireDistinct(uint256[] calldata ids) private pure {
+        bytes4 duplicate = DPromptDuplicateRequest.selector;
+        assembly ("memory-safe") {
+            for { let i := 1 } lt(i, ids.length) { i := add(i, 1) } {
+                let id := calldataload(add(ids.offset, shl(5, i)))
+                for { let j := 0 } lt(j, i) { j := add(j, 1) } {
+                    if eq(id, calldataload(add(ids.offset, shl(5, j)))) {
+                        mstore(0x00, duplicate)
+                        mstore(0x04, id)
+                        revert(0x00, 0x24)
+                    }
+                }
+            }
+        }
+    }
+
+    /// @dev The model of a batch: every request pending and of the first request's model; with
+    /// `fulfilling`, also `fulfil`'s checks (assigned to the caller, deadline not passed), in
+    /// `fulfil`'s order.
+    function _batchModel(uint256[] calldata requestIds, bool fulfilling) private view returns (uint32 modelId) {
+        for (uint256 i; i < requestIds.length; ++i) {
+            uint256 requestId = requestIds[i];
+            Request storage r = _requests[requestId];
+            _requirePending(requestId, r.status);
+            if (fulfilling) {
+                if (msg.sender != r.provider) revert DPromptNotAssigned(requestId, msg.sender);
+                uint256 deadline = r.deadline;
+                if (block.timestamp > deadline) revert DPromptDeadlinePassed(requestId, deadline);
+            }
+            uint32 requestModel = r.modelId;
+            if (i == 0) modelId = requestModel;
+            else if (requestModel != modelId) revert DPromptBatchModelMismatch(requestId, requestModel, modelId);
+        }
     }
 
     function _requirePending(uint256 requestId, RequestStatus status) private pure {
@@ -545,11 +670,37 @@ contract DPrompt is IDPrompt {
     {
         uint256 numOutputs = m.numOutputs;
         if (outputs.length != numOutputs) revert DPromptWrongOutputCount(outputs.length, numOutputs);
-        uint256 numInstances = uint256(m.vocabSize) + m.trigramBuckets + numOutputs;
-        uint256 ptr;
-        uint256 size;
-        // Layout: selector | offset(proof) = 0x40 | offset(instances) | proof.length | proof,
-        // zero-padded | instances.length | instances.
+        (uint256 ptr, uint256 size, uint256 dst) =
+            _verifierCalldata(proof, uint256(m.vocabSize) + m.trigramBuckets + numOutputs);
+        answer = _writeInstances(dst, requestId, m, outputs);
+        if (!_staticVerify(address(m.verifier), ptr, size)) revert DPromptProofRejected(requestId);
+    }
+
+    /// @dev `_verify` for a batch: one call of the batch verifier over every request's features,
+    /// then every request's outputs; returns each request's answer bitmap.
+    function _verifyBatch(
+        uint256[] calldata requestIds,
+        Model storage m,
+        IHalo2Verifier verifier,
+        bytes calldata proof,
+        uint256[] calldata outputs
+    ) private view returns (uint256[] memory answers) {
+        uint256 n = requestIds.length;
+        (uint256 ptr, uint256 size, uint256 dst) =
+            _verifierCalldata(proof, n * (uint256(m.vocabSize) + m.trigramBuckets + m.numOutputs));
+        answers = _writeBatchInstances(dst, requestIds, m, outputs);
+        if (!_staticVerify(address(verifier), ptr, size)) revert DPromptBatchProofRejected(requestIds[0], n);
+    }
+
+    /// @dev Allocates the calldata of `verifyProof(proof, instances)` for `numInstances` instances
+    /// and fills in all but the instances, which the caller writes at `dst`.
+    /// Layout: selector | offset(proof) = 0x40 | offset(instances) | proof.length | proof,
+    /// zero-padded | instances.length | instances.
+    function _verifierCalldata(bytes calldata proof, uint256 numInstances)
+        private
+        pure
+        returns (uint256 ptr, uint256 size, uint256 dst)
+    {
         assembly ("memory-safe") {
             ptr := mload(0x40)
             let padded := and(add(proof.length, 31), not(31))
@@ -562,18 +713,16 @@ contract DPrompt is IDPrompt {
             mstore(add(add(ptr, 0x44), padded), 0) // zero the padding of the last proof word
             calldatacopy(add(ptr, 0x64), proof.offset, proof.length)
             mstore(add(add(ptr, 0x64), padded), numInstances)
+            dst := add(add(ptr, 0x84), padded)
         }
-        // Cannot overflow: `size` covers the instances that end the buffer.
-        unchecked {
-            answer = _writeInstances(ptr + size - (numInstances << 5), requestId, m, outputs);
-        }
-        address verifier = address(m.verifier);
-        bool accepted;
+    }
+
+    /// @dev STATICCALL of the verifier with the calldata at `ptr`; true only if it returned true.
+    function _staticVerify(address verifier, uint256 ptr, uint256 size) private view returns (bool accepted) {
         assembly ("memory-safe") {
             let ok := staticcall(gas(), verifier, ptr, size, 0x00, 0x20)
             accepted := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
         }
-        if (!accepted) revert DPromptProofRejected(requestId);
     }
 
     /// @dev Writes `[features * 2^inputScale ..., outputs ...]` at memory `dst` from the stored
@@ -589,43 +738,90 @@ contract DPrompt is IDPrompt {
         _writeFeatures(dst, _payload[requestId], numFeatures, Featurizer.bitsPerFeature(m.clip), m.inputScale);
         // Cannot overflow: `dst` points into allocated memory.
         unchecked {
-            answer = _writeOutputs(dst + (numFeatures << 5), outputs);
+            answer = _writeOutputs(dst + (numFeatures << 5), outputs, 0);
         }
     }
 
+    /// @dev `_writeInstances` for a batch: every request's features (request i at instance
+    /// i * numFeatures), then all outputs, request by request, as submitted. `outputs` must hold
+    /// numOutputs per request; output indices in errors count from the batch's first output.
+    function _writeBatchInstances(
+        uint256 dst,
+        uint256[] calldata requestIds,
+        Model storage m,
+        uint256[] calldata outputs
+    ) private view returns (uint256[] memory answers) {
+        uint256 n = requestIds.length;
+        uint256 numOutputs = m.numOutputs;
+        if (outputs.length != n * numOutputs) revert DPromptWrongOutputCount(outputs.length, n * numOutputs);
+        dst = _writeBatchFeatures(dst, requestIds, m);
+        answers = new uint256[](n);
+        // Cannot overflow: every offset stays inside the buffer the caller allocated at `dst`
+        // (n <= MAX_BATCH_SIZE requests of at most MAX_FEATURES + MAX_OUTPUTS instances).
+        unchecked {
+            for (uint256 i; i < n; ++i) {
+                uint256 first = i * numOutputs;
+                answers[i] = _writeOutputs(dst + (first << 5), outputs[first:first + numOutputs], first);
+            }
+        }
+    }
+
+    /// @dev Writes each request's scaled features one after the other from `dst`; returns the end.
+    function _writeBatchFeatures(uint256 dst, uint256[] calldata requestIds, Model storage m)
+        private
+        view
+        returns (uint256 end)
+    {
+        uint256 numFeatures = uint256(m.vocabSize) + m.trigramBuckets;
+        uint256 bits = Featurizer.bitsPerFeature(m.clip);
+        uint256 scale = m.inputScale;
+        end = dst;
+        for (uint256 i; i < requestIds.length; ++i) {
+            end = _writeFeatures(end, _payload[requestIds[i]], numFeatures, bits, scale);
+        }
+    }
+
+    /// @dev Writes `numFeatures` features, unpacked from the packed words (`bits` each, from bit 0
+    /// of word 0 up) and shifted left by `scale`, as consecutive words from memory `dst`; returns
+    /// the end of what it wrote. `bits` divides 256, so a feature never straddles two words.
     function _writeFeatures(
         uint256 dst,
         mapping(uint256 => uint256) storage words,
         uint256 numFeatures,
         uint256 bits,
         uint256 scale
-    ) private view {
+    ) private view returns (uint256 end) {
         assembly ("memory-safe") {
             mstore(0x20, words.slot)
             let mask := sub(shl(bits, 1), 1)
-            let word := 0
-            for { let i := 0 } lt(i, numFeatures) { i := add(i, 1) } {
-                let bitPos := mul(i, bits)
-                let shift := and(bitPos, 0xff)
-                // `bits` divides 256, so a feature never straddles two words: load a new word
-                // whenever a feature starts at bit 0. The slot of words[k] is keccak256(k . slot).
-                if iszero(shift) {
-                    mstore(0x00, shr(8, bitPos))
-                    word := sload(keccak256(0x00, 0x40))
+            let wordBytes := shl(5, div(256, bits)) // memory taken by one storage word's features
+            end := add(dst, shl(5, numFeatures))
+            for { let k := 0 } lt(dst, end) { k := add(k, 1) } {
+                mstore(0x00, k)
+                let word := sload(keccak256(0x00, 0x40)) // the slot of words[k]: keccak256(k . slot)
+                let wordEnd := add(dst, wordBytes)
+                if gt(wordEnd, end) { wordEnd := end }
+                for {} lt(dst, wordEnd) { dst := add(dst, 0x20) } {
+                    mstore(dst, shl(scale, and(word, mask)))
+                    word := shr(bits, word)
                 }
-                mstore(add(dst, shl(5, i)), shl(scale, and(shr(shift, word), mask)))
             }
         }
     }
 
-    function _writeOutputs(uint256 dst, uint256[] calldata outputs) private pure returns (uint256 answer) {
+    /// @dev `firstIndex`: the index of `outputs[0]` in the submitted outputs (for the error).
+    function _writeOutputs(uint256 dst, uint256[] calldata outputs, uint256 firstIndex)
+        private
+        pure
+        returns (uint256 answer)
+    {
         bytes4 notInField = DPromptOutputNotInField.selector;
         assembly ("memory-safe") {
             for { let i := 0 } lt(i, outputs.length) { i := add(i, 1) } {
                 let v := calldataload(add(outputs.offset, shl(5, i)))
                 if iszero(lt(v, FIELD_MODULUS)) {
                     mstore(0x00, notInField)
-                    mstore(0x04, i)
+                    mstore(0x04, add(firstIndex, i))
                     revert(0x00, 0x24)
                 }
                 mstore(add(dst, shl(5, i)), v)

@@ -67,6 +67,23 @@ class ModelInfo:
         return int(self.spec[1]) + int(self.spec[2])
 
 
+@dataclass(frozen=True)
+class RequestedEvent:
+    """A decoded ``DPromptRequested`` log and where it was mined."""
+
+    request_id: int
+    requester: str
+    provider: str
+    model_id: int
+    deadline: int
+    fee: int
+    prompt: bytes
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    log_index: int
+
+
 def bitmap_indices(bitmap: int, n: int) -> list[int]:
     return [i for i in range(n) if bitmap >> i & 1]
 
@@ -114,6 +131,20 @@ class DPromptClient:
     def fulfil(self, request_id: int, proof: bytes, outputs: list[int], *, simulate: bool = True) -> Any:
         return self._send(self.contract.functions.fulfil(request_id, proof, outputs), simulate=simulate)
 
+    def fulfil_batch(
+        self, request_ids: list[int], proof: bytes, outputs: list[int], *, simulate: bool = True
+    ) -> Any:
+        """Fulfil ``request_ids`` with one proof of the model's batch circuit. ``outputs``: every
+        request's outputs (field elements), request by request in the order of ``request_ids``, which
+        must be the proof's order of prompts (``ChainProof.outputs(n * num_outputs)`` of a batch proof)."""
+        fn = self.contract.functions.fulfilBatch([int(r) for r in request_ids], proof, outputs)
+        return self._send(fn, simulate=simulate)
+
+    def register_batch_verifier(self, model_id: int, size: int, verifier: str, vk_hash: bytes) -> Any:
+        """Owner only: register ``verifier`` for fulfilling ``model_id``'s requests ``size`` at a time."""
+        fn = self.contract.functions.registerBatchVerifier(model_id, size, Web3.to_checksum_address(verifier), vk_hash)
+        return self._send(fn)
+
     def reclaim(self, request_id: int) -> Any:
         return self._send(self.contract.functions.reclaim(request_id))
 
@@ -149,6 +180,17 @@ class DPromptClient:
     def public_instances(self, request_id: int, outputs: list[int]) -> list[int]:
         return list(self._call(self.contract.functions.publicInstances(request_id, outputs)))
 
+    def batch_public_instances(self, request_ids: list[int], outputs: list[int]) -> list[int]:
+        """The instances ``fulfilBatch`` would hand the batch verifier (compare with the proof's)."""
+        return list(self._call(self.contract.functions.batchPublicInstances([int(r) for r in request_ids], outputs)))
+
+    def batch_verifier(self, model_id: int, size: int) -> tuple[str, bytes] | None:
+        """``(verifier address, vk hash)`` registered for ``model_id`` and batches of ``size``, or None."""
+        verifier, vk_hash = self._call(self.contract.functions.batchVerifier(model_id, size))
+        if int(verifier, 16) == 0:
+            return None
+        return verifier, bytes(vk_hash)
+
     def featurize(self, model_id: int, prompt: str | bytes) -> list[int]:
         data = prompt.encode("utf-8") if isinstance(prompt, str) else bytes(prompt)
         return list(self._call(self.contract.functions.featurize(model_id, data)))
@@ -170,6 +212,31 @@ class DPromptClient:
         if not logs:
             raise ChainError(f"no DPromptRequested event for request {request_id} since block {from_block}")
         return bytes(event.process_log(logs[0]).args.prompt)
+
+    def requested_events(self, from_block: int, to_block: int, *, provider: str | None = None) -> list[RequestedEvent]:
+        """``DPromptRequested`` events mined in ``[from_block, to_block]``, for ``provider`` only if given."""
+        event = self.contract.events.DPromptRequested()
+        topics: list[Any] = [event.topic, None, None]
+        if provider is not None:
+            topics.append("0x" + bytes.fromhex(Web3.to_checksum_address(provider)[2:]).rjust(32, b"\0").hex())
+        try:
+            logs = self.w3.eth.get_logs({
+                "address": self.address, "fromBlock": from_block, "toBlock": to_block, "topics": topics,
+            })
+        except (Web3Exception, ValueError, OSError) as exc:
+            raise ChainError(
+                f"cannot read DPrompt's request events in blocks {from_block}..{to_block}: {exc}"
+            ) from None
+        out = []
+        for raw in logs:
+            args = event.process_log(raw).args
+            out.append(RequestedEvent(
+                request_id=int(args.requestId), requester=args.requester, provider=args.provider,
+                model_id=int(args.modelId), deadline=int(args.deadline), fee=int(args.fee), prompt=bytes(args.prompt),
+                block_number=int(raw["blockNumber"]), block_hash="0x" + bytes(raw["blockHash"]).hex(),
+                tx_hash="0x" + bytes(raw["transactionHash"]).hex(), log_index=int(raw["logIndex"]),
+            ))
+        return out
 
     def fulfil_tx(self, request_id: int, *, from_block: int = 0) -> str | None:
         topic = "0x" + request_id.to_bytes(32, "big").hex()
@@ -230,6 +297,14 @@ class DPromptClient:
         if receipt["status"] != 1:
             raise self._mined_revert(fn, built, receipt)
         return receipt
+
+    def revert_error(self, exc: BaseException, what: str) -> RevertedError:
+        """The decoded ``RevertedError`` for a web3 revert exception raised by a call or gas estimate."""
+        return self._reverted(exc, what)
+
+    def mined_revert_error(self, fn: Any, tx: dict[str, Any], receipt: Any) -> RevertedError:
+        """The decoded ``RevertedError`` of a mined transaction (``tx``: its fields) that reverted."""
+        return self._mined_revert(fn, tx, receipt)
 
     def _reverted(self, exc: BaseException, what: str) -> RevertedError:
         name, args, text = self.errors.describe(revert_data(exc))

@@ -3,6 +3,10 @@
 The record, ``deployments/<chainId>.json``, is what later commands read: addresses, the
 transactions and block that created them, the compiler, and each model's id and vk hash.
 Reading it back checks that the contracts are still there (a restarted anvil forgets them).
+
+Batch verifiers (the model's batch-N circuits, ``zkrevox build <model> --batch N``) are
+registered with the model by ``deploy(..., batch_sizes=(8,))`` or later with
+:func:`register_batch_verifier`; each is recorded under the model's ``batch_verifiers``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import datetime as _dt
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +87,18 @@ class ContractRecord:
 
 
 @dataclass
+class BatchVerifierRecord:
+    """A verifier of the model's batch-``size`` circuit, registered with DPrompt."""
+
+    size: int
+    verifier: ContractRecord
+    verifier_source: str
+    verifier_size: int
+    vk_sha256: str
+    register_tx: str
+
+
+@dataclass
 class ModelRecord:
     model_id: int
     verifier: ContractRecord
@@ -94,6 +111,17 @@ class ModelRecord:
     num_outputs: int
     input_scale: int
     labels: list[str] = field(default_factory=list)
+    batch_verifiers: dict[str, BatchVerifierRecord] = field(default_factory=dict)  # keyed by str(size)
+
+    def batch_verifier(self, size: int) -> BatchVerifierRecord:
+        try:
+            return self.batch_verifiers[str(size)]
+        except KeyError:
+            raise DeploymentError(
+                f"no batch-{size} verifier in the deployment record (sizes: "
+                f"{sorted(int(k) for k in self.batch_verifiers) or 'none'}); register one with "
+                f"`zkrevox.chain.deploy.register_batch_verifier` after `zkrevox build <model> --batch {size}`"
+            ) from None
 
 
 @dataclass
@@ -124,7 +152,13 @@ class Deployment:
     @classmethod
     def from_json(cls, data: dict[str, Any], path: Path | None = None) -> Deployment:
         models = {
-            name: ModelRecord(**{**m, "verifier": ContractRecord(**m["verifier"])})
+            name: ModelRecord(**{
+                **m, "verifier": ContractRecord(**m["verifier"]),
+                "batch_verifiers": {
+                    k: BatchVerifierRecord(**{**b, "verifier": ContractRecord(**b["verifier"])})
+                    for k, b in m.get("batch_verifiers", {}).items()
+                },
+            })
             for name, m in data["models"].items()
         }
         return cls(
@@ -168,6 +202,9 @@ def check_deployment(w3: Web3, dep: Deployment) -> None:
         raise DeploymentError(f"deployment record {dep.path} is for chain {dep.chain_id}, the RPC serves {chain_id}")
     for what, addr in [("DPrompt", dep.dprompt.address)] + [
         (f"{n} verifier", m.verifier.address) for n, m in dep.models.items()
+    ] + [
+        (f"{n} batch-{b.size} verifier", b.verifier.address)
+        for n, m in dep.models.items() for b in m.batch_verifiers.values()
     ]:
         if not w3.eth.get_code(Web3.to_checksum_address(addr)):
             raise DeploymentError(
@@ -231,8 +268,12 @@ def deploy(
     unbonding_delay: int = DEFAULT_UNBONDING_DELAY,
     directory: Path | None = None,
     write: bool = True,
+    batch_sizes: Iterable[int] = (),
 ) -> Deployment:
-    """Deploy ``params.name``'s verifier and a DPrompt, register the model, write the record."""
+    """Deploy ``params.name``'s verifier and a DPrompt, register the model, write the record.
+
+    ``batch_sizes``: also deploy and register the verifiers of the model's batch circuits of those
+    sizes (built by ``zkrevox build <model> --batch N``), for ``fulfilBatch``."""
     if verifier_sol is None:
         verifier_sol = current_verifier(params)
     elif not verifier_sol.is_file():
@@ -266,9 +307,127 @@ def deploy(
         models={params.name: model},
         created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
+    for size in batch_sizes:
+        register_batch_verifier(w3, account, dep, params.name, size, write=False)
     if write:
         write_deployment(dep, directory)
     return dep
+
+
+@dataclass(frozen=True)
+class BatchCircuit:
+    """A model's batch-``size`` circuit as its artifacts describe it (checked against the manifest)."""
+
+    model: str
+    size: int
+    vk_sha256: str
+    num_features: int
+    num_outputs: int
+    input_scale: int
+    vk: Path
+    settings: Path
+    srs: Path
+
+
+def batch_circuit(name: str, size: int) -> BatchCircuit:
+    """The batch-``size`` circuit of model ``name`` from ``artifacts/<name>-b<size>/``."""
+    from zkrevox.artifacts import Artifacts
+    from zkrevox.circuit import variant_name
+    from zkrevox.model_files import ModelFiles, model_dir
+
+    if size < 2:
+        raise DeploymentError(f"batch size {size}: batch verifiers answer 2 or more requests; size 1 is `fulfil`")
+    artifacts = Artifacts.for_model(variant_name(name, size), ModelFiles(model_dir(name)))
+    manifest = artifacts.check(("settings", "vk", "srs"))
+    settings = json.loads(artifacts.file("settings").read_text())
+    shapes = settings.get("model_instance_shapes") or []
+    if int(manifest.get("batch", 1)) != size or len(shapes) != 2 or any(int(s[0]) != size for s in shapes):
+        raise DeploymentError(
+            f"{artifacts.path} is not a batch-{size} circuit (instance shapes {shapes}); "
+            f"run `{artifacts.build_command}`"
+        )
+    return BatchCircuit(
+        model=name, size=size, vk_sha256=manifest["files"]["vk"]["sha256"],
+        num_features=int(shapes[0][1]), num_outputs=int(shapes[1][1]),
+        input_scale=int(manifest.get("input_scale", settings["run_args"]["input_scale"])),
+        vk=artifacts.file("vk"), settings=artifacts.file("settings"), srs=artifacts.file("srs"),
+    )
+
+
+def batch_verifier_path(name: str, size: int) -> Path:
+    """Where the batch-``size`` verifier is generated: ``build/generated/<Model>B<size>Verifier.sol``
+    (git-ignored: it belongs to the local build's keys)."""
+    return build_dir() / "generated" / f"{_camel(name)}B{size}Verifier.sol"
+
+
+def current_batch_verifier(circuit: BatchCircuit) -> Path:
+    """The generated verifier of ``circuit``: reused when its header names the circuit's vk,
+    else generated now (offline, ``zkrevox.chain.evm_verifier``)."""
+    from zkrevox.chain.evm_verifier import generate_verifier
+
+    out = batch_verifier_path(circuit.model, circuit.size)
+    if out.is_file() and verifier_vk_sha256(out) == circuit.vk_sha256:
+        return out
+    log.info("generating the batch-%d verifier of %s into %s", circuit.size, circuit.model, out)
+    regenerate = (f"zkrevox.chain.deploy.current_batch_verifier(batch_circuit({circuit.model!r}, {circuit.size})); "
+                  "deploy and register_batch_verifier do it when the vk changes")
+    return generate_verifier(f"{circuit.model}-b{circuit.size}", circuit.vk, circuit.settings, circuit.srs, out,
+                             regenerate=regenerate)
+
+
+def register_batch_verifier(
+    w3: Web3,
+    account: LocalAccount,
+    dep: Deployment,
+    model: str,
+    size: int,
+    *,
+    verifier_sol: Path | None = None,
+    vk_sha256: str | None = None,
+    directory: Path | None = None,
+    write: bool = True,
+) -> BatchVerifierRecord:
+    """Deploy the verifier of ``model``'s batch-``size`` circuit, register it with DPrompt
+    (``registerBatchVerifier``, owner only) and add it to the deployment record.
+
+    By default the circuit comes from ``artifacts/<model>-b<size>/`` (checked: same model files,
+    ``size`` prompts of the registered feature and output counts); ``verifier_sol`` and
+    ``vk_sha256`` together name another verifier (tests)."""
+    record = dep.model(model)
+    if str(size) in record.batch_verifiers:
+        raise DeploymentError(f"{model} already has a batch-{size} verifier in {dep.path}; registrations never change")
+    if verifier_sol is None or vk_sha256 is None:
+        circuit = batch_circuit(model, size)
+        if circuit.num_outputs != record.num_outputs or circuit.input_scale != record.input_scale:
+            raise DeploymentError(
+                f"the batch-{size} circuit of {model} has {circuit.num_outputs} outputs at input scale "
+                f"{circuit.input_scale}, the registered model {record.num_outputs} at {record.input_scale}; "
+                f"rebuild both from the same model (`zkrevox build {model}` and `--batch {size}`)"
+            )
+        verifier_sol = verifier_sol or current_batch_verifier(circuit)
+        vk_sha256 = vk_sha256 or circuit.vk_sha256
+    named_vk = verifier_vk_sha256(verifier_sol)
+    if named_vk is not None and named_vk != vk_sha256:
+        raise DeploymentError(
+            f"{verifier_sol} was generated for vk {named_vk[:12]}…, the batch-{size} circuit's vk is {vk_sha256[:12]}…"
+        )
+    compiled = compile_verifier(verifier_sol)  # refuses a verifier over EIP-170
+    verifier = deploy_contract(w3, account, compiled)
+    client = DPromptClient(w3, dep.dprompt.address, account)
+    receipt = client.register_batch_verifier(record.model_id, size, verifier.address, bytes.fromhex(vk_sha256))
+    batch = BatchVerifierRecord(
+        size=size, verifier=verifier, verifier_source=_display_path(verifier_sol), verifier_size=compiled.deployed_size,
+        vk_sha256=vk_sha256, register_tx="0x" + bytes(receipt["transactionHash"]).hex(),
+    )
+    record.batch_verifiers[str(size)] = batch
+    if write:
+        write_deployment(dep, directory or (dep.path.parent if dep.path else None))
+    return batch
+
+
+def _display_path(path: Path) -> str:
+    root = contracts_dir().parent
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def model_params(name: str = "ticker", **economics: Any) -> ModelParams:

@@ -59,6 +59,12 @@ interface IDPrompt {
     event DPromptModelRegistered(uint32 indexed modelId, IHalo2Verifier indexed verifier, bytes32 vkHash, uint256 fee);
     /// @notice Model `modelId` takes no new requests or stake; pending requests run their course.
     event DPromptModelRetired(uint32 indexed modelId);
+    /// @notice Model `modelId` can now be fulfilled `batchSize` requests at a time through `verifier`
+    /// (the model's batch-`batchSize` circuit: same weights, `batchSize` prompts per proof); the
+    /// registration can never change.
+    event DPromptBatchVerifierRegistered(
+        uint32 indexed modelId, uint256 indexed batchSize, IHalo2Verifier indexed verifier, bytes32 vkHash
+    );
     /// @notice `provider` added `amount` to its stake for `modelId`, now `stake`.
     event DPromptStaked(uint32 indexed modelId, address indexed provider, uint256 amount, uint256 stake);
     /// @notice `provider` left the assignment pool of `modelId`; its stake is withdrawable at `withdrawableAt`
@@ -134,6 +140,22 @@ interface IDPrompt {
     /// derived from request `requestId`'s prompt and the submitted outputs: a tampered proof, or
     /// a proof made for another prompt, other outputs or another circuit.
     error DPromptProofRejected(uint256 requestId);
+    /// @notice A batch of `size` requests: `fulfilBatch` and batch verifiers take 2..64 requests
+    /// (a single request goes through `fulfil`).
+    error DPromptWrongBatchSize(uint256 size);
+    /// @notice Model `modelId` has no verifier for batches of `size`; see `registerBatchVerifier`.
+    error DPromptUnknownBatchVerifier(uint32 modelId, uint256 size);
+    /// @notice Model `modelId` already has a verifier for batches of `size`; registrations never change.
+    error DPromptBatchVerifierExists(uint32 modelId, uint256 size);
+    /// @notice Request `requestId` appears more than once in the batch.
+    error DPromptDuplicateRequest(uint256 requestId);
+    /// @notice Request `requestId` is for model `modelId`, the batch's first request for `expected`:
+    /// one proof answers requests of one model.
+    error DPromptBatchModelMismatch(uint256 requestId, uint32 modelId, uint32 expected);
+    /// @notice The batch verifier rejected the proof (reverted or returned false) for the instances
+    /// derived from the `size` requests starting with `firstRequestId`, in the order given, and the
+    /// submitted outputs: a tampered proof, prompts in another order, or another circuit.
+    error DPromptBatchProofRejected(uint256 firstRequestId, uint256 size);
     /// @notice A zero amount was sent or requested.
     error DPromptZeroAmount();
     /// @notice `provider` has no stake for model `modelId`.
@@ -157,6 +179,11 @@ interface IDPrompt {
     /// `config.spec.table` must be zero.
     function registerModel(ModelConfig calldata config, bytes calldata table) external returns (uint32 modelId);
     function retireModel(uint32 modelId) external;
+    /// @notice Registers `verifier` (its verifying key's sha256: `vkHash`) for fulfilling model
+    /// `modelId`'s requests `size` at a time, 2 <= `size` <= 64. The verifier's circuit must be the
+    /// model's own at batch `size`: public instances are the `size` prompts' features (each scaled
+    /// by 2^inputScale), then their outputs. Once registered it never changes.
+    function registerBatchVerifier(uint32 modelId, uint256 size, IHalo2Verifier verifier, bytes32 vkHash) external;
     function transferOwnership(address newOwner) external;
 
     // --- providers ---
@@ -168,6 +195,12 @@ interface IDPrompt {
     // --- requests ---
     function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256 requestId);
     function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external;
+    /// @notice Fulfils `requestIds` (distinct, one model, all assigned to the caller, pending,
+    /// within their deadlines) with one proof of the model's batch circuit. `outputs` holds
+    /// `requestIds.length * numOutputs` field elements, request by request in the order of
+    /// `requestIds`, which must be the proof's order of prompts. All or nothing: every request gets
+    /// the checks and effects of `fulfil`, or the call reverts.
+    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs) external;
     function reclaim(uint256 requestId) external;
     function withdraw() external;
 
@@ -183,6 +216,14 @@ interface IDPrompt {
     function answerOf(uint256 requestId) external view returns (uint256 bitmap);
     function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts);
     function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory);
+    /// @notice The batch verifier registered for model `modelId` and batches of `size` (zero if none).
+    function batchVerifier(uint32 modelId, uint256 size) external view returns (IHalo2Verifier verifier, bytes32 vkHash);
+    /// @notice Exactly the instances `fulfilBatch` hands the batch verifier for these requests
+    /// (pending, one model) and outputs: every request's scaled features, then all outputs.
+    function batchPublicInstances(uint256[] calldata requestIds, uint256[] calldata outputs)
+        external
+        view
+        returns (uint256[] memory);
     function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts);
     function credits(address account) external view returns (uint256);
 }

@@ -1,0 +1,43 @@
+"""Gas per fulfilled request with the real ticker circuits, N = 1 (``fulfil``) and N = 4, 8
+(``fulfilBatch``), compared with verifier-contracts/snapshots/gas.json like test_gas.py (> 5 %
+growth fails; ZKREVOX_UPDATE_GAS_SNAPSHOT=1 accepts new figures).
+
+Measured by ``zkrevox.chain.gasbench.measure`` (what ``zkrevox bench`` reports): a fresh anvil,
+real proofs, the transaction split into the verifier call, calldata (intrinsic gas) and DPrompt.
+The session fixture ``batch_provers`` builds the batch circuits when they are missing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_gas import check_snapshot
+
+from zkrevox.chain.solc import MAX_DEPLOYED_SIZE
+
+SIZES = (1, 4, 8)
+pytestmark = [pytest.mark.chain, pytest.mark.slow]
+PARTS = ("total", "verifier", "calldata", "dprompt")
+
+
+def snapshot_entries(gas: dict) -> dict[str, int]:
+    out = {}
+    for key, batch in gas["batches"].items():
+        what = "fulfil ticker N=1" if key == "1" else f"fulfilBatch ticker-b{key} N={key}"
+        for part in PARTS:
+            out[f"{what}, per request: {part}"] = batch["per_request"][part]
+    return out
+
+
+def test_gasPerRequest_withinSnapshot(batch_provers):
+    from zkrevox.chain.gasbench import measure
+
+    gas = measure(batch_sizes=SIZES)
+    print(json.dumps({k: b["per_request"] for k, b in gas["batches"].items()}))
+    for batch in gas["batches"].values():
+        assert sum(batch[p] for p in PARTS[1:]) == batch["total"]
+        assert batch["verifier_deployed_size"] <= MAX_DEPLOYED_SIZE
+    per_request = gas["per_request"]
+    assert per_request["1"] > per_request["4"] > per_request["8"]  # batching pays per request
+    check_snapshot(snapshot_entries(gas))
