@@ -68,6 +68,18 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DPromptProofRejected": lambda a: f"the verifier rejected the proof for request {a['requestId']}: it is "
     "tampered, or was made for a different prompt, other outputs or another circuit; prove this request's "
     "prompt with the registered model",
+    "DPromptWrongBatchSize": lambda a: f"a batch of {a['size']} request(s) is not allowed: a batch needs 2 to 64 "
+    "requests and outputs for each of them",
+    "DPromptUnknownBatchVerifier": lambda a: f"model {a['modelId']} has no batch-{a['size']} verifier; register one "
+    "(deploy with batch sizes) or send a batch of a registered size",
+    "DPromptBatchVerifierExists": lambda a: f"model {a['modelId']} already has a batch-{a['size']} verifier; "
+    "a registered verifier is never replaced",
+    "DPromptDuplicateRequest": lambda a: f"request {a['requestId']} appears twice in the batch; send each once",
+    "DPromptBatchModelMismatch": lambda a: f"request {a['requestId']} is for model {a['modelId']}, the batch is for "
+    f"model {a['expected']}; batch requests of one model only",
+    "DPromptBatchProofRejected": lambda a: f"the batch verifier rejected the proof for {a['size']} requests from "
+    f"{a['firstRequestId']}: it is tampered, or its prompts are not these requests' prompts in this order",
+    "DPromptStakeTooLarge": lambda a: f"a stake of {a['stake']} wei does not fit the stake field; stake less",
     "DPromptZeroAmount": lambda a: "amount must be greater than zero",
     "DPromptNotStaked": lambda a: f"{a['provider']} has no stake for model {a['modelId']}",
     "DPromptAlreadyUnbonding": lambda a: f"{a['provider']} is already unbonding from model {a['modelId']}",
