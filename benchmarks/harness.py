@@ -236,9 +236,6 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     return result
 
 
-if __name__ == "__main__":
-    out = run(quick="--quick" in sys.argv, log=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
-    print(json.dumps(out, indent=None if "--json" in sys.argv else 1))
 
 
 def markdown(r: dict, command: str) -> str:
@@ -271,3 +268,14 @@ def markdown(r: dict, command: str) -> str:
         f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['platform']}, Python {r['machine']['python']}.",
     ]
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    # python -m benchmarks.harness [--quick] [--json] [--markdown docs/BENCHMARKS.md]
+    quick = "--quick" in sys.argv
+    out = run(quick=quick, log=lambda m: print(f"· {m}", file=sys.stderr, flush=True))
+    print(json.dumps(out, indent=None if "--json" in sys.argv else 1))
+    if "--markdown" in sys.argv:
+        target = Path(sys.argv[sys.argv.index("--markdown") + 1])
+        command = "python -m benchmarks.harness" + (" --quick" if quick else "") + f" --markdown {target}"
+        target.write_text("# Benchmarks\n\n" + markdown(out, command))
