@@ -136,7 +136,9 @@ class Prover:
             features, outputs = self._witness(texts, Path(work))
         return [Prediction(t, self.tickers(o), o, f) for t, o, f in zip(texts, outputs, features, strict=True)]
 
-    def _prove(self, texts: list[str]) -> tuple[list[list[int]], list[list[int]], dict, float]:
+    def _prove(self, texts: list[str]) -> tuple[list[list[int]], list[list[int]], dict, dict]:
+        """Witness and prove ``texts``: features, outputs, ezkl's proof JSON, and the fields
+        ``Proof`` and ``BatchProof`` share."""
         import ezkl
 
         self._warn_srs()
@@ -153,47 +155,36 @@ class Prover:
                 raise ProofError(f"ezkl failed to prove {texts!r}: {exc}") from exc
             seconds = round(time.monotonic() - t0, 3)
             raw = json.loads((work / "proof.json").read_text())
-        return features, outputs, raw, seconds
+        shared = {
+            "model": self.name,
+            "instances": list(raw["instances"][0]),
+            "proof_bytes": bytes(raw["proof"]),
+            "vk_sha256": self.manifest["files"]["vk"]["sha256"],
+            "prove_seconds": seconds,
+        }
+        return features, outputs, raw, shared
 
-    def _out_dir(self, out_dir: Path | None) -> Path:
+    def _dest(self, out_dir: Path | None) -> Path:
         return Path(out_dir) if out_dir else self._scratch / f"proof-{time.monotonic_ns()}"
 
     def prove(self, prompt: str | bytes, out_dir: Path | None = None) -> Proof:
         """One proof of the answer to one prompt (the batch-1 circuit)."""
         text = self._text(prompt)
-        (features,), (outputs,), raw, seconds = self._prove([text])
-        proof = Proof(
-            model=self.name,
-            prompt=text,
-            tickers=self.tickers(outputs),
-            features=features,
-            outputs=outputs,
-            instances=list(raw["instances"][0]),
-            proof_bytes=bytes(raw["proof"]),
-            vk_sha256=self.manifest["files"]["vk"]["sha256"],
-            prove_seconds=seconds,
-        )
-        proof.to_dir(self._out_dir(out_dir), raw)
-        log.info("proved %r -> %s in %.2fs", text, proof.tickers, seconds)
+        (features,), (outputs,), raw, shared = self._prove([text])
+        proof = Proof(prompt=text, tickers=self.tickers(outputs), features=features, outputs=outputs, **shared)
+        proof.to_dir(self._dest(out_dir), raw)
+        log.info("proved %r -> %s in %.2fs", text, proof.tickers, proof.prove_seconds)
         return proof
 
     def prove_batch(self, prompts: list[str] | list[bytes], out_dir: Path | None = None) -> BatchProof:
         """One proof answering ``self.batch`` prompts at once."""
         texts = [self._text(p) for p in prompts]
-        features, outputs, raw, seconds = self._prove(texts)
+        features, outputs, raw, shared = self._prove(texts)
         proof = BatchProof(
-            model=self.name,
-            prompts=texts,
-            answers=[self.tickers(o) for o in outputs],
-            features=features,
-            outputs=outputs,
-            instances=list(raw["instances"][0]),
-            proof_bytes=bytes(raw["proof"]),
-            vk_sha256=self.manifest["files"]["vk"]["sha256"],
-            prove_seconds=seconds,
+            prompts=texts, answers=[self.tickers(o) for o in outputs], features=features, outputs=outputs, **shared
         )
-        proof.to_dir(self._out_dir(out_dir), raw)
-        log.info("proved a batch of %d in %.2fs", len(texts), seconds)
+        proof.to_dir(self._dest(out_dir), raw)
+        log.info("proved a batch of %d in %.2fs", len(texts), proof.prove_seconds)
         return proof
 
     def verify(self, proof: Proof | BatchProof) -> bool:
