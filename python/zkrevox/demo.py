@@ -1,9 +1,10 @@
 """``make demo``: the main job, end to end.
 
 Off-chain: load the warm prover, prove "swap 2 bnb for cake", verify it with
-plain ezkl. On-chain: start a local
-anvil, deploy the verifier and DPrompt, stake, request, prove, fulfil, read
-the answer back, and print it with the gas used.
+plain ezkl. On-chain: start a local anvil, deploy the verifier and DPrompt,
+start a provider node (``zkrevox node``), send several prompts as a user, and
+print each answer the contract verified, with its end-to-end latency and gas;
+then stop the node and anvil.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ def offchain() -> None:
 
 
 def onchain() -> None:
-    from zkrevox.chain.demo import run
+    from zkrevox.chain.demo import PROMPTS, run
 
-    run(PROMPT, say)
+    run(PROMPTS, say)
 
 
 def main() -> int:

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -21,8 +25,22 @@ from zkrevox.prover import Prover
 _worker_prover: Prover | None = None
 
 
-def _init_worker(name: str, root: str | None) -> None:
+ORPHAN_CHECK_S = 0.5
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Exit once the parent is gone: a host killed with SIGKILL must not leave provers behind."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
+
+
+def _init_worker(name: str, root: str | None, parent: int | None = None) -> None:
     global _worker_prover
+    # Ctrl-C in a terminal reaches the whole process group; the host decides what to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan-watch", daemon=True).start()
     _worker_prover = Prover.load(name, Path(root) if root else None)
 
 
@@ -44,7 +62,7 @@ class ProverPool:
         ctx = multiprocessing.get_context("spawn")
         self._executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=ctx, initializer=_init_worker,
-            initargs=(name, str(root) if root else None),
+            initargs=(name, str(root) if root else None, os.getpid()),
         )
         self.workers = workers
 
@@ -61,6 +79,16 @@ class ProverPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> None:
+        """Stop at once: kill the workers (a proof in progress is lost) and release the pool."""
+        processes = list(getattr(self._executor, "_processes", {}).values())  # CPython's worker table
+        for proc in processes:
+            if proc.is_alive():
+                proc.kill()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.join(timeout=5)
 
     def __enter__(self) -> ProverPool:
         return self

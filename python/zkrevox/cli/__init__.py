@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from zkrevox.cli import bench, chain, model
+from zkrevox.cli import bench, chain, model, node
 
 app = typer.Typer(
     name="zkrevox",
@@ -24,6 +24,7 @@ app.command()(model.prove)
 app.command()(model.verify)
 app.command()(bench.bench)
 chain.register(app)  # deploy, request, fulfil, answer, reclaim, withdraw, provider …, chain …
+node.register(app)  # node, node-jobs
 
 
 def main() -> None:

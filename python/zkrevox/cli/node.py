@@ -1,0 +1,91 @@
+"""``zkrevox node`` (run a provider node) and ``zkrevox node-jobs`` (read its job store): thin shells
+over ``zkrevox.node``. ``register(app)`` mounts them on the ``zkrevox`` app."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zkrevox.cli._output import emit, handle_errors
+
+RpcOpt = Annotated[str | None, typer.Option("--rpc", help="RPC URL (default: $ZKREVOX_RPC_URL, else the network's).")]
+NetworkOpt = Annotated[str, typer.Option("--network", help="Preset: local, bsc-testnet, opbnb-testnet, sepolia.")]
+DbOpt = Annotated[Path, typer.Option("--db", help="SQLite job store (created if missing; reuse it after a restart).")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("node")(node)
+    app.command("node-jobs")(node_jobs)
+
+
+@handle_errors
+def node(
+    db: DbOpt,
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    stake: Annotated[str | None, typer.Option(help="Top the provider's stake up to this (ether units).")] = None,
+    model: Annotated[str, typer.Option(help="Model to serve (its artifacts and deployment record).")] = "ticker",
+    workers: Annotated[int, typer.Option(help="Prover worker processes.")] = 1,
+    confirmations: Annotated[int, typer.Option(help="Blocks on top before an event or receipt counts.")] = 0,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve /metrics and /healthz on 127.0.0.1:PORT (0: a free port).")
+    ] = None,
+    log_format: Annotated[str, typer.Option(help="Logs on stderr: text or json (one object per line).")] = "text",
+    poll_interval: Annotated[float, typer.Option(help="Seconds between chain polls when idle.")] = 2.0,
+    rpc_timeout: Annotated[float, typer.Option(help="Seconds per RPC request.")] = 10.0,
+    max_attempts: Annotated[int, typer.Option(help="Failed prove/submit attempts per request before giving up.")] = 5,
+    deadline_margin: Annotated[float, typer.Option(help="Seconds kept before a deadline for mining.")] = 10.0,
+    bump_after: Annotated[float, typer.Option(help="Seconds unmined before a fulfilment's fees are raised.")] = 30.0,
+    drain_timeout: Annotated[float, typer.Option(help="On SIGTERM, seconds to finish in-flight work.")] = 30.0,
+) -> None:
+    """Run a provider node: follow requests assigned to this key, prove them, fulfil them, record every step.
+
+    The key comes from $ZKREVOX_PRIVATE_KEY or $ZKREVOX_KEYSTORE (anvil dev account on a local chain).
+    SIGTERM (or Ctrl-C) finishes in-flight work, then exits; a second one exits at once.
+    """
+    from zkrevox.chain.networks import resolve_rpc
+    from zkrevox.cli.chain import _wei
+    from zkrevox.node import NodeConfig, ProviderNode
+    from zkrevox.node.logs import configure
+
+    configure(log_format)
+    config = NodeConfig(
+        rpc=resolve_rpc(network, rpc), db=db, model=model, workers=workers, confirmations=confirmations,
+        stake_wei=_wei(stake) if stake else None, metrics_port=metrics_port, poll_interval=poll_interval,
+        rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
+        drain_timeout=drain_timeout,
+    )
+    ProviderNode(config).run(install_signals=True)
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+
+
+@handle_errors
+def node_jobs(
+    db: DbOpt,
+    state: Annotated[str | None, typer.Option(help="Only jobs in this state (seen, proving, …, skipped).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per job on stdout.")] = False,
+) -> None:
+    """List the requests a node's job store holds (newest deployment first) with their state and history."""
+    from zkrevox.node.store import read_jobs
+
+    jobs = read_jobs(db, state)
+    if as_json:
+        for row in jobs:
+            emit(row, True)
+        return
+    if not jobs:
+        emit({}, False, f"no jobs in {db}")
+        return
+    lines = [f"{'request':>7}  {'state':<9}  {'attempts':>8}  {'prove s':>7}  {'tx':<12}  reason / error"]
+    for j in jobs:
+        tx = (j["fulfil_tx"] or (j["tx_hashes"][-1] if j["tx_hashes"] else "") or "")[:12]
+        note = j["reason"] or ""
+        if j["last_error"] and j["state"] not in ("confirmed",):
+            note = f"{note}: {j['last_error']}" if note else j["last_error"]
+        prove = f"{j['prove_seconds']:.2f}" if j["prove_seconds"] else ""
+        lines.append(f"{j['request_id']:>7}  {j['state']:<9}  {j['attempts']:>8}  {prove:>7}  {tx:<12}  {note}")
+    emit({}, False, "\n".join(lines))

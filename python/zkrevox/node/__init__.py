@@ -1,0 +1,17 @@
+"""The provider node: a long-running process that answers DPrompt requests with proofs.
+
+``ProviderNode(NodeConfig(rpc=..., db=...)).run()`` is what ``zkrevox node`` runs. Modules, one
+concern each: ``config`` (options), ``jobs`` (states and transitions), ``store`` (the
+``JobStore`` interface and its SQLite implementation), ``follower`` (events, confirmations,
+reorgs), ``admission`` (which requests to prove), ``proving`` (worker processes), ``submitter``
+(nonces, fees, receipts, replacement), ``retry`` (backoff, fault classes), ``metrics``
+(/metrics, /healthz), ``logs`` (structured logs), ``bootstrap`` (start-up checks, stake),
+``pipeline`` (one tick of work on the jobs), ``node`` (the loop, start, stop, signals).
+"""
+
+from zkrevox.node.config import NodeConfig
+from zkrevox.node.jobs import Job, State
+from zkrevox.node.node import ProviderNode
+from zkrevox.node.store import JobStore, SqliteJobStore
+
+__all__ = ["Job", "JobStore", "NodeConfig", "ProviderNode", "SqliteJobStore", "State"]

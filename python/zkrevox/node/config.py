@@ -1,0 +1,53 @@
+"""What a provider node is told: ``zkrevox node``'s options, as one value the Python API takes too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from zkrevox.errors import InputError
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    rpc: str
+    db: Path
+    model: str = "ticker"
+    workers: int = 1
+    confirmations: int = 0  # blocks on top of a request (or a fulfilment) before it counts
+    stake_wei: int | None = None  # top the stake up to this on start
+    metrics_port: int | None = None  # /healthz and /metrics on 127.0.0.1; 0 picks a free port
+    metrics_host: str = "127.0.0.1"
+    deployments_dir: Path | None = None  # default: $ZKREVOX_DEPLOYMENTS, else <repo>/deployments
+    proofs_dir: Path | None = None  # default: next to the db, "<db stem>-proofs/"
+    poll_interval: float = 2.0  # seconds between polls of the chain when idle
+    rpc_timeout: float = 10.0  # seconds per RPC request
+    log_chunk_blocks: int = 2000  # most blocks per eth_getLogs
+    max_attempts: int = 5  # per request: failed prove or submit attempts before giving up
+    prove_timeout: float = 300.0  # a proof taking longer is abandoned and its worker replaced
+    deadline_margin: float = 10.0  # seconds kept free before a deadline for the fulfilment to be mined
+    bump_after: float = 30.0  # seconds a fulfilment may stay unmined before its fees are raised
+    bump_factor: float = 1.2  # fee multiplier of a replacement (nodes need >= 1.1)
+    max_bumps: int = 8
+    drain_timeout: float = 30.0  # on SIGTERM: how long to finish in-flight proofs and fulfilments
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    chain_check_every: float = 10.0  # seconds between checks that the chain is still the same one
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise InputError(f"--workers must be at least 1, got {self.workers}")
+        if self.confirmations < 0:
+            raise InputError(f"--confirmations must be 0 or more, got {self.confirmations}")
+        if self.poll_interval <= 0 or self.rpc_timeout <= 0:
+            raise InputError("--poll-interval and --rpc-timeout must be positive")
+        if self.max_attempts < 1:
+            raise InputError(f"--max-attempts must be at least 1, got {self.max_attempts}")
+        if self.bump_factor < 1.1:
+            raise InputError(f"--bump-factor must be at least 1.1 (nodes refuse smaller bumps), got {self.bump_factor}")
+        if self.stake_wei is not None and self.stake_wei <= 0:
+            raise InputError("--stake must be positive")
+
+    @property
+    def proofs_path(self) -> Path:
+        return self.proofs_dir or self.db.with_name(self.db.stem + "-proofs")

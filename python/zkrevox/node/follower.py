@@ -1,0 +1,126 @@
+"""Following DPrompt's ``DPromptRequested`` events for this provider: from the last processed
+block, ``confirmations`` blocks behind the head, in bounded chunks, reorg-safe.
+
+The cursor (last processed block) is stored with the hashes of recently processed blocks. Each
+poll first checks that the cursor's block is still the chain's; if a reorg replaced it, the
+cursor walks back to the newest stored block that survived and the blocks after it are read
+again. Recording a request is idempotent (keyed by request id), so reading a block twice is
+harmless; a request whose event changed (a reorg re-mined it with another prompt) and that has
+not been sent yet is proved again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from web3 import Web3
+
+from zkrevox.chain.client import DPromptClient, RequestedEvent
+from zkrevox.node.jobs import Job, SeenRequest, State
+from zkrevox.node.logs import event
+from zkrevox.node.rpc import hexstr
+from zkrevox.node.store import JobStore
+
+log = logging.getLogger("zkrevox.node.follower")
+
+RECENT_BLOCKS = 64  # stored (number, hash) pairs: how deep a reorg the cursor can walk back
+
+
+class Follower:
+    def __init__(self, w3: Web3, client: DPromptClient, store: JobStore, provider: str, start_block: int,
+                 confirmations: int, chunk: int, on_seen: Callable[[Job], None] | None = None,
+                 on_reorg: Callable[[], None] | None = None) -> None:
+        self.w3 = w3
+        self.client = client
+        self.store = store
+        self.provider = Web3.to_checksum_address(provider)
+        self.start_block = start_block
+        self.confirmations = confirmations
+        self.chunk = chunk
+        self.on_seen = on_seen
+        self.on_reorg = on_reorg  # called before walking back: may raise if the whole chain was replaced
+        self._timestamps: dict[int, int] = {}
+
+    @property
+    def processed(self) -> int:
+        cur = self.store.cursor()
+        return cur[0] if cur else self.start_block - 1
+
+    def poll(self, head: int) -> bool:
+        """Read the next chunk of confirmed blocks; True if more confirmed blocks are left to read."""
+        block, recent = self._checked_cursor(head)
+        safe = head - self.confirmations
+        if safe <= block:
+            return False
+        to = min(safe, block + self.chunk)
+        to_hash = hexstr(self.w3.eth.get_block(to)["hash"])
+        events = self.client.requested_events(block + 1, to, provider=self.provider)
+        if hexstr(self.w3.eth.get_block(to)["hash"]) != to_hash:
+            return True  # reorged while reading: read these blocks again
+        for ev in events:
+            self._record(ev)
+        recent = [*recent, (to, to_hash)][-RECENT_BLOCKS:]
+        self.store.set_cursor(to, recent)
+        return to < safe
+
+    def _checked_cursor(self, head: int) -> tuple[int, list[tuple[int, str]]]:
+        cur = self.store.cursor()
+        if cur is None:
+            return self.start_block - 1, []
+        block, recent = cur
+        kept = list(recent)
+        while kept:
+            number, known = kept[-1]
+            chain_block = self.w3.eth.get_block(number) if number <= head else None
+            if chain_block is not None and hexstr(chain_block["hash"]) == known:
+                break
+            kept.pop()
+        if len(kept) == len(recent):
+            return block, recent
+        if self.on_reorg is not None:
+            self.on_reorg()
+        back_to = kept[-1][0] if kept else self.start_block - 1
+        event(log, f"reorg: block {recent[-1][0]} is no longer on the chain; reading again from block {back_to + 1}",
+              level=logging.WARNING, event="reorg", from_block=back_to + 1)
+        self.store.set_cursor(back_to, kept)
+        return back_to, kept
+
+    def _record(self, ev: RequestedEvent) -> None:
+        seen = SeenRequest(
+            request_id=ev.request_id, model_id=ev.model_id, requester=ev.requester, provider=ev.provider,
+            prompt=ev.prompt, deadline=ev.deadline, fee_wei=ev.fee, block_number=ev.block_number,
+            block_hash=ev.block_hash, request_tx=ev.tx_hash, requested_at=self._timestamp(ev.block_number),
+        )
+        if self.store.insert(seen):
+            job = self.store.get(seen.request_id)
+            assert job is not None
+            if self.on_seen:
+                self.on_seen(job)
+            return
+        job = self.store.get(seen.request_id)
+        if job is None or (job.request_tx == seen.request_tx and job.prompt == seen.prompt):
+            return
+        fields = dict(model_id=seen.model_id, requester=seen.requester, prompt=seen.prompt, deadline=seen.deadline,
+                      fee_wei=seen.fee_wei, block_number=seen.block_number, block_hash=seen.block_hash,
+                      request_tx=seen.request_tx, requested_at=seen.requested_at)
+        if job.state in (State.PROVING, State.PROVED):
+            self.store.transition(job.request_id, State.SEEN, expect=job.state, proof_path=None,
+                                  detail=f"re-mined by a reorg in block {seen.block_number}", **fields)
+        elif job.state in (State.SEEN, State.SUBMITTED):
+            # submitted: the fulfilment in flight proves the old prompt; it will revert and be proved again
+            self.store.update(job.request_id, **fields)
+        else:
+            event(log, f"request {job.request_id}: re-mined by a reorg after it was {job.state}; left as it is",
+                  level=logging.WARNING, request_id=job.request_id, event="remined")
+            return
+        event(log, f"request {job.request_id}: re-mined by a reorg (block {seen.block_number}) with prompt "
+              f"{seen.prompt.decode('utf-8', 'replace')!r}; it will be proved again", level=logging.WARNING,
+              request_id=job.request_id, event="remined")
+
+    def _timestamp(self, number: int) -> int:
+        if number not in self._timestamps:
+            if len(self._timestamps) > 1024:
+                self._timestamps.clear()
+            self._timestamps[number] = int(self.w3.eth.get_block(number)["timestamp"])
+        return self._timestamps[number]

@@ -1,0 +1,128 @@
+"""A request's life in the node: the states, the transitions allowed between them, and the job record.
+
+::
+
+    seen ──► proving ──► proved ──► submitted ──► confirmed
+      │         │  ▲        │  ▲        │  │
+      │         └──┘(retry) │  └────────┘  └──► failed      (attempted, gave up: reason recorded)
+      └──────────────────────┴─────────────────► skipped     (not attempted: deadline, other model, bad prompt)
+
+Backward moves: ``proving → seen`` is a retry (or a restart: a proof interrupted by a crash is
+made again); ``proved → seen`` and ``submitted → seen`` prove again when the request's on-chain
+features no longer match the proof (a reorg re-mined the request id with another prompt; in
+``submitted`` only once the fulfilment in flight is settled, i.e. reverted); ``submitted →
+proved`` sends again when the fulfilment's nonce was used by another transaction.
+``confirmed`` is also reached from any live state when the chain already shows the request
+fulfilled: it is never sent again.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class State(str, enum.Enum):
+    SEEN = "seen"
+    PROVING = "proving"
+    PROVED = "proved"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({State.CONFIRMED, State.FAILED, State.SKIPPED})
+LIVE = frozenset(State) - TERMINAL
+_ENDS = {State.CONFIRMED, State.FAILED, State.SKIPPED}
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.SEEN: frozenset({State.PROVING, *_ENDS}),
+    State.PROVING: frozenset({State.PROVED, State.SEEN, *_ENDS}),
+    State.PROVED: frozenset({State.SUBMITTED, State.SEEN, *_ENDS}),
+    State.SUBMITTED: frozenset({State.SUBMITTED, State.PROVED, State.SEEN, *_ENDS}),
+    State.CONFIRMED: frozenset(),
+    State.FAILED: frozenset(),
+    State.SKIPPED: frozenset(),
+}
+
+
+def allowed(src: State, dst: State) -> bool:
+    return dst in TRANSITIONS[src]
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """A ``DPromptRequested`` event assigned to this node's provider, as the follower reads it."""
+
+    request_id: int
+    model_id: int
+    requester: str
+    provider: str
+    prompt: bytes
+    deadline: int  # unix seconds, chain time
+    fee_wei: int
+    block_number: int
+    block_hash: str
+    request_tx: str
+    requested_at: int  # timestamp of the block that mined the request
+
+
+@dataclass
+class Job:
+    """One request as the store holds it."""
+
+    request_id: int
+    state: State
+    model_id: int
+    requester: str
+    prompt: bytes
+    deadline: int
+    fee_wei: int
+    block_number: int
+    block_hash: str
+    request_tx: str
+    requested_at: int
+    attempts: int = 0  # prove and submit attempts that failed for this job's own reasons
+    proof_path: str | None = None
+    prove_seconds: float | None = None
+    nonce: int | None = None
+    tx_hashes: list[str] = field(default_factory=list)  # fulfil txs signed for the current nonce, oldest first
+    raw_tx: str | None = None  # the latest signed fulfil (hex), kept so it can be re-broadcast
+    tx_fees: dict[str, int] = field(default_factory=dict)  # fee fields of the latest signed fulfil
+    sent_at: float | None = None  # wall time the latest fulfil was signed
+    fulfil_tx: str | None = None  # the transaction that fulfilled it
+    gas_used: int | None = None
+    reason: str | None = None  # short code of a failure or skip: deadline, other-model, reverted, …
+    last_error: str | None = None
+    next_attempt_at: float = 0.0  # wall time before which the job is not retried (backoff)
+    seen_at: float = 0.0
+    updated_at: float = 0.0
+    confirmed_at: float | None = None
+
+    @property
+    def prompt_text(self) -> str:
+        return self.prompt.decode("utf-8", errors="replace")
+
+    @property
+    def e2e_seconds(self) -> float | None:
+        """Request mined (its block's timestamp) to fulfilment confirmed (wall time)."""
+        if self.confirmed_at is None:
+            return None
+        return self.confirmed_at - self.requested_at
+
+
+@dataclass(frozen=True)
+class Transition:
+    request_id: int
+    src: State | None
+    dst: State
+    at: float
+    detail: str

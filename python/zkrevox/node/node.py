@@ -1,0 +1,331 @@
+"""``ProviderNode``: follow the requests assigned to this provider, prove them in worker processes,
+fulfil them, and record every step, through crashes and RPC faults.
+
+One loop, one thread: each tick reads the head, checks the chain is still the same one, follows
+new events (``follower``), then works the jobs one step (``pipeline``: collect proofs, admit and
+prove, send, track); then it sleeps ``poll_interval`` (less if a proof finishes meanwhile).
+Proving runs in worker processes, so the loop, the metrics server and signal handling stay
+responsive. An RPC fault ends the tick and the next one comes after a backoff with jitter; a
+fault of one request is recorded on it and the other requests go on. Start-up retries RPC
+faults the same way; a set-up the operator must fix (no deployment, other artifacts) raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+import time
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from zkrevox.chain.revert import RevertedError
+from zkrevox.errors import ArtifactError, ChainError, DeploymentError
+from zkrevox.node.bootstrap import Chain, connect_chain, ensure_stake, local_params
+from zkrevox.node.config import NodeConfig
+from zkrevox.node.follower import Follower
+from zkrevox.node.jobs import LIVE, State
+from zkrevox.node.logs import StatusLineHandler, event
+from zkrevox.node.metrics import MetricsServer, NodeMetrics
+from zkrevox.node.pipeline import Pipeline
+from zkrevox.node.proving import Proving
+from zkrevox.node.retry import Backoff, is_transient
+from zkrevox.node.rpc import close_node, hexstr
+from zkrevox.node.store import SqliteJobStore, StaleJobError
+from zkrevox.node.submitter import Submitter
+
+log = logging.getLogger("zkrevox.node")
+
+GAUGE_EVERY_S = 5.0
+
+
+class ProviderNode:
+    """A provider node. ``run()`` blocks until ``stop()`` (or SIGTERM with ``install_signals``)."""
+
+    def __init__(self, config: NodeConfig, account: LocalAccount | None = None) -> None:
+        self.config = config
+        self.metrics = NodeMetrics()
+        self._account = account
+        self._stop = threading.Event()
+        self._hard_stop = threading.Event()
+        self._wake = threading.Event()
+        self._backoff = Backoff(config.backoff_base, config.backoff_cap)
+        self._status, self._detail = "starting", "loading the prover"
+        self._last_error: str | None = None
+        self._last_gauges = self._last_chain_check = 0.0
+        self._head = 0
+        self._verify_chain = True
+        self.chain: Chain | None = None
+        self.store: SqliteJobStore | None = None
+        self.server: MetricsServer | None = None
+        self.submitter: Submitter
+        self.pipeline: Pipeline
+        self.follower: Follower
+        self._params: Any = None
+        self._proving = Proving(config.model, config.workers, config.proofs_path, config.prove_timeout, self._wake)
+
+    # ------------------------------------------------------------ public
+
+    def run(self, *, install_signals: bool = False) -> None:
+        """Start, serve until stopped, drain. Raises ``ZkrevoxError`` on a set-up the operator must fix."""
+        if install_signals:
+            self._install_signals()
+        if self.config.metrics_port is not None:
+            self.server = MetricsServer(self.metrics, self.health, self.config.metrics_host,
+                                        self.config.metrics_port).start()
+            event(log, f"metrics on {self.server.url}/metrics, health on {self.server.url}/healthz",
+                  event="metrics", url=self.server.url)
+        try:
+            self._params = local_params(self.config.model)
+            self._proving.start()
+            event(log, f"{self.config.workers} prover worker(s) ready for model {self.config.model}", event="workers")
+            if self._connect(first=True):
+                self._serve()
+                self._drain()
+        finally:
+            self._shutdown()
+
+    def stop(self, *, hard: bool = False) -> None:
+        """Ask the node to stop: in-flight work is finished (up to ``drain_timeout``) or checkpointed."""
+        if hard:
+            self._hard_stop.set()
+        self._stop.set()
+        self._wake.set()
+
+    @property
+    def metrics_url(self) -> str | None:
+        return self.server.url if self.server else None
+
+    def health(self) -> dict[str, Any]:
+        chain, store = self.chain, self.store
+        out: dict[str, Any] = {"status": self._status, "detail": self._detail, "last_error": self._last_error,
+                               "model": self.config.model, "workers": self.config.workers,
+                               "proofs_in_flight": len(self._proving.inflight), "head_block": self._head}
+        if chain is not None:
+            out.update(provider=chain.account.address, chain_id=chain.chain_id, dprompt=chain.client.address,
+                       model_id=chain.model_id)
+        if store is not None:
+            try:
+                counts = store.counts()
+                cur = store.cursor()
+            except Exception as exc:  # a closing store: report, never fail the probe
+                counts, cur = {}, None
+                out["detail"] = f"{self._detail} ({exc})"
+            out["jobs"] = counts
+            out["processed_block"] = cur[0] if cur else None
+        return out
+
+    # ------------------------------------------------------------ start
+
+    def _connect(self, *, first: bool) -> bool:
+        """Connect and check the deployment, retrying RPC faults; False if stopped meanwhile."""
+        while not self._stop.is_set():
+            try:
+                chain = connect_chain(self.config.rpc, self.config.rpc_timeout, self.config.model, self._params,
+                                      self._account, self.config.deployments_dir)
+                ensure_stake(chain, self.config.stake_wei)
+            except (DeploymentError, RevertedError, ArtifactError) as exc:
+                if first:
+                    raise
+                # after a chain reset: the contracts may be half-deployed, or the record not yet rewritten
+                self._degraded(f"waiting for the deployment: {exc}")
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                self._degraded(f"RPC {self.config.rpc} unavailable: {exc}")
+            else:
+                self._open(chain)
+                return True
+            self._stop.wait(self._backoff.next_delay())
+        return False
+
+    def _open(self, chain: Chain) -> None:
+        self.chain = chain
+        self.store = store = SqliteJobStore(self.config.db, chain.scope, {
+            "chain_id": chain.chain_id, "genesis": chain.genesis, "dprompt": chain.client.address,
+            "provider": chain.account.address, "model": self.config.model, "model_id": chain.model_id})
+        self._proving.proofs_dir = self.config.proofs_path / chain.scope.replace(":", "_")
+        self.submitter = Submitter(chain.w3, chain.client, chain.account, store, self.metrics, self.config,
+                                   chain.model.num_outputs)
+        self.pipeline = Pipeline(chain, store, self._proving, self.submitter, self.metrics, self.config,
+                                 self._params.spec, self._backoff)
+        self.follower = Follower(chain.w3, chain.client, store, chain.account.address, chain.deployment.dprompt.block,
+                                 self.config.confirmations, self.config.log_chunk_blocks, self.pipeline.seen,
+                                 on_reorg=lambda: self._check_chain(chain))
+        for job in store.jobs([State.PROVING]):
+            store.transition(job.request_id, State.SEEN, expect=State.PROVING,
+                             detail="resumed after a restart: the interrupted proof is made again")
+        counts = store.counts()
+        live = {s: counts[s.value] for s in LIVE if counts[s.value]}
+        self.submitter.sync_nonce()
+        self._status, self._detail = "ok", "following"
+        self._backoff.reset()
+        event(log, f"node up: provider {chain.account.address}, DPrompt {chain.client.address} on chain "
+              f"{chain.chain_id}, model {self.config.model} (id {chain.model_id}), from block "
+              f"{self.follower.processed + 1}; resuming {sum(live.values())} request(s) "
+              f"{ {str(k): v for k, v in live.items()} }", event="up", provider=chain.account.address,
+              chain_id=chain.chain_id, resumed=sum(live.values()))
+
+    # ------------------------------------------------------------ loop
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sleep = self._tick()
+                self._backoff.reset()
+                if self._status != "ok":
+                    event(log, "recovered: the RPC answers again", event="recovered")
+                self._status, self._detail = "ok", "following"
+            except Exception as exc:
+                sleep = self._fault(exc)
+            self._progress()
+            if sleep > 0:
+                self._wake.wait(sleep)
+            self._wake.clear()
+
+    def _tick(self, *, follow: bool = True) -> float:
+        chain, store = self.chain, self.store
+        assert chain is not None and store is not None
+        latest = chain.w3.eth.get_block("latest")
+        self._head = head = int(latest["number"])
+        now_chain = max(float(latest["timestamp"]), time.time())
+        self.metrics.head.set(head)
+        if follow and (self._verify_chain or head < self.follower.processed
+                       or time.monotonic() - self._last_chain_check > self.config.chain_check_every):
+            self._check_chain(chain)
+        more = self.follower.poll(head) if follow else False
+        self.metrics.cursor.set(self.follower.processed)
+        self.pipeline.step(now_chain, head, admit_new=follow)
+        self._gauges(store, chain)
+        return 0.0 if more else self.config.poll_interval
+
+    def _fault(self, exc: BaseException) -> float:
+        if isinstance(exc, ChainReset):
+            self._reset(str(exc))
+            return 0.0
+        self._verify_chain = True  # the RPC may come back serving another chain
+        delay = self._backoff.next_delay()
+        if is_transient(exc):
+            self.metrics.rpc_errors.inc()
+            self._degraded(f"RPC fault ({type(exc).__name__}: {exc}); retrying in {delay:.1f}s")
+        else:
+            log.exception("unexpected error in the node loop; retrying in %.1fs", delay)
+            self._status, self._detail, self._last_error = "degraded", "internal error", f"{type(exc).__name__}: {exc}"
+        return delay
+
+    def _degraded(self, detail: str) -> None:
+        first = self._status != "degraded"
+        self._status, self._detail, self._last_error = "degraded", detail, detail
+        self.metrics.up.set(0)
+        event(log, detail, level=logging.WARNING if first else logging.INFO, event="degraded")
+
+    # ------------------------------------------------------------ chain identity
+
+    def _check_chain(self, chain: Chain) -> None:
+        """Raise ``ChainReset`` if the RPC now serves another chain (checked after every fault, when the
+        head goes backwards, before a reorg is handled, and every ``chain_check_every`` seconds)."""
+        self._last_chain_check = time.monotonic()
+        genesis = hexstr(chain.w3.eth.get_block(0)["hash"])
+        if genesis != chain.genesis:
+            raise ChainReset(f"the chain behind {self.config.rpc} was replaced (genesis {genesis[:12]}…, was "
+                             f"{chain.genesis[:12]}…)")
+        if not chain.w3.eth.get_code(chain.client.address):
+            raise ChainReset(f"DPrompt {chain.client.address} has no code any more")
+        self._verify_chain = False
+
+    def _reset(self, why: str) -> None:
+        store = self.store
+        assert store is not None
+        self._proving.abandon()  # proofs of requests that no longer exist
+        failed = store.fail_live("chain-reset", f"{why}: its requests are gone")
+        event(log, f"{why}; {failed} live request(s) marked failed (chain-reset); reconnecting", level=logging.ERROR,
+              event="chain-reset", failed=failed)
+        store.close()
+        self.store = None
+        close_node(self.chain.w3 if self.chain else None)
+        self.chain = None
+        self._degraded(why)
+        self._connect(first=False)
+
+    # ------------------------------------------------------------ stop
+
+    def _drain(self) -> None:
+        store = self.store
+        if store is None or self._hard_stop.is_set():
+            return
+        until = time.monotonic() + self.config.drain_timeout
+        busy = self._busy(store)
+        if busy:
+            event(log, f"stopping: finishing {busy} request(s) in flight (up to {self.config.drain_timeout:.0f}s)",
+                  event="draining", in_flight=busy)
+        self._status, self._detail = "stopping", "draining"
+        while busy and time.monotonic() < until and not self._hard_stop.is_set():
+            try:
+                self._tick(follow=False)
+            except Exception as exc:
+                self._fault(exc)
+            self._wake.wait(min(0.2, self.config.poll_interval))
+            self._wake.clear()
+            busy = self._busy(store)
+
+    def _busy(self, store: SqliteJobStore) -> int:
+        return len(self._proving.inflight) + len(store.jobs([State.PROVED, State.SUBMITTED]))
+
+    def _shutdown(self) -> None:
+        store = self.store
+        inflight = self._proving.inflight
+        self._proving.close(kill=bool(inflight))
+        if store is not None:
+            for rid in inflight:
+                with contextlib.suppress(StaleJobError):
+                    store.transition(rid, State.SEEN, expect=State.PROVING, detail="checkpointed at shutdown")
+            counts = {k: v for k, v in store.counts().items() if v}
+            event(log, f"stopped; job store {self.config.db}: {counts}", event="stopped", jobs=counts)
+            store.close()
+        self._status, self._detail = "stopped", "stopped"
+        close_node(self.chain.w3 if self.chain else None)
+        if self.server is not None:
+            self.server.close()
+
+    def _install_signals(self) -> None:
+        def handler(signum: int, _frame: Any) -> None:
+            hard = self._stop.is_set()
+            event(log, f"{signal.Signals(signum).name}: " + ("stopping now" if hard else
+                  "finishing in-flight work, then stopping (again to stop now)"), event="signal")
+            self.stop(hard=hard)
+
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    # ------------------------------------------------------------ observability
+
+    def _gauges(self, store: SqliteJobStore, chain: Chain) -> None:
+        counts = store.counts()
+        for state in LIVE:
+            self.metrics.queue.labels(state.value).set(counts[state.value])
+        self.metrics.up.set(1)
+        if time.monotonic() - self._last_gauges < GAUGE_EVERY_S:
+            return
+        self._last_gauges = time.monotonic()
+        position = chain.client.provider(chain.model_id, chain.account.address)
+        self.metrics.stake.set(position.stake)
+        self.metrics.earned.set(position.earned)
+        self.metrics.balance.set(chain.w3.eth.get_balance(chain.account.address))
+
+    def _progress(self) -> None:
+        handlers = [h for h in logging.getLogger().handlers if isinstance(h, StatusLineHandler)]
+        if not handlers or self.store is None:
+            return
+        c = self.store.counts()
+        line = (f"[{self._status}] block {self._head} · seen {c['seen']} · proving {c['proving']} · proved "
+                f"{c['proved']} · submitted {c['submitted']} · confirmed {c['confirmed']} · failed {c['failed']} · "
+                f"skipped {c['skipped']}")
+        for h in handlers:
+            h.set_status(line)
+
+
+class ChainReset(ChainError):
+    """The chain under the node is not the one its jobs belong to any more."""
+

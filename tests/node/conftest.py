@@ -1,0 +1,54 @@
+"""Node test fixtures: one anvil and one real ticker deployment per session, chain state reverted
+after each test (``evm_snapshot``/``evm_revert``), so tests are independent and the
+deployment (the large ticker verifier) is paid once.
+
+Everything is real: anvil, the contracts, the ticker circuit's ezkl proofs, the node and its
+worker processes. Nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+sys.path.insert(0, str(Path(__file__).parent))  # nodeenv, tcpproxy
+
+from nodeenv import NodeEnv
+
+from zkrevox.chain.anvil import Anvil
+from zkrevox.chain.deploy import current_verifier, deploy, model_params
+from zkrevox.chain.keys import ANVIL_DEV_KEYS
+
+
+@pytest.fixture(scope="session")
+def node_anvil():
+    with Anvil() as chain:
+        yield chain
+
+
+@pytest.fixture(scope="session")
+def node_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
+    """The ticker model deployed on the session's anvil (``prover`` makes sure its artifacts are built)."""
+    w3 = Web3(Web3.HTTPProvider(node_anvil.url))
+    owner, provider, provider2, user, other = (Account.from_key(k) for k in ANVIL_DEV_KEYS)
+    params = model_params("ticker")
+    directory = tmp_path_factory.mktemp("node-deployments")
+    dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=directory)
+    return NodeEnv(w3, node_anvil.url, dep, directory, dep.models["ticker"].model_id, owner, provider, provider2,
+                   user, other)
+
+
+@pytest.fixture()
+def env(node_deployed: NodeEnv):
+    """The deployed environment, reverted to its pristine state after the test."""
+    w3 = node_deployed.w3
+    snap = w3.provider.make_request("evm_snapshot", [])["result"]
+    try:
+        yield node_deployed
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+        w3.provider.make_request("evm_revert", [snap])

@@ -1,0 +1,211 @@
+"""Helpers of the node tests: the deployed environment, nodes in a thread or a process, waits with
+time-outs, and what the chain says about fulfilments (read from blocks, not from the node)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from zkrevox.chain.client import DPromptClient
+from zkrevox.chain.deploy import Deployment
+from zkrevox.chain.keys import ANVIL_DEV_KEYS
+from zkrevox.node import NodeConfig, ProviderNode, SqliteJobStore
+from zkrevox.node.store import read_jobs
+
+STAKE = 10**18
+FULFIL = "fulfil"
+
+
+@dataclass
+class NodeEnv:
+    w3: Web3
+    rpc: str
+    dep: Deployment
+    deployments_dir: Path
+    model_id: int
+    owner: LocalAccount
+    provider: LocalAccount  # dev account 1
+    provider2: LocalAccount  # dev account 2
+    user: LocalAccount
+    other: LocalAccount
+
+    def client(self, account: LocalAccount | None = None) -> DPromptClient:
+        return DPromptClient(self.w3, self.dep.dprompt.address, account)
+
+    def request(self, prompt: str | bytes, model_id: int | None = None) -> int:
+        rid, _ = self.client(self.user).request(self.model_id if model_id is None else model_id, prompt)
+        return rid
+
+    def request_held(self, *prompts: str) -> list[int]:
+        """Switch automining off, then mine ``prompts``' requests in one block by hand: whatever the
+        node sends afterwards stays in the mempool until the test mines it."""
+        self.rpc_call("evm_setAutomine", [False])
+        client = self.client(self.user)
+        fee = client.model(self.model_id).fee
+        hashes = [client.contract.functions.request(self.model_id, p.encode()).transact(
+            {"from": self.user.address, "value": fee}) for p in prompts]
+        self.rpc_call("evm_mine", [])
+        event = client.contract.events.DPromptRequested()
+        return [int(event.process_receipt(self.w3.eth.get_transaction_receipt(h))[0].args.requestId) for h in hashes]
+
+    def rpc_call(self, method: str, params: list[Any]) -> Any:
+        response = self.w3.provider.make_request(method, params)
+        assert "error" not in response, response
+        return response.get("result")
+
+    def advance(self, seconds: int) -> None:
+        self.rpc_call("evm_increaseTime", [seconds])
+        self.rpc_call("evm_mine", [])
+
+
+def config(env: NodeEnv, db: Path, **overrides: Any) -> NodeConfig:
+    """A node configuration for tests: fast polls, short time-outs, the session's deployment record."""
+    base = NodeConfig(rpc=env.rpc, db=db, deployments_dir=env.deployments_dir, poll_interval=0.1, rpc_timeout=2.0,
+                      stake_wei=STAKE, backoff_base=0.1, backoff_cap=1.0, drain_timeout=20.0, chain_check_every=1.0)
+    return replace(base, **overrides)
+
+
+@contextlib.contextmanager
+def node_thread(cfg: NodeConfig, account: LocalAccount, *, up_timeout: float = 60.0) -> Iterator[ProviderNode]:
+    """A ``ProviderNode`` running in a thread (its provers in worker processes); stopped on exit."""
+    node = ProviderNode(cfg, account)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            node.run()
+        except BaseException as exc:  # reported by the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="provider-node", daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: node.health()["status"] == "ok" or errors or not thread.is_alive(), up_timeout, "node up")
+        if errors:
+            raise errors[0]
+        yield node
+    finally:
+        node.stop()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the node did not stop within 60 s (deadlock?)"
+    if errors:
+        raise errors[0]
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
+
+
+def job_state(db: Path, request_id: int) -> str | None:
+    if not db.is_file():
+        return None
+    for job in read_jobs(db):
+        if job["request_id"] == request_id:
+            return str(job["state"])
+    return None
+
+
+def jobs_by_id(db: Path) -> dict[int, dict[str, Any]]:
+    return {j["request_id"]: j for j in read_jobs(db)}
+
+
+def wait_states(db: Path, ids: list[int], states: set[str], timeout: float) -> dict[int, dict[str, Any]]:
+    def done() -> dict[int, dict[str, Any]] | None:
+        jobs = jobs_by_id(db) if db.is_file() else {}
+        return jobs if all(jobs.get(i, {}).get("state") in states for i in ids) else None
+
+    return wait_for(done, timeout, f"requests {ids} to reach {sorted(states)} in {db}")
+
+
+def fulfil_calls(env: NodeEnv, since_block: int = 0) -> list[dict[str, Any]]:
+    """Every fulfil transaction mined since ``since_block`` (reverted ones too), read from the blocks."""
+    contract = env.client().contract
+    out = []
+    for n in range(since_block, env.w3.eth.block_number + 1):
+        for tx in env.w3.eth.get_block(n, full_transactions=True)["transactions"]:
+            if tx["to"] is None or tx["to"].lower() != env.dep.dprompt.address.lower():
+                continue
+            fn, args = contract.decode_function_input(tx["input"])
+            if fn.fn_name != FULFIL:
+                continue
+            receipt = env.w3.eth.get_transaction_receipt(tx["hash"])
+            out.append({"request_id": int(args["requestId"]), "from": tx["from"], "status": receipt["status"],
+                        "hash": "0x" + bytes(tx["hash"]).hex(), "nonce": tx["nonce"], "block": n})
+    return out
+
+
+def fulfilled_events(env: NodeEnv, since_block: int = 0) -> Counter[int]:
+    event = env.client().contract.events.DPromptFulfilled()
+    logs = env.w3.eth.get_logs({"address": env.dep.dprompt.address, "fromBlock": since_block, "toBlock": "latest",
+                                "topics": [event.topic]})
+    return Counter(int(event.process_log(raw).args.requestId) for raw in logs)
+
+
+def metrics_text(node: ProviderNode) -> str:
+    assert node.metrics_url
+    with urllib.request.urlopen(node.metrics_url + "/metrics", timeout=5) as resp:
+        return resp.read().decode()
+
+
+def metric(text: str, name: str) -> float:
+    total = 0.0
+    found = False
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            total += float(line.rsplit(" ", 1)[1])
+            found = True
+    assert found, f"metric {name} not in /metrics"
+    return total
+
+
+# ---------------------------------------------------------------- node processes
+
+
+def node_command(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from zkrevox.cli import main; main()", "node", *args]
+
+
+@contextlib.contextmanager
+def node_process(env: NodeEnv, db: Path, dev_account: int, log_path: Path, *extra: str) -> Iterator[subprocess.Popen]:
+    """``zkrevox node`` as a real process (JSON logs to ``log_path``); killed on exit if still running."""
+    variables = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(env.deployments_dir),
+                 "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[dev_account]}
+    cmd = node_command("--rpc", env.rpc, "--db", str(db), "--stake", "1", "--poll-interval", "0.1",
+                       "--rpc-timeout", "2", "--log-format", "json", *extra)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=variables)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+
+
+def log_has(log_path: Path, text: str) -> bool:
+    return log_path.is_file() and text in log_path.read_text(errors="replace")
+
+
+def open_store(db: Path) -> SqliteJobStore:
+    scope = read_jobs(db)[0]["scope"]
+    return SqliteJobStore(db, scope)
