@@ -58,6 +58,7 @@ def test_vector(vector):
     assert ref.featurize(vector["prompt"], py_spec) == vector["features"]
     assert native.featurize(vector["prompt"], rs_spec) == vector["features"]
     assert native.featurize(data, rs_spec) == vector["features"]
+    assert list(native.featurize_bytes(data, rs_spec)) == vector["features"]
 
 
 def test_vectors_batch():
@@ -66,6 +67,8 @@ def test_vectors_batch():
         group = [v for v in vectors if v["spec_name"] == name]
         spec = native.FeatureSpec.from_dict(group[0]["spec"])
         assert native.featurize_batch([v["prompt"] for v in group], spec) == [v["features"] for v in group]
+        matrix = native.featurize_matrix([v["prompt"] for v in group], spec)
+        assert list(matrix) == [x for v in group for x in v["features"]]
 
 
 # ---- strategies -----------------------------------------------------------------------------
@@ -167,8 +170,30 @@ def test_batch_equals_single(pair, prompts):
     if bad:
         with pytest.raises(InputError, match=rf"^prompt {bad[0]} of the batch: "):
             native.featurize_batch(prompts, rs_spec)
+        with pytest.raises(InputError, match=rf"^prompt {bad[0]} of the batch: "):
+            native.featurize_matrix(prompts, rs_spec)
     else:
         assert native.featurize_batch(prompts, rs_spec) == [f for _, f in singles]
+        assert list(native.featurize_matrix(prompts, rs_spec)) == [x for _, f in singles for x in f]
+
+
+@PROPS
+@given(pair=specs(), prompt=st.text(max_size=120))
+def test_byte_features_equal_the_reference(pair, prompt):
+    py_spec, rs_spec = pair
+    want = outcome(ref.featurize, prompt, py_spec)
+    got = outcome(native.featurize_bytes, prompt, rs_spec)
+    assert (got[0], list(got[1]) if got[0] == "ok" else got[1]) == want
+
+
+def test_byte_features_refuse_counts_over_255():
+    spec = native.FeatureSpec(vocab=["cake"], max_bytes=4096, trigram_buckets=4, clip=1000, fuzzy_min_len=5)
+    prompt = "cake " * 300
+    assert native.featurize(prompt, spec)[0] == 300
+    with pytest.raises(InputError, match="a feature count is 300, more than one byte holds"):
+        native.featurize_bytes(prompt, spec)
+    with pytest.raises(InputError, match="clip"):
+        native.featurize_matrix([prompt], spec)
 
 
 # ---- spec and error parity ------------------------------------------------------------------

@@ -23,6 +23,8 @@ __all__ = [
     "encode_verify_calldata",
     "featurize",
     "featurize_batch",
+    "featurize_bytes",
+    "featurize_matrix",
     "featurize_quantized_batch",
     "felt_hex_to_be_bytes",
     "felt_hex_to_int",
@@ -69,6 +71,12 @@ def featurize(prompt: _Prompt, spec: FeatureSpec) -> list[int]:
 
 def featurize_batch(prompts: Iterable[_Prompt], spec: FeatureSpec) -> list[list[int]]:
     """Features of every prompt, computed with the GIL released; the error names the first bad index."""
+
+def featurize_bytes(prompt: _Prompt, spec: FeatureSpec) -> bytes:
+    """Features of one prompt, one byte per count (``clip <= 255``)."""
+
+def featurize_matrix(prompts: Iterable[_Prompt], spec: FeatureSpec) -> bytes:
+    """Features of every prompt as one row-major ``len(prompts) × num_features`` byte matrix."""
 
 def featurize_quantized_batch(prompts: Iterable[_Prompt], spec: FeatureSpec, scale: int) -> list[list[int]]:
     """Features times ``2**scale``, one row per prompt: the circuit inputs of a batch."""

@@ -52,6 +52,7 @@ def run_args(config: dict):
     ra.decomp_legs = config["decomp_legs"]
     ra.num_inner_cols = config["num_inner_cols"]
     ra.logrows = config["logrows"]
+    ra.ignore_range_check_inputs_outputs = bool(config.get("ignore_range_check_inputs_outputs", False))
     return ra
 
 
@@ -68,7 +69,9 @@ def fit_logrows(settings: Path, config: dict) -> int:
     verifier at logrows 13 vs 14). ``config["logrows"]`` is a floor.
     """
     s = json.loads(settings.read_text())
-    needed = s["num_rows"] + (s.get("num_blinding_factors") or 6) + 1
+    # Batched matmuls (Freivalds' check) live in their own einsum columns, which wrap too.
+    einsum_rows = (s.get("einsum_params") or {}).get("total_einsum_col_size") or 0
+    needed = max(s["num_rows"], einsum_rows) + (s.get("num_blinding_factors") or 6) + 1
     logrows = max(int(config["logrows"]), (needed - 1).bit_length())
     s["run_args"]["logrows"] = logrows
     settings.write_text(json.dumps(s))

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from zkrevox import _native
 from zkrevox.featurize import FeatureSpec
 
@@ -30,3 +32,14 @@ def featurize(prompt: str | bytes, spec: FeatureSpec) -> list[int]:
 
 def featurize_batch(prompts: list[str] | list[bytes], spec: FeatureSpec) -> list[list[int]]:
     return _native.featurize_batch(list(prompts), native_spec(spec))
+
+
+def featurize_bytes(prompt: str | bytes, spec: FeatureSpec) -> bytes:
+    """``featurize`` as one byte per count: no Python int per feature."""
+    return _native.featurize_bytes(prompt, native_spec(spec))
+
+
+def featurize_array(prompts: list[str] | list[bytes], spec: FeatureSpec) -> np.ndarray:
+    """Features of every prompt as a ``uint8`` array of shape ``(len(prompts), num_features)``."""
+    matrix = _native.featurize_matrix(list(prompts), native_spec(spec))
+    return np.frombuffer(matrix, dtype=np.uint8).reshape(len(prompts), spec.num_features)

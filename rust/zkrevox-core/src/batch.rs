@@ -80,6 +80,10 @@ impl FeatureMatrix {
     pub fn iter_rows(&self) -> impl ExactSizeIterator<Item = &[u32]> + '_ {
         (0..self.rows).map(|i| self.row(i))
     }
+    /// All counts, one byte each, row after row (`clip <= 255`).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CoreError> {
+        crate::featurize::counts_to_bytes(&self.data)
+    }
 }
 
 /// Featurize every prompt into one matrix (one allocation, several threads

@@ -50,6 +50,12 @@ pub enum CoreError {
     #[error("{field} is {got}, the largest supported is {max}; use a smaller spec")]
     SpecTooLarge { field: &'static str, got: i64, max: u64 },
 
+    /// A count does not fit the one-byte-per-feature form.
+    #[error(
+        "a feature count is {count}, more than one byte holds; use the list API or a spec with clip <= 255"
+    )]
+    CountOverByte { count: u32 },
+
     // ---- fixed point and field elements ----
     /// A float cannot be quantized into a 64-bit fixed-point integer.
     #[error("cannot quantize {value} at scale {scale}: {reason}")]

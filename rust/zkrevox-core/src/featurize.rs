@@ -163,6 +163,17 @@ pub fn featurize(prompt: &[u8], spec: &FeatureSpec) -> Result<Vec<u32>, CoreErro
     Ok(out)
 }
 
+/// Counts as one byte each, for byte-per-feature outputs; fails when a count needs more
+/// than a byte, which only a spec with `clip > 255` can produce.
+pub fn counts_to_bytes(counts: &[u32]) -> Result<Vec<u8>, CoreError> {
+    counts.iter().map(|&count| u8::try_from(count).map_err(|_| CoreError::CountOverByte { count })).collect()
+}
+
+/// [`featurize`] with one byte per feature (`clip <= 255`).
+pub fn featurize_bytes(prompt: &[u8], spec: &FeatureSpec) -> Result<Vec<u8>, CoreError> {
+    counts_to_bytes(&featurize(prompt, spec)?)
+}
+
 /// [`featurize`] each prompt (on several threads for large batches); one result per prompt.
 pub fn featurize_batch<P: AsRef<[u8]> + Sync>(
     prompts: &[P],
@@ -171,6 +182,20 @@ pub fn featurize_batch<P: AsRef<[u8]> + Sync>(
     let out = parallel::map(prompts, |p| featurize(p.as_ref(), spec));
     log::debug!("featurized {} prompts ({} features)", prompts.len(), spec.num_features());
     out
+}
+
+#[cfg(test)]
+mod bytes_tests {
+    use super::*;
+
+    #[test]
+    fn bytes_equal_counts_and_large_counts_are_refused() {
+        let spec = FeatureSpec::new(vec!["cake".into()], 64, 4, 3, 5).unwrap();
+        let counts = featurize(b"cake cake cake cake", &spec).unwrap();
+        let bytes = featurize_bytes(b"cake cake cake cake", &spec).unwrap();
+        assert_eq!(bytes.iter().map(|&b| u32::from(b)).collect::<Vec<_>>(), counts);
+        assert!(matches!(counts_to_bytes(&[1, 256]), Err(CoreError::CountOverByte { count: 256 })));
+    }
 }
 
 #[cfg(test)]

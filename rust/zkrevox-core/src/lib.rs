@@ -21,6 +21,8 @@ pub use calldata::{
     decode_call, decode_verify_proof, encode_call, encode_verify_proof, AbiType, AbiValue, Signature,
 };
 pub use error::CoreError;
-pub use featurize::{check_utf8, featurize, featurize_batch, featurize_into, FeatureSpec};
+pub use featurize::{
+    check_utf8, counts_to_bytes, featurize, featurize_batch, featurize_bytes, featurize_into, FeatureSpec,
+};
 pub use field::{dequantize, felt_to_int, int_to_felt, quantize, Felt};
 pub use spec::{FEATURIZER_VERSION, MAX_FEATURES};

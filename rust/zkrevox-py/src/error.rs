@@ -30,6 +30,7 @@ impl From<PyCoreError> for PyErr {
             | CoreError::SpecVocabDuplicate
             | CoreError::SpecVersion { .. }
             | CoreError::SpecTooLarge { .. }
+            | CoreError::CountOverByte { .. }
             | CoreError::Quantize { .. }
             | CoreError::ScaleTooLarge { .. }
             | CoreError::QuantizedOverflow { .. }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyBytes, PyList};
 use zkrevox_core::{batch, FeatureSpec};
 
 use crate::error::OrRaise;
@@ -77,4 +77,34 @@ pub fn featurize_quantized_batch<'py>(
     let spec = &spec.get().0;
     let unit = batch::quantum(spec, scale).or_raise()?;
     rows_as_lists(py, prompts, spec, unit)
+}
+
+/// Features of one prompt as `bytes`, one byte per count (`clip <= 255`): the cheapest
+/// Python object to build, ready for `numpy.frombuffer`.
+#[pyfunction]
+pub fn featurize_bytes<'py>(
+    py: Python<'py>,
+    prompt: &Bound<'py, PyAny>,
+    spec: &Bound<'py, PyFeatureSpec>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let spec = &spec.get().0;
+    let data = prompt_bytes(prompt, spec).or_raise()?;
+    let counts = zkrevox_core::featurize_bytes(&data, spec).or_raise()?;
+    Ok(PyBytes::new(py, &counts))
+}
+
+/// Features of every prompt as one row-major `bytes` matrix, `len(prompts) × num_features`,
+/// one byte per count, computed with the GIL released.
+#[pyfunction]
+pub fn featurize_matrix<'py>(
+    py: Python<'py>,
+    prompts: &Bound<'py, PyAny>,
+    spec: &Bound<'py, PyFeatureSpec>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let spec = &spec.get().0;
+    let items = batch_items(prompts)?;
+    let data: Vec<Cow<'_, [u8]>> = batch_bytes(&items, spec).or_raise()?;
+    let bytes =
+        without_gil(py, || batch::featurize_matrix(&data, spec).and_then(|m| m.to_bytes())).or_raise()?;
+    Ok(PyBytes::new(py, &bytes))
 }

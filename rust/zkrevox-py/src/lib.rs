@@ -25,6 +25,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<spec::PyFeatureSpec>()?;
     m.add_function(wrap_pyfunction!(featurize::featurize, m)?)?;
     m.add_function(wrap_pyfunction!(featurize::featurize_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(featurize::featurize_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(featurize::featurize_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(featurize::featurize_quantized_batch, m)?)?;
     m.add_function(wrap_pyfunction!(field::quantize, m)?)?;
     m.add_function(wrap_pyfunction!(field::dequantize, m)?)?;
