@@ -153,9 +153,24 @@ def circuit_figures(prover, proof_bytes: bytes, prove_s: float, repeats: int) ->
     }
 
 
+BATCH_SIZES = (1, 4, 8, 16)
+
+
+def load_or_build(batch: int, log: Callable[[str], None]):
+    """The ticker prover for ``batch``, building its circuit first when it is missing or stale."""
+    from zkrevox import ArtifactError, Prover
+    from zkrevox.circuit import build
+
+    try:
+        return Prover.load("ticker", batch=batch)
+    except ArtifactError:
+        log(f"building the zkrevox batch-{batch} circuit (not timed)")
+        build("ticker", batch=batch, step=lambda _msg: None)
+        return Prover.load("ticker", batch=batch)
+
+
 def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     from benchmarks.featurizer import measure as featurizer_measure
-    from zkrevox import Prover
 
     repeats = 3 if quick else 7
     stream = PROMPTS[:8] if quick else PROMPTS
@@ -166,7 +181,8 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     with tempfile.TemporaryDirectory() as work:
         log("building the plain-ezkl baseline circuit (default settings and calibration)")
         plain = PlainEzkl(Path(work))
-        prover = Prover.load("ticker")
+        provers = {n: load_or_build(n, log) for n in BATCH_SIZES}
+        prover = provers[1]
         prover.prove(PROMPTS[0])  # warm: imports, caches, page cache
         plain.prove(PROMPTS[0])
 
@@ -179,16 +195,12 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
         log(f"2. throughput over a stream of {len(stream)} requests")
         t_plain = timed(lambda: [plain.prove(p) for p in stream], 1)["median_s"]
         per_minute = {"plain_ezkl": round(60 * len(stream) / t_plain, 1)}
-        for n in (1, 4, 8, 16):
-            try:
-                batch_prover = Prover.load("ticker", batch=n)
-            except Exception as exc:
-                per_minute[f"zkrevox_batch{n}"] = f"not built: {exc}"
-                continue
+        for n, batch_prover in provers.items():
             chunks = [stream[i : i + n] for i in range(0, len(stream), n)]
             chunks = [c + [PROMPTS[0]] * (n - len(c)) for c in chunks]
             elapsed = timed(lambda bp=batch_prover, cs=chunks: [bp.prove_batch(c) for c in cs], 1)["median_s"]
-            per_minute[f"zkrevox_batch{n}"] = round(60 * len(stream) / elapsed, 1)
+            packed = "_packed" if batch_prover.manifest.get("feature_packing") else ""
+            per_minute[f"zkrevox_batch{n}{packed}"] = round(60 * len(stream) / elapsed, 1)
         from zkrevox.pool import ProverPool
 
         with ProverPool("ticker", workers=2) as pool:
@@ -226,8 +238,9 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     log("3. gas per fulfilled request on anvil")
     from zkrevox.chain.gasbench import measure as gas_measure
 
-    gas = gas_measure(batch_sizes=(1, 8))
+    gas = gas_measure(batch_sizes=(1, 8, 16) if quick else BATCH_SIZES)
     result["gas"] = gas
+    result["gas_per_request_curve"] = dict(gas["per_request"])
     result["gas_per_request_n1"] = gas["per_request"]["1"]
     result["gas_per_request_n8"] = gas["per_request"]["8"]
     best_n = min(gas["per_request"], key=lambda k: gas["per_request"][k])
@@ -251,6 +264,7 @@ def markdown(r: dict, command: str) -> str:
          f"{r['featurizer']['rust_single_prompts_per_s']:,} (Rust)", f"{r['featurizer_speedup_vs_python']}×"),
         ("gas per fulfilled request, N=1", "", f"{r['gas_per_request_n1']:,}", ""),
         ("gas per fulfilled request, N=8", "", f"{r['gas_per_request_n8']:,}", ""),
+        (f"gas per fulfilled request, best N={r['best_n']}", "", f"{r['gas_per_request_best']:,}", ""),
         ("realistic held-out accuracy (quantized)", f"{r['plain_ezkl_accuracy']} ({r['plain_ezkl_accuracy_prompts']})",
          f"{r['accuracy']} (400)", ""),
     ]
@@ -260,6 +274,13 @@ def markdown(r: dict, command: str) -> str:
         *[f"| {a} | {b} | {c_} | {d} |" for a, b, c_, d in rows], "",
         "Throughput per configuration (requests/min): "
         + ", ".join(f"{k} {v}" for k, v in thr.items()), "",
+        "Gas per fulfilled request by N (`_packed`: features packed, FeaturePacking): "
+        + ", ".join(
+            f"N={n} {b['per_request']['total']:,}{' (packed)' if b.get('feature_packing') else ''} "
+            f"[verifier {b['per_request']['verifier']:,}, calldata {b['per_request']['calldata']:,}, "
+            f"DPrompt {b['per_request']['dprompt']:,}]"
+            for n, b in r["gas"]["batches"].items()
+        ), "",
         f"Circuit: logrows {c['logrows']}, {c['rows']:,} rows, {c['public_instances']} public instances, "
         f"{c['commitments_in_proof']} commitments in a {c['proof_bytes']}-byte proof; one MSM at 2^{c['logrows']} "
         f"took {c['msm_seconds_at_domain']} s, so the MSM floor is ~{c['floor_estimate_s']} s against "

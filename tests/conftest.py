@@ -34,5 +34,11 @@ def batch_provers(prover) -> dict[int, Prover]:
 
 
 @pytest.fixture(scope="session")
+def packed_prover(prover) -> Prover:
+    """The packed-features batch-16 circuit (circuit.json ``feature_packing``), built once if missing."""
+    return load_or_build(16)
+
+
+@pytest.fixture(scope="session")
 def bnb_cake_proof(prover, tmp_path_factory):
     return prover.prove("swap 2 bnb for cake", out_dir=tmp_path_factory.mktemp("proof"))

@@ -39,7 +39,13 @@ def circuit_config(name: str) -> dict:
     return json.loads(path.read_text())
 
 
-def run_args(config: dict):
+def packing_config(config: dict, batch: int) -> dict | None:
+    """The feature packing of the batch-``batch`` circuit, or None (features as public instances)."""
+    packing = config.get("feature_packing")
+    return packing if packing and batch in packing.get("batches", []) else None
+
+
+def run_args(config: dict, packing: dict | None = None):
     import ezkl
 
     ra = ezkl.PyRunArgs()
@@ -53,6 +59,9 @@ def run_args(config: dict):
     ra.num_inner_cols = config["num_inner_cols"]
     ra.logrows = config["logrows"]
     ra.ignore_range_check_inputs_outputs = bool(config.get("ignore_range_check_inputs_outputs", False))
+    if packing:
+        ra.input_visibility = "private"
+        ra.decomp_legs = packing["decomp_legs"]
     return ra
 
 
@@ -107,9 +116,13 @@ def build(
         return out
 
     settings, compiled = staged.file("settings"), staged.file("compiled")
-    onnx = str(model.onnx if batch == 1 else model.batched_onnx(batch, tmp / "model.onnx"))
+    packing = packing_config(config, batch)
+    if packing:
+        onnx = str(model.packed_onnx(batch, packing["digits"], packing["bits"], tmp / "model.onnx"))
+    else:
+        onnx = str(model.onnx if batch == 1 else model.batched_onnx(batch, tmp / "model.onnx"))
     cal = str(model.calibration())
-    timed("gen_settings", lambda: ezkl.gen_settings(onnx, str(settings), py_run_args=run_args(config)))
+    timed("gen_settings", lambda: ezkl.gen_settings(onnx, str(settings), py_run_args=run_args(config, packing)))
     timed(
         "calibrate",
         lambda: _await(
@@ -136,9 +149,15 @@ def build(
         "logrows": s["run_args"]["logrows"],
         "num_rows": s.get("num_rows"),
         "input_scale": s["run_args"]["input_scale"],
-        "output_scale": s["model_output_scales"][0],
+        "output_scale": s["model_output_scales"][-1],
         "build_seconds": timings,
     }
+    if packing:
+        # word j = sum_t count[j * digits + t] << (shift + bits * t): the packed output's scale is
+        # the input scale (features) plus the param scale (the packing matrix).
+        extra["feature_packing"] = {
+            "digits": packing["digits"], "bits": packing["bits"], "shift": s["model_output_scales"][0],
+        }
     staged.write_manifest(extra)
     if arts.path.exists():
         shutil.rmtree(arts.path)

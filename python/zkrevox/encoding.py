@@ -46,3 +46,12 @@ def uint256_to_int(felt: int) -> int:
     if not 0 <= felt < FIELD_MODULUS:
         raise ProofError(f"{felt:#x} is not a field element (>= r)")
     return felt - FIELD_MODULUS if felt > HALF_FIELD else felt
+
+
+def pack_features(counts: list[int], digits: int, bits: int, shift: int) -> list[int]:
+    """Feature counts as a packed-features circuit publishes them (DPrompt's FeaturePacking):
+    word j = sum over t < digits of counts[j * digits + t] << (shift + bits * t)."""
+    return [
+        sum(c << (shift + bits * t) for t, c in enumerate(counts[j : j + digits]))
+        for j in range(0, len(counts), digits)
+    ]

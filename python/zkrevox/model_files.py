@@ -90,6 +90,38 @@ class ModelFiles:
         onnx.save(graph, str(dest))
         return dest
 
+    def packed_onnx(self, batch: int, digits: int, bits: int, dest: Path) -> Path:
+        """The batch-``batch`` network taking its features privately and publishing them packed.
+
+        A ReLU on the input (its decomposition range-checks each feature to [0, 2^bits)) feeds
+        both the network and a constant matmul that packs ``digits`` features per word,
+        ``bits`` bits apart: outputs ``packed`` (batch × ceil(F / digits)) then ``logits``.
+        DPrompt rebuilds the packed words from the stored counts (FeaturePacking).
+        """
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+
+        graph = onnx.load(str(self.batched_onnx(batch, dest)))
+        g = graph.graph
+        features = g.input[0].name
+        num_features = g.input[0].type.tensor_type.shape.dim[1].dim_value
+        words = -(-num_features // digits)
+        pack = np.zeros((num_features, words), dtype=np.float32)
+        for i in range(num_features):
+            pack[i, i // digits] = float(2 ** (bits * (i % digits)))  # powers of two: exact in float32
+        for node in g.node:
+            node.input[:] = ["features_checked" if v == features else v for v in node.input]
+        g.node.insert(0, helper.make_node("Relu", [features], ["features_checked"]))
+        g.initializer.append(numpy_helper.from_array(pack, "feature_packing"))
+        g.node.append(helper.make_node("MatMul", ["features_checked", "feature_packing"], ["packed"]))
+        logits = g.output[0]
+        del g.output[:]
+        g.output.append(helper.make_tensor_value_info("packed", TensorProto.FLOAT, [batch, words]))
+        g.output.append(logits)
+        onnx.checker.check_model(graph)
+        onnx.save(graph, str(dest))
+        return dest
+
     def write(self, model, spec: FeatureSpec, metrics: dict, calibration_prompts: list[str]) -> None:
         import torch
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from zkrevox.artifacts import Artifacts
 from zkrevox.circuit import _await
-from zkrevox.encoding import instances_to_ints
+from zkrevox.encoding import instances_to_ints, pack_features
 from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec, prompt_bytes
 from zkrevox.featurizer import featurize_batch
@@ -116,12 +116,21 @@ class Prover:
             )
         except Exception as exc:  # ezkl raises bare RuntimeError/Exception
             raise WitnessError(f"ezkl could not build the witness for {prompts!r}: {exc}") from exc
-        flat = witness["outputs"][0]
+        flat = witness["outputs"][-1]  # a packed-features circuit publishes the packed words first
         n = len(self.labels)
         if len(flat) != n * len(prompts):
             raise WitnessError(f"circuit gave {len(flat)} outputs for {len(prompts)}×{n} labels; rebuild it")
         values = instances_to_ints(flat)
         return features, [values[i * n : (i + 1) * n] for i in range(len(prompts))]
+
+    def feature_instances(self, rows: list[list[int]]) -> list[int]:
+        """The public instances the features of ``rows`` (one per prompt) take in this circuit:
+        each count times 2^input_scale, or packed words (``feature_packing`` in the manifest)."""
+        packing = self.manifest.get("feature_packing")
+        if packing:
+            return [w for row in rows for w in pack_features(row, **packing)]
+        scale = self.manifest["input_scale"]
+        return [v << scale for row in rows for v in row]
 
     def tickers(self, outputs: list[int]) -> list[str]:
         return [label for label, v in zip(self.labels, outputs, strict=True) if v > 0]
@@ -202,14 +211,13 @@ class Prover:
                 f"{self.manifest['files']['vk']['sha256'][:12]}…; verify it against the artifacts it came from"
             )
         prompts = proof.prompts
-        n_in = len(prompts) * self.spec.num_features
+        want = self.feature_instances(featurize_batch(prompts, self.spec)) if len(prompts) == self.batch else []
+        n_in = len(want)
         if len(prompts) != self.batch or len(proof.instances) != n_in + len(prompts) * len(self.labels):
             raise ProofError(
                 f"proof answers {len(prompts)} prompt(s) with {len(proof.instances)} instances; this "
                 f"circuit answers {self.batch}: verify it with the circuit it was made for"
             )
-        scale = self.manifest["input_scale"]
-        want = [v << scale for row in featurize_batch(prompts, self.spec) for v in row]
         if instances_to_ints(proof.instances[:n_in]) != want:
             shown = prompts[0] if len(prompts) == 1 else prompts
             raise ProofError(f"proof's public inputs are not the features of {shown!r}: tampered")

@@ -169,3 +169,53 @@ def test_batchPublicInstances_areEachRequestsFeaturesThenAllOutputs(staked: Env)
         client.batch_public_instances(ids, outputs[1:])
     assert err.value.error_name == "DPromptWrongOutputCount"
     assert err.value.error_args == {"given": len(outputs) - 1, "expected": len(outputs)}
+
+
+def test_registerPackedBatchVerifier_recordsThePacking(env: Env, compiled):
+    verifier = _false_verifier(env, compiled)
+    owner = env.client(env.owner)
+    assert owner.batch_packing(env.model_id, 4) is None  # nothing registered: one instance per feature
+    owner.register_batch_verifier(env.model_id, 4, verifier, VK_HASH, packing={"digits": 11, "bits": 10, "shift": 14})
+    assert owner.batch_verifier(env.model_id, 4) == (verifier, VK_HASH)
+    assert owner.batch_packing(env.model_id, 4) == {"digits": 11, "bits": 10, "shift": 14}
+    owner.register_batch_verifier(env.model_id, 8, verifier, VK_HASH)
+    assert owner.batch_packing(env.model_id, 8) is None
+
+
+@pytest.mark.parametrize(
+    ("packing", "reason"),
+    [
+        ({"digits": 0, "bits": 10, "shift": 14}, "packing needs digits >= 1"),
+        ({"digits": 11, "bits": 1, "shift": 14}, "packing bits cannot hold a count"),  # clip 3: 2 bits
+        ({"digits": 25, "bits": 10, "shift": 14}, "packed words exceed 253 bits"),  # 14 + 240 + 2 > 253
+    ],
+)
+def test_registerPackedBatchVerifier_revertsForAPackingThatCannotBeSound(env: Env, compiled, packing, reason):
+    verifier = _false_verifier(env, compiled)
+    with pytest.raises(RevertedError) as err:
+        env.client(env.owner).register_batch_verifier(env.model_id, 4, verifier, VK_HASH, packing=packing)
+    assert err.value.error_name == "DPromptInvalidModelConfig"
+    assert err.value.error_args == {"reason": reason}
+    assert env.client(env.owner).batch_verifier(env.model_id, 4) is None
+
+
+def test_registerPackedBatchVerifier_revertsIfNotOwner(env: Env, compiled):
+    verifier = _false_verifier(env, compiled)
+    with pytest.raises(RevertedError) as err:
+        env.client(env.user).register_batch_verifier(
+            env.model_id, 4, verifier, VK_HASH, packing={"digits": 11, "bits": 10, "shift": 14}
+        )
+    assert err.value.error_name == "DPromptNotOwner"
+
+
+def test_batchPublicInstances_packTheStoredFeaturesAsTheVerifierTakesThem(staked: Env, compiled):
+    from zkrevox.encoding import pack_features
+
+    owner = staked.client(staked.owner)
+    packing = {"digits": 5, "bits": 9, "shift": 3}
+    owner.register_batch_verifier(staked.model_id, 2, _false_verifier(staked, compiled), VK_HASH, packing=packing)
+    ids = _requests(staked, PROMPTS[:2])
+    outputs = _outputs(staked, 2)
+    features = [owner.features(r) for r in ids]
+    want = [w for row in features for w in pack_features(row, **packing)] + outputs
+    assert owner.batch_public_instances(ids, outputs) == want

@@ -1,5 +1,5 @@
-"""Gas per fulfilled request with the real ticker circuits, N = 1 (``fulfil``) and N = 4, 8
-(``fulfilBatch``), compared with verifier-contracts/snapshots/gas.json like test_gas.py (> 5 %
+"""Gas per fulfilled request with the real ticker circuits, N = 1 (``fulfil``) and N = 4, 8, 16
+(``fulfilBatch``; 16 is the packed-features circuit), compared with verifier-contracts/snapshots/gas.json like test_gas.py (> 5 %
 growth fails; ZKREVOX_UPDATE_GAS_SNAPSHOT=1 accepts new figures).
 
 Measured by ``zkrevox.chain.gasbench.measure`` (what ``zkrevox bench`` reports): a fresh anvil,
@@ -16,7 +16,7 @@ from test_gas import check_snapshot
 
 from zkrevox.chain.solc import MAX_DEPLOYED_SIZE
 
-SIZES = (1, 4, 8)
+SIZES = (1, 4, 8, 16)  # 16: the packed-features circuit
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 PARTS = ("total", "verifier", "calldata", "dprompt")
 
@@ -30,7 +30,7 @@ def snapshot_entries(gas: dict) -> dict[str, int]:
     return out
 
 
-def test_gasPerRequest_withinSnapshot(batch_provers):
+def test_gasPerRequest_withinSnapshot(batch_provers, packed_prover):
     from zkrevox.chain.gasbench import measure
 
     gas = measure(batch_sizes=SIZES)
@@ -39,5 +39,6 @@ def test_gasPerRequest_withinSnapshot(batch_provers):
         assert sum(batch[p] for p in PARTS[1:]) == batch["total"]
         assert batch["verifier_deployed_size"] <= MAX_DEPLOYED_SIZE
     per_request = gas["per_request"]
-    assert per_request["1"] > per_request["4"] > per_request["8"]  # batching pays per request
+    assert per_request["1"] > per_request["4"] > per_request["8"] > per_request["16"]  # batching pays per request
+    assert gas["batches"]["16"]["feature_packing"] and gas["batches"]["16"]["instances"] == 16 * (13 + 42)
     check_snapshot(snapshot_entries(gas))

@@ -81,6 +81,7 @@ contract DPrompt is IDPrompt {
     /// @dev A verifier of a model's batch-N circuit; `fulfilBatch` reads the first slot only.
     struct BatchVerifier {
         IHalo2Verifier verifier;
+        FeaturePacking packing;
         bytes32 vkHash;
     }
 
@@ -178,12 +179,42 @@ contract DPrompt is IDPrompt {
         external
         onlyOwner
     {
+        _registerBatchVerifier(modelId, size, verifier, vkHash, FeaturePacking(0, 0, 0));
+    }
+
+    /// @inheritdoc IDPrompt
+    function registerPackedBatchVerifier(
+        uint32 modelId,
+        uint256 size,
+        IHalo2Verifier verifier,
+        bytes32 vkHash,
+        FeaturePacking calldata packing
+    ) external onlyOwner {
+        Model storage m = _liveModel(modelId);
+        uint256 countBits = Featurizer.bitsPerFeature(m.clip);
+        if (packing.digits == 0) revert DPromptInvalidModelConfig("packing needs digits >= 1");
+        if (packing.bits < countBits) revert DPromptInvalidModelConfig("packing bits cannot hold a count");
+        // The top digit's highest bit: every word stays below 2^253 < the field modulus.
+        if (uint256(packing.shift) + uint256(packing.bits) * (packing.digits - 1) + countBits > 253) {
+            revert DPromptInvalidModelConfig("packed words exceed 253 bits");
+        }
+        _registerBatchVerifier(modelId, size, verifier, vkHash, packing);
+    }
+
+    function _registerBatchVerifier(
+        uint32 modelId,
+        uint256 size,
+        IHalo2Verifier verifier,
+        bytes32 vkHash,
+        FeaturePacking memory packing
+    ) private {
         _liveModel(modelId);
         _checkBatchSize(size);
         if (address(verifier).code.length == 0) revert DPromptInvalidModelConfig("verifier has no code");
         BatchVerifier storage b = _batchVerifiers[modelId][size];
         if (address(b.verifier) != address(0)) revert DPromptBatchVerifierExists(modelId, size);
         b.verifier = verifier;
+        b.packing = packing;
         b.vkHash = vkHash;
         emit DPromptBatchVerifierRegistered(modelId, size, verifier, vkHash);
     }
@@ -296,10 +327,10 @@ contract DPrompt is IDPrompt {
         _checkBatchSize(n);
         _requireDistinct(requestIds);
         uint32 modelId = _batchModel(requestIds, true);
-        IHalo2Verifier verifier = _batchVerifiers[modelId][n].verifier;
-        if (address(verifier) == address(0)) revert DPromptUnknownBatchVerifier(modelId, n);
+        BatchVerifier storage b = _batchVerifiers[modelId][n];
+        if (address(b.verifier) == address(0)) revert DPromptUnknownBatchVerifier(modelId, n);
         Model storage m = _models[modelId];
-        uint256[] memory answers = _verifyBatch(requestIds, m, verifier, proof, outputs);
+        uint256[] memory answers = _verifyBatch(requestIds, m, b, proof, outputs);
 
         uint96 fees;
         for (uint256 i; i < n; ++i) {
@@ -473,6 +504,11 @@ contract DPrompt is IDPrompt {
     }
 
     /// @inheritdoc IDPrompt
+    function batchPacking(uint32 modelId, uint256 size) external view returns (FeaturePacking memory) {
+        return _batchVerifiers[modelId][size].packing;
+    }
+
+    /// @inheritdoc IDPrompt
     /// @dev Only while every request is pending; needs no registered batch verifier.
     function batchPublicInstances(uint256[] calldata requestIds, uint256[] calldata outputs)
         external
@@ -481,13 +517,15 @@ contract DPrompt is IDPrompt {
     {
         uint256 n = requestIds.length;
         _checkBatchSize(n);
-        Model storage m = _models[_batchModel(requestIds, false)];
-        instances = new uint256[](n * (uint256(m.vocabSize) + m.trigramBuckets + m.numOutputs));
+        uint32 modelId = _batchModel(requestIds, false);
+        Model storage m = _models[modelId];
+        FeaturePacking storage packing = _batchVerifiers[modelId][n].packing;
+        instances = new uint256[](n * (_featureInstances(m, packing) + m.numOutputs));
         uint256 dst;
         assembly ("memory-safe") {
             dst := add(instances, 0x20)
         }
-        _writeBatchInstances(dst, requestIds, m, outputs);
+        _writeBatchInstances(dst, requestIds, m, packing, outputs);
     }
 
     /// @inheritdoc IDPrompt
@@ -681,15 +719,16 @@ contract DPrompt is IDPrompt {
     function _verifyBatch(
         uint256[] calldata requestIds,
         Model storage m,
-        IHalo2Verifier verifier,
+        BatchVerifier storage b,
         bytes calldata proof,
         uint256[] calldata outputs
     ) private view returns (uint256[] memory answers) {
-        uint256 n = requestIds.length;
-        (uint256 ptr, uint256 size, uint256 dst) =
-            _verifierCalldata(proof, n * (uint256(m.vocabSize) + m.trigramBuckets + m.numOutputs));
-        answers = _writeBatchInstances(dst, requestIds, m, outputs);
-        if (!_staticVerify(address(verifier), ptr, size)) revert DPromptBatchProofRejected(requestIds[0], n);
+        uint256 numInstances = requestIds.length * (_featureInstances(m, b.packing) + m.numOutputs);
+        (uint256 ptr, uint256 size, uint256 dst) = _verifierCalldata(proof, numInstances);
+        answers = _writeBatchInstances(dst, requestIds, m, b.packing, outputs);
+        if (!_staticVerify(address(b.verifier), ptr, size)) {
+            revert DPromptBatchProofRejected(requestIds[0], requestIds.length);
+        }
     }
 
     /// @dev Allocates the calldata of `verifyProof(proof, instances)` for `numInstances` instances
@@ -749,12 +788,13 @@ contract DPrompt is IDPrompt {
         uint256 dst,
         uint256[] calldata requestIds,
         Model storage m,
+        FeaturePacking storage packing,
         uint256[] calldata outputs
     ) private view returns (uint256[] memory answers) {
         uint256 n = requestIds.length;
         uint256 numOutputs = m.numOutputs;
         if (outputs.length != n * numOutputs) revert DPromptWrongOutputCount(outputs.length, n * numOutputs);
-        dst = _writeBatchFeatures(dst, requestIds, m);
+        dst = _writeBatchFeatures(dst, requestIds, m, packing);
         answers = new uint256[](n);
         // Cannot overflow: every offset stays inside the buffer the caller allocated at `dst`
         // (n <= MAX_BATCH_SIZE requests of at most MAX_FEATURES + MAX_OUTPUTS instances).
@@ -766,18 +806,73 @@ contract DPrompt is IDPrompt {
         }
     }
 
-    /// @dev Writes each request's scaled features one after the other from `dst`; returns the end.
-    function _writeBatchFeatures(uint256 dst, uint256[] calldata requestIds, Model storage m)
-        private
-        view
-        returns (uint256 end)
-    {
+    /// @dev Instances per request taken by its features under `packing`.
+    function _featureInstances(Model storage m, FeaturePacking storage packing) private view returns (uint256) {
+        uint256 numFeatures = uint256(m.vocabSize) + m.trigramBuckets;
+        if (packing.digits == 0) return numFeatures;
+        return (numFeatures + packing.digits - 1) / packing.digits;
+    }
+
+    /// @dev Writes each request's features (scaled, or packed) one after the other from `dst`;
+    /// returns the end.
+    function _writeBatchFeatures(
+        uint256 dst,
+        uint256[] calldata requestIds,
+        Model storage m,
+        FeaturePacking storage stored
+    ) private view returns (uint256 end) {
+        FeaturePacking memory packing = stored;
         uint256 numFeatures = uint256(m.vocabSize) + m.trigramBuckets;
         uint256 bits = Featurizer.bitsPerFeature(m.clip);
         uint256 scale = m.inputScale;
         end = dst;
         for (uint256 i; i < requestIds.length; ++i) {
-            end = _writeFeatures(end, _payload[requestIds[i]], numFeatures, bits, scale);
+            end = packing.digits == 0
+                ? _writeFeatures(end, _payload[requestIds[i]], numFeatures, bits, scale)
+                : _writePackedFeatures(end, _payload[requestIds[i]], numFeatures, bits, packing);
+        }
+    }
+
+    /// @dev Writes the packed words of one request's features (see {FeaturePacking}) as
+    /// consecutive words from memory `dst`; reads the stored counts as `_writeFeatures` does.
+    /// Returns the end of what it wrote.
+    function _writePackedFeatures(
+        uint256 dst,
+        mapping(uint256 => uint256) storage words,
+        uint256 numFeatures,
+        uint256 countBits,
+        FeaturePacking memory packing
+    ) private view returns (uint256 end) {
+        uint256 digits = packing.digits;
+        uint256 digitBits = packing.bits;
+        uint256 shift = packing.shift;
+        assembly ("memory-safe") {
+            mstore(0x20, words.slot)
+            let mask := sub(shl(countBits, 1), 1)
+            let perWord := div(256, countBits)
+            let word := 0
+            let acc := 0 // the packed word being built
+            let t := 0 // its next digit
+            for { let i := 0 } lt(i, numFeatures) { i := add(i, 1) } {
+                if iszero(mod(i, perWord)) {
+                    mstore(0x00, div(i, perWord))
+                    word := sload(keccak256(0x00, 0x40)) // the slot of words[i / perWord]
+                }
+                acc := or(acc, shl(add(shift, mul(digitBits, t)), and(word, mask)))
+                word := shr(countBits, word)
+                t := add(t, 1)
+                if eq(t, digits) {
+                    mstore(dst, acc)
+                    dst := add(dst, 0x20)
+                    acc := 0
+                    t := 0
+                }
+            }
+            if t {
+                mstore(dst, acc)
+                dst := add(dst, 0x20)
+            }
+            end := dst
         }
     }
 

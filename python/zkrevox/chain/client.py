@@ -140,10 +140,23 @@ class DPromptClient:
         fn = self.contract.functions.fulfilBatch([int(r) for r in request_ids], proof, outputs)
         return self._send(fn, simulate=simulate)
 
-    def register_batch_verifier(self, model_id: int, size: int, verifier: str, vk_hash: bytes) -> Any:
-        """Owner only: register ``verifier`` for fulfilling ``model_id``'s requests ``size`` at a time."""
-        fn = self.contract.functions.registerBatchVerifier(model_id, size, Web3.to_checksum_address(verifier), vk_hash)
+    def register_batch_verifier(
+        self, model_id: int, size: int, verifier: str, vk_hash: bytes, packing: dict | None = None
+    ) -> Any:
+        """Owner only: register ``verifier`` for fulfilling ``model_id``'s requests ``size`` at a time;
+        ``packing`` ({"digits", "bits", "shift"}) when its circuit takes the features packed."""
+        address = Web3.to_checksum_address(verifier)
+        if packing:
+            triple = (packing["digits"], packing["bits"], packing["shift"])
+            fn = self.contract.functions.registerPackedBatchVerifier(model_id, size, address, vk_hash, triple)
+        else:
+            fn = self.contract.functions.registerBatchVerifier(model_id, size, address, vk_hash)
         return self._send(fn)
+
+    def batch_packing(self, model_id: int, size: int) -> dict | None:
+        """How the batch-``size`` verifier takes features: None for one instance per feature."""
+        digits, bits, shift = self._call(self.contract.functions.batchPacking(model_id, size))
+        return {"digits": digits, "bits": bits, "shift": shift} if digits else None
 
     def reclaim(self, request_id: int) -> Any:
         return self._send(self.contract.functions.reclaim(request_id))

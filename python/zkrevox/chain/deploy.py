@@ -96,6 +96,7 @@ class BatchVerifierRecord:
     verifier_size: int
     vk_sha256: str
     register_tx: str
+    packing: dict | None = None  # DPrompt FeaturePacking of a packed-features circuit
 
 
 @dataclass
@@ -327,6 +328,7 @@ class BatchCircuit:
     vk: Path
     settings: Path
     srs: Path
+    packing: dict | None = None
 
 
 def batch_circuit(name: str, size: int) -> BatchCircuit:
@@ -351,6 +353,7 @@ def batch_circuit(name: str, size: int) -> BatchCircuit:
         num_features=int(shapes[0][1]), num_outputs=int(shapes[1][1]),
         input_scale=int(manifest.get("input_scale", settings["run_args"]["input_scale"])),
         vk=artifacts.file("vk"), settings=artifacts.file("settings"), srs=artifacts.file("srs"),
+        packing=manifest.get("feature_packing"),
     )
 
 
@@ -396,8 +399,10 @@ def register_batch_verifier(
     record = dep.model(model)
     if str(size) in record.batch_verifiers:
         raise DeploymentError(f"{model} already has a batch-{size} verifier in {dep.path}; registrations never change")
+    packing = None
     if verifier_sol is None or vk_sha256 is None:
         circuit = batch_circuit(model, size)
+        packing = circuit.packing
         if circuit.num_outputs != record.num_outputs or circuit.input_scale != record.input_scale:
             raise DeploymentError(
                 f"the batch-{size} circuit of {model} has {circuit.num_outputs} outputs at input scale "
@@ -414,10 +419,12 @@ def register_batch_verifier(
     compiled = compile_verifier(verifier_sol)  # refuses a verifier over EIP-170
     verifier = deploy_contract(w3, account, compiled)
     client = DPromptClient(w3, dep.dprompt.address, account)
-    receipt = client.register_batch_verifier(record.model_id, size, verifier.address, bytes.fromhex(vk_sha256))
+    receipt = client.register_batch_verifier(
+        record.model_id, size, verifier.address, bytes.fromhex(vk_sha256), packing=packing
+    )
     batch = BatchVerifierRecord(
         size=size, verifier=verifier, verifier_source=_display_path(verifier_sol), verifier_size=compiled.deployed_size,
-        vk_sha256=vk_sha256, register_tx="0x" + bytes(receipt["transactionHash"]).hex(),
+        vk_sha256=vk_sha256, register_tx="0x" + bytes(receipt["transactionHash"]).hex(), packing=packing,
     )
     record.batch_verifiers[str(size)] = batch
     if write:

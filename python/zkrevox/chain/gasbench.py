@@ -124,6 +124,7 @@ def measure(batch_sizes: Iterable[int] = (1, 8), *, model: str = "ticker") -> di
                 "circuit": prover.artifacts.name,
                 "logrows": int(prover.settings["run_args"]["logrows"]),
                 "instances": len(chain_proof.instances),
+                "feature_packing": prover.manifest.get("feature_packing"),
                 "proof_bytes": len(chain_proof.proof_bytes),
                 "verifier_deployed_size": verifier_size,
                 "prove_seconds": proof.prove_seconds,

@@ -19,6 +19,17 @@ interface IDPrompt {
         Reclaimed
     }
 
+    /// @notice How a batch circuit takes a request's features. `digits == 0`: one public instance
+    /// per feature, the count times 2^inputScale (as `fulfil`'s circuit). Otherwise the features are
+    /// private in the circuit, which range-checks them and publishes packed words instead:
+    /// ceil(numFeatures / digits) per request, word j = sum over t < digits of
+    /// count[j * digits + t] << (shift + bits * t). Fewer instances, cheaper verification.
+    struct FeaturePacking {
+        uint8 digits;
+        uint8 bits;
+        uint8 shift;
+    }
+
     /// @notice What the owner registers for a model. Immutable once registered.
     struct ModelConfig {
         IHalo2Verifier verifier; // ezkl-generated verifier of this model's circuit
@@ -184,6 +195,15 @@ interface IDPrompt {
     /// model's own at batch `size`: public instances are the `size` prompts' features (each scaled
     /// by 2^inputScale), then their outputs. Once registered it never changes.
     function registerBatchVerifier(uint32 modelId, uint256 size, IHalo2Verifier verifier, bytes32 vkHash) external;
+    /// @notice `registerBatchVerifier` for a circuit that takes the features packed (see
+    /// {FeaturePacking}); `packing.digits >= 1` and every word must stay below 2^253.
+    function registerPackedBatchVerifier(
+        uint32 modelId,
+        uint256 size,
+        IHalo2Verifier verifier,
+        bytes32 vkHash,
+        FeaturePacking calldata packing
+    ) external;
     function transferOwnership(address newOwner) external;
 
     // --- providers ---
@@ -218,8 +238,12 @@ interface IDPrompt {
     function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory);
     /// @notice The batch verifier registered for model `modelId` and batches of `size` (zero if none).
     function batchVerifier(uint32 modelId, uint256 size) external view returns (IHalo2Verifier verifier, bytes32 vkHash);
+    /// @notice How the batch-`size` verifier of model `modelId` takes features (all zero: one
+    /// instance per feature, also when no verifier is registered).
+    function batchPacking(uint32 modelId, uint256 size) external view returns (FeaturePacking memory packing);
     /// @notice Exactly the instances `fulfilBatch` hands the batch verifier for these requests
-    /// (pending, one model) and outputs: every request's scaled features, then all outputs.
+    /// (pending, one model) and outputs: every request's features (scaled, or packed as the
+    /// registered batch verifier of this size takes them), then all outputs.
     function batchPublicInstances(uint256[] calldata requestIds, uint256[] calldata outputs)
         external
         view
