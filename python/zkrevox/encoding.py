@@ -55,3 +55,15 @@ def pack_features(counts: list[int], digits: int, bits: int, shift: int) -> list
         sum(c << (shift + bits * t) for t, c in enumerate(counts[j : j + digits]))
         for j in range(0, len(counts), digits)
     ]
+
+
+def zigzag(v: int) -> int:
+    """A signed output as DPrompt takes it: v >= 0 as 2v, v < 0 as -2v - 1 (small either way)."""
+    if not -HALF_FIELD <= v <= HALF_FIELD:
+        raise InputError(f"output {v} is outside the signed BN254 range +-(r - 1) / 2")
+    return 2 * v if v >= 0 else -2 * v - 1
+
+
+def unzigzag(z: int) -> int:
+    """The signed integer a zigzag-encoded output stands for."""
+    return z >> 1 if z % 2 == 0 else -(z >> 1) - 1

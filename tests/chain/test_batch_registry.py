@@ -13,6 +13,7 @@ from chainenv import MIN_STAKE, Env
 from zkrevox.chain.deploy import deploy_contract, load_deployment, register_batch_verifier
 from zkrevox.chain.revert import RevertedError
 from zkrevox.chain.vocab_table import build_table
+from zkrevox.encoding import FIELD_MODULUS, HALF_FIELD, unzigzag, zigzag
 from zkrevox.errors import DeploymentError
 
 pytestmark = pytest.mark.chain
@@ -161,10 +162,10 @@ def test_fulfilBatch_revertsIfVerifierReturnsFalse(staked: Env, compiled):
 def test_batchPublicInstances_areEachRequestsFeaturesThenAllOutputs(staked: Env):
     ids = _requests(staked)
     client = staked.client()
-    outputs = list(range(1, 4 * staked.toy.num_outputs + 1))
+    outputs = list(range(1, 4 * staked.toy.num_outputs + 1))  # zigzag: -1, 1, -2, 2, ...
     got = client.batch_public_instances(ids, outputs)
     features = [v for r in ids for v in client.public_instances(r, [])]
-    assert got == features + outputs
+    assert got == features + [unzigzag(z) % FIELD_MODULUS for z in outputs]
     with pytest.raises(RevertedError) as err:
         client.batch_public_instances(ids, outputs[1:])
     assert err.value.error_name == "DPromptWrongOutputCount"
@@ -217,5 +218,27 @@ def test_batchPublicInstances_packTheStoredFeaturesAsTheVerifierTakesThem(staked
     ids = _requests(staked, PROMPTS[:2])
     outputs = _outputs(staked, 2)
     features = [owner.features(r) for r in ids]
-    want = [w for row in features for w in pack_features(row, **packing)] + outputs
-    assert owner.batch_public_instances(ids, outputs) == want
+    want = [w for row in features for w in pack_features(row, **packing)]
+    assert owner.batch_public_instances(ids, outputs) == want + [unzigzag(z) % FIELD_MODULUS for z in outputs]
+
+
+@pytest.mark.parametrize(
+    ("z", "felt"),
+    [(0, 0), (2, 1), (1, FIELD_MODULUS - 1), (2 * HALF_FIELD, HALF_FIELD), (2 * HALF_FIELD - 1, HALF_FIELD + 1)],
+)
+def test_outputs_areZigzagSignedIntegersMappedToTheField(staked: Env, z: int, felt: int):
+    client = staked.client()
+    (rid,) = _requests(staked, PROMPTS[:1])
+    outputs = [z] + [0] * (staked.toy.num_outputs - 1)
+    assert client.public_instances(rid, outputs)[-staked.toy.num_outputs] == felt
+    assert zigzag(unzigzag(z)) == z
+
+
+@pytest.mark.parametrize("z", [2 * HALF_FIELD + 1, 2 * HALF_FIELD + 2, FIELD_MODULUS, 2**256 - 1])
+def test_outputs_outsideHalfTheFieldRevert(staked: Env, z: int):
+    (rid,) = _requests(staked, PROMPTS[:1])
+    outputs = [0, z] + [0] * (staked.toy.num_outputs - 2)
+    with pytest.raises(RevertedError) as err:
+        staked.client().public_instances(rid, outputs)
+    assert err.value.error_name == "DPromptOutputOutOfRange"
+    assert err.value.error_args == {"index": 1}

@@ -9,7 +9,7 @@ from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.deploy import deploy_contract
 from zkrevox.chain.revert import RevertedError
 from zkrevox.chain.vocab_table import build_table
-from zkrevox.encoding import FIELD_MODULUS, HALF_FIELD
+from zkrevox.encoding import FIELD_MODULUS, HALF_FIELD, unzigzag
 from zkrevox.featurize import featurize
 
 pytestmark = pytest.mark.chain
@@ -24,7 +24,8 @@ def _request(env: Env, prompt: str = PROMPT) -> int:
 
 
 def _expected_bitmap(outputs: list[int]) -> int:
-    return sum(1 << i for i, v in enumerate(outputs) if 0 < v <= HALF_FIELD)
+    """The answer for zigzag-encoded ``outputs``: bit i iff output i is positive."""
+    return sum(1 << i for i, z in enumerate(outputs) if unzigzag(z) > 0)
 
 
 def test_fulfil_storesAnswerAndCreditsProvider(staked: Env):
@@ -140,7 +141,7 @@ def test_fulfil_revertsIfOutputNotAFieldElement(staked: Env):
     outputs[3] = FIELD_MODULUS
     with pytest.raises(RevertedError) as err:
         staked.client(staked.provider).fulfil(rid, proof.proof_bytes, outputs)
-    assert err.value.error_name == "DPromptOutputNotInField"
+    assert err.value.error_name == "DPromptOutputOutOfRange"
     assert err.value.error_args["index"] == 3
 
 

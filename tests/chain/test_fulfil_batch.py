@@ -196,7 +196,7 @@ def test_fulfilBatch_revertsIfTampered(fresh, what: str):
     with pytest.raises(RevertedError) as err:
         fresh["provider"].fulfil_batch(ids, bytes(proof_bytes), outputs)
     if what == "output not in field":
-        assert err.value.error_name == "DPromptOutputNotInField"
+        assert err.value.error_name == "DPromptOutputOutOfRange"
         assert err.value.error_args == {"index": 42 * 3 + 7}  # counted over the whole batch
     else:
         assert err.value.error_name == "DPromptBatchProofRejected"

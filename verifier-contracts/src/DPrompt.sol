@@ -904,23 +904,34 @@ contract DPrompt is IDPrompt {
         }
     }
 
-    /// @dev `firstIndex`: the index of `outputs[0]` in the submitted outputs (for the error).
+    /// @dev Decodes zigzag-encoded `outputs` (z = 2v for v >= 0, -2v - 1 for v < 0) into field
+    /// elements at `dst` (v, or r - |v|) and returns the answer bitmap: bit i set iff output i is
+    /// positive. |v| <= (r - 1) / 2 (else {DPromptOutputOutOfRange}), so every field element has
+    /// exactly one encoding and its sign is the same as the old rule: 0 < felt <= (r - 1) / 2.
+    /// `firstIndex`: the index of `outputs[0]` in the submitted outputs (for the error).
     function _writeOutputs(uint256 dst, uint256[] calldata outputs, uint256 firstIndex)
         private
         pure
         returns (uint256 answer)
     {
-        bytes4 notInField = DPromptOutputNotInField.selector;
+        bytes4 outOfRange = DPromptOutputOutOfRange.selector;
         assembly ("memory-safe") {
             for { let i := 0 } lt(i, outputs.length) { i := add(i, 1) } {
-                let v := calldataload(add(outputs.offset, shl(5, i)))
-                if iszero(lt(v, FIELD_MODULUS)) {
-                    mstore(0x00, notInField)
+                let z := calldataload(add(outputs.offset, shl(5, i)))
+                let magnitude := shr(1, z)
+                let negative := and(z, 1)
+                // even: |v| = magnitude <= HALF; odd: |v| = magnitude + 1 <= HALF
+                if gt(add(magnitude, negative), HALF_FIELD) {
+                    mstore(0x00, outOfRange)
                     mstore(0x04, add(firstIndex, i))
                     revert(0x00, 0x24)
                 }
-                mstore(add(dst, shl(5, i)), v)
-                if and(gt(v, 0), iszero(gt(v, HALF_FIELD))) { answer := or(answer, shl(i, 1)) }
+                switch negative
+                case 0 {
+                    mstore(add(dst, shl(5, i)), magnitude)
+                    if magnitude { answer := or(answer, shl(i, 1)) }
+                }
+                default { mstore(add(dst, shl(5, i)), sub(FIELD_MODULUS, add(magnitude, 1))) }
             }
         }
     }

@@ -63,8 +63,8 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DPromptNotFulfilled": lambda a: f"request {a['requestId']} has no answer yet (not fulfilled)",
     "DPromptWrongOutputCount": lambda a: f"{a['given']} outputs were submitted, the model has {a['expected']}; "
     "the proof is for another circuit",
-    "DPromptOutputNotInField": lambda a: f"output {a['index']} is not a BN254 field element (>= r); the proof "
-    "file is corrupted",
+    "DPromptOutputOutOfRange": lambda a: f"output {a['index']} is out of range (a zigzag-encoded signed "
+    "integer larger than half the BN254 field); send ChainProof.outputs(), not raw field elements",
     "DPromptProofRejected": lambda a: f"the verifier rejected the proof for request {a['requestId']}: it is "
     "tampered, or was made for a different prompt, other outputs or another circuit; prove this request's "
     "prompt with the registered model",

@@ -1,7 +1,7 @@
 //! The prompt featurizer, version 1 (docs/FEATURIZER.md).
 //!
 //! Bit-identical to `python/zkrevox/featurize.py`. One pass over the bytes
-//! normalizes each word into one reused buffer (a single allocation per prompt
+//! normalizes each word into one reused stack buffer (no allocation per prompt
 //! besides the output); the vocabulary lookups are open-addressing tables built
 //! once per spec, deletions are hashed from running FNV prefixes (never built),
 //! and trigram keys are rolled: nothing is allocated per word.
@@ -111,16 +111,26 @@ impl<'a> Layout<'a> {
         self.trigram(((key24 << 8) | SPACE) & 0x00FF_FFFF, x);
     }
 
-    /// Add the unclipped counts of `data` to `x`.
+    /// Add the unclipped counts of `data` to `x`. Words are normalized into a stack
+    /// buffer (a heap one only for prompts over `STACK` bytes).
     fn accumulate(&self, data: &[u8], x: &mut [u32]) {
-        let mut word = Vec::with_capacity(data.len());
+        const STACK: usize = 256;
+        let mut stack = [0u8; STACK];
+        let mut heap = Vec::new();
+        let word: &mut [u8] = if data.len() <= STACK {
+            &mut stack
+        } else {
+            heap.resize(data.len(), 0);
+            &mut heap
+        };
+        let mut len = 0;
         let mut prev_digit = false;
         for &c in data {
             let m = NORMAL[c as usize];
             if m == 0 {
-                if !word.is_empty() {
-                    self.add_word(&word, x);
-                    word.clear();
+                if len > 0 {
+                    self.add_word(&word[..len], x);
+                    len = 0;
                 }
                 prev_digit = false;
                 continue;
@@ -130,10 +140,11 @@ impl<'a> Layout<'a> {
                 continue; // a run of digits is one `0`
             }
             prev_digit = digit;
-            word.push(m);
+            word[len] = m;
+            len += 1;
         }
-        if !word.is_empty() {
-            self.add_word(&word, x);
+        if len > 0 {
+            self.add_word(&word[..len], x);
         }
     }
 }

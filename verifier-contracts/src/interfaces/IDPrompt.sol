@@ -145,8 +145,9 @@ interface IDPrompt {
     error DPromptNotFulfilled(uint256 requestId);
     /// @notice `given` outputs were submitted; the model has `expected`.
     error DPromptWrongOutputCount(uint256 given, uint256 expected);
-    /// @notice Output `index` is not a BN254 scalar field element (it is >= the modulus).
-    error DPromptOutputNotInField(uint256 index);
+    /// @notice Output `index` is out of range: as a zigzag-encoded signed integer its magnitude
+    /// exceeds (r - 1) / 2, half the BN254 scalar field.
+    error DPromptOutputOutOfRange(uint256 index);
     /// @notice The verifier rejected the proof (reverted or returned false) for the instances
     /// derived from request `requestId`'s prompt and the submitted outputs: a tampered proof, or
     /// a proof made for another prompt, other outputs or another circuit.
@@ -214,10 +215,16 @@ interface IDPrompt {
 
     // --- requests ---
     function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256 requestId);
+    /// @notice Answers `requestId` (assigned to the caller, pending, within its deadline) with a
+    /// proof of the registered model. `outputs` are the circuit's outputs as zigzag-encoded signed
+    /// integers (v >= 0 as 2v, v < 0 as -2v - 1; |v| <= (r - 1) / 2): small either way, so cheap
+    /// calldata, where a negative field element r - |v| is 32 non-zero bytes. The contract maps
+    /// each to its field element (v, or r + v) for the verifier; bit i of the answer is set iff
+    /// output i is positive.
     function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external;
     /// @notice Fulfils `requestIds` (distinct, one model, all assigned to the caller, pending,
     /// within their deadlines) with one proof of the model's batch circuit. `outputs` holds
-    /// `requestIds.length * numOutputs` field elements, request by request in the order of
+    /// `requestIds.length * numOutputs` zigzag-encoded outputs (as `fulfil`), request by request in the order of
     /// `requestIds`, which must be the proof's order of prompts. All or nothing: every request gets
     /// the checks and effects of `fulfil`, or the call reverts.
     function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs) external;
