@@ -9,7 +9,7 @@ from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.deploy import deploy_contract
 from zkrevox.chain.revert import RevertedError
 from zkrevox.chain.vocab_table import build_table
-from zkrevox.encoding import FIELD_MODULUS, HALF_FIELD, unzigzag
+from zkrevox.encoding import FIELD_MODULUS, unzigzag
 from zkrevox.featurize import featurize
 
 pytestmark = pytest.mark.chain

@@ -1,6 +1,7 @@
 """Gas per fulfilled request with the real ticker circuits, N = 1 (``fulfil``) and N = 4, 8, 16
-(``fulfilBatch``; 16 is the packed-features circuit), compared with verifier-contracts/snapshots/gas.json like test_gas.py (> 5 %
-growth fails; ZKREVOX_UPDATE_GAS_SNAPSHOT=1 accepts new figures).
+(``fulfilBatch``; 16 is the packed-features circuit), compared with
+verifier-contracts/snapshots/gas.json like test_gas.py (> 5 % growth fails;
+ZKREVOX_UPDATE_GAS_SNAPSHOT=1 accepts new figures).
 
 Measured by ``zkrevox.chain.gasbench.measure`` (what ``zkrevox bench`` reports): a fresh anvil,
 real proofs, the transaction split into the verifier call, calldata (intrinsic gas) and DPrompt.
