@@ -1,5 +1,5 @@
-"""On-chain commands: deploy, provider stake/unbond/withdraw, request, fulfil, answer, reclaim,
-withdraw, chain up, chain verifier. ``register(app)`` mounts them on the ``zkrevox`` app.
+"""On-chain commands: deploy, provider stake/unbond/withdraw, request, fulfil, fulfil-batch,
+answer, reclaim, withdraw, chain up, chain verifier. ``register(app)`` mounts them on the ``zkrevox`` app.
 
 Every command takes ``--rpc URL`` (else ``$ZKREVOX_RPC_URL``, else the ``--network`` preset) and
 ``--json``. Keys come from the environment only (see ``zkrevox.chain.keys``).
@@ -33,6 +33,7 @@ def register(app: typer.Typer) -> None:
     app.command()(deploy)
     app.command()(request)
     app.command()(fulfil)
+    app.command("fulfil-batch")(fulfil_batch)
     app.command()(answer)
     app.command()(reclaim)
     app.command()(withdraw)
@@ -110,6 +111,10 @@ def deploy(
     response_window: Annotated[int, typer.Option(help="Seconds a provider has to fulfil.")] = 600,
     slash_bps: Annotated[int, typer.Option(help="Stake slashed on a missed deadline, basis points.")] = 1000,
     unbonding_delay: Annotated[int, typer.Option(help="Seconds between unbond and withdrawal.")] = 3600,
+    batch: Annotated[
+        list[int] | None,
+        typer.Option(help="Also register the verifier of the batch-N circuit (repeatable; `zkrevox build --batch N`)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Deploy the model's verifier and DPrompt, register the model, write deployments/<chainId>.json."""
@@ -120,12 +125,14 @@ def deploy(
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_wei(min_stake),
                           response_window_s=response_window, slash_bps=slash_bps)
     step(f"deploying {model} verifier + DPrompt to chain {ctx.chain_id} at {ctx.url}")
-    dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay)
+    dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay, batch_sizes=batch or ())
+    record = dep.models[model]
     result = {
         "chain_id": dep.chain_id,
         "dprompt": dep.dprompt.address,
-        "verifier": dep.models[model].verifier.address,
-        "model_id": dep.models[model].model_id,
+        "verifier": record.verifier.address,
+        "model_id": record.model_id,
+        "batch_verifiers": {k: b.verifier.address for k, b in record.batch_verifiers.items()},
         "deployment_file": str(dep.path),
     }
     emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']} (record {dep.path})")
@@ -247,14 +254,18 @@ def _proof_meta(path: Path) -> tuple[str | None, str | None]:
     return meta.prompt, meta.vk_sha256
 
 
-def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: list[int], prompt: str,
-                  claimed_prompt: str | None, vk: str | None) -> None:
+def _check_fulfillable(ctx: _Ctx, info: Any) -> None:
     if info.status != "pending":
         raise InputError(f"request {info.request_id} is {info.status}; only a pending request can be fulfilled")
     if info.provider.lower() != ctx.account.address.lower():
         raise InputError(
             f"request {info.request_id} is assigned to {info.provider}, not to this key ({ctx.account.address})"
         )
+
+
+def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: list[int], prompt: str,
+                  claimed_prompt: str | None, vk: str | None) -> None:
+    _check_fulfillable(ctx, info)
     if vk is not None and vk != record.vk_sha256:
         raise InputError(f"proof was made with vk {vk[:12]}…, the registered model's is {record.vk_sha256[:12]}…")
     expected = ctx.client.public_instances(info.request_id, outputs)
@@ -265,6 +276,66 @@ def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: 
             f"the request's prompt is {prompt!r}; prove this prompt, or pass --skip-local-checks to let the "
             "contract refuse it on-chain"
         )
+
+
+@handle_errors
+def fulfil_batch(
+    request_ids: Annotated[list[int], typer.Argument(help="Requests to answer with one proof, in this order.")],
+    skip_local_checks: Annotated[
+        bool, typer.Option(help="Send even when local checks would refuse (the contract checks on-chain).")
+    ] = False,
+    model: ModelOpt = "ticker",
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Prove N requests' prompts with one proof of the batch-N circuit and submit one fulfilBatch."""
+    from zkrevox import Prover
+    from zkrevox.chain.proofs import ChainProof
+
+    ctx = _Ctx(rpc, network)
+    record = ctx.dep.model(model)
+    n = len(request_ids)
+    if n < 2:
+        raise InputError("fulfil-batch answers 2 or more requests with one proof; use `zkrevox fulfil ID` for one")
+    if len(set(request_ids)) != n:
+        raise InputError(f"request ids {request_ids} repeat one; each request is answered once")
+    batch = record.batch_verifiers.get(str(n))
+    if batch is None:
+        raise InputError(
+            f"{model} has no batch-{n} verifier in {ctx.dep.path}; build and register one "
+            f"(`zkrevox build {model} --batch {n}`, then `zkrevox deploy {model} --batch {n}` on a new deployment)"
+        )
+    infos = [ctx.client.request_info(r) for r in request_ids]
+    if not skip_local_checks:
+        for info in infos:
+            _check_fulfillable(ctx, info)
+    prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block).decode("utf-8", errors="replace")
+               for r in request_ids]
+    step(f"proving requests {request_ids} with one batch-{n} proof")
+    made = Prover.load(model, batch=n).prove_batch(prompts)
+    chain_proof = ChainProof.from_proof(made)
+    outputs = chain_proof.outputs(n * record.num_outputs)
+    if not skip_local_checks:
+        if made.vk_sha256 != batch.vk_sha256:
+            raise InputError(
+                f"the local batch-{n} circuit's vk is {made.vk_sha256[:12]}…, the registered one's "
+                f"{batch.vk_sha256[:12]}…; prove with the artifacts that deployment registered"
+            )
+        if ctx.client.batch_public_instances(request_ids, outputs) != chain_proof.instances:
+            raise InputError(
+                "the proof's public inputs are not these requests' (a prompt was not valid UTF-8, or the "
+                "batch circuit takes features another way than the registered verifier); pass "
+                "--skip-local-checks to let the contract refuse it on-chain"
+            )
+    step(f"submitting fulfilBatch for {n} requests")
+    receipt = ctx.client.fulfil_batch(request_ids, chain_proof.proof_bytes, outputs, simulate=not skip_local_checks)
+    answers = {
+        str(r): _tickers(ctx.client.answer(r), record.labels, record.num_outputs) for r in request_ids
+    }
+    gas = int(receipt["gasUsed"])
+    result = {"tx": _tx(receipt), "gas_used": gas, "gas_per_request": gas // n, "tickers": answers}
+    emit(result, as_json, f"fulfilled {n} requests with one proof (gas {gas}, {gas // n} per request): {answers}")
 
 
 @handle_errors
