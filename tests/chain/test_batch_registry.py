@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 from chainenv import MIN_STAKE, Env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zkrevox.chain.deploy import deploy_contract, load_deployment, register_batch_verifier
 from zkrevox.chain.revert import RevertedError
@@ -232,6 +234,16 @@ def test_outputs_areZigzagSignedIntegersMappedToTheField(staked: Env, z: int, fe
     outputs = [z] + [0] * (staked.toy.num_outputs - 1)
     assert client.public_instances(rid, outputs)[-staked.toy.num_outputs] == felt
     assert zigzag(unzigzag(z)) == z
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(v=st.one_of(st.integers(-HALF_FIELD, HALF_FIELD), st.integers(-(2**64), 2**64)))
+def test_outputs_zigzagDecodesOnChainAsInPython(staked: Env, v: int):
+    client = staked.client()
+    (rid,) = _requests(staked, PROMPTS[:1])
+    n = staked.toy.num_outputs
+    outputs = [zigzag(v)] * n
+    assert client.public_instances(rid, outputs)[-n:] == [v % FIELD_MODULUS] * n
 
 
 @pytest.mark.parametrize("z", [2 * HALF_FIELD + 1, 2 * HALF_FIELD + 2, FIELD_MODULUS, 2**256 - 1])
