@@ -211,14 +211,22 @@ def test_registerPackedBatchVerifier_revertsIfNotOwner(env: Env, compiled):
     assert err.value.error_name == "DPromptNotOwner"
 
 
-def test_batchPublicInstances_packTheStoredFeaturesAsTheVerifierTakesThem(staked: Env, compiled):
+@pytest.mark.parametrize(
+    ("size", "packing"),
+    [
+        (2, {"digits": 5, "bits": 9, "shift": 3}),
+        (3, {"digits": 11, "bits": 10, "shift": 14}),  # the ticker batch-16 circuit's
+        (4, {"digits": 1, "bits": 2, "shift": 0}),  # a word per feature
+        (2, {"digits": 126, "bits": 2, "shift": 0}),  # as dense as 253 bits allow
+    ],
+)
+def test_batchPublicInstances_packTheStoredFeaturesAsTheVerifierTakesThem(staked: Env, compiled, size, packing):
     from zkrevox.encoding import pack_features
 
     owner = staked.client(staked.owner)
-    packing = {"digits": 5, "bits": 9, "shift": 3}
-    owner.register_batch_verifier(staked.model_id, 2, _false_verifier(staked, compiled), VK_HASH, packing=packing)
-    ids = _requests(staked, PROMPTS[:2])
-    outputs = _outputs(staked, 2)
+    owner.register_batch_verifier(staked.model_id, size, _false_verifier(staked, compiled), VK_HASH, packing=packing)
+    ids = _requests(staked, (PROMPTS * 2)[:size])
+    outputs = _outputs(staked, size)
     features = [owner.features(r) for r in ids]
     want = [w for row in features for w in pack_features(row, **packing)]
     assert owner.batch_public_instances(ids, outputs) == want + [unzigzag(z) % FIELD_MODULUS for z in outputs]
