@@ -155,6 +155,26 @@ def circuit_figures(prover, proof_bytes: bytes, prove_s: float, repeats: int) ->
 
 BATCH_SIZES = (1, 4, 8, 16)
 
+# Issue #5's targets: (result key, comparison, bound).
+TARGETS = {
+    "latency_speedup_ge_5x": ("latency_speedup_vs_ezkl", ">=", 5),
+    "throughput_speedup_ge_10x": ("throughput_speedup_vs_ezkl", ">=", 10),
+    "gas_single_request_le_450k": ("gas_per_request_n1", "<=", 450_000),
+    "gas_per_request_best_le_150k": ("gas_per_request_best", "<=", 150_000),
+    "featurizer_speedup_ge_50x": ("featurizer_speedup_vs_python", ">=", 50),
+}
+
+
+def targets(result: dict) -> dict[str, dict]:
+    """Each target with the measured figure and whether it is met; accuracy is reported beside the
+    plain flow's (same circuit family, same held-out prompts in a full run)."""
+    out = {}
+    for name, (key, op, bound) in TARGETS.items():
+        value = result[key]
+        out[name] = {"value": value, "bound": bound, "met": value >= bound if op == ">=" else value <= bound}
+    out["accuracy"] = {"zkrevox": result["accuracy"], "plain_ezkl": result["plain_ezkl_accuracy"]}
+    return out
+
 
 def load_or_build(batch: int, log: Callable[[str], None]):
     """The ticker prover for ``batch``, building its circuit first when it is missing or stale."""
@@ -246,6 +266,7 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     best_n = min(gas["per_request"], key=lambda k: gas["per_request"][k])
     result["gas_per_request_best"] = gas["per_request"][best_n]
     result["best_n"] = int(best_n)
+    result["targets"] = targets(result)
     return result
 
 
@@ -286,7 +307,11 @@ def markdown(r: dict, command: str) -> str:
         f"took {c['msm_seconds_at_domain']} s, so the MSM floor is ~{c['floor_estimate_s']} s against "
         f"{c['measured_prove_s']} s measured. Plain ezkl's circuit: logrows {r['plain_ezkl_circuit']['logrows']}, "
         f"{r['plain_ezkl_circuit']['rows']:,} rows, scales {r['plain_ezkl_circuit']['scales']}.", "",
-        f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['platform']}, Python {r['machine']['python']}.",
+        f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['platform']}, Python {r['machine']['python']}.", "",
+        "Targets: " + ", ".join(
+            f"{name} {'met' if t['met'] else 'NOT met'} ({t['value']:,})"
+            for name, t in r["targets"].items() if "met" in t
+        ) + ".",
     ]
     return "\n".join(lines) + "\n"
 

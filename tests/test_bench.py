@@ -1,0 +1,51 @@
+"""The bench's report logic (no timing here: the figures themselves come from `zkrevox bench`)."""
+
+from __future__ import annotations
+
+from benchmarks.harness import markdown, targets
+
+RESULT = {
+    "latency": {"plain_ezkl": {"median_s": 3.7}, "zkrevox": {"median_s": 0.6}},
+    "latency_speedup_vs_ezkl": 6.17,
+    "throughput_per_minute": {"plain_ezkl": 16.0, "zkrevox_batch8": 236.2, "zkrevox_batch16_packed": 116.7},
+    "throughput_speedup_vs_ezkl": 14.76,
+    "throughput_best": "zkrevox_batch8",
+    "featurizer": {"python_prompts_per_s": 30_000, "rust_single_prompts_per_s": 2_900_000},
+    "featurizer_speedup_vs_python": 96.7,
+    "gas_per_request_n1": 575_540,
+    "gas_per_request_n8": 270_319,
+    "gas_per_request_best": 137_027,
+    "best_n": 16,
+    "gas": {"batches": {"1": {"per_request": {"total": 575_540, "verifier": 1, "calldata": 2, "dprompt": 3}},
+                        "16": {"per_request": {"total": 137_027, "verifier": 1, "calldata": 2, "dprompt": 3},
+                               "feature_packing": {"digits": 11, "bits": 10, "shift": 14}}}},
+    "accuracy": 0.93,
+    "plain_ezkl_accuracy": 0.93,
+    "plain_ezkl_accuracy_prompts": 400,
+    "circuit": {"logrows": 13, "rows": 7866, "public_instances": 180, "commitments_in_proof": 13,
+                "proof_bytes": 1856, "msm_seconds_at_domain": 0.045, "floor_estimate_s": 0.585,
+                "measured_prove_s": 0.575},
+    "plain_ezkl_circuit": {"logrows": 15, "rows": 7872, "scales": [13, 13]},
+    "machine": {"cpus": 2, "platform": "linux", "python": "3.11"},
+}
+
+
+def test_targets_judgeEachFigureAgainstItsBound():
+    t = targets(RESULT)
+    assert {k: v["met"] for k, v in t.items() if "met" in v} == {
+        "latency_speedup_ge_5x": True,
+        "throughput_speedup_ge_10x": True,
+        "gas_single_request_le_450k": False,
+        "gas_per_request_best_le_150k": True,
+        "featurizer_speedup_ge_50x": True,
+    }
+    assert t["accuracy"] == {"zkrevox": 0.93, "plain_ezkl": 0.93}
+    assert targets({**RESULT, "gas_per_request_n1": 450_000})["gas_single_request_le_450k"]["met"]
+
+
+def test_markdown_namesTheCommandTheTargetsAndThePackedBatch():
+    text = markdown({**RESULT, "targets": targets(RESULT)}, "zkrevox bench")
+    assert text.startswith("Command: `zkrevox bench`")
+    assert "gas_single_request_le_450k NOT met (575,540)" in text
+    assert "N=16 137,027 (packed)" in text
+    assert "6.17×" in text and "14.76×" in text
