@@ -176,21 +176,9 @@ def targets(result: dict) -> dict[str, dict]:
     return out
 
 
-def load_or_build(batch: int, log: Callable[[str], None]):
-    """The ticker prover for ``batch``, building its circuit first when it is missing or stale."""
-    from zkrevox import ArtifactError, Prover
-    from zkrevox.circuit import build
-
-    try:
-        return Prover.load("ticker", batch=batch)
-    except ArtifactError:
-        log(f"building the zkrevox batch-{batch} circuit (not timed)")
-        build("ticker", batch=batch, step=lambda _msg: None)
-        return Prover.load("ticker", batch=batch)
-
-
 def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     from benchmarks.featurizer import measure as featurizer_measure
+    from zkrevox import Prover
 
     repeats = 3 if quick else 7
     stream = PROMPTS[:8] if quick else PROMPTS
@@ -201,7 +189,7 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     with tempfile.TemporaryDirectory() as work:
         log("building the plain-ezkl baseline circuit (default settings and calibration)")
         plain = PlainEzkl(Path(work))
-        provers = {n: load_or_build(n, log) for n in BATCH_SIZES}
+        provers = {n: Prover.load_or_build("ticker", n, step=lambda m: log(m + " (not timed)")) for n in BATCH_SIZES}
         prover = provers[1]
         prover.prove(PROMPTS[0])  # warm: imports, caches, page cache
         plain.prove(PROMPTS[0])

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from zkrevox import ArtifactError, Prover
+from zkrevox import Prover
 
 
 def load_or_build(batch: int = 1) -> Prover:
-    try:
-        return Prover.load("ticker", batch=batch)
-    except ArtifactError:
-        from zkrevox.circuit import build
-
-        build("ticker", batch=batch)
-        return Prover.load("ticker", batch=batch)
+    return Prover.load_or_build("ticker", batch=batch)
 
 
 @pytest.fixture(scope="session")

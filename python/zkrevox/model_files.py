@@ -75,17 +75,21 @@ class ModelFiles:
     def calibration(self) -> Path:
         return self.path / "calibration.json"
 
-    def batched_onnx(self, batch: int, dest: Path) -> Path:
-        """The same network with batch dimension ``batch`` (one proof answers ``batch`` prompts).
-
-        The model is a stack of Gemm/Relu nodes whose weights do not depend on the batch size,
-        so only the graph's input and output shapes change; no retraining, no PyTorch.
-        """
+    def _batched_graph(self, batch: int):
+        """The ONNX model with batch dimension ``batch``: its layers' weights do not depend on the
+        batch size, so only the graph's input and output shapes change (no retraining, no PyTorch)."""
         import onnx
 
         graph = onnx.load(str(self.onnx))
         for value in [*graph.graph.input, *graph.graph.output]:
             value.type.tensor_type.shape.dim[0].dim_value = batch
+        return graph
+
+    def batched_onnx(self, batch: int, dest: Path) -> Path:
+        """The same network with batch dimension ``batch`` (one proof answers ``batch`` prompts)."""
+        import onnx
+
+        graph = self._batched_graph(batch)
         onnx.checker.check_model(graph)
         onnx.save(graph, str(dest))
         return dest
@@ -101,7 +105,7 @@ class ModelFiles:
         import onnx
         from onnx import TensorProto, helper, numpy_helper
 
-        graph = onnx.load(str(self.batched_onnx(batch, dest)))
+        graph = self._batched_graph(batch)
         g = graph.graph
         features = g.input[0].name
         num_features = g.input[0].type.tensor_type.shape.dim[1].dim_value

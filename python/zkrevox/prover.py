@@ -15,13 +15,14 @@ import shutil
 import tempfile
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from zkrevox.artifacts import Artifacts
-from zkrevox.circuit import _await
+from zkrevox.circuit import _await, build
 from zkrevox.encoding import instances_to_ints, pack_features
-from zkrevox.errors import InputError, ProofError, WitnessError
+from zkrevox.errors import ArtifactError, InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec, prompt_bytes
 from zkrevox.featurizer import featurize_batch
 from zkrevox.model_files import ModelFiles, model_dir
@@ -62,6 +63,19 @@ class Prover:
         artifacts = Artifacts.for_model(variant_name(name, batch), model, root)
         manifest = artifacts.check()
         return cls(name, artifacts, manifest)
+
+    @classmethod
+    def load_or_build(
+        cls, name: str = "ticker", batch: int = 1, step: Callable[[str], None] = lambda _msg: None
+    ) -> Prover:
+        """``load``, after building the circuit (``zkrevox build name --batch batch``) when its
+        artifacts are missing or do not match the model and circuit config."""
+        try:
+            return cls.load(name, batch=batch)
+        except ArtifactError:
+            step(f"building the {name} batch-{batch} circuit")
+            build(name, batch=batch, step=lambda _msg: None)
+            return cls.load(name, batch=batch)
 
     @property
     def batch(self) -> int:
@@ -211,7 +225,7 @@ class Prover:
                 f"{self.manifest['files']['vk']['sha256'][:12]}…; verify it against the artifacts it came from"
             )
         prompts = proof.prompts
-        want = self.feature_instances(featurize_batch(prompts, self.spec)) if len(prompts) == self.batch else []
+        want = self.feature_instances(featurize_batch(prompts, self.spec))
         n_in = len(want)
         if len(prompts) != self.batch or len(proof.instances) != n_in + len(prompts) * len(self.labels):
             raise ProofError(

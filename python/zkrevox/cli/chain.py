@@ -23,6 +23,9 @@ NetworkOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object on stdout.")]
 ModelOpt = Annotated[str, typer.Option("--model", help="Model name in the deployment record.")]
+SkipChecksOpt = Annotated[
+    bool, typer.Option(help="Send even when local checks would refuse (the contract checks on-chain).")
+]
 
 provider_app = typer.Typer(help="Provider staking: stake, unbond, withdraw-stake.", no_args_is_help=True)
 chain_app = typer.Typer(help="Local chain and verifier generation.", no_args_is_help=True)
@@ -205,9 +208,7 @@ def request(
 def fulfil(
     request_id: Annotated[int, typer.Argument(help="Request to answer.")],
     proof: Annotated[Path | None, typer.Option(help="Submit this proof (proof.json or its directory).")] = None,
-    skip_local_checks: Annotated[
-        bool, typer.Option(help="Send even when local checks would refuse (the contract checks on-chain).")
-    ] = False,
+    skip_local_checks: SkipChecksOpt = False,
     model: ModelOpt = "ticker",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
@@ -281,9 +282,7 @@ def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: 
 @handle_errors
 def fulfil_batch(
     request_ids: Annotated[list[int], typer.Argument(help="Requests to answer with one proof, in this order.")],
-    skip_local_checks: Annotated[
-        bool, typer.Option(help="Send even when local checks would refuse (the contract checks on-chain).")
-    ] = False,
+    skip_local_checks: SkipChecksOpt = False,
     model: ModelOpt = "ticker",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
@@ -306,10 +305,9 @@ def fulfil_batch(
             f"{model} has no batch-{n} verifier in {ctx.dep.path}; build and register one "
             f"(`zkrevox build {model} --batch {n}`, then `zkrevox deploy {model} --batch {n}` on a new deployment)"
         )
-    infos = [ctx.client.request_info(r) for r in request_ids]
     if not skip_local_checks:
-        for info in infos:
-            _check_fulfillable(ctx, info)
+        for request_id in request_ids:
+            _check_fulfillable(ctx, ctx.client.request_info(request_id))
     prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block).decode("utf-8", errors="replace")
                for r in request_ids]
     step(f"proving requests {request_ids} with one batch-{n} proof")

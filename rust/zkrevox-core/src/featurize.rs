@@ -177,12 +177,34 @@ pub fn featurize(prompt: &[u8], spec: &FeatureSpec) -> Result<Vec<u32>, CoreErro
 /// Counts as one byte each, for byte-per-feature outputs; fails when a count needs more
 /// than a byte, which only a spec with `clip > 255` can produce.
 pub fn counts_to_bytes(counts: &[u32]) -> Result<Vec<u8>, CoreError> {
-    counts.iter().map(|&count| u8::try_from(count).map_err(|_| CoreError::CountOverByte { count })).collect()
+    let mut out = vec![0; counts.len()];
+    write_bytes(counts, &mut out)?;
+    Ok(out)
 }
 
-/// [`featurize`] with one byte per feature (`clip <= 255`).
-pub fn featurize_bytes(prompt: &[u8], spec: &FeatureSpec) -> Result<Vec<u8>, CoreError> {
-    counts_to_bytes(&featurize(prompt, spec)?)
+fn write_bytes(counts: &[u32], out: &mut [u8]) -> Result<(), CoreError> {
+    for (byte, &count) in out.iter_mut().zip(counts) {
+        *byte = u8::try_from(count).map_err(|_| CoreError::CountOverByte { count })?;
+    }
+    Ok(())
+}
+
+/// [`featurize_into`] with one byte per feature (`clip <= 255`; `out.len()` must be
+/// `spec.num_features()`). The counts go through a stack buffer for specs of up to 512
+/// features: no heap allocation per prompt.
+pub fn featurize_bytes_into(prompt: &[u8], spec: &FeatureSpec, out: &mut [u8]) -> Result<(), CoreError> {
+    const STACK: usize = 512;
+    let n = spec.num_features();
+    let mut stack = [0u32; STACK];
+    let mut heap = Vec::new();
+    let counts: &mut [u32] = if n <= STACK {
+        &mut stack[..n]
+    } else {
+        heap.resize(n, 0);
+        &mut heap
+    };
+    featurize_into(prompt, spec, counts)?;
+    write_bytes(counts, out)
 }
 
 /// [`featurize`] each prompt (on several threads for large batches); one result per prompt.
@@ -203,7 +225,8 @@ mod bytes_tests {
     fn bytes_equal_counts_and_large_counts_are_refused() {
         let spec = FeatureSpec::new(vec!["cake".into()], 64, 4, 3, 5).unwrap();
         let counts = featurize(b"cake cake cake cake", &spec).unwrap();
-        let bytes = featurize_bytes(b"cake cake cake cake", &spec).unwrap();
+        let mut bytes = vec![0u8; spec.num_features()];
+        featurize_bytes_into(b"cake cake cake cake", &spec, &mut bytes).unwrap();
         assert_eq!(bytes.iter().map(|&b| u32::from(b)).collect::<Vec<_>>(), counts);
         assert!(matches!(counts_to_bytes(&[1, 256]), Err(CoreError::CountOverByte { count: 256 })));
     }

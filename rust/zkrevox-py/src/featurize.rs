@@ -80,34 +80,17 @@ pub fn featurize_quantized_batch<'py>(
 }
 
 /// Features of one prompt as `bytes`, one byte per count (`clip <= 255`): the cheapest
-/// Python object to build, ready for `numpy.frombuffer`. The counts go through a stack
-/// buffer straight into the new `bytes` object: no heap allocation of ours per call.
+/// Python object to build, ready for `numpy.frombuffer`; written straight into the new object.
 #[pyfunction]
 pub fn featurize_bytes<'py>(
     py: Python<'py>,
     prompt: &Bound<'py, PyAny>,
     spec: &Bound<'py, PyFeatureSpec>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    const STACK: usize = 512;
     let spec = &spec.get().0;
     let data = prompt_bytes(prompt, spec).or_raise()?;
-    let n = spec.num_features();
-    let mut stack = [0u32; STACK];
-    let mut heap = Vec::new();
-    let counts: &mut [u32] = if n <= STACK {
-        &mut stack[..n]
-    } else {
-        heap.resize(n, 0);
-        &mut heap
-    };
-    zkrevox_core::featurize_into(&data, spec, counts).or_raise()?;
-    PyBytes::new_with(py, n, |buf| {
-        for (byte, &count) in buf.iter_mut().zip(counts.iter()) {
-            *byte = u8::try_from(count)
-                .map_err(|_| zkrevox_core::CoreError::CountOverByte { count })
-                .or_raise()?;
-        }
-        Ok(())
+    PyBytes::new_with(py, spec.num_features(), |buf| {
+        zkrevox_core::featurize_bytes_into(&data, spec, buf).or_raise()
     })
 }
 
