@@ -43,11 +43,32 @@ def test_counts_are_clipped(featurize):
 @pytest.mark.parametrize("featurize", IMPLS)
 @pytest.mark.parametrize(
     ("prompt", "message"),
-    [("", "empty prompt"), ("x" * 193, "limit is 192"), (b"\xff\xfe", "not valid UTF-8")],
+    [("", "empty prompt"), (b"", "empty prompt"), ("x" * 193, "limit is 192"), (b"\xff" * 193, "limit is 192"),
+     ("a\ud800", "lone surrogate")],
 )
 def test_bad_prompts_are_rejected_with_the_fix(featurize, prompt, message):
     with pytest.raises(InputError, match=message):
         featurize(prompt, SPEC)
+
+
+@pytest.mark.parametrize("featurize", IMPLS)
+@pytest.mark.parametrize("prompt", [b"\xff", b"\xff\xfe", b"swap 2 \xff\xfe for cake", b"\x00", b"ok \xc3",
+                                    b"\xed\xa0\x80", b"\x80" * 192])
+def test_any_bytes_are_a_prompt(featurize, prompt):
+    """The featurizer is defined on bytes, like DPrompt's request: UTF-8 is not required."""
+    assert len(featurize(prompt, SPEC)) == SPEC.num_features
+    assert featurize(bytearray(prompt), SPEC) == featurize(memoryview(prompt), SPEC) == ref.featurize(prompt, SPEC)
+
+
+def test_non_utf8_bytes_are_separators():
+    """A byte >= 0x80 is a separator (FEATURIZER.md section 2): the issue's prompt reads as its words."""
+    assert ref.words(b"swap 2 \xff\xfe for cake") == [b"swap", b"0", b"for", b"cake"]
+    assert ref.featurize(b"swap 2 \xff\xfe for cake", SPEC) == ref.featurize("swap 2 for cake", SPEC)
+
+
+def test_prompt_text_shows_other_bytes_escaped():
+    assert ref.prompt_text(b"swap 2 \xff\xfe for cake") == "swap 2 \\xff\\xfe for cake"
+    assert ref.prompt_text("café".encode()) == "café"
 
 
 def test_max_length_prompt_is_accepted():

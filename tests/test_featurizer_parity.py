@@ -1,7 +1,9 @@
 """Rust featurizer (zkrevox._native) == Python reference (zkrevox.featurize), bit for bit.
 
 Pinned vectors (tests/vectors/featurizer.json) plus hypothesis on arbitrary
-text, bytes, prompts built from vocabulary words with typos, and random specs.
+text, arbitrary bytes (UTF-8 or not: the featurizer is defined on bytes, as
+DPrompt's request is), prompts built from vocabulary words with typos, and
+random specs.
 """
 
 from __future__ import annotations
@@ -41,24 +43,37 @@ def load_vectors() -> list[dict]:
     return json.loads(VECTORS.read_text(encoding="utf-8"))
 
 
+def is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def test_vectors_cover_the_specs_and_prompts_they_promise():
     vectors = load_vectors()
     assert {v["spec_name"] for v in vectors} == {"ticker", "tiny", "exact"}
-    assert len(vectors) >= 3 * 35
-    lengths = {len(bytes.fromhex(v["prompt_hex"])) for v in vectors}
-    assert {1, 192} <= lengths
+    assert len(vectors) >= 3 * 45
+    data = [bytes.fromhex(v["prompt_hex"]) for v in vectors]
+    assert {1, 192} <= {len(d) for d in data}
+    not_utf8 = {d for d in data if not is_utf8(d)}
+    assert bytes.fromhex("73776170203220fffe20666f722063616b65") in not_utf8  # issue 9's prompt
+    assert {len(d) for d in not_utf8} >= {1, 192}
 
 
 @pytest.mark.parametrize("vector", load_vectors(), ids=lambda v: f"{v['spec_name']}:{v['prompt'][:24]!r}")
 def test_vector(vector):
     py_spec = ref.FeatureSpec.from_dict(vector["spec"])
     rs_spec = native.FeatureSpec.from_dict(vector["spec"])
-    data = bytes.fromhex(vector["prompt_hex"])
-    assert data == vector["prompt"].encode("utf-8")
-    assert ref.featurize(vector["prompt"], py_spec) == vector["features"]
-    assert native.featurize(vector["prompt"], rs_spec) == vector["features"]
+    data = bytes.fromhex(vector["prompt_hex"])  # the prompt itself; "prompt" is its text form
+    assert vector["prompt"] == ref.prompt_text(data)
+    assert ref.featurize(data, py_spec) == vector["features"]
     assert native.featurize(data, rs_spec) == vector["features"]
     assert list(native.featurize_bytes(data, rs_spec)) == vector["features"]
+    if is_utf8(data):
+        assert ref.featurize(vector["prompt"], py_spec) == vector["features"]
+        assert native.featurize(vector["prompt"], rs_spec) == vector["features"]
 
 
 def test_vectors_batch():
@@ -66,8 +81,9 @@ def test_vectors_batch():
     for name in ("ticker", "tiny", "exact"):
         group = [v for v in vectors if v["spec_name"] == name]
         spec = native.FeatureSpec.from_dict(group[0]["spec"])
-        assert native.featurize_batch([v["prompt"] for v in group], spec) == [v["features"] for v in group]
-        matrix = native.featurize_matrix([v["prompt"] for v in group], spec)
+        data = [bytes.fromhex(v["prompt_hex"]) for v in group]
+        assert native.featurize_batch(data, spec) == [v["features"] for v in group]
+        matrix = native.featurize_matrix(data, spec)
         assert list(matrix) == [x for v in group for x in v["features"]]
 
 
@@ -138,26 +154,60 @@ def test_vocabulary_words_with_typos(pair, data):
 @given(pair=specs(), prompt=st.binary(max_size=400))
 def test_any_bytes(pair, prompt):
     py_spec, rs_spec = pair
-    try:
-        want = ("ok", ref.featurize(prompt, py_spec))
-    except InputError as exc:
-        want = ("error", str(exc))
-    got = outcome(native.featurize, prompt, rs_spec)
-    if want[0] == "error" and "UTF-8" in want[1]:
-        # same rule, different wording of the decoder's complaint
-        assert got[0] == "error"
-        assert "not valid UTF-8" in got[1]
-    else:
-        assert got == want
+    want = outcome(ref.featurize, prompt, py_spec)
+    assert outcome(native.featurize, prompt, rs_spec) == want
+    # the contract's rule and nothing else: 1..max_bytes bytes of any value
+    assert (want[0] == "ok") == (1 <= len(prompt) <= py_spec.max_bytes)
+
+
+@st.composite
+def byte_prompts(draw, vocab: tuple[str, ...]) -> bytes:
+    """Vocabulary words (with typos) and other words between arbitrary bytes, mostly not UTF-8."""
+    words = draw(st.lists(
+        st.one_of(st.sampled_from(vocab).flatmap(typo) if vocab else st.nothing(),
+                  st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=12)),
+        min_size=1, max_size=12))
+    seps = draw(st.lists(st.binary(min_size=1, max_size=4), min_size=len(words), max_size=len(words)))
+    return b"".join(w.encode() + s for w, s in zip(words, seps, strict=True))
 
 
 @PROPS
-@given(pair=specs(), prompt=st.text(alphabet="aeiostnr0123 ", max_size=80))
-def test_bytes_like_inputs_agree(pair, prompt):
+@given(pair=specs(), data=st.data())
+def test_vocabulary_words_between_arbitrary_bytes(pair, data):
+    py_spec, rs_spec = pair
+    prompt = data.draw(byte_prompts(py_spec.vocab))
+    want = outcome(ref.featurize, prompt, py_spec)
+    assert outcome(native.featurize, prompt, rs_spec) == want
+    got = outcome(native.featurize_bytes, prompt, rs_spec)
+    assert (got[0], list(got[1]) if got[0] == "ok" else got[1]) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(pair=specs(), prompts=st.lists(st.one_of(st.binary(max_size=60), st.text(max_size=60)), max_size=30))
+def test_bytes_batch_equals_single(pair, prompts):
+    py_spec, rs_spec = pair
+    singles = [outcome(ref.featurize, p, py_spec) for p in prompts]
+    bad = [i for i, (kind, _) in enumerate(singles) if kind == "error"]
+    if bad:
+        with pytest.raises(InputError, match=rf"^prompt {bad[0]} of the batch: "):
+            native.featurize_batch(prompts, rs_spec)
+    else:
+        assert native.featurize_batch(prompts, rs_spec) == [f for _, f in singles]
+        assert list(native.featurize_matrix(prompts, rs_spec)) == [x for _, f in singles for x in f]
+
+
+@PROPS
+@given(pair=specs(), prompt=st.text(alphabet="aeiostnr0123 ", max_size=80), junk=st.binary(max_size=3))
+def test_bytes_like_inputs_agree(pair, prompt, junk):
     py_spec, rs_spec = pair
     want = outcome(ref.featurize, prompt, py_spec)
     data = prompt.encode()
     for form in (data, bytearray(data), memoryview(data)):
+        assert outcome(native.featurize, form, rs_spec) == want
+    data += junk
+    want = outcome(ref.featurize, data, py_spec)
+    for form in (data, bytearray(data), memoryview(data)):
+        assert outcome(ref.featurize, form, py_spec) == want
         assert outcome(native.featurize, form, rs_spec) == want
 
 
@@ -226,20 +276,19 @@ def test_prompt_errors_match_the_reference():
         py = outcome(ref.featurize, prompt, py_spec)
         assert py[0] == "error"
         assert outcome(native.featurize, prompt, rs_spec) == py, prompt
-    for prompt in [b"\xff", b"ok \xc3", bytearray(b"\xed\xa0\x80"), memoryview(b"a\x80")]:
-        with pytest.raises(InputError, match="not valid UTF-8"):
-            ref.featurize(prompt, py_spec)
-        with pytest.raises(InputError, match="not valid UTF-8"):
-            native.featurize(prompt, rs_spec)
+    for prompt in [b"\xff", b"ok \xc3", bytearray(b"\xed\xa0\x80"), memoryview(b"a\x80"), b"bnb\xfe"]:
+        py = outcome(ref.featurize, prompt, py_spec)
+        assert py[0] == "ok", prompt  # not UTF-8, still a prompt
+        assert outcome(native.featurize, prompt, rs_spec) == py, prompt
 
 
 def test_lone_surrogates_are_rejected():
-    _, rs_spec = both(ref.FeatureSpec(vocab=()))
-    # the reference lets str.encode raise UnicodeEncodeError; both are ValueErrors
-    with pytest.raises(UnicodeEncodeError):
-        ref.featurize("a\ud800", ref.FeatureSpec(vocab=()))
-    with pytest.raises(InputError, match="not valid UTF-8"):
-        native.featurize("a\ud800", rs_spec)
+    """A str with a lone surrogate has no UTF-8 bytes: both refuse it with the same InputError."""
+    py_spec, rs_spec = both(ref.FeatureSpec(vocab=()))
+    for prompt in ["a\ud800", "\udcff"]:
+        py = outcome(ref.featurize, prompt, py_spec)
+        assert py == ("error", "prompt text has a lone surrogate, which UTF-8 cannot encode; send the prompt as bytes")
+        assert outcome(native.featurize, prompt, rs_spec) == py
 
 
 def test_version_check_matches_the_reference():

@@ -112,8 +112,11 @@ def test_batch_errors_name_the_first_bad_prompt(ticker):
     prompts[3000] = "x" * 193
     with pytest.raises(InputError, match=r"^prompt 3000 of the batch: prompt is 193 bytes, limit is 192"):
         native.featurize_batch(prompts, ticker)
-    with pytest.raises(InputError, match=r"^prompt 1 of the batch: prompt is not valid UTF-8"):
-        native.featurize_quantized_batch(["ok", b"\xff"], ticker, 7)
+    with pytest.raises(InputError, match=r"^prompt 1 of the batch: prompt text has a lone surrogate"):
+        native.featurize_quantized_batch(["ok", "\udcff", b"\xff"], ticker, 7)
+    # any bytes are a prompt: only their length is checked
+    assert native.featurize_quantized_batch([b"\xff", b"bnb \xfe"], ticker, 0) == [
+        native.featurize(b"\xff", ticker), native.featurize("bnb", ticker)]
 
 
 def test_quantized_batch(ticker):

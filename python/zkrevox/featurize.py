@@ -103,15 +103,17 @@ class FeatureSpec:
 
 
 def prompt_bytes(prompt: str | bytes, spec: FeatureSpec) -> bytes:
-    """Validate a prompt and return its bytes (the rule the contract applies too)."""
+    """Validate a prompt and return its bytes: the rule DPrompt's ``request`` applies, 1 to
+    ``max_bytes`` bytes of any value. ``str`` is encoded as UTF-8; bytes need not be UTF-8."""
     if isinstance(prompt, str):
-        data = prompt.encode("utf-8")
+        try:
+            data = prompt.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(
+                "prompt text has a lone surrogate, which UTF-8 cannot encode; send the prompt as bytes"
+            ) from None
     elif isinstance(prompt, (bytes, bytearray, memoryview)):
         data = bytes(prompt)
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"prompt is not valid UTF-8 ({exc}); send text") from None
     else:
         raise InputError(f"prompt must be str or bytes, not {type(prompt).__name__}")
     if not data:
@@ -122,6 +124,14 @@ def prompt_bytes(prompt: str | bytes, spec: FeatureSpec) -> bytes:
             "(prompts are rejected, never truncated, on-chain too)"
         )
     return data
+
+
+def prompt_text(data: bytes) -> str:
+    """A prompt's bytes as text for people and logs: UTF-8, any other byte shown as ``\\xNN``.
+
+    Lossy (a prompt that spells ``\\xff`` reads the same as the byte 0xff): keep the bytes
+    (or their hex) wherever the prompt must round-trip."""
+    return bytes(data).decode("utf-8", errors="backslashreplace")
 
 
 def words(data: bytes) -> list[bytes]:

@@ -5,8 +5,10 @@
 The file pins the featurizer (docs/FEATURIZER.md) for all three
 implementations: Python (tests/test_featurizer_parity.py), Rust (same test,
 through zkrevox._native) and Solidity (verifier-contracts tests). Each entry is
-``{"spec_name", "spec", "prompt", "prompt_hex", "features"}``; ``prompt_hex``
-is the UTF-8 of ``prompt`` and is what the contract featurizes.
+``{"spec_name", "spec", "prompt", "prompt_hex", "features"}``: ``prompt_hex``
+is the prompt, the bytes the contract featurizes; ``prompt`` is their text form
+(``zkrevox.featurize.prompt_text``: UTF-8, any other byte as ``\\xNN``), for
+people. Prompts need not be UTF-8 (BYTE_PROMPTS): DPrompt accepts any bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zkrevox.featurize import FeatureSpec, featurize
+from zkrevox.featurize import FeatureSpec, featurize, prompt_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -85,20 +87,39 @@ PROMPTS: list[str] = [
     ("swap bnb for cake " * 11)[:192],  # max length, clipped counts
 ]
 
+# Prompts that are not UTF-8: the featurizer is defined on bytes, and DPrompt's `request` takes any.
+BYTE_PROMPTS: list[bytes] = [
+    b"swap 2 \xff\xfe for cake",  # issue 9: accepted on-chain, once skipped by the node
+    b"\xff",
+    b"\x80",
+    b"\x00",
+    b"eth\xffbtc\xfebnb",  # bytes >= 0x80 separate words
+    b"\xc3",  # a character cut short
+    b"caf\xc3",
+    b"\xed\xa0\x80 doge",  # an encoded surrogate
+    b"\xf8\x88\x80\x80\x80 pepe",  # a five-byte form
+    b"\xc0\xaf etherium",  # an overlong '/' and a typo
+    b"chainl\x8ank",  # a word cut by a continuation byte
+    b"\x01\x02\x1f\x7f bnb\x00cake",  # control bytes
+    b"\xe9t\xe9 \xe0 $PEPE",  # Latin-1 text
+    bytes(range(128, 256)) + b" usdt",
+    b"\xff" * 192,  # max length, no word
+    (b"bnb\xff" * 48),  # max length, clipped counts
+]
+
 
 def vectors() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for name, spec in specs().items():
-        for prompt in PROMPTS:
-            data = prompt.encode("utf-8")
-            assert 1 <= len(data) <= spec.max_bytes, prompt
+        for data in [p.encode("utf-8") for p in PROMPTS] + BYTE_PROMPTS:
+            assert 1 <= len(data) <= spec.max_bytes, data
             out.append(
                 {
                     "spec_name": name,
                     "spec": spec.to_dict(),
-                    "prompt": prompt,
+                    "prompt": prompt_text(data),
                     "prompt_hex": data.hex(),
-                    "features": featurize(prompt, spec),
+                    "features": featurize(data, spec),
                 }
             )
     return out

@@ -16,9 +16,10 @@ pub enum CoreError {
          (prompts are rejected, never truncated, on-chain too)"
     )]
     PromptTooLong { len: usize, limit: u32 },
-    /// Prompt bytes given through a text API are not UTF-8.
-    #[error("prompt is not valid UTF-8 ({detail}); send text")]
-    PromptNotUtf8 { detail: String },
+    /// A text prompt holds a lone surrogate, which has no UTF-8 encoding (bytes prompts are
+    /// never refused for their content: the featurizer is defined on bytes).
+    #[error("prompt text has a lone surrogate, which UTF-8 cannot encode; send the prompt as bytes")]
+    PromptSurrogate,
     /// The prompt is neither text nor bytes (`type_name` is the caller's name for its type).
     #[error("prompt must be str or bytes, not {type_name}")]
     PromptType { type_name: String },

@@ -8,7 +8,7 @@
 
 use crate::error::CoreError;
 use crate::parallel;
-pub use crate::spec::{check_utf8, FeatureSpec};
+pub use crate::spec::FeatureSpec;
 use crate::vocab::Tables;
 
 /// FNV-1a offset basis.

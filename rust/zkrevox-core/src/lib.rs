@@ -22,7 +22,7 @@ pub use calldata::{
 };
 pub use error::CoreError;
 pub use featurize::{
-    check_utf8, counts_to_bytes, featurize, featurize_batch, featurize_bytes_into, featurize_into,
+    counts_to_bytes, featurize, featurize_batch, featurize_bytes_into, featurize_into,
     FeatureSpec,
 };
 pub use field::{dequantize, felt_to_int, int_to_felt, quantize, Felt};

@@ -140,24 +140,6 @@ impl FeatureSpec {
     }
 }
 
-/// Reject bytes that are not UTF-8: the rule of the text APIs (Python's
-/// `prompt_bytes`); the featurizer itself accepts any bytes, like the contract.
-pub fn check_utf8(prompt: &[u8]) -> Result<(), CoreError> {
-    match std::str::from_utf8(prompt) {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let at = e.valid_up_to();
-            let detail = match e.error_len() {
-                Some(_) => {
-                    format!("byte 0x{:02x} at position {at} cannot start or continue a character", prompt[at])
-                }
-                None => format!("the text ends inside a character that starts at position {at}"),
-            };
-            Err(CoreError::PromptNotUtf8 { detail })
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,10 +198,11 @@ mod tests {
     }
 
     #[test]
-    fn utf8_rule() {
-        assert!(check_utf8("h\u{e9}llo \u{1f680}".as_bytes()).is_ok());
-        assert!(matches!(check_utf8(b"a\xffb"), Err(CoreError::PromptNotUtf8 { .. })));
-        assert!(matches!(check_utf8(b"a\xe2\x82"), Err(CoreError::PromptNotUtf8 { .. })));
-        assert!(matches!(check_utf8(b"\xed\xa0\x80"), Err(CoreError::PromptNotUtf8 { .. })));
+    fn any_bytes_are_a_prompt() {
+        // the contract's rule: 1..=max_bytes bytes, whatever they are (UTF-8 or not)
+        let s = FeatureSpec::new(vec![], 192, 1, 1, 0).unwrap();
+        for p in [&b"a\xffb"[..], b"a\xe2\x82", b"\xed\xa0\x80", b"\x00", b"swap 2 \xff\xfe for cake"] {
+            assert_eq!(s.check_prompt(p), Ok(()));
+        }
     }
 }

@@ -21,7 +21,7 @@ impl From<PyCoreError> for PyErr {
             // argument; a new variant must choose its class here.
             CoreError::EmptyPrompt
             | CoreError::PromptTooLong { .. }
-            | CoreError::PromptNotUtf8 { .. }
+            | CoreError::PromptSurrogate
             | CoreError::PromptType { .. }
             | CoreError::NotABatch { .. }
             | CoreError::InBatch { .. }

@@ -16,7 +16,7 @@ use crate::spec::PyFeatureSpec;
 /// enough that the counts are still in cache when they become Python lists.
 const CHUNK: usize = 4096;
 
-/// Features of one prompt (`str`, or UTF-8 `bytes`).
+/// Features of one prompt (`str`, encoded as UTF-8, or any `bytes`).
 #[pyfunction]
 pub fn featurize<'py>(
     py: Python<'py>,

@@ -1,12 +1,12 @@
 //! Prompts out of Python objects: the `prompt_bytes` rule of
-//! `python/zkrevox/featurize.py` (str as UTF-8; bytes-like only if UTF-8;
-//! non-empty; at most `max_bytes`).
+//! `python/zkrevox/featurize.py`, which is the contract's `request` rule: any
+//! bytes (str is UTF-8-encoded), non-empty, at most `max_bytes`.
 
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
-use zkrevox_core::{check_utf8, CoreError, FeatureSpec};
+use zkrevox_core::{CoreError, FeatureSpec};
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map_or_else(|_| "object".to_owned(), |n| n.to_string())
@@ -17,23 +17,19 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 fn bytes_of<'a>(obj: &'a Bound<'_, PyAny>) -> Result<Cow<'a, [u8]>, CoreError> {
     if let Ok(s) = obj.cast::<PyString>() {
         // fails only for lone surrogates, which UTF-8 cannot carry
-        return s
-            .to_str()
-            .map(|s| Cow::Borrowed(s.as_bytes()))
-            .map_err(|e| CoreError::PromptNotUtf8 { detail: e.to_string() });
+        return s.to_str().map(|s| Cow::Borrowed(s.as_bytes())).map_err(|_| CoreError::PromptSurrogate);
     }
-    let data = if let Ok(b) = obj.cast::<PyBytes>() {
-        Cow::Borrowed(b.as_bytes())
+    let not_a_prompt = || CoreError::PromptType { type_name: type_name(obj) };
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        Ok(Cow::Borrowed(b.as_bytes()))
     } else if let Ok(b) = obj.cast::<PyByteArray>() {
-        Cow::Owned(b.to_vec())
+        Ok(Cow::Owned(b.to_vec()))
     } else if obj.is_instance_of::<PyMemoryView>() {
         let copied = obj.call_method0("tobytes").and_then(|b| b.extract::<Vec<u8>>());
-        Cow::Owned(copied.map_err(|_| CoreError::PromptType { type_name: type_name(obj) })?)
+        copied.map(Cow::Owned).map_err(|_| not_a_prompt())
     } else {
-        return Err(CoreError::PromptType { type_name: type_name(obj) });
-    };
-    check_utf8(&data)?;
-    Ok(data)
+        Err(not_a_prompt())
+    }
 }
 
 /// One validated prompt.
