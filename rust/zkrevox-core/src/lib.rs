@@ -22,8 +22,7 @@ pub use calldata::{
 };
 pub use error::CoreError;
 pub use featurize::{
-    counts_to_bytes, featurize, featurize_batch, featurize_bytes_into, featurize_into,
-    FeatureSpec,
+    counts_to_bytes, featurize, featurize_batch, featurize_bytes_into, featurize_into, FeatureSpec,
 };
 pub use field::{dequantize, felt_to_int, int_to_felt, quantize, Felt};
 pub use spec::{FEATURIZER_VERSION, MAX_FEATURES};
