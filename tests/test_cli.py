@@ -35,7 +35,26 @@ def test_predict_reads_prompts_from_stdin_one_json_line_each(prover):
     res = run("predict", "ticker", "--input-file", "-", "--json", stdin="buy some pepe\nhello there\n")
     assert res.returncode == 0, res.stderr
     lines = [json.loads(line) for line in res.stdout.splitlines()]
-    assert lines == [{"prompt": "buy some pepe", "tickers": ["PEPE"]}, {"prompt": "hello there", "tickers": []}]
+    assert lines == [{"prompt": "buy some pepe", "prompt_hex": b"buy some pepe".hex(), "tickers": ["PEPE"]},
+                     {"prompt": "hello there", "prompt_hex": b"hello there".hex(), "tickers": []}]
+
+
+def test_prompts_that_are_not_utf8_are_predicted_and_proved_from_hex(prover, tmp_path):
+    """Issue 9: any bytes DPrompt accepts; --prompt-hex gives them, the output names them in hex."""
+    issue = "73776170203220fffe20666f722063616b65"  # b"swap 2 \xff\xfe for cake"
+    res = run("predict", "ticker", "--prompt-hex", issue, "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == {"prompt": "swap 2 \\xff\\xfe for cake", "prompt_hex": issue, "tickers": ["CAKE"]}
+    res = run("prove", "ticker", "--prompt-hex", "0x" + issue, "--json", "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["prompt_hex"] == issue
+    res = run("verify", str(tmp_path), "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["prompt_hex"] == issue
+    lines = subprocess.run([ZK, "predict", "ticker", "--input-file", "-", "--json"], capture_output=True,
+                           input=bytes.fromhex(issue) + b"\r\n\xff bnb\n", timeout=300)
+    assert lines.returncode == 0, lines.stderr
+    assert [json.loads(x)["prompt_hex"] for x in lines.stdout.splitlines()] == [issue, "ff20626e62"]
 
 
 @pytest.mark.parametrize(
@@ -43,6 +62,8 @@ def test_predict_reads_prompts_from_stdin_one_json_line_each(prover):
     [
         (("predict", "ticker", ""), "empty prompt"),
         (("predict", "ticker", "y" * 300), "limit is 192"),
+        (("predict", "ticker", "--prompt-hex", "fffg"), "is not hex"),
+        (("predict", "ticker", "hi", "--prompt-hex", "ff"), "exactly one of PROMPT"),
         (("verify", "/nonexistent/proof.json"), "not found"),
         (("predict", "nosuchmodel", "hi"), "zkrevox train nosuchmodel"),
     ],

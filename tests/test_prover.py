@@ -10,6 +10,9 @@ import pytest
 
 from zkrevox import ArtifactError, InputError, Proof, ProofError, Prover
 from zkrevox.artifacts import Artifacts
+from zkrevox.proof import BatchProof
+
+ISSUE_9 = bytes.fromhex("73776170203220fffe20666f722063616b65")  # b"swap 2 \xff\xfe for cake": not UTF-8
 
 pytestmark = pytest.mark.slow
 
@@ -55,10 +58,82 @@ def test_a_proof_claimed_for_another_prompt_is_rejected(prover, bnb_cake_proof, 
     proof = _copy_proof(bnb_cake_proof, tmp_path)
     meta_path = proof.path.with_name("answer.json")
     meta = json.loads(meta_path.read_text())
-    meta["prompt"] = "buy some pepe"
+    meta["prompt"], meta["prompt_hex"] = "buy some pepe", b"buy some pepe".hex()
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(ProofError, match=r"not the features of 'buy some pepe'"):
         prover.verify(Proof.from_file(proof.path))
+
+
+def test_an_answer_whose_text_and_hex_disagree_is_refused(bnb_cake_proof, tmp_path):
+    proof = _copy_proof(bnb_cake_proof, tmp_path)
+    meta_path = proof.path.with_name("answer.json")
+    meta = json.loads(meta_path.read_text())
+    meta["prompt"] = "buy some pepe"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(ProofError, match="hex and its text disagree"):
+        Proof.from_file(proof.path)
+
+
+def test_an_answer_written_before_prompt_hex_reads_as_utf8(prover, bnb_cake_proof, tmp_path):
+    proof = _copy_proof(bnb_cake_proof, tmp_path)
+    meta_path = proof.path.with_name("answer.json")
+    meta = json.loads(meta_path.read_text())
+    del meta["prompt_hex"]
+    meta_path.write_text(json.dumps(meta))
+    loaded = Proof.from_file(proof.path)
+    assert loaded.raw_prompt == b"swap 2 bnb for cake"
+    assert prover.verify(loaded)
+
+
+def test_a_prompt_that_is_not_utf8_is_predicted_proved_verified_and_round_trips(prover, tmp_path):
+    """Issue 9: DPrompt accepts any bytes, so the prover must prove them (0xff 0xfe are separators)."""
+    prediction = prover.predict(ISSUE_9)
+    assert prediction.raw_prompt == ISSUE_9
+    assert prediction.prompt == "swap 2 \\xff\\xfe for cake"
+    assert prediction.features == prover.predict("swap 2 for cake").features
+    proof = prover.prove(bytearray(ISSUE_9), out_dir=tmp_path / "p")
+    assert (proof.raw_prompt, proof.prompt, proof.tickers) == (ISSUE_9, prediction.prompt, prediction.tickers)
+    assert proof.outputs == prediction.outputs
+    assert prover.verify(proof)
+    meta = json.loads((tmp_path / "p" / "answer.json").read_text())
+    assert meta["prompt_hex"] == ISSUE_9.hex()
+    loaded = Proof.from_file(tmp_path / "p")
+    assert loaded.raw_prompt == ISSUE_9 and loaded.prompt == proof.prompt
+    assert prover.verify(loaded)
+    # its text form is another prompt (the characters backslash, x, f, f): the bytes are what is proved
+    meta["prompt"], meta["prompt_hex"] = proof.prompt, proof.prompt.encode().hex()
+    (tmp_path / "p" / "answer.json").write_text(json.dumps(meta))
+    with pytest.raises(ProofError, match="not the features of"):
+        prover.verify(Proof.from_file(tmp_path / "p"))
+
+
+def test_str_prompts_are_their_utf8_bytes(prover):
+    assert prover.predict("café bnb") == prover.predict("café bnb".encode())
+    assert prover.predict(b"caf\xc3 bnb").raw_prompt == b"caf\xc3 bnb"
+
+
+def test_a_batch_of_prompts_that_are_not_utf8_round_trips(batch_provers, tmp_path):
+    prover = batch_provers[4]
+    prompts = [ISSUE_9, "sell eth", b"\xff", b"\xc0\xafbnb\x80pepe"]
+    proof = prover.prove_batch(prompts, out_dir=tmp_path / "b")
+    assert proof.raw_prompts == [ISSUE_9, b"sell eth", b"\xff", b"\xc0\xafbnb\x80pepe"]
+    assert proof.answers[1] == ["ETH"] and proof.answers[2] == []
+    assert set(proof.answers[3]) == {"BNB", "PEPE"}
+    assert prover.verify(proof)
+    loaded = BatchProof.from_file(tmp_path / "b")
+    assert (loaded.raw_prompts, loaded.prompts, loaded.answers) == (proof.raw_prompts, proof.prompts, proof.answers)
+    assert loaded.outputs == proof.outputs
+    assert prover.verify(loaded)
+
+
+def test_the_prover_pool_proves_bytes_and_str(tmp_path):
+    from zkrevox.pool import ProverPool
+
+    with ProverPool("ticker", workers=1) as pool:
+        from_bytes = pool.submit(ISSUE_9, tmp_path / "b").result(timeout=300)
+        from_str = pool.submit("swap 2 bnb for cake", tmp_path / "s").result(timeout=300)
+    assert from_bytes.raw_prompt == ISSUE_9 and from_bytes.tickers == ["CAKE"]
+    assert from_str.raw_prompt == b"swap 2 bnb for cake" and from_str.tickers == ["BNB", "CAKE"]
 
 
 def test_corrupted_proof_file_is_a_proof_error(tmp_path):
@@ -67,7 +142,7 @@ def test_corrupted_proof_file_is_a_proof_error(tmp_path):
         Proof.from_file(tmp_path)
 
 
-@pytest.mark.parametrize("prompt", ["", "x" * 500, b"\xc3\x28"])
+@pytest.mark.parametrize("prompt", ["", b"", "x" * 500, b"\xff" * 193, "a\ud800"])
 def test_bad_prompts_raise_input_error(prover, prompt):
     with pytest.raises(InputError):
         prover.predict(prompt)

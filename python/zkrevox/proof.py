@@ -4,17 +4,24 @@ A proof directory holds ``proof.json`` (ezkl's own file: plain ``ezkl.verify``
 accepts it) and ``answer.json`` (the prompts, answers and verifying-key hash it
 claims). ``instances`` are ezkl's little-endian hex field elements: every
 prompt's features, then every prompt's outputs.
+
+A prompt is bytes, not necessarily UTF-8 (whatever DPrompt's ``request`` took):
+``answer.json`` records them as hex (``prompt_hex``, ``prompts_hex``), the source
+of truth, beside their text form for people (``prompt``/``prompts``,
+``zkrevox.featurize.prompt_text``). Files written before ``prompt_hex`` existed
+hold UTF-8 prompts only and are read as such.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from zkrevox.encoding import instance_to_uint256, instances_to_ints, verify_calldata
 from zkrevox.errors import ProofError
+from zkrevox.featurize import prompt_text
 
 PROOF_FILE = "proof.json"
 ANSWER_FILE = "answer.json"
@@ -77,6 +84,19 @@ class _ProofFiles:
         return path, instances, proof_bytes, meta
 
 
+def _raw_prompts(texts: list[str], hexes: list[str] | None, meta_path: Path) -> list[bytes]:
+    """The prompts' bytes from ``answer.json``: their hex, checked against the text form beside it."""
+    if hexes is None:  # written before prompts could be any bytes: UTF-8 text only
+        return [t.encode("utf-8") for t in texts]
+    try:
+        raw = [bytes.fromhex(h) for h in hexes]
+    except (TypeError, ValueError) as exc:
+        raise ProofError(f"{meta_path} has a bad prompt hex ({exc}); prove again") from None
+    if [prompt_text(r) for r in raw] != list(texts):
+        raise ProofError(f"{meta_path}: the prompt's hex and its text disagree; one of them was edited, prove again")
+    return raw
+
+
 @dataclass
 class Proof(_ProofFiles):
     """One prompt's answer and its proof."""
@@ -91,11 +111,20 @@ class Proof(_ProofFiles):
     vk_sha256: str
     path: Path | None = None
     prove_seconds: float | None = None
+    raw_prompt: bytes = b""  # the prompt's bytes (empty: ``prompt`` encoded as UTF-8)
+
+    def __post_init__(self) -> None:
+        if not self.raw_prompt:
+            self.raw_prompt = self.prompt.encode("utf-8")
 
     # The batch view, shared with BatchProof: one entry per prompt the proof answers.
     @property
     def prompts(self) -> list[str]:
         return [self.prompt]
+
+    @property
+    def raw_prompts(self) -> list[bytes]:
+        return [self.raw_prompt]
 
     @property
     def answers(self) -> list[list[str]]:
@@ -105,6 +134,7 @@ class Proof(_ProofFiles):
         return {
             "model": self.model,
             "prompt": self.prompt,
+            "prompt_hex": self.raw_prompt.hex(),
             "tickers": self.tickers,
             "features": self.features,
             "outputs": self.outputs,
@@ -117,9 +147,12 @@ class Proof(_ProofFiles):
         """Read a proof directory (or its ``proof.json``) written by ``zkrevox prove``."""
         path, instances, proof_bytes, meta = cls._read(path)
         try:
+            hexes = [meta["prompt_hex"]] if "prompt_hex" in meta else None
+            (raw,) = _raw_prompts([meta["prompt"]], hexes, path.with_name(ANSWER_FILE))
             return cls(
                 model=meta["model"],
                 prompt=meta["prompt"],
+                raw_prompt=raw,
                 tickers=list(meta["tickers"]),
                 features=list(meta["features"]),
                 outputs=instances_to_ints(instances[-len(meta["outputs"]) :]),
@@ -147,14 +180,45 @@ class BatchProof(_ProofFiles):
     vk_sha256: str
     path: Path | None = None
     prove_seconds: float | None = None
+    raw_prompts: list[bytes] = field(default_factory=list)  # the prompts' bytes (empty: ``prompts`` as UTF-8)
+
+    def __post_init__(self) -> None:
+        if not self.raw_prompts:
+            self.raw_prompts = [p.encode("utf-8") for p in self.prompts]
 
     def _meta(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "prompts": self.prompts,
+            "prompts_hex": [r.hex() for r in self.raw_prompts],
             "answers": self.answers,
             "features": self.features,
             "outputs": self.outputs,
             "vk_sha256": self.vk_sha256,
             "prove_seconds": self.prove_seconds,
         }
+
+    @classmethod
+    def from_file(cls, path: Path) -> BatchProof:
+        """Read a batch proof directory (or its ``proof.json``) written by ``Prover.prove_batch``."""
+        path, instances, proof_bytes, meta = cls._read(path)
+        try:
+            n_out = sum(len(o) for o in meta["outputs"])
+            flat = instances_to_ints(instances[len(instances) - n_out :])
+            sizes = [len(o) for o in meta["outputs"]]
+            starts = [sum(sizes[:i]) for i in range(len(sizes))]
+            return cls(
+                model=meta["model"],
+                prompts=list(meta["prompts"]),
+                answers=[list(a) for a in meta["answers"]],
+                features=[list(f) for f in meta["features"]],
+                outputs=[flat[s : s + n] for s, n in zip(starts, sizes, strict=True)],
+                instances=instances,
+                proof_bytes=proof_bytes,
+                vk_sha256=meta["vk_sha256"],
+                path=path,
+                prove_seconds=meta.get("prove_seconds"),
+                raw_prompts=_raw_prompts(list(meta["prompts"]), meta.get("prompts_hex"), path.with_name(ANSWER_FILE)),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ProofError(f"{path.with_name(ANSWER_FILE)} lacks {exc}; prove again") from None

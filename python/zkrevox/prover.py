@@ -1,7 +1,9 @@
 """The Python API provider nodes use: ``Prover.load("ticker")`` once, then predict/prove/verify.
 
 ``predict`` runs the circuit's own forward pass (ezkl ``gen_witness``), so it
-returns exactly what a proof would attest. ``prove`` holds the GIL inside
+returns exactly what a proof would attest. A prompt is ``bytes`` of any value
+(what DPrompt's ``request`` accepts: 1 to ``max_bytes`` bytes, UTF-8 or not) or
+``str``, encoded as UTF-8. ``prove`` holds the GIL inside
 ezkl and reloads the proving key from disk on every call (measured: see
 README); a host that must stay responsive uses :class:`zkrevox.pool.ProverPool`,
 which runs provers in worker processes.
@@ -23,7 +25,7 @@ from zkrevox.artifacts import Artifacts
 from zkrevox.circuit import _await, build
 from zkrevox.encoding import instances_to_ints, pack_features
 from zkrevox.errors import ArtifactError, InputError, ProofError, WitnessError
-from zkrevox.featurize import FeatureSpec, prompt_bytes
+from zkrevox.featurize import FeatureSpec, prompt_bytes, prompt_text
 from zkrevox.featurizer import featurize_batch
 from zkrevox.model_files import ModelFiles, model_dir
 from zkrevox.proof import BatchProof, Proof
@@ -34,10 +36,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Prediction:
-    prompt: str
+    prompt: str  # text form of ``raw_prompt`` (``prompt_text``: other bytes as \xNN)
     tickers: list[str]
     outputs: list[int]
     features: list[int]
+    raw_prompt: bytes  # the prompt's bytes, what was featurized
 
 
 class Prover:
@@ -109,10 +112,10 @@ class Prover:
             announce_insecure()
             self._announced = True
 
-    def _text(self, prompt: str | bytes) -> str:
-        return prompt_bytes(prompt, self.spec).decode("utf-8")
+    def _data(self, prompt: str | bytes) -> bytes:
+        return prompt_bytes(prompt, self.spec)
 
-    def _witness(self, prompts: list[str], work: Path) -> tuple[list[list[int]], list[list[int]]]:
+    def _witness(self, prompts: list[bytes], work: Path) -> tuple[list[list[int]], list[list[int]]]:
         """Features and signed outputs of each prompt, from the circuit's own forward pass."""
         import ezkl
 
@@ -129,7 +132,8 @@ class Prover:
                 ezkl.gen_witness(str(data), str(self.artifacts.file("compiled")), str(work / "witness.json"))
             )
         except Exception as exc:  # ezkl raises bare RuntimeError/Exception
-            raise WitnessError(f"ezkl could not build the witness for {prompts!r}: {exc}") from exc
+            shown = [prompt_text(p) for p in prompts]
+            raise WitnessError(f"ezkl could not build the witness for {shown!r}: {exc}") from exc
         flat = witness["outputs"][-1]  # a packed-features circuit publishes the packed words first
         n = len(self.labels)
         if len(flat) != n * len(prompts):
@@ -153,21 +157,22 @@ class Prover:
         (result,) = self.predict_batch([prompt])
         return result
 
-    def predict_batch(self, prompts: list[str] | list[bytes]) -> list[Prediction]:
-        texts = [self._text(p) for p in prompts]
+    def predict_batch(self, prompts: list[str] | list[bytes] | list[str | bytes]) -> list[Prediction]:
+        data = [self._data(p) for p in prompts]
         with tempfile.TemporaryDirectory(dir=self._scratch) as work:
-            features, outputs = self._witness(texts, Path(work))
-        return [Prediction(t, self.tickers(o), o, f) for t, o, f in zip(texts, outputs, features, strict=True)]
+            features, outputs = self._witness(data, Path(work))
+        return [Prediction(prompt_text(d), self.tickers(o), o, f, d)
+                for d, o, f in zip(data, outputs, features, strict=True)]
 
-    def _prove(self, texts: list[str]) -> tuple[list[list[int]], list[list[int]], dict, dict]:
-        """Witness and prove ``texts``: features, outputs, ezkl's proof JSON, and the fields
-        ``Proof`` and ``BatchProof`` share."""
+    def _prove(self, data: list[bytes]) -> tuple[list[list[int]], list[list[int]], dict, dict]:
+        """Witness and prove the prompts ``data``: features, outputs, ezkl's proof JSON, and the
+        fields ``Proof`` and ``BatchProof`` share."""
         import ezkl
 
         self._warn_srs()
         with tempfile.TemporaryDirectory(dir=self._scratch) as work_s:
             work = Path(work_s)
-            features, outputs = self._witness(texts, work)
+            features, outputs = self._witness(data, work)
             t0 = time.monotonic()
             try:
                 ezkl.prove(
@@ -175,7 +180,7 @@ class Prover:
                     str(self.artifacts.file("pk")), str(work / "proof.json"), str(self.srs_path),
                 )
             except Exception as exc:
-                raise ProofError(f"ezkl failed to prove {texts!r}: {exc}") from exc
+                raise ProofError(f"ezkl failed to prove {[prompt_text(d) for d in data]!r}: {exc}") from exc
             seconds = round(time.monotonic() - t0, 3)
             raw = json.loads((work / "proof.json").read_text())
         shared = {
@@ -192,22 +197,25 @@ class Prover:
 
     def prove(self, prompt: str | bytes, out_dir: Path | None = None) -> Proof:
         """One proof of the answer to one prompt (the batch-1 circuit)."""
-        text = self._text(prompt)
-        (features,), (outputs,), raw, shared = self._prove([text])
-        proof = Proof(prompt=text, tickers=self.tickers(outputs), features=features, outputs=outputs, **shared)
+        data = self._data(prompt)
+        (features,), (outputs,), raw, shared = self._prove([data])
+        proof = Proof(prompt=prompt_text(data), tickers=self.tickers(outputs), features=features, outputs=outputs,
+                      raw_prompt=data, **shared)
         proof.to_dir(self._dest(out_dir), raw)
-        log.info("proved %r -> %s in %.2fs", text, proof.tickers, proof.prove_seconds)
+        log.info("proved %r -> %s in %.2fs", proof.prompt, proof.tickers, proof.prove_seconds)
         return proof
 
-    def prove_batch(self, prompts: list[str] | list[bytes], out_dir: Path | None = None) -> BatchProof:
+    def prove_batch(self, prompts: list[str] | list[bytes] | list[str | bytes],
+                    out_dir: Path | None = None) -> BatchProof:
         """One proof answering ``self.batch`` prompts at once."""
-        texts = [self._text(p) for p in prompts]
-        features, outputs, raw, shared = self._prove(texts)
+        data = [self._data(p) for p in prompts]
+        features, outputs, raw, shared = self._prove(data)
         proof = BatchProof(
-            prompts=texts, answers=[self.tickers(o) for o in outputs], features=features, outputs=outputs, **shared
+            prompts=[prompt_text(d) for d in data], answers=[self.tickers(o) for o in outputs], features=features,
+            outputs=outputs, raw_prompts=data, **shared
         )
         proof.to_dir(self._dest(out_dir), raw)
-        log.info("proved a batch of %d in %.2fs", len(texts), proof.prove_seconds)
+        log.info("proved a batch of %d in %.2fs", len(data), proof.prove_seconds)
         return proof
 
     def verify(self, proof: Proof | BatchProof) -> bool:
@@ -224,7 +232,7 @@ class Prover:
                 f"proof was made with verifying key {proof.vk_sha256[:12]}…, this circuit's is "
                 f"{self.manifest['files']['vk']['sha256'][:12]}…; verify it against the artifacts it came from"
             )
-        prompts = proof.prompts
+        prompts = proof.raw_prompts  # the bytes, not the lossy text form
         want = self.feature_instances(featurize_batch(prompts, self.spec))
         n_in = len(want)
         if len(prompts) != self.batch or len(proof.instances) != n_in + len(prompts) * len(self.labels):
@@ -233,7 +241,7 @@ class Prover:
                 f"circuit answers {self.batch}: verify it with the circuit it was made for"
             )
         if instances_to_ints(proof.instances[:n_in]) != want:
-            shown = prompts[0] if len(prompts) == 1 else prompts
+            shown = proof.prompts[0] if len(prompts) == 1 else proof.prompts
             raise ProofError(f"proof's public inputs are not the features of {shown!r}: tampered")
         outputs = instances_to_ints(proof.instances[n_in:])
         n = len(self.labels)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,10 @@ from zkrevox.cli._output import emit, handle_errors, step
 from zkrevox.errors import InputError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per result on stdout.")]
+PromptArg = Annotated[str | None, typer.Argument(help="The prompt (its bytes as given on the command line).")]
+PromptHexOpt = Annotated[str | None, typer.Option(
+    "--prompt-hex", help="The prompt as hex, any bytes (UTF-8 or not), as DPrompt's request takes it: "
+                         "e.g. 73776170203220fffe20666f722063616b65.")]
 
 
 @handle_errors
@@ -66,25 +71,42 @@ def evaluate(
     emit(result, as_json)
 
 
-def _prompts(prompt: str | None, input_file: str | None) -> list[str]:
-    if (prompt is None) == (input_file is None):
-        raise InputError("give exactly one of PROMPT or --input-file F (`-` for stdin)")
-    if prompt is not None:
-        return [prompt]
-    stream = sys.stdin if input_file == "-" else open(input_file, encoding="utf-8")  # noqa: SIM115
+def _hex_prompt(value: str) -> bytes:
+    digits = value.strip().removeprefix("0x").removeprefix("0X")
     try:
-        return [line.rstrip("\n") for line in stream if line.strip()]
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{input_file} is not UTF-8 text ({exc}); send one prompt per line") from None
+        return bytes.fromhex(digits)
+    except ValueError as exc:
+        raise InputError(f"--prompt-hex {value!r} is not hex ({exc}); give two hex digits per byte, "
+                         "e.g. --prompt-hex 73776170203220fffe20666f722063616b65") from None
+
+
+def _one_prompt(prompt: str | None, prompt_hex: str | None) -> bytes:
+    if (prompt is None) == (prompt_hex is None):
+        raise InputError("give exactly one of PROMPT or --prompt-hex HEX")
+    # argv bytes that are not UTF-8 reach Python as surrogate escapes: os.fsencode gives them back
+    return _hex_prompt(prompt_hex) if prompt_hex is not None else os.fsencode(prompt or "")
+
+
+def _prompts(prompt: str | None, prompt_hex: str | None, input_file: str | None) -> list[bytes]:
+    """The prompts as bytes (any bytes are a prompt): the argument, the hex, or one per line of a file."""
+    if sum(x is not None for x in (prompt, prompt_hex, input_file)) != 1:
+        raise InputError("give exactly one of PROMPT, --prompt-hex HEX or --input-file F (`-` for stdin)")
+    if input_file is None:
+        return [_one_prompt(prompt, prompt_hex)]
+    stream = sys.stdin.buffer if input_file == "-" else open(input_file, "rb")  # noqa: SIM115
+    try:
+        lines = [line.removesuffix(b"\n").removesuffix(b"\r") for line in stream]
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
+    return [line for line in lines if line.strip()]
 
 
 @handle_errors
 def predict(
     model: Annotated[str, typer.Argument(help="Model name.")] = "ticker",
-    prompt: Annotated[str | None, typer.Argument(help="The prompt.")] = None,
+    prompt: PromptArg = None,
+    prompt_hex: PromptHexOpt = None,
     input_file: Annotated[str | None, typer.Option("--input-file", help="One prompt per line; - for stdin.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -92,25 +114,31 @@ def predict(
     from zkrevox.prover import Prover
 
     prover = Prover.load(model)
-    for text in _prompts(prompt, input_file):
-        result = prover.predict(text)
-        emit({"prompt": result.prompt, "tickers": result.tickers}, as_json, " ".join(result.tickers) or "(none)")
+    for data in _prompts(prompt, prompt_hex, input_file):
+        result = prover.predict(data)
+        emit({"prompt": result.prompt, "prompt_hex": result.raw_prompt.hex(), "tickers": result.tickers}, as_json,
+             " ".join(result.tickers) or "(none)")
 
 
 @handle_errors
 def prove(
     model: Annotated[str, typer.Argument(help="Model name.")],
-    prompt: Annotated[str, typer.Argument(help="The prompt.")],
     out: Annotated[Path, typer.Option("--out", help="Directory for proof.json and answer.json.")],
+    prompt: PromptArg = None,
+    prompt_hex: PromptHexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Prove the model's answer to PROMPT; paths printed are accepted by plain ezkl.verify."""
+    """Prove the model's answer to PROMPT (or --prompt-hex); paths printed are accepted by plain ezkl.verify."""
+    from zkrevox.featurize import prompt_text
     from zkrevox.prover import Prover
 
+    data = _one_prompt(prompt, prompt_hex)
     prover = Prover.load(model)
-    step(f"proving {prompt!r}")
-    proof = prover.prove(prompt, out_dir=out)
+    step(f"proving {prompt_text(data)!r}")
+    proof = prover.prove(data, out_dir=out)
     result = {
+        "prompt": proof.prompt,
+        "prompt_hex": proof.raw_prompt.hex(),
         "tickers": proof.tickers,
         "proof_path": str(Path(proof.path).resolve()),
         "settings_path": str(prover.settings_path.resolve()),
@@ -133,4 +161,5 @@ def verify(
     p = Proof.from_file(proof)
     prover = Prover.load(p.model)
     prover.verify(p)
-    emit({"valid": True, "prompt": p.prompt, "tickers": p.tickers}, as_json, json.dumps(p.tickers))
+    emit({"valid": True, "prompt": p.prompt, "prompt_hex": p.raw_prompt.hex(), "tickers": p.tickers}, as_json,
+         json.dumps(p.tickers))
