@@ -40,6 +40,19 @@ def node(
     deadline_margin: Annotated[float, typer.Option(help="Seconds kept before a deadline for mining.")] = 10.0,
     bump_after: Annotated[float, typer.Option(help="Seconds unmined before a fulfilment's fees are raised.")] = 30.0,
     drain_timeout: Annotated[float, typer.Option(help="On SIGTERM, seconds to finish in-flight work.")] = 30.0,
+    max_batch_wait: Annotated[float, typer.Option(
+        help="Seconds a request may wait for companions to share a batch proof (gas policy).")] = 5.0,
+    batch_policy: Annotated[str, typer.Option(
+        help="gas: wait (up to --max-batch-wait) to fill the largest batch, then the cheapest mix of sizes; "
+             "latency: prove at once what is waiting.")] = "gas",
+    batch_sizes: Annotated[str | None, typer.Option(
+        help="Comma-separated proof sizes to use, e.g. 1,16 (1: one request per fulfil). Default: every size "
+             "built locally and registered on-chain.")] = None,
+    capacity: Annotated[int | None, typer.Option(
+        help="Declare on-chain how many requests this provider may hold pending (set at start).")] = None,
+    prove_timeout: Annotated[float, typer.Option(
+        help="Most seconds a proof may take (also the time-out of a batch size not yet measured); below that, "
+             "a multiple of the size's average prove time.")] = 300.0,
 ) -> None:
     """Run a provider node: follow requests assigned to this key, prove them, fulfil them, record every step.
 
@@ -56,11 +69,24 @@ def node(
         rpc=resolve_rpc(network, rpc), db=db, model=model, workers=workers, confirmations=confirmations,
         stake_wei=_wei(stake) if stake else None, metrics_port=metrics_port, poll_interval=poll_interval,
         rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
-        drain_timeout=drain_timeout,
+        drain_timeout=drain_timeout, max_batch_wait=max_batch_wait, batch_policy=batch_policy,
+        batch_sizes=_sizes(batch_sizes), capacity=capacity, prove_timeout=prove_timeout,
     )
     ProviderNode(config).run(install_signals=True)
     if sys.stderr.isatty():
         sys.stderr.write("\n")
+
+
+def _sizes(text: str | None) -> tuple[int, ...] | None:
+    from zkrevox.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        sizes = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise InputError(f"--batch-sizes takes comma-separated integers such as 1,4,16, got {text!r}") from None
+    return sizes
 
 
 @handle_errors
@@ -80,12 +106,15 @@ def node_jobs(
     if not jobs:
         emit({}, False, f"no jobs in {db}")
         return
-    lines = [f"{'request':>7}  {'state':<9}  {'attempts':>8}  {'prove s':>7}  {'tx':<12}  reason / error"]
+    lines = [f"{'request':>7}  {'state':<9}  {'attempts':>8}  {'batch':>5}  {'prove s':>7}  {'tx':<12}  "
+             "reason / error"]
     for j in jobs:
         tx = (j["fulfil_tx"] or (j["tx_hashes"][-1] if j["tx_hashes"] else "") or "")[:12]
         note = j["reason"] or ""
         if j["last_error"] and j["state"] not in ("confirmed",):
             note = f"{note}: {j['last_error']}" if note else j["last_error"]
         prove = f"{j['prove_seconds']:.2f}" if j["prove_seconds"] else ""
-        lines.append(f"{j['request_id']:>7}  {j['state']:<9}  {j['attempts']:>8}  {prove:>7}  {tx:<12}  {note}")
+        size = len(j["batch"]) if j["batch"] else 1
+        lines.append(f"{j['request_id']:>7}  {j['state']:<9}  {j['attempts']:>8}  {size:>5}  {prove:>7}  {tx:<12}  "
+                     f"{note}")
     emit({}, False, "\n".join(lines))

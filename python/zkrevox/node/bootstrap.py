@@ -2,7 +2,9 @@
 
 The deployment record must point at live contracts on the RPC's chain; the model registered
 there must be the one this node proves (its verifying-key hash and featurizer-spec hash equal
-the local artifacts'); and the provider's stake is topped up to ``--stake`` if it is short.
+the local artifacts'); the provider's stake is topped up to ``--stake`` if it is short, and its
+capacity declared if ``--capacity`` is given. The batch sizes the node may use are those built
+locally whose verifier is registered on-chain with the same verifying key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from zkrevox.chain.client import DPromptClient, ModelInfo
 from zkrevox.chain.deploy import Deployment, ModelParams, load_deployment, model_params
 from zkrevox.chain.keys import load_account
 from zkrevox.chain.vocab_table import spec_hash
-from zkrevox.errors import ArtifactError, ChainError
+from zkrevox.errors import ArtifactError, ChainError, InputError
 from zkrevox.node.logs import event
 from zkrevox.node.rpc import close_node, connect_node, hexstr
 
@@ -111,3 +113,59 @@ def ensure_stake(chain: Chain, stake_wei: int | None) -> None:
               f"{state.stake} wei, minimum {chain.model.min_stake} wei): it will be assigned no new requests; "
               "pass --stake",
               level=logging.WARNING, stake_wei=state.stake)
+
+
+def local_batch_sizes(model: str) -> list[int]:
+    """Sizes N >= 2 of the model's batch circuits found under the artifacts root (``<model>-bN/``)."""
+    from zkrevox.artifacts import artifacts_root
+
+    root = artifacts_root()
+    out = []
+    for path in root.glob(f"{model}-b*"):
+        tail = path.name[len(model) + 2:]
+        if path.is_dir() and tail.isdigit() and int(tail) >= 2:
+            out.append(int(tail))
+    return sorted(out)
+
+
+def usable_batch_sizes(chain: Chain, model: str, wanted: tuple[int, ...] | None) -> tuple[int, ...]:
+    """1, and every batch size that is built locally (artifacts checked against their manifest) and
+    registered on-chain for the node's model with the same verifying key; ``wanted`` restricts them."""
+    from zkrevox import Prover
+
+    candidates = local_batch_sizes(model) if wanted is None else sorted(set(wanted) - {1})
+    sizes = [1]
+    for n in candidates:
+        why = None
+        try:
+            local_vk = Prover.load(model, batch=n).manifest["files"]["vk"]["sha256"]
+        except ArtifactError as exc:
+            why = f"not built locally ({exc})"
+        else:
+            onchain = chain.client.batch_verifier(chain.model_id, n)
+            if onchain is None:
+                why = "no batch verifier of that size is registered on-chain"
+            elif onchain[1].hex() != local_vk:
+                why = (f"the registered verifier's vk is {onchain[1].hex()[:12]}…, the local circuit's "
+                       f"{local_vk[:12]}…")
+        if why is None:
+            sizes.append(n)
+        elif wanted is not None:
+            event(log, f"batch size {n} is not used: {why}", level=logging.WARNING, event="batch-size", size=n)
+    return tuple(sizes)
+
+
+def ensure_capacity(chain: Chain, capacity: int | None) -> None:
+    """Declare on-chain how many requests this provider may hold pending (``--capacity``)."""
+    if capacity is None:
+        return
+    setter = getattr(chain.client, "set_capacity", None)
+    if setter is None:
+        raise InputError("--capacity: this version's DPrompt client has no set_capacity (the contract does not "
+                         "take a declared capacity yet); run without --capacity")
+    current = getattr(chain.client.provider(chain.model_id, chain.account.address), "capacity", None)
+    if current == capacity:
+        return
+    receipt = setter(chain.model_id, capacity)
+    event(log, f"declared capacity {capacity} for model {chain.model_id} (was {current}; tx "
+          f"{hexstr(receipt['transactionHash'])})", event="capacity", capacity=capacity)

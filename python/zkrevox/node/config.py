@@ -24,7 +24,14 @@ class NodeConfig:
     rpc_timeout: float = 10.0  # seconds per RPC request
     log_chunk_blocks: int = 2000  # most blocks per eth_getLogs
     max_attempts: int = 5  # per request: failed prove or submit attempts before giving up
-    prove_timeout: float = 300.0  # a proof taking longer is abandoned and its worker replaced
+    prove_timeout: float = 300.0  # cap of the prove time-out (also the time-out of a size not yet measured)
+    prove_timeout_factor: float = 4.0  # a proof is timed out past this multiple of its size's average
+    prove_timeout_floor: float = 30.0  # ... but never before this many seconds
+    batch_sizes: tuple[int, ...] | None = None  # sizes to use (1 = fulfil alone); None: every size built and registered
+    batch_policy: str = "gas"  # gas: wait to fill the largest size; latency: prove at once what is waiting
+    max_batch_wait: float = 5.0  # seconds a request may wait for companions (gas policy)
+    capacity: int | None = None  # declare on-chain how many requests this provider may hold pending
+    gap_grace: float = 5.0  # seconds a nonce gap must persist before it is filled
     deadline_margin: float = 10.0  # seconds kept free before a deadline for the fulfilment to be mined
     bump_after: float = 30.0  # seconds a fulfilment may stay unmined before its fees are raised
     bump_factor: float = 1.2  # fee multiplier of a replacement (nodes need >= 1.1)
@@ -47,6 +54,16 @@ class NodeConfig:
             raise InputError(f"--bump-factor must be at least 1.1 (nodes refuse smaller bumps), got {self.bump_factor}")
         if self.stake_wei is not None and self.stake_wei <= 0:
             raise InputError("--stake must be positive")
+        if self.batch_policy not in ("gas", "latency"):
+            raise InputError(f"--batch-policy must be gas or latency, got {self.batch_policy!r}")
+        if self.max_batch_wait < 0:
+            raise InputError(f"--max-batch-wait must be 0 or more, got {self.max_batch_wait}")
+        if self.batch_sizes is not None and (1 not in self.batch_sizes or min(self.batch_sizes) < 1):
+            raise InputError(f"--batch-sizes must include 1 (a lone request), got {list(self.batch_sizes)}")
+        if self.capacity is not None and not 1 <= self.capacity <= 65535:
+            raise InputError(f"--capacity must be between 1 and 65535, got {self.capacity}")
+        if self.prove_timeout_factor < 1 or self.prove_timeout_floor <= 0 or self.prove_timeout <= 0:
+            raise InputError("prove time-outs: the factor must be at least 1, the floor and the cap positive")
 
     @property
     def proofs_path(self) -> Path:

@@ -106,6 +106,13 @@ class Job:
     seen_at: float = 0.0
     updated_at: float = 0.0
     confirmed_at: float | None = None
+    batch: list[int] | None = None  # the members of its batch proof, in the proof's order (None: proved alone)
+    timeouts: int = 0  # proofs of this request that timed out
+
+    @property
+    def unit(self) -> tuple[int, ...]:
+        """The requests that share this job's proof and fulfilment transaction (itself alone if unbatched)."""
+        return tuple(self.batch) if self.batch else (self.request_id,)
 
     @property
     def prompt_text(self) -> str:
@@ -117,6 +124,18 @@ class Job:
         if self.confirmed_at is None:
             return None
         return self.confirmed_at - self.requested_at
+
+
+@dataclass
+class Filler:
+    """A 0-value self-transfer signed to fill a nonce that no fulfilment will use (a nonce gap)."""
+
+    nonce: int
+    tx_hashes: list[str]  # signed for this nonce, oldest first (replacements raise the fees)
+    raw_tx: str  # the latest, hex
+    fees: dict[str, int]
+    sent_at: float
+    outcome: str | None = None  # None while in flight; mined | superseded
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,13 @@ class NodeMetrics:
         self.retries = Counter(p + "retries", "Retried prove or submit steps", ["step"], registry=r)
         self.rpc_errors = Counter(p + "rpc_errors", "RPC failures (timeouts, refused, rate limits)", registry=r)
         self.transactions = Counter(p + "transactions_sent", "Fulfil transactions broadcast", ["kind"], registry=r)
+        self.batches = Counter(p + "batches_sent", "fulfilBatch transactions first sent, by batch size", ["size"],
+                               registry=r)
+        self.prove_timeouts = Counter(p + "prove_timeouts", "Proofs abandoned past their time-out (worker replaced)",
+                                      ["size"], registry=r)
+        self.gaps_filled = Counter(p + "nonce_gaps_filled", "Nonces filled with a 0-value self-transfer", registry=r)
+        self.prove_timeout_seconds = Gauge(p + "prove_timeout_seconds", "Current prove time-out by batch size",
+                                           ["size"], registry=r)
         self.prove_seconds = Histogram(p + "prove_seconds", "Proof generation time", buckets=LATENCY_BUCKETS,
                                        registry=r)
         self.e2e_seconds = Histogram(p + "e2e_seconds", "Request mined to fulfilment confirmed",

@@ -23,18 +23,21 @@ from eth_account.signers.local import LocalAccount
 
 from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import ArtifactError, ChainError, DeploymentError
-from zkrevox.node.bootstrap import Chain, connect_chain, ensure_stake, local_params
+from zkrevox.node.batching import GasBook
+from zkrevox.node.bootstrap import Chain, connect_chain, ensure_capacity, ensure_stake, local_params, usable_batch_sizes
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.follower import Follower
 from zkrevox.node.jobs import LIVE, State
 from zkrevox.node.logs import StatusLineHandler, event
 from zkrevox.node.metrics import MetricsServer, NodeMetrics
+from zkrevox.node.nonces import GapFiller
 from zkrevox.node.pipeline import Pipeline
-from zkrevox.node.proving import Proving
+from zkrevox.node.proving import ProveTimes, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.rpc import close_node, hexstr
 from zkrevox.node.store import SqliteJobStore, StaleJobError
 from zkrevox.node.submitter import Submitter
+from zkrevox.pool import ProveFn
 
 log = logging.getLogger("zkrevox.node")
 
@@ -42,9 +45,14 @@ GAUGE_EVERY_S = 5.0
 
 
 class ProviderNode:
-    """A provider node. ``run()`` blocks until ``stop()`` (or SIGTERM with ``install_signals``)."""
+    """A provider node. ``run()`` blocks until ``stop()`` (or SIGTERM with ``install_signals``).
 
-    def __init__(self, config: NodeConfig, account: LocalAccount | None = None) -> None:
+    ``prove_fn``: what each prover worker runs per proof (``zkrevox.pool.ProverPool``'s parameter;
+    default: the model's own prover). A module-level function, e.g. to instrument proving.
+    """
+
+    def __init__(self, config: NodeConfig, account: LocalAccount | None = None, *,
+                 prove_fn: ProveFn | None = None) -> None:
         self.config = config
         self.metrics = NodeMetrics()
         self._account = account
@@ -64,7 +72,10 @@ class ProviderNode:
         self.pipeline: Pipeline
         self.follower: Follower
         self._params: Any = None
-        self._proving = Proving(config.model, config.workers, config.proofs_path, config.prove_timeout, self._wake)
+        times = ProveTimes(config.prove_timeout_factor, config.prove_timeout_floor, config.prove_timeout)
+        self._proving = Proving(config.model, config.workers, config.proofs_path, times, self._wake,
+                                prove_fn=prove_fn)
+        self.batch_sizes: tuple[int, ...] = (1,)
 
     # ------------------------------------------------------------ public
 
@@ -102,6 +113,7 @@ class ProviderNode:
         chain, store = self.chain, self.store
         out: dict[str, Any] = {"status": self._status, "detail": self._detail, "last_error": self._last_error,
                                "model": self.config.model, "workers": self.config.workers,
+                               "batch_sizes": list(self.batch_sizes), "batch_policy": self.config.batch_policy,
                                "proofs_in_flight": len(self._proving.inflight), "head_block": self._head}
         if chain is not None:
             out.update(provider=chain.account.address, chain_id=chain.chain_id, dprompt=chain.client.address,
@@ -126,6 +138,8 @@ class ProviderNode:
                 chain = connect_chain(self.config.rpc, self.config.rpc_timeout, self.config.model, self._params,
                                       self._account, self.config.deployments_dir)
                 ensure_stake(chain, self.config.stake_wei)
+                ensure_capacity(chain, self.config.capacity)
+                sizes = usable_batch_sizes(chain, self.config.model, self.config.batch_sizes)
             except (DeploymentError, RevertedError, ArtifactError) as exc:
                 if first:
                     raise
@@ -136,26 +150,32 @@ class ProviderNode:
                     raise
                 self._degraded(f"RPC {self.config.rpc} unavailable: {exc}")
             else:
-                self._open(chain)
+                self._open(chain, sizes)
                 return True
             self._stop.wait(self._backoff.next_delay())
         return False
 
-    def _open(self, chain: Chain) -> None:
+    def _open(self, chain: Chain, sizes: tuple[int, ...]) -> None:
         self.chain = chain
+        self.batch_sizes = sizes
         self.store = store = SqliteJobStore(self.config.db, chain.scope, {
             "chain_id": chain.chain_id, "genesis": chain.genesis, "dprompt": chain.client.address,
             "provider": chain.account.address, "model": self.config.model, "model_id": chain.model_id})
         self._proving.proofs_dir = self.config.proofs_path / chain.scope.replace(":", "_")
+        # a proof may never take more than half the response window: the rest is for mining it
+        self._proving.times.cap = min(self.config.prove_timeout, max(1.0, chain.model.response_window / 2))
+        gas = GasBook(sizes)
+        gaps = GapFiller(chain.w3, chain.account, store, self.metrics, self.config, chain.chain_id)
         self.submitter = Submitter(chain.w3, chain.client, chain.account, store, self.metrics, self.config,
-                                   chain.model.num_outputs)
+                                   chain.model.num_outputs, on_gas=gas.observe)
+        self.submitter.filler_nonces = gaps.nonces
         self.pipeline = Pipeline(chain, store, self._proving, self.submitter, self.metrics, self.config,
-                                 self._params.spec, self._backoff)
+                                 self._params.spec, self._backoff, sizes=sizes, gas=gas, gaps=gaps)
         self.follower = Follower(chain.w3, chain.client, store, chain.account.address, chain.deployment.dprompt.block,
                                  self.config.confirmations, self.config.log_chunk_blocks, self.pipeline.seen,
                                  on_reorg=lambda: self._check_chain(chain))
         for job in store.jobs([State.PROVING]):
-            store.transition(job.request_id, State.SEEN, expect=State.PROVING,
+            store.transition(job.request_id, State.SEEN, expect=State.PROVING, batch=None, proof_path=None,
                              detail="resumed after a restart: the interrupted proof is made again")
         counts = store.counts()
         live = {s: counts[s.value] for s in LIVE if counts[s.value]}
@@ -165,8 +185,10 @@ class ProviderNode:
         event(log, f"node up: provider {chain.account.address}, DPrompt {chain.client.address} on chain "
               f"{chain.chain_id}, model {self.config.model} (id {chain.model_id}), from block "
               f"{self.follower.processed + 1}; resuming {sum(live.values())} request(s) "
-              f"{ {str(k): v for k, v in live.items()} }", event="up", provider=chain.account.address,
-              chain_id=chain.chain_id, resumed=sum(live.values()))
+              f"{ {str(k): v for k, v in live.items()} }; proof sizes {list(sizes)}, policy "
+              f"{self.config.batch_policy}, max batch wait {self.config.max_batch_wait:g}s", event="up",
+              provider=chain.account.address, chain_id=chain.chain_id, resumed=sum(live.values()),
+              batch_sizes=list(sizes), batch_policy=self.config.batch_policy)
 
     # ------------------------------------------------------------ loop
 
@@ -199,7 +221,12 @@ class ProviderNode:
         self.metrics.cursor.set(self.follower.processed)
         self.pipeline.step(now_chain, head, admit_new=follow)
         self._gauges(store, chain)
-        return 0.0 if more else self.config.poll_interval
+        if more:
+            return 0.0
+        wake_at = self.pipeline.wake_at
+        if wake_at is not None:  # requests waiting for companions stop waiting then
+            return min(self.config.poll_interval, max(0.0, wake_at - time.time()) + 0.01)
+        return self.config.poll_interval
 
     def _fault(self, exc: BaseException) -> float:
         if isinstance(exc, ChainReset):
@@ -280,7 +307,8 @@ class ProviderNode:
         if store is not None:
             for rid in inflight:
                 with contextlib.suppress(StaleJobError):
-                    store.transition(rid, State.SEEN, expect=State.PROVING, detail="checkpointed at shutdown")
+                    store.transition(rid, State.SEEN, expect=State.PROVING, detail="checkpointed at shutdown",
+                                     batch=None, proof_path=None)
             counts = {k: v for k, v in store.counts().items() if v}
             event(log, f"stopped; job store {self.config.db}: {counts}", event="stopped", jobs=counts)
             store.close()

@@ -1,9 +1,10 @@
-"""One tick of work on the jobs: collect finished proofs, admit new requests and hand them to idle
-workers, send the proved ones, track the ones in flight.
+"""One tick of work on the jobs: collect finished proofs, admit waiting requests and group them into
+proofs for idle workers (``batching``), send the proved ones, track the ones in flight, fill nonce gaps.
 
 A fault that belongs to one request (a proof the circuit refuses, a request gone from the chain,
 a damaged proof file) is recorded on it: attempts, last error, the time of its next attempt
-(backoff with jitter), and after ``max_attempts`` the request is failed with a reason. A fault of
+(backoff with jitter), and after ``max_attempts`` the request is failed with a reason. A proof
+that outlives its time-out is retried once, alone, then failed (``prove-timeout``). A fault of
 the RPC is raised to the node's loop, which backs off as a whole.
 """
 
@@ -17,25 +18,27 @@ from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec
 from zkrevox.node.admission import Skip, admit, deadline_skip
+from zkrevox.node.batching import GasBook, plan
 from zkrevox.node.bootstrap import Chain
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.jobs import Job, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
-from zkrevox.node.proving import Proving
+from zkrevox.node.nonces import GapFiller
+from zkrevox.node.proving import Outcome, ProveTimeout, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.store import JobStore, StaleJobError
 from zkrevox.node.submitter import REORG_RECHECK_S, InstancesMismatch, Submitter
 
 log = logging.getLogger("zkrevox.node")
 
-EWMA = 0.3  # weight of the newest proof in the expected prove time
-FIRST_PROVE_GUESS_S = 5.0
+MAX_TIMEOUTS = 2  # a request whose proof timed out this many times is failed (prove-timeout)
 
 
 class Pipeline:
     def __init__(self, chain: Chain, store: JobStore, proving: Proving, submitter: Submitter, metrics: NodeMetrics,
-                 config: NodeConfig, spec: FeatureSpec, backoff: Backoff) -> None:
+                 config: NodeConfig, spec: FeatureSpec, backoff: Backoff, *, sizes: tuple[int, ...] = (1,),
+                 gas: GasBook | None = None, gaps: GapFiller | None = None) -> None:
         self.chain = chain
         self.store = store
         self.proving = proving
@@ -44,7 +47,10 @@ class Pipeline:
         self.config = config
         self.spec = spec
         self.backoff = backoff
-        self.expected_prove = FIRST_PROVE_GUESS_S
+        self.sizes = sizes
+        self.gas = gas or GasBook(sizes)
+        self.gaps = gaps
+        self.wake_at: float | None = None  # wall time at which waiting requests stop waiting
 
     def step(self, now: float, head: int, *, admit_new: bool = True) -> None:
         self.collect()
@@ -52,6 +58,8 @@ class Pipeline:
             self.dispatch(now)
         self.send(now)
         self.submitter.track(self.store.jobs([State.SUBMITTED]), head)
+        if self.gaps is not None:
+            self.gaps.step()
 
     def seen(self, job: Job) -> None:
         self.metrics.seen.inc()
@@ -59,53 +67,99 @@ class Pipeline:
               f"{job.prompt_text!r}, deadline {job.deadline})", request_id=job.request_id, state="seen",
               model_id=job.model_id, block=job.block_number, prompt=job.prompt_text)
 
-    # ------------------------------------------------------------ admit and prove
+    # ------------------------------------------------------------ admit, group and prove
 
     def dispatch(self, now: float) -> None:
-        for job in self.store.claim(State.SEEN, State.PROVING, self.proving.free):
+        """``now``: chain time. Admit waiting requests, plan proofs for the free workers, start them."""
+        self.wake_at = None
+        free = self.proving.free
+        if free == 0:
+            return
+        wall = time.time()
+        times = self.proving.times
+        queue = []
+        running = set(self.proving.inflight)
+        for job in self.store.jobs([State.SEEN]):
+            if job.next_attempt_at > wall or job.request_id in running:
+                continue  # backing off, or a stale proof of its previous prompt (before a reorg) still runs
+            skip = admit(job, model_id=self.chain.model_id, model_name=self.config.model, spec=self.spec, now=now,
+                         needed=times.expected(1) + self.config.deadline_margin)
+            if skip is not None:
+                self.skip(job, skip)
+            else:
+                queue.append(job)
+        if not queue:
+            return
+        skew = now - wall
+
+        def latest_start(job: Job, size: int) -> float:
+            return job.deadline - skew - self.config.deadline_margin - times.expected(size)
+
+        decided = plan(queue, free=free, now=wall, sizes=self.sizes, policy=self.config.batch_policy,
+                       max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start)
+        self.wake_at = decided.wait_until
+        for group in decided.groups:
+            self._start(group)
+
+    def _start(self, group: list[Job]) -> None:
+        ids = [j.request_id for j in group]
+        claimed = self.store.claim_ids(ids, State.SEEN, State.PROVING)
+        ready: list[Job] = []
+        for job in claimed:
             try:
-                self._admit(job, now)
+                if self._check_onchain(job):
+                    ready.append(job)
             except Exception as exc:
-                if is_transient(exc):  # the RPC failed: give the job back untouched, back off
-                    with contextlib.suppress(StaleJobError):
-                        self.store.transition(job.request_id, State.SEEN, expect=State.PROVING,
-                                              detail=f"admission interrupted: {exc}")
+                if is_transient(exc):  # the RPC failed: give the jobs back untouched, back off
+                    self._release([j for j in claimed if self._state(j) == State.PROVING], "admission interrupted")
                     raise
                 # e.g. the request no longer exists on-chain (DPromptUnknownRequest after a reorg)
                 self.retry_or_fail(job, "admit", exc, State.SEEN, permanent=isinstance(exc, RevertedError))
-
-    def _admit(self, job: Job, now: float) -> None:
-        rid, chain = job.request_id, self.chain
-        if rid in self.proving.inflight:  # a proof of its previous prompt (before a reorg) is still running
-            self.store.transition(rid, State.SEEN, expect=State.PROVING, detail="waiting for a stale proof to end",
-                                  next_attempt_at=time.time() + 1)
+        if len(ready) != len(ids):  # some member cannot be proved: plan the others again at once
+            self._release(ready, "its group lost a member; grouped again")
+            self.wake_at = time.time()
             return
-        skip = admit(job, model_id=chain.model_id, model_name=self.config.model, spec=self.spec, now=now,
-                     needed=self.expected_prove + self.config.deadline_margin)
-        if skip is None:
-            try:
-                info = chain.client.request_info(rid)
-            except RevertedError as err:
-                if err.error_name != "DPromptUnknownRequest":
-                    raise
-                why = "request is not on-chain (reorged out?); waiting for it to be mined again, until its deadline"
-                self.store.transition(rid, State.SEEN, expect=State.PROVING, detail=why, last_error=why,
-                                      next_attempt_at=time.time() + REORG_RECHECK_S)
-                return
-            if info.status == "fulfilled":
-                self.submitter.confirm_if_fulfilled(job, "already fulfilled on-chain")
-                return
-            if info.status != "pending":
-                reason = "deadline" if info.status == "expired" else info.status
-                skip = Skip(reason, f"request is {info.status} on-chain; nothing to do")
-            elif info.provider.lower() != chain.account.address.lower():
-                skip = Skip("not-assigned", f"request is assigned to {info.provider}, not to this provider")
+        timeout = self.proving.submit(ids, [j.prompt for j in ready])
+        self.metrics.claimed.inc(len(ids))
+        self.metrics.prove_timeout_seconds.labels(str(len(ids))).set(timeout)
+        what = f"request {ids[0]}" if len(ids) == 1 else f"batch of {len(ids)} (requests {ids})"
+        event(log, f"{what}: seen → proving (time-out {timeout:.0f}s)", request_id=ids[0], request_ids=ids,
+              state="proving", batch=len(ids), attempt=ready[0].attempts + 1)
+
+    def _check_onchain(self, job: Job) -> bool:
+        """True if the request is pending and assigned to this provider; otherwise it is settled here."""
+        rid, chain = job.request_id, self.chain
+        try:
+            info = chain.client.request_info(rid)
+        except RevertedError as err:
+            if err.error_name != "DPromptUnknownRequest":
+                raise
+            why = "request is not on-chain (reorged out?); waiting for it to be mined again, until its deadline"
+            self.store.transition(rid, State.SEEN, expect=State.PROVING, detail=why, last_error=why,
+                                  next_attempt_at=time.time() + REORG_RECHECK_S)
+            return False
+        if info.status == "fulfilled":
+            self.submitter.confirm_if_fulfilled(job, "already fulfilled on-chain")
+            return False
+        skip = None
+        if info.status != "pending":
+            reason = "deadline" if info.status == "expired" else info.status
+            skip = Skip(reason, f"request is {info.status} on-chain; nothing to do")
+        elif info.provider.lower() != chain.account.address.lower():
+            skip = Skip("not-assigned", f"request is assigned to {info.provider}, not to this provider")
         if skip is not None:
             self.skip(job, skip)
-            return
-        self.proving.submit(rid, job.prompt.decode("utf-8"))
-        self.metrics.claimed.inc()
-        event(log, f"request {rid}: seen → proving", request_id=rid, state="proving", attempt=job.attempts + 1)
+            return False
+        return True
+
+    def _release(self, jobs: list[Job], why: str) -> None:
+        for job in jobs:
+            with contextlib.suppress(StaleJobError):
+                self.store.transition(job.request_id, State.SEEN, expect=State.PROVING, detail=why)
+
+    def _state(self, job: Job) -> State | None:
+        current = self.store.get(job.request_id)
+        return current.state if current else None
 
     def skip(self, job: Job, skip: Skip) -> None:
         self.store.transition(job.request_id, State.SKIPPED, detail=skip.message, reason=skip.reason,
@@ -116,40 +170,88 @@ class Pipeline:
 
     def collect(self) -> None:
         for out in self.proving.collect():
-            job = self.store.get(out.request_id)
-            if job is None or job.state != State.PROVING:
-                continue  # re-mined by a reorg meanwhile, or a chain reset: this proof is stale
-            if out.error is None and out.proof is not None:
-                seconds = float(out.proof.prove_seconds or out.seconds)
-                self.store.transition(job.request_id, State.PROVED, expect=State.PROVING, detail=f"{seconds:.2f}s",
-                                      proof_path=str(out.proof.path), prove_seconds=seconds, last_error=None)
-                self.metrics.proved.inc()
-                self.metrics.prove_seconds.observe(seconds)
-                self.expected_prove = (1 - EWMA) * self.expected_prove + EWMA * seconds
-                event(log, f"request {job.request_id}: proving → proved {out.proof.tickers} in {seconds:.2f}s",
-                      request_id=job.request_id, state="proved", tickers=out.proof.tickers, prove_seconds=seconds)
+            members = [self.store.get(r) for r in out.request_ids]
+            live = [m for m in members if m is not None and m.state == State.PROVING]
+            if len(live) != len(members):  # a member was re-mined by a reorg meanwhile, or a chain reset
+                self._release(live, "its group's proof is stale (a member changed meanwhile); grouped again")
                 continue
-            self.retry_or_fail(job, "prove", out.error, State.SEEN,
-                               permanent=isinstance(out.error, (InputError, WitnessError)))
+            if out.error is None and out.proof is not None:
+                self._proved(live, out)
+            elif isinstance(out.error, ProveTimeout):
+                self._timed_out(live, out)
+            else:
+                batch = out.size > 1  # in a batch, a member's bad prompt must not fail the others for good
+                for job in live:
+                    self.retry_or_fail(job, "prove", out.error, State.SEEN,
+                                       permanent=not batch and isinstance(out.error, (InputError, WitnessError)))
+
+    def _proved(self, members: list[Job], out: Outcome) -> None:
+        seconds = float(out.proof.prove_seconds or out.seconds)
+        ids = [m.request_id for m in members]
+        self.store.transition_many(ids, State.PROVED, expect=State.PROVING, detail=f"{seconds:.2f}s",
+                                   proof_path=str(out.proof.path), prove_seconds=seconds, last_error=None,
+                                   batch=ids if len(ids) > 1 else None)
+        self.metrics.proved.inc(len(ids))
+        self.metrics.prove_seconds.observe(seconds)
+        self.proving.times.observe(len(ids), seconds)
+        if len(ids) == 1:
+            event(log, f"request {ids[0]}: proving → proved {out.proof.tickers} in {seconds:.2f}s",
+                  request_id=ids[0], state="proved", tickers=out.proof.tickers, prove_seconds=seconds)
+        else:
+            event(log, f"batch of {len(ids)} (requests {ids}): proving → proved in {seconds:.2f}s",
+                  request_id=ids[0], request_ids=ids, state="proved", batch=len(ids), prove_seconds=seconds)
+
+    def _timed_out(self, members: list[Job], out: Outcome) -> None:
+        self.metrics.prove_timeouts.labels(str(out.size)).inc()
+        error = f"prove: {out.error}"
+        for job in members:
+            timeouts = job.timeouts + 1
+            if timeouts >= MAX_TIMEOUTS:
+                with contextlib.suppress(StaleJobError):
+                    self.store.transition(job.request_id, State.FAILED, expect=State.PROVING, detail=error,
+                                          reason="prove-timeout", timeouts=timeouts, attempts=job.attempts + 1,
+                                          last_error=error)
+                self.metrics.failed.labels("prove-timeout").inc()
+                event(log, f"request {job.request_id}: failed: its proof timed out {timeouts} times ({out.error})",
+                      level=logging.ERROR, request_id=job.request_id, state="failed", reason="prove-timeout")
+                continue
+            with contextlib.suppress(StaleJobError):
+                self.store.transition(job.request_id, State.SEEN, expect=State.PROVING, detail=error,
+                                      timeouts=timeouts, attempts=job.attempts + 1, last_error=error)
+            event(log, f"request {job.request_id}: {out.error}; proving it once more, alone", level=logging.WARNING,
+                  request_id=job.request_id, state="seen", event="prove-timeout", timeouts=timeouts)
 
     # ------------------------------------------------------------ send
 
     def send(self, now: float) -> None:
+        units: dict[tuple[int, ...], list[Job]] = {}
         for job in self.store.jobs([State.PROVED]):
-            if job.next_attempt_at > time.time():
+            units.setdefault(job.unit, []).append(job)
+        for unit, members in units.items():
+            if any(m.next_attempt_at > time.time() for m in members):
                 continue
-            skip = deadline_skip(job, now, self.config.deadline_margin / 2)
-            if skip is not None:
-                self.skip(job, skip)
+            if len(members) != len(unit):  # a member left its batch (reorg, failure): the proof is stale
+                for m in members:
+                    with contextlib.suppress(StaleJobError):
+                        self.store.transition(m.request_id, State.SEEN, expect=State.PROVED, batch=None,
+                                              proof_path=None, detail="a member left its batch; grouped again")
+                continue
+            members.sort(key=lambda m: unit.index(m.request_id))
+            skips = [deadline_skip(m, now, self.config.deadline_margin / 2) for m in members]
+            if all(s is not None for s in skips):  # a member with time left goes out; the contract skips late ones
+                for m, s in zip(members, skips, strict=True):
+                    assert s is not None
+                    self.skip(m, s)
                 continue
             try:
-                self.submitter.send(job)
+                self.submitter.send_unit(members)
             except Exception as exc:
                 if is_transient(exc):
                     raise
                 # a proof the chain would not take, or a proof file gone or damaged: prove again
                 back = State.SEEN if isinstance(exc, (InstancesMismatch, ProofError)) else State.PROVED
-                self.retry_or_fail(job, "submit", exc, back)
+                for m in members:
+                    self.retry_or_fail(m, "submit", exc, back)
 
     # ------------------------------------------------------------ retries
 
@@ -171,6 +273,8 @@ class Pipeline:
             return
         delay = self.backoff.delay_for(attempts)
         fields = {"attempts": attempts, "last_error": error, "next_attempt_at": time.time() + delay}
+        if back_to == State.SEEN:
+            fields.update(batch=None, proof_path=None)  # proved again, in whatever group it lands
         if back_to == job.state:
             self.store.update(job.request_id, **fields)
         else:

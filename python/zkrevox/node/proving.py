@@ -1,119 +1,182 @@
-"""Proofs in flight: a ``ProverPool`` of warm workers, the futures of running proofs, time-outs.
+"""Proofs in flight: one ``ProverPool`` worker per slot, the futures of running proofs, time-outs.
 
-The node never waits on a proof: it hands prompts to the pool, and each tick collects the proofs
-that are done (``wake`` is set when one finishes, so the loop does not sleep past it). A proof
-that outlives ``timeout`` or a worker that dies takes the pool down with it; the pool is then
-replaced and the affected requests are retried.
+The node never waits on a proof: it hands a request (or a batch of requests, one proof of the
+batch-N circuit) to a free slot, and each tick collects the proofs that are done (``wake`` is set
+when one finishes, so the loop does not sleep past it).
+
+Each slot is a pool of one worker process, so a proof that hangs costs only its own worker: past
+its time-out the worker is killed and replaced, and the other slots' proofs go on. The time-out
+of a batch size comes from the proofs of that size measured so far (``ProveTimes``): a multiple
+of their running average, never below a floor nor above a cap that stays well inside the
+response window. Until a size has been measured its time-out is the cap.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from zkrevox.errors import ProofError
-from zkrevox.pool import ProverPool
-from zkrevox.proof import Proof
+from zkrevox.pool import ProveFn, ProverPool
+
+EWMA = 0.3  # weight of the newest proof in a size's running average
+FIRST_PROVE_GUESS_S = 5.0  # per request, before anything was measured
+
+
+class ProveTimeout(ProofError):
+    """A proof outlived its time-out; its worker was replaced."""
+
+
+@dataclass
+class ProveTimes:
+    """Running average prove time per batch size, and the time-out derived from it."""
+
+    factor: float = 4.0
+    floor: float = 30.0
+    cap: float = 300.0
+    averages: dict[int, float] = field(default_factory=dict)
+
+    def observe(self, size: int, seconds: float) -> None:
+        old = self.averages.get(size)
+        self.averages[size] = seconds if old is None else (1 - EWMA) * old + EWMA * seconds
+
+    def expected(self, size: int) -> float:
+        """Seconds a proof of ``size`` requests is expected to take (scaled from other sizes if unmeasured)."""
+        if size in self.averages:
+            return self.averages[size]
+        if self.averages:
+            # per-request cost of the nearest measured size: a fair first guess on one machine
+            near = min(self.averages, key=lambda s: abs(s - size))
+            return self.averages[near] / near * size
+        return FIRST_PROVE_GUESS_S * size
+
+    def timeout(self, size: int) -> float:
+        if size not in self.averages:
+            return self.cap
+        return min(self.cap, max(self.floor, self.factor * self.averages[size]))
 
 
 @dataclass
 class Outcome:
-    request_id: int
-    proof: Proof | None
+    request_ids: tuple[int, ...]  # one request, or a batch in the proof's order
+    proof: Any  # Proof or BatchProof
     error: BaseException | None
     seconds: float  # wall time in the pool (queueing included)
 
+    @property
+    def size(self) -> int:
+        return len(self.request_ids)
+
+
+@dataclass
+class _Flight:
+    future: Future[Any]
+    started: float
+    slot: int
+    timeout: float
+
 
 class Proving:
-    def __init__(self, model: str, workers: int, proofs_dir: Path, timeout: float, wake: threading.Event) -> None:
+    def __init__(self, model: str, workers: int, proofs_dir: Path, times: ProveTimes, wake: threading.Event, *,
+                 batch_sizes: tuple[int, ...] = (), prove_fn: ProveFn | None = None) -> None:
         self.model = model
         self.workers = workers
         self.proofs_dir = proofs_dir
-        self.timeout = timeout
+        self.times = times
+        self.batch_sizes = batch_sizes  # preloaded in every worker
+        self.prove_fn = prove_fn
         self._wake = wake
-        self._pool: ProverPool | None = None
-        self._inflight: dict[int, tuple[Future[Proof], float]] = {}
+        self._slots: list[ProverPool | None] = [None] * workers
+        self._inflight: dict[tuple[int, ...], _Flight] = {}
+        self.timed_out: list[tuple[tuple[int, ...], float]] = []  # (requests, time-out) of replaced workers
 
-    def start(self) -> None:
-        """Start the workers and load a prover in each (checks the artifacts against their manifest)."""
-        if self._pool is None:
-            self._pool = ProverPool(self.model, workers=self.workers)
-            self._pool.warm_up()
+    def start(self, *, warm: bool = True) -> None:
+        """Start every slot's worker and load its provers (checks the artifacts against their manifest)."""
+        for slot, pool in enumerate(self._slots):
+            if pool is None:
+                self._slots[slot] = pool = ProverPool(self.model, workers=1, batches=self.batch_sizes,
+                                                      prove_fn=self.prove_fn)
+                if warm:
+                    pool.warm_up()
 
     @property
     def inflight(self) -> list[int]:
-        return list(self._inflight)
+        """Request ids whose proof is running."""
+        return [rid for key in self._inflight for rid in key]
 
     @property
     def free(self) -> int:
         return max(0, self.workers - len(self._inflight))
 
-    def proof_dir(self, request_id: int) -> Path:
-        return self.proofs_dir / str(request_id)
+    def proof_dir(self, request_ids: tuple[int, ...]) -> Path:
+        if len(request_ids) == 1:
+            return self.proofs_dir / str(request_ids[0])
+        digest = hashlib.sha1(",".join(map(str, request_ids)).encode()).hexdigest()[:10]
+        return self.proofs_dir / f"batch-{request_ids[0]}-{len(request_ids)}-{digest}"
 
-    def submit(self, request_id: int, prompt: str) -> None:
-        self.start()
-        assert self._pool is not None
-        out = self.proof_dir(request_id)
+    def submit(self, request_ids: list[int] | tuple[int, ...], prompts: list[bytes]) -> float:
+        """Prove ``prompts`` (one request, or one batch proof) on a free slot; returns its time-out."""
+        key = tuple(request_ids)
+        busy = {f.slot for f in self._inflight.values()}
+        slot = next(i for i in range(self.workers) if i not in busy)
+        if self._slots[slot] is None:
+            self._slots[slot] = ProverPool(self.model, workers=1, batches=self.batch_sizes, prove_fn=self.prove_fn)
+        pool = self._slots[slot]
+        assert pool is not None
+        out = self.proof_dir(key)
         shutil.rmtree(out, ignore_errors=True)  # a proof cut short by a crash is made again from scratch
-        future = self._pool.submit(prompt, out)
+        future = pool.submit(prompts[0], out) if len(key) == 1 else pool.submit_batch(prompts, out)
         future.add_done_callback(lambda _: self._wake.set())
-        self._inflight[request_id] = (future, time.monotonic())
+        timeout = self.times.timeout(len(key))
+        self._inflight[key] = _Flight(future, time.monotonic(), slot, timeout)
+        return timeout
 
     def collect(self) -> list[Outcome]:
         """Proofs that finished (or failed, or timed out) since the last call."""
         out: list[Outcome] = []
         now = time.monotonic()
-        timed_out = [rid for rid, (f, t0) in self._inflight.items() if not f.done() and now - t0 > self.timeout]
-        broken = False
-        for rid, (future, t0) in list(self._inflight.items()):
-            if not future.done():
-                continue
-            del self._inflight[rid]
-            error = future.exception()
-            broken = broken or isinstance(error, BrokenProcessPool)
-            out.append(Outcome(rid, None if error else future.result(), error, now - t0))
-        if timed_out or broken:
-            for rid, (_, t0) in self._inflight.items():
-                error = (ProofError(f"proof of request {rid} took more than {self.timeout:.0f}s; the prover pool "
-                                    "was replaced") if rid in timed_out
-                         else BrokenProcessPool("the prover pool was replaced while this proof ran"))
-                out.append(Outcome(rid, None, error, now - t0))
-            self._inflight.clear()
-            self._replace_pool()
+        for key, flight in list(self._inflight.items()):
+            seconds = now - flight.started
+            if flight.future.done():
+                del self._inflight[key]
+                error = flight.future.exception()
+                if isinstance(error, BrokenProcessPool):  # the worker died: replace it
+                    self._replace(flight.slot)
+                out.append(Outcome(key, None if error else flight.future.result(), error, seconds))
+            elif seconds > flight.timeout:
+                del self._inflight[key]
+                self._replace(flight.slot)
+                self.timed_out.append((key, flight.timeout))
+                what = f"request {key[0]}" if len(key) == 1 else f"the batch of {len(key)} ({key[0]}…)"
+                error = ProveTimeout(f"proof of {what} took more than {flight.timeout:.1f}s (time-out of batch size "
+                                     f"{len(key)}); its worker was replaced")
+                out.append(Outcome(key, None, error, seconds))
         return out
 
-    def wait(self, timeout: float) -> bool:
-        """Block until no proof is in flight or ``timeout`` passes; True if none is left."""
-        deadline = time.monotonic() + timeout
-        for future, _ in list(self._inflight.values()):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            try:
-                future.exception(timeout=left)
-            except TimeoutError:
-                break
-        return all(f.done() for f, _ in self._inflight.values())
-
     def close(self, *, kill: bool = False) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            if kill or self._inflight:
-                pool.terminate()
-            else:
-                pool.close()
+        for slot, pool in enumerate(self._slots):
+            self._slots[slot] = None
+            if pool is not None:
+                if kill or self._inflight:
+                    pool.terminate()
+                else:
+                    pool.close()
 
     def abandon(self) -> None:
         """Drop every proof in flight (their requests are gone); workers restart on the next submit."""
         self._inflight.clear()
         self.close(kill=True)
 
-    def _replace_pool(self) -> None:
-        self.close(kill=True)
-        self.start()
+    def _replace(self, slot: int) -> None:
+        pool, self._slots[slot] = self._slots[slot], None
+        if pool is not None:
+            pool.terminate()
+        # started now (not warmed: the loop does not wait); the next proof on it waits for the load
+        self._slots[slot] = ProverPool(self.model, workers=1, batches=self.batch_sizes, prove_fn=self.prove_fn)

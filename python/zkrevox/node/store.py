@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from zkrevox.errors import InputError
-from zkrevox.node.jobs import LIVE, Job, SeenRequest, State, Transition, allowed
+from zkrevox.node.jobs import LIVE, Filler, Job, SeenRequest, State, Transition, allowed
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StaleJobError(RuntimeError):
@@ -53,6 +53,12 @@ class JobStore(abc.ABC):
         is in that state; raises ``StaleJobError`` otherwise."""
 
     @abc.abstractmethod
+    def transition_many(self, request_ids: list[int], dst: State, *, expect: State, detail: str = "",
+                        each: dict[int, dict[str, Any]] | None = None, **fields: Any) -> list[Job]:
+        """Move every job of ``request_ids`` (the members of one batch) to ``dst`` in one transaction, or
+        none: raises ``StaleJobError`` if any is not in ``expect``. ``each``: fields of single jobs."""
+
+    @abc.abstractmethod
     def update(self, request_id: int, **fields: Any) -> Job:
         """Set fields without changing the state (errors, backoff)."""
 
@@ -61,7 +67,23 @@ class JobStore(abc.ABC):
         """Atomically move up to ``limit`` due jobs (``next_attempt_at`` passed) from ``src`` to ``dst``."""
 
     @abc.abstractmethod
+    def claim_ids(self, request_ids: list[int], src: State, dst: State) -> list[Job]:
+        """Atomically move those of ``request_ids`` that are in ``src`` to ``dst``; returns them."""
+
+    @abc.abstractmethod
     def history(self, request_id: int) -> list[Transition]: ...
+
+    @abc.abstractmethod
+    def record_filler(self, filler: Filler) -> None:
+        """Record (before it is broadcast) a transaction that fills a nonce gap, or its replacement."""
+
+    @abc.abstractmethod
+    def fillers(self, *, live: bool = True) -> list[Filler]:
+        """Gap fillers not yet settled (all if ``live`` is False), lowest nonce first."""
+
+    @abc.abstractmethod
+    def settle_filler(self, nonce: int, outcome: str) -> None:
+        """Mark the filler of ``nonce`` settled: ``mined`` or ``superseded`` (the nonce was used otherwise)."""
 
     @abc.abstractmethod
     def counts(self) -> dict[str, int]: ...
@@ -88,7 +110,7 @@ _COLUMNS = (
     "request_id", "state", "model_id", "requester", "prompt", "deadline", "fee_wei", "block_number", "block_hash",
     "request_tx", "requested_at", "attempts", "proof_path", "prove_seconds", "nonce", "tx_hashes", "raw_tx",
     "tx_fees", "sent_at", "fulfil_tx", "gas_used", "reason", "last_error", "next_attempt_at", "seen_at",
-    "updated_at", "confirmed_at",
+    "updated_at", "confirmed_at", "batch", "timeouts",
 )
 _MUTABLE = frozenset(_COLUMNS) - {"request_id", "state"}
 
@@ -114,6 +136,16 @@ CREATE INDEX IF NOT EXISTS transitions_by_request ON transitions (scope, request
 CREATE TABLE IF NOT EXISTS cursors (scope TEXT PRIMARY KEY, block INTEGER NOT NULL, recent TEXT NOT NULL);
 """
 
+# Schema 2: batches (a job's ``batch`` is the ordered member list of the proof it is in) and prove
+# time-outs per job; nonce-gap fillers. A schema-1 store is migrated in place.
+_SCHEMA_2 = """
+CREATE TABLE IF NOT EXISTS fillers (
+    scope TEXT NOT NULL, nonce INTEGER NOT NULL, tx_hashes TEXT NOT NULL, raw_tx TEXT NOT NULL, fees TEXT NOT NULL,
+    sent_at REAL NOT NULL, outcome TEXT, PRIMARY KEY (scope, nonce)
+);
+"""
+_JOB_COLUMNS_2 = (("batch", "TEXT"), ("timeouts", "INTEGER NOT NULL DEFAULT 0"))
+
 
 class SqliteJobStore(JobStore):
     """The default store: one SQLite file (WAL, synchronous=FULL: a committed transition survives a
@@ -128,12 +160,19 @@ class SqliteJobStore(JobStore):
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA_2)
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            for name, decl in _JOB_COLUMNS_2:
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {decl}")
         except sqlite3.DatabaseError as exc:
             raise InputError(f"job store {self.path} cannot be opened ({exc}); pass another --db") from None
         self._lock = threading.RLock()
         version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(version[0]) == 1:  # migrated above: the new columns and table are added
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
         elif int(version[0]) != SCHEMA_VERSION:
             raise InputError(f"job store {self.path} has schema {version[0]}, this node needs {SCHEMA_VERSION}")
         self._db.execute("INSERT OR IGNORE INTO scopes VALUES (?, ?, ?)",
@@ -188,6 +227,57 @@ class SqliteJobStore(JobStore):
         job = self.get(request_id)
         assert job is not None
         return job
+
+    def transition_many(self, request_ids: list[int], dst: State, *, expect: State, detail: str = "",
+                        each: dict[int, dict[str, Any]] | None = None, **fields: Any) -> list[Job]:
+        now = time.time()
+        with self._tx() as db:
+            for rid in request_ids:
+                row = db.execute("SELECT state FROM jobs WHERE scope = ? AND request_id = ?",
+                                 (self.scope, rid)).fetchone()
+                src = State(row[0]) if row else None
+                if src != expect or not allowed(src, dst):
+                    raise StaleJobError(f"request {rid} is {src}, cannot move to {dst} with its batch "
+                                        f"(expected {expect})")
+                own = (each or {}).get(rid, {})
+                self._set(db, rid, {**fields, **own, "state": dst.value, "updated_at": now})
+                self._log(db, rid, src, dst, now, detail)
+        return [j for j in (self.get(rid) for rid in request_ids) if j is not None]
+
+    def claim_ids(self, request_ids: list[int], src: State, dst: State) -> list[Job]:
+        now = time.time()
+        taken = []
+        with self._tx() as db:
+            for rid in request_ids:
+                row = db.execute("SELECT state FROM jobs WHERE scope = ? AND request_id = ?",
+                                 (self.scope, rid)).fetchone()
+                if row is None or row[0] != src.value:
+                    continue
+                self._set(db, rid, {"state": dst.value, "updated_at": now})
+                self._log(db, rid, src, dst, now, "claimed")
+                taken.append(rid)
+        return [j for j in (self.get(rid) for rid in taken) if j is not None]
+
+    def record_filler(self, filler: Filler) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO fillers VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (scope, nonce) DO UPDATE SET"
+                       " tx_hashes = excluded.tx_hashes, raw_tx = excluded.raw_tx, fees = excluded.fees,"
+                       " sent_at = excluded.sent_at, outcome = NULL",
+                       (self.scope, filler.nonce, json.dumps(filler.tx_hashes), filler.raw_tx,
+                        json.dumps(filler.fees, sort_keys=True), filler.sent_at))
+
+    def fillers(self, *, live: bool = True) -> list[Filler]:
+        sql = "SELECT nonce, tx_hashes, raw_tx, fees, sent_at, outcome FROM fillers WHERE scope = ?"
+        if live:
+            sql += " AND outcome IS NULL"
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY nonce", (self.scope,)).fetchall()
+        return [Filler(int(n), json.loads(h), raw, {k: int(v) for k, v in json.loads(f).items()}, float(at), out)
+                for n, h, raw, f, at, out in rows]
+
+    def settle_filler(self, nonce: int, outcome: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE fillers SET outcome = ? WHERE scope = ? AND nonce = ?", (outcome, self.scope, nonce))
 
     def update(self, request_id: int, **fields: Any) -> Job:
         with self._tx() as db:
@@ -284,6 +374,8 @@ class _Transaction:
 
 
 def _encode(key: str, value: Any) -> Any:
+    if key == "batch":
+        return None if value is None else json.dumps([int(v) for v in value])
     if key == "tx_hashes":
         return json.dumps(list(value))
     if key == "tx_fees":
@@ -302,6 +394,7 @@ def _job(row: tuple) -> Job:
     d["fee_wei"] = int(d["fee_wei"])
     d["tx_hashes"] = json.loads(d["tx_hashes"])
     d["tx_fees"] = {k: int(v) for k, v in json.loads(d["tx_fees"]).items()}
+    d["batch"] = json.loads(d["batch"]) if d["batch"] else None
     return Job(**d)
 
 
@@ -331,7 +424,8 @@ def read_jobs(path: Path, state: str | None = None) -> list[dict[str, Any]]:
                 "proof_path": job.proof_path, "nonce": job.nonce, "tx_hashes": job.tx_hashes,
                 "fulfil_tx": job.fulfil_tx, "gas_used": job.gas_used, "reason": job.reason,
                 "last_error": job.last_error, "requested_at": job.requested_at, "seen_at": job.seen_at,
-                "confirmed_at": job.confirmed_at, "e2e_seconds": job.e2e_seconds,
+                "confirmed_at": job.confirmed_at, "e2e_seconds": job.e2e_seconds, "batch": job.batch,
+                "timeouts": job.timeouts,
                 "history": [{"from": s, "to": d, "at": at, "detail": detail} for s, d, at, detail in hist],
             })
         return out

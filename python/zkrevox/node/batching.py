@@ -1,0 +1,127 @@
+"""Which waiting requests go into which proof: a pure decision, no chain and no clock of its own.
+
+The node can answer N requests with one proof of the model's batch-N circuit and one
+``fulfilBatch`` (sizes built locally *and* registered on-chain; size 1 is ``fulfil``). The cost of
+a transaction grows much more slowly than N, so the gas per request falls with the batch size.
+
+Policies:
+
+* ``gas``: wait, up to ``max_wait`` seconds after the oldest waiting request was seen, for enough
+  requests to fill the largest size; once the wait is over, cover what is waiting with the
+  cheapest mix of sizes (``cheapest_cover``).
+* ``latency``: prove at once whatever is waiting, covered by the cheapest mix.
+
+Deadlines win over waiting: a request whose deadline would not leave time for a proof of the
+largest size plus the margin, were it to wait any longer, ends the wait for everyone. Requests
+whose proof already timed out once are proved alone (a prompt that hangs the prover must not
+take others down with it twice).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from zkrevox.errors import InputError
+from zkrevox.node.jobs import Job
+
+POLICIES = ("gas", "latency")
+
+
+def prior_gas(size: int) -> float:
+    """Relative gas of one fulfilment of ``size`` requests before any was measured: the verifier's
+    work grows far slower than the batch (measured curves sit between sqrt(N) and N^0.5 · 1.2)."""
+    return math.sqrt(size)
+
+
+@dataclass
+class GasBook:
+    """Gas of one fulfilment per batch size: measured (running average of receipts) or the prior."""
+
+    sizes: tuple[int, ...]
+    measured: dict[int, float] = field(default_factory=dict)
+
+    def observe(self, size: int, gas_used: int) -> None:
+        old = self.measured.get(size)
+        self.measured[size] = float(gas_used) if old is None else 0.7 * old + 0.3 * gas_used
+
+    def cost(self, size: int) -> float:
+        if size in self.measured:
+            return self.measured[size]
+        # scale the prior to a measured size, so that measured and unmeasured sizes compare
+        if self.measured:
+            ref = min(self.measured, key=lambda s: abs(s - size))
+            return self.measured[ref] * prior_gas(size) / prior_gas(ref)
+        return prior_gas(size)
+
+
+def cheapest_cover(count: int, sizes: Iterable[int], cost: Callable[[int], float]) -> list[int]:
+    """Batch sizes that add up to ``count`` at the least total cost, largest first (``sizes`` has 1)."""
+    sizes = sorted(set(sizes))
+    if 1 not in sizes:
+        raise ValueError("sizes must include 1")
+    best: list[float] = [0.0] + [math.inf] * count
+    pick = [0] * (count + 1)
+    for c in range(1, count + 1):
+        for s in sizes:
+            if s <= c and best[c - s] + cost(s) < best[c]:
+                best[c], pick[c] = best[c - s] + cost(s), s
+    out = []
+    while count:
+        out.append(pick[count])
+        count -= pick[count]
+    return sorted(out, reverse=True)
+
+
+@dataclass(frozen=True)
+class Plan:
+    groups: list[list[Job]]  # each: one proof, earliest deadlines first
+    wait_until: float | None  # wall time at which waiting requests stop waiting (None: nothing waits)
+
+
+def plan(queue: list[Job], *, free: int, now: float, sizes: tuple[int, ...], policy: str, max_wait: float,
+         cost: Callable[[int], float], latest_start: Callable[[Job, int], float]) -> Plan:
+    """Groups to prove now on up to ``free`` workers, out of ``queue`` (requests admitted and waiting).
+
+    ``latest_start(job, size)``: the last wall time at which a proof of ``size`` requests with this
+    job in it can start and still be mined before its deadline.
+    """
+    if policy not in POLICIES:
+        raise InputError(f"--batch-policy must be one of {', '.join(POLICIES)}, got {policy!r}")
+    queue = sorted(queue, key=lambda j: (j.deadline, j.request_id))
+    groups: list[list[Job]] = []
+    for job in [j for j in queue if isolated(j)]:
+        if len(groups) < free:
+            groups.append([job])
+        queue.remove(job)
+    largest = max(sizes)
+    while len(groups) < free and queue:
+        if len(queue) >= largest:
+            groups.append(queue[:largest])
+            del queue[:largest]
+            continue
+        if not _wait_over(queue, now, policy, max_wait, largest, latest_start):
+            break
+        size = cheapest_cover(len(queue), sizes, cost)[0]
+        groups.append(queue[:size])
+        del queue[:size]
+    wait_until = None
+    if queue:
+        wait_until = min(min(j.seen_at for j in queue) + max_wait,
+                         min(latest_start(j, largest) for j in queue))
+    return Plan(groups, wait_until)
+
+
+def isolated(job: Job) -> bool:
+    """Proved alone: its proof timed out, or its last proof (maybe in a batch) failed."""
+    return job.timeouts > 0 or (job.last_error or "").startswith("prove:")
+
+
+def _wait_over(queue: list[Job], now: float, policy: str, max_wait: float, largest: int,
+               latest_start: Callable[[Job, int], float]) -> bool:
+    if policy == "latency":
+        return True
+    if now >= min(j.seen_at for j in queue) + max_wait:
+        return True
+    return any(now >= latest_start(j, largest) for j in queue)
