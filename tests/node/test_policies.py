@@ -72,7 +72,9 @@ def test_admit_skipsOtherModelsBadPromptsAndUnmeetableDeadlines():
     assert admit(_job(b"swap", model_id=2), **kw).reason == "other-model"
     too_long = admit(_job(b"a" * (spec.max_bytes + 1)), **kw)
     assert too_long.reason == "bad-prompt" and f"limit is {spec.max_bytes}" in too_long.message
-    assert admit(_job(b"\xff\xfe"), **kw).reason == "bad-prompt"
+    assert admit(_job(b"\xff\xfe"), **kw) is None  # any bytes the contract accepts are proved (issue 9)
+    assert admit(_job(b"\xff" * spec.max_bytes), **kw) is None
+    assert admit(_job(b""), **kw).reason == "bad-prompt"  # a guard: request refuses it on-chain
     late = admit(_job(b"swap 2 bnb for cake", deadline=1_010), **kw)
     assert late.reason == "deadline" and "10s left" in late.message and "not attempted" in late.message
 

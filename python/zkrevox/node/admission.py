@@ -1,8 +1,13 @@
 """Whether a request assigned to this provider should be proved at all: a pure decision.
 
-A request is skipped (reported, never attempted) when it is for another model, when its prompt
-cannot be proved by the local circuit (not UTF-8, empty, longer than the featurizer takes), or
-when its deadline leaves less time than a proof plus the margin for the fulfilment to be mined.
+A request is skipped (reported, never attempted) when it is for another model, or when its
+deadline leaves less time than a proof plus the margin for the fulfilment to be mined.
+
+A prompt is never skipped for its content: DPrompt's ``request`` accepts 1 to ``maxBytes`` bytes
+of any value (UTF-8 or not) and the featurizer is defined on all of them, so every prompt the
+contract took can be proved, and skipping one would cost the provider stake for nothing. The
+``bad-prompt`` check below is only a guard against a node whose spec disagrees with the
+contract's (an empty or over-long prompt cannot be requested on-chain).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ def admit(job: Job, *, model_id: int, model_name: str, spec: FeatureSpec, now: f
         return Skip("other-model", f"request is for model {job.model_id}; this node proves {model_name} "
                                    f"(model {model_id}) only: run a node for that model")
     try:
-        prompt_bytes(job.prompt, spec)
+        prompt_bytes(job.prompt, spec)  # any bytes: only the length is checked (FEATURIZER.md section 1)
     except InputError as exc:
         return Skip("bad-prompt", f"prompt cannot be proved: {exc}")
     return deadline_skip(job, now, needed)
