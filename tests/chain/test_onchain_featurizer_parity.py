@@ -1,8 +1,9 @@
 """Featurizer.sol == python/zkrevox/featurize.py, bit for bit (eth_call against anvil).
 
-Checked on the committed vectors (tests/vectors/featurizer.json), on hand-picked edge cases
-under several specs, and on hypothesis-generated prompts built from vocabulary words, typos,
-digits, punctuation and arbitrary bytes.
+Checked on the committed vectors (tests/vectors/featurizer.json, non-UTF-8 prompts included), on
+hand-picked edge cases under several specs, and on hypothesis-generated prompts built from
+vocabulary words, typos, digits, punctuation and arbitrary bytes (UTF-8 or not: DPrompt accepts
+any 1..maxBytes bytes, and Rust == Python on all of them is tests/test_featurizer_parity.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from chainenv import Env, ticker_spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zkrevox import _native
 from zkrevox.chain.paths import repo_root
 from zkrevox.chain.vocab_table import build_table, onchain_spec
-from zkrevox.featurize import FeatureSpec, featurize_bytes
+from zkrevox.featurize import FeatureSpec, featurize, featurize_bytes
 
 pytestmark = pytest.mark.chain
 
@@ -31,6 +33,7 @@ EDGE_PROMPTS = [
     b"Buy 100 ETH, 2.5 LINK and 1inch; chainlnk! etherium bitcoinn tehter solanna",
     b"chainlink chainlink chainlink chainlink chainlink", b"007 1a2b3 99bottles", b"A" * 192, b"ab" * 96,
     b"ETHEREUM Ethereum eThErEuM", b"--eth--btc--", b"bitcoinbitcoin", b"0" * 40,
+    bytes.fromhex("73776170203220fffe20666f722063616b65"), b"\xff" * 192, b"bnb\xc3", b"\xed\xa0\x80eth",
 ]
 
 
@@ -134,6 +137,40 @@ def test_featurizer_matchesPythonOnRandomPrompts(harness, onchain, prompt: bytes
 @given(prompt=st.binary(min_size=1, max_size=64), which=st.integers(0, len(SMALL_SPECS) - 1))
 def test_featurizer_matchesPythonOnArbitraryBytes(harness, onchain, prompt: bytes, which: int):
     _check(harness, onchain, SMALL_SPECS[which], prompt)
+
+
+def _three(harness, onchain, spec: FeatureSpec, prompt: bytes) -> None:
+    """Solidity == Python == Rust on one prompt the contract would accept."""
+    want = featurize(prompt, spec)  # validates: 1..max_bytes bytes, any values
+    assert harness.functions.featurize(prompt, onchain(spec)).call() == want, prompt
+    assert _native.featurize(prompt, _native.FeatureSpec.from_dict(spec.to_dict())) == want, prompt
+
+
+_TICKER = ticker_spec()
+_ANY_BYTES = st.one_of(
+    st.binary(min_size=1, max_size=_TICKER.max_bytes),
+    st.lists(st.integers(0x80, 0xFF), min_size=1, max_size=_TICKER.max_bytes).map(bytes),
+    st.binary(min_size=_TICKER.max_bytes, max_size=_TICKER.max_bytes),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prompt=_ANY_BYTES)
+def test_featurizer_matchesPythonAndRustOnAnyBytesTheTickerAccepts(harness, onchain, prompt: bytes):
+    _three(harness, onchain, _TICKER, prompt)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prompt=prompts(), junk=st.binary(min_size=1, max_size=6), at=st.integers(0, 192))
+def test_featurizer_matchesPythonAndRustOnWordsCutByInvalidUtf8(harness, onchain, prompt: bytes, junk: bytes,
+                                                                at: int):
+    _three(harness, onchain, _TICKER, (prompt[:at] + junk + prompt[at:])[: _TICKER.max_bytes])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prompt=_ANY_BYTES)
+def test_dpromptFeaturize_anyBytesEqualTheReference(deployed: Env, prompt: bytes):
+    assert deployed.client().featurize(deployed.model_id, prompt) == featurize_bytes(prompt, ticker_spec())
 
 
 def test_dpromptFeaturize_usesTheRegisteredSpec(deployed: Env):
