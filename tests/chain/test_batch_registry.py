@@ -247,6 +247,7 @@ def test_outputs_areZigzagSignedIntegersMappedToTheField(staked: Env, z: int, fe
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(v=st.one_of(st.integers(-HALF_FIELD, HALF_FIELD), st.integers(-(2**64), 2**64)))
 def test_outputs_zigzagDecodesOnChainAsInPython(staked: Env, v: int):
+    staked.client(staked.provider).set_capacity(staked.model_id, 2**16 - 1)  # one request per example
     client = staked.client()
     (rid,) = _requests(staked, PROMPTS[:1])
     n = staked.toy.num_outputs

@@ -1,5 +1,6 @@
 """fulfilBatch with the real ticker batch circuits: one proof answers N requests, each bound to its
-own stored prompt; every request gets fulfil's checks and effects, all or nothing.
+own stored prompt; every request gets fulfil's checks and effects, except that a member past its
+deadline or reclaimed is skipped (no answer, no fee) instead of sinking the others.
 
 The session fixture ``batch_provers`` (tests/conftest.py) builds the batch-4 and batch-8
 circuits when they are missing.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from chainenv import FEE, MIN_STAKE
+from web3.logs import DISCARD
 
 from zkrevox.chain.anvil import Anvil
 from zkrevox.chain.client import DPromptClient, bitmap_indices
@@ -141,19 +143,75 @@ def test_fulfilBatch_revertsWholeBatchIfOneRequestIsNotAssignedToCaller(fresh):
     assert _statuses(fresh, ids) == ["pending"] * 4
 
 
-def test_fulfilBatch_revertsWholeBatchIfOneRequestExpired(fresh):
+def _mine_next_at(chain, timestamp: int) -> None:
+    """The next block (the next transaction's, under automine) gets exactly ``timestamp``."""
+    chain["w3"].provider.make_request("anvil_setNextBlockTimestamp", [timestamp])
+
+
+def _skips(chain, receipt) -> dict[int, bytes]:
+    events = chain["provider"].contract.events.DPromptFulfilSkipped().process_receipt(receipt, errors=DISCARD)
+    return {e.args.requestId: bytes(e.args.reason) for e in events}
+
+
+@pytest.mark.parametrize(("late", "expected"), [(0, "fulfilled"), (1, "skipped")])
+def test_fulfilBatch_memberAtItsDeadlineIsAnsweredOneSecondLaterIsSkipped(fresh, late: int, expected: str):
+    proof, chain_proof, outputs = _chain_proof(4)
+    window = fresh["params"].response_window_s
+    first = _request(fresh, PROMPTS[:1])
+    _advance(fresh, window - 100)
+    ids = first + _request(fresh, PROMPTS[1:4])
+    deadline = fresh["user"].request_info(ids[0]).deadline
+    provider = fresh["provider"]
+    _mine_next_at(fresh, deadline + late)
+    receipt = provider.fulfil_batch(ids, chain_proof.proof_bytes, outputs)
+    assert receipt["status"] == 1
+    assert _statuses(fresh, ids[1:]) == ["fulfilled"] * 3  # the others never sink with it
+    assert [_tickers(fresh, r) for r in ids[1:]] == proof.answers[1:]
+    state = provider.provider(fresh["model_id"], provider.account.address)
+    if expected == "fulfilled":
+        assert _statuses(fresh, ids[:1]) == ["fulfilled"] and _skips(fresh, receipt) == {}
+        assert (state.earned, state.pending) == (4 * FEE, 0)
+    else:
+        assert _statuses(fresh, ids[:1]) == ["expired"]
+        assert _skips(fresh, receipt) == {ids[0]: _selector("DPromptDeadlinePassed(uint256,uint256)")}
+        assert (state.earned, state.pending) == (3 * FEE, 1)  # no fee for the late one; still owed to reclaim
+        fresh["user"].reclaim(ids[0])
+        assert fresh["user"].credits(fresh["user"].account.address) == FEE
+
+
+def test_fulfilBatch_skipsAMemberReclaimedMeanwhile(fresh):
     _, chain_proof, outputs = _chain_proof(4)
     window = fresh["params"].response_window_s
     first = _request(fresh, PROMPTS[:1])
     _advance(fresh, window - 100)
     ids = first + _request(fresh, PROMPTS[1:4])
-    _advance(fresh, 150)  # the first is past its deadline, the others are not
-    assert _statuses(fresh, ids) == ["expired", "pending", "pending", "pending"]
+    _advance(fresh, 150)
+    fresh["user"].reclaim(ids[0])  # the features stay: the proof still verifies for the others
+    receipt = fresh["provider"].fulfil_batch(ids, chain_proof.proof_bytes, outputs)
+    assert _statuses(fresh, ids) == ["reclaimed", "fulfilled", "fulfilled", "fulfilled"]
+    assert _skips(fresh, receipt) == {ids[0]: _selector("DPromptAlreadyReclaimed(uint256)")}
+    state = fresh["provider"].provider(fresh["model_id"], fresh["provider"].account.address)
+    assert (state.earned, state.pending) == (3 * FEE, 0)
+
+
+def test_fulfilBatch_tamperedProofStillRevertsWhenAMemberIsSkipped(fresh):
+    _, chain_proof, outputs = _chain_proof(4)
+    window = fresh["params"].response_window_s
+    first = _request(fresh, PROMPTS[:1])
+    _advance(fresh, window - 100)
+    ids = first + _request(fresh, PROMPTS[1:4])
+    _advance(fresh, 150)
+    bad = list(outputs)
+    bad[0] += 2  # the skipped member's outputs are still bound by the proof
     with pytest.raises(RevertedError) as err:
-        fresh["provider"].fulfil_batch(ids, chain_proof.proof_bytes, outputs)
-    assert err.value.error_name == "DPromptDeadlinePassed"
-    assert err.value.error_args["requestId"] == ids[0]
-    assert fresh["provider"].provider(fresh["model_id"], fresh["provider"].account.address).pending == 4
+        fresh["provider"].fulfil_batch(ids, chain_proof.proof_bytes, bad)
+    assert err.value.error_name == "DPromptBatchProofRejected"
+
+
+def _selector(signature: str) -> bytes:
+    from eth_utils import keccak
+
+    return keccak(text=signature)[:4]
 
 
 def test_fulfilBatch_revertsForDuplicateRequestId(fresh):

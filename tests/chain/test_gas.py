@@ -17,7 +17,7 @@ import os
 import pytest
 from chainenv import MIN_STAKE, Env
 
-from zkrevox.chain.deploy import deploy_contract
+from zkrevox.chain.deploy import deploy_dprompt
 from zkrevox.chain.paths import contracts_dir
 from zkrevox.chain.vocab_table import build_table
 
@@ -45,7 +45,7 @@ def _tx(receipt) -> str:
 
 def measure(env: Env, compiled) -> dict[str, int]:
     gas: dict[str, int] = {}
-    record = deploy_contract(env.w3, env.owner, compiled["DPrompt"], env.owner.address, 3600)
+    record, _ = deploy_dprompt(env.w3, env.owner, env.owner.address, 3600)
     gas["DPrompt.deploy"] = int(env.w3.eth.get_transaction_receipt(record.tx)["gasUsed"])
     client = env.client(env.owner)
     _, receipt = client.register_model(env.params.config_for(env.dep.models["ticker"].verifier.address),

@@ -10,10 +10,9 @@ from eth_account import Account
 
 from zkrevox.chain.anvil import Anvil, free_port
 from zkrevox.chain.client import DPromptClient
-from zkrevox.chain.deploy import deploy_contract
+from zkrevox.chain.deploy import deploy_dprompt
 from zkrevox.chain.keys import ANVIL_DEV_KEYS, load_account
 from zkrevox.chain.networks import PRESETS, connect, fee_fields, fee_fields_for, resolve_rpc
-from zkrevox.chain.solc import project_contracts
 from zkrevox.errors import ChainError, InputError
 
 pytestmark = pytest.mark.chain
@@ -29,7 +28,7 @@ def test_preset_connectsAndSendsOnItsChainId(name: str, monkeypatch):
         assert url == chain.url
         w3 = connect(url, expected_chain_id=net.chain_id)
         account = Account.from_key(ANVIL_DEV_KEYS[0])
-        record = deploy_contract(w3, account, project_contracts()["DPrompt"], account.address, 60)
+        record, _ = deploy_dprompt(w3, account, account.address, 60)
         client = DPromptClient(w3, record.address, account)
         assert client.contract.functions.owner().call() == account.address
         tx = w3.eth.get_transaction(record.tx)

@@ -96,6 +96,7 @@ def test_packedBatch_rejectsTheProofForRequestsOfOtherPrompts(fresh, packed):
 def test_packedBatch_proverRefusesAProofClaimingOtherPrompts(packed):
     prover, prompts, proof = packed
     assert prover.verify(proof)
-    forged = dataclasses.replace(proof, prompts=[prompts[1], prompts[0], *prompts[2:]])
+    swapped = [prompts[1], prompts[0], *prompts[2:]]
+    forged = dataclasses.replace(proof, prompts=swapped, raw_prompts=[p.encode() for p in swapped])
     with pytest.raises(ProofError, match="not the features of"):
         prover.verify(forged)

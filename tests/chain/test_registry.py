@@ -53,7 +53,8 @@ def test_registerModel_newVersionLeavesLiveModelUnchanged(staked: Env):
         ({"num_outputs": 0}, "numOutputs"),
         ({"num_outputs": 257}, "numOutputs"),
         ({"slash_bps": 10_001}, "slashBps"),
-        ({"response_window_s": 0}, "responseWindow"),
+        ({"response_window_s": 0}, "responseWindow below 60 s"),
+        ({"response_window_s": 59}, "responseWindow below 60 s"),
         ({"input_scale": 65}, "inputScale"),
     ],
 )

@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {IDPrompt} from "./interfaces/IDPrompt.sol";
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
 import {Featurizer} from "./libraries/Featurizer.sol";
+import {ModelRegistry} from "./libraries/ModelRegistry.sol";
 
 /// @title DPrompt
 /// @notice Pays for an AI answer only when a zk proof shows that the registered model produced
@@ -39,34 +40,11 @@ contract DPrompt is IDPrompt {
     /// @dev Largest field element read as a non-negative signed value, (r - 1) / 2.
     uint256 internal constant HALF_FIELD =
         10944121435919637611123202872628637544274182200208017171849102093287904247808;
-    uint256 internal constant MAX_OUTPUTS = 256; // the answer is a 256-bit bitmap
-    uint256 internal constant MAX_FEATURES = 4096;
-    uint256 internal constant MAX_PROMPT_BYTES = 4096;
-    uint256 internal constant MAX_INPUT_SCALE = 64;
     uint256 internal constant BPS = 10_000;
-    /// @dev Most requests one proof may answer; bounds the verifier calldata built in memory.
-    uint256 internal constant MAX_BATCH_SIZE = 64;
-
-    /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2.
-    struct Model {
-        address table; // also the existence flag: non-zero once registered
-        uint96 fee;
-        uint96 minStake;
-        uint32 responseWindow;
-        uint16 slashBps;
-        uint8 inputScale;
-        uint16 numOutputs;
-        uint16 maxBytes;
-        uint16 vocabSize;
-        uint16 trigramBuckets;
-        uint8 clip;
-        uint8 fuzzyMinLen;
-        uint8 tableBits;
-        bool retired;
-        IHalo2Verifier verifier;
-        bytes32 vkHash;
-        bytes32 specHash;
-    }
+    /// @dev Requests a provider may hold pending until it declares otherwise (`setCapacity`).
+    uint16 internal constant DEFAULT_CAPACITY = 16;
+    /// @dev Longest unbonding delay; keeps `withdrawableAt` within 32 bits for a century.
+    uint256 internal constant MAX_UNBONDING_DELAY = 365 days;
 
     /// @dev Two slots, written by `request`.
     struct Request {
@@ -78,27 +56,23 @@ contract DPrompt is IDPrompt {
         uint96 fee;
     }
 
-    /// @dev A verifier of a model's batch-N circuit; `fulfilBatch` reads the first slot only.
-    struct BatchVerifier {
-        IHalo2Verifier verifier;
-        FeaturePacking packing;
-        bytes32 vkHash;
-    }
-
     /// @dev One slot: everything `request`, `fulfil` and `reclaim` change for a provider.
     struct Provider {
         uint96 stake;
         uint96 earned;
-        uint24 pending;
-        uint40 withdrawableAt;
+        uint16 pending; // never above 65,535: assignment stops at `capacity`
+        uint16 capacity; // 0 = DEFAULT_CAPACITY
+        uint32 withdrawableAt; // unix seconds (fits until 2106)
     }
 
     address private _owner;
     uint32 private _modelCount;
     uint256 private _nextRequestId;
     uint256 private immutable _unbondingDelay;
+    /// @dev Slashed stake: taken from providers that missed a deadline, paid to no one, never withdrawable.
+    uint256 private _burned;
 
-    mapping(uint32 modelId => Model) private _models;
+    mapping(uint32 modelId => ModelRegistry.Model) private _models;
     mapping(uint32 modelId => address[]) private _pools;
     /// @dev Index + 1 of a provider in `_pools[modelId]`; 0 = not in the pool (not eligible).
     mapping(uint32 modelId => mapping(address provider => uint256)) private _poolSlots;
@@ -107,7 +81,7 @@ contract DPrompt is IDPrompt {
     /// @dev Packed features while pending; once fulfilled, word 0 is the answer bitmap.
     mapping(uint256 requestId => mapping(uint256 word => uint256)) private _payload;
     mapping(address account => uint256) private _credits;
-    mapping(uint32 modelId => mapping(uint256 size => BatchVerifier)) private _batchVerifiers;
+    mapping(uint32 modelId => mapping(uint256 size => ModelRegistry.BatchVerifier)) private _batchVerifiers;
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert DPromptNotOwner(msg.sender);
@@ -118,6 +92,7 @@ contract DPrompt is IDPrompt {
     /// @param unbondingDelay_ seconds between `unbond` and `withdrawStake`.
     constructor(address owner_, uint256 unbondingDelay_) {
         if (owner_ == address(0)) revert DPromptZeroAddress();
+        if (unbondingDelay_ > MAX_UNBONDING_DELAY) revert DPromptInvalidModelConfig("unbondingDelay over 365 days");
         _owner = owner_;
         _unbondingDelay = unbondingDelay_;
         _nextRequestId = 1; // id 0 means "none"; a non-zero slot also makes each increment cheap
@@ -140,36 +115,14 @@ contract DPrompt is IDPrompt {
         onlyOwner
         returns (uint32 modelId)
     {
-        _validateConfig(config);
-        Featurizer.Spec memory spec = config.spec;
-        spec.table = Featurizer.deployTable(table);
-        Featurizer.checkTable(spec);
         modelId = ++_modelCount;
-        _models[modelId] = Model({
-            table: spec.table,
-            fee: config.fee,
-            minStake: config.minStake,
-            responseWindow: config.responseWindow,
-            slashBps: config.slashBps,
-            inputScale: config.inputScale,
-            numOutputs: config.numOutputs,
-            maxBytes: spec.maxBytes,
-            vocabSize: spec.vocabSize,
-            trigramBuckets: spec.trigramBuckets,
-            clip: spec.clip,
-            fuzzyMinLen: spec.fuzzyMinLen,
-            tableBits: spec.tableBits,
-            retired: false,
-            verifier: config.verifier,
-            vkHash: config.vkHash,
-            specHash: config.specHash
-        });
+        ModelRegistry.register(_models[modelId], config, table);
         emit DPromptModelRegistered(modelId, config.verifier, config.vkHash, config.fee);
     }
 
     /// @inheritdoc IDPrompt
     function retireModel(uint32 modelId) external onlyOwner {
-        Model storage m = _liveModel(modelId);
+        ModelRegistry.Model storage m = _liveModel(modelId);
         m.retired = true;
         emit DPromptModelRetired(modelId);
     }
@@ -190,14 +143,7 @@ contract DPrompt is IDPrompt {
         bytes32 vkHash,
         FeaturePacking calldata packing
     ) external onlyOwner {
-        Model storage m = _liveModel(modelId);
-        uint256 countBits = Featurizer.bitsPerFeature(m.clip);
         if (packing.digits == 0) revert DPromptInvalidModelConfig("packing needs digits >= 1");
-        if (packing.bits < countBits) revert DPromptInvalidModelConfig("packing bits cannot hold a count");
-        // The top digit's highest bit: every word stays below 2^253 < the field modulus.
-        if (uint256(packing.shift) + uint256(packing.bits) * (packing.digits - 1) + countBits > 253) {
-            revert DPromptInvalidModelConfig("packed words exceed 253 bits");
-        }
         _registerBatchVerifier(modelId, size, verifier, vkHash, packing);
     }
 
@@ -208,14 +154,9 @@ contract DPrompt is IDPrompt {
         bytes32 vkHash,
         FeaturePacking memory packing
     ) private {
-        _liveModel(modelId);
-        _checkBatchSize(size);
-        if (address(verifier).code.length == 0) revert DPromptInvalidModelConfig("verifier has no code");
-        BatchVerifier storage b = _batchVerifiers[modelId][size];
-        if (address(b.verifier) != address(0)) revert DPromptBatchVerifierExists(modelId, size);
-        b.verifier = verifier;
-        b.packing = packing;
-        b.vkHash = vkHash;
+        ModelRegistry.registerBatchVerifier(
+            _liveModel(modelId), _batchVerifiers[modelId][size], modelId, size, verifier, vkHash, packing
+        );
         emit DPromptBatchVerifierRegistered(modelId, size, verifier, vkHash);
     }
 
@@ -224,7 +165,7 @@ contract DPrompt is IDPrompt {
     /// @inheritdoc IDPrompt
     /// @dev Staking during unbonding cancels the unbonding (the provider rejoins the pool).
     function stake(uint32 modelId) external payable {
-        Model storage m = _liveModel(modelId);
+        ModelRegistry.Model storage m = _liveModel(modelId);
         if (msg.value == 0) revert DPromptZeroAmount();
         Provider storage p = _providers[modelId][msg.sender];
         uint256 newStake = p.stake + msg.value;
@@ -243,9 +184,19 @@ contract DPrompt is IDPrompt {
         if (p.stake == 0) revert DPromptNotStaked(modelId, msg.sender);
         if (p.withdrawableAt != 0) revert DPromptAlreadyUnbonding(modelId, msg.sender);
         uint256 withdrawableAt = block.timestamp + _unbondingDelay;
-        p.withdrawableAt = uint40(withdrawableAt);
+        p.withdrawableAt = uint32(withdrawableAt); // fits: the delay is at most a year
         if (_poolSlots[modelId][msg.sender] != 0) _leavePool(modelId, msg.sender);
         emit DPromptUnbondingStarted(modelId, msg.sender, withdrawableAt);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Allowed in any state (also before staking, and for a retired model); lowering it below
+    /// the requests already held takes nothing back: they stay assigned and must be fulfilled.
+    function setCapacity(uint32 modelId, uint16 capacity) external {
+        _model(modelId);
+        if (capacity == 0) revert DPromptZeroAmount();
+        _providers[modelId][msg.sender].capacity = capacity;
+        emit DPromptCapacitySet(modelId, msg.sender, capacity);
     }
 
     /// @inheritdoc IDPrompt
@@ -277,11 +228,11 @@ contract DPrompt is IDPrompt {
     /// @inheritdoc IDPrompt
     /// @dev The whole payment is the request's fee (anything above the model fee is a tip).
     function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256 requestId) {
-        Model storage m = _liveModel(modelId);
+        ModelRegistry.Model storage m = _liveModel(modelId);
         uint256 fee = m.fee;
         if (msg.value < fee) revert DPromptFeeTooLow(msg.value, fee);
         if (msg.value > type(uint96).max) revert DPromptFeeTooHigh(msg.value);
-        Featurizer.Spec memory spec = _specOf(m);
+        Featurizer.Spec memory spec = ModelRegistry.spec(m);
         _checkPrompt(prompt.length, spec.maxBytes);
 
         requestId = _nextRequestId;
@@ -305,7 +256,7 @@ contract DPrompt is IDPrompt {
         uint256 deadline = r.deadline;
         if (block.timestamp > deadline) revert DPromptDeadlinePassed(requestId, deadline);
         uint32 modelId = r.modelId;
-        Model storage m = _models[modelId];
+        ModelRegistry.Model storage m = _models[modelId];
         uint256 answer = _verify(requestId, m, proof, outputs);
 
         r.status = RequestStatus.Fulfilled;
@@ -320,37 +271,52 @@ contract DPrompt is IDPrompt {
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev Checks every request (as `fulfil` does, in the same order), verifies the one proof, then
-    /// applies `fulfil`'s effects request by request; the provider's slot is written once.
+    /// @dev Checks every request (as `fulfil` does, in the same order, but a member past its
+    /// deadline or reclaimed is marked skipped instead of reverting), verifies the one proof over
+    /// every member's stored features, then applies `fulfil`'s effects to the members not skipped;
+    /// the provider's slot is written once.
     function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs) external {
         uint256 n = requestIds.length;
-        _checkBatchSize(n);
+        ModelRegistry.checkBatchSize(n);
         _requireDistinct(requestIds);
-        uint32 modelId = _batchModel(requestIds, true);
-        BatchVerifier storage b = _batchVerifiers[modelId][n];
+        (uint32 modelId, uint256 skipped) = _batchModel(requestIds, true);
+        ModelRegistry.BatchVerifier storage b = _batchVerifiers[modelId][n];
         if (address(b.verifier) == address(0)) revert DPromptUnknownBatchVerifier(modelId, n);
-        Model storage m = _models[modelId];
+        ModelRegistry.Model storage m = _models[modelId];
         uint256[] memory answers = _verifyBatch(requestIds, m, b, proof, outputs);
 
         uint96 fees;
+        uint16 answered;
         for (uint256 i; i < n; ++i) {
             uint256 requestId = requestIds[i];
             Request storage r = _requests[requestId];
+            if (skipped & (1 << i) != 0) {
+                bytes4 reason = r.status == RequestStatus.Reclaimed
+                    ? DPromptAlreadyReclaimed.selector
+                    : DPromptDeadlinePassed.selector;
+                emit DPromptFulfilSkipped(requestId, msg.sender, reason);
+                continue;
+            }
             r.status = RequestStatus.Fulfilled;
             _storeAnswer(requestId, m, answers[i]);
             fees += r.fee;
+            ++answered;
             emit DPromptFulfilled(requestId, msg.sender, answers[i]);
         }
         Provider storage p = _providers[modelId][msg.sender];
-        // Cannot underflow: `pending` counts each of these n distinct requests (all assigned to the
-        // caller, all pending); n <= MAX_BATCH_SIZE fits uint24.
+        // Cannot underflow: `pending` counts each answered request (distinct, assigned to the
+        // caller, pending); at most ModelRegistry.MAX_BATCH_SIZE of them.
         unchecked {
-            p.pending -= uint24(n);
+            p.pending -= answered;
         }
         p.earned += fees;
     }
 
     /// @inheritdoc IDPrompt
+    /// @dev The requester gets its fee back and nothing more; the slash is burned (see the
+    /// economics in verifier-contracts/README.md: no one can profit from a provider's miss). The
+    /// stored features stay, so a batch proof that already covers this request still verifies for
+    /// its other members (`fulfilBatch` skips this one).
     function reclaim(uint256 requestId) external {
         Request storage r = _requests[requestId];
         _requirePending(requestId, r.status);
@@ -358,7 +324,7 @@ contract DPrompt is IDPrompt {
         uint256 deadline = r.deadline;
         if (block.timestamp <= deadline) revert DPromptDeadlineNotPassed(requestId, deadline);
         uint32 modelId = r.modelId;
-        Model storage m = _models[modelId];
+        ModelRegistry.Model storage m = _models[modelId];
         address provider = r.provider;
         Provider storage p = _providers[modelId][provider];
         uint256 stakeBefore = p.stake;
@@ -366,14 +332,14 @@ contract DPrompt is IDPrompt {
         uint256 refund = r.fee;
 
         r.status = RequestStatus.Reclaimed;
-        _clearPayload(requestId, m, 0);
         // Cannot underflow: `slashed` <= the stake (slashBps <= BPS), and `pending` counts this request.
         unchecked {
             p.stake = uint96(stakeBefore - slashed);
             p.pending -= 1;
         }
         if (stakeBefore - slashed < m.minStake && _poolSlots[modelId][provider] != 0) _leavePool(modelId, provider);
-        _credits[msg.sender] += refund + slashed;
+        _burned += slashed;
+        _credits[msg.sender] += refund;
         emit DPromptReclaimed(requestId, msg.sender, provider, refund, slashed);
     }
 
@@ -406,19 +372,8 @@ contract DPrompt is IDPrompt {
 
     /// @inheritdoc IDPrompt
     function model(uint32 modelId) external view returns (ModelConfig memory config, bool retired) {
-        Model storage m = _model(modelId);
-        config = ModelConfig({
-            verifier: m.verifier,
-            vkHash: m.vkHash,
-            specHash: m.specHash,
-            fee: m.fee,
-            minStake: m.minStake,
-            responseWindow: m.responseWindow,
-            slashBps: m.slashBps,
-            inputScale: m.inputScale,
-            numOutputs: m.numOutputs,
-            spec: _specOf(m)
-        });
+        ModelRegistry.Model storage m = _model(modelId);
+        config = ModelRegistry.config(m);
         retired = m.retired;
     }
 
@@ -429,6 +384,7 @@ contract DPrompt is IDPrompt {
             stake: p.stake,
             earned: p.earned,
             pending: p.pending,
+            capacity: _capacity(p),
             withdrawableAt: p.withdrawableAt,
             eligible: _poolSlots[modelId][provider] != 0
         });
@@ -472,13 +428,7 @@ contract DPrompt is IDPrompt {
     function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts) {
         Request storage r = _requests[requestId];
         _requirePending(requestId, r.status);
-        Featurizer.Spec memory spec = _specOf(_models[r.modelId]);
-        uint256 n = Featurizer.packedWords(spec);
-        uint256[] memory packed = new uint256[](n);
-        for (uint256 k; k < n; ++k) {
-            packed[k] = _payload[requestId][k];
-        }
-        return Featurizer.unpack(packed, Featurizer.numFeatures(spec), Featurizer.bitsPerFeature(spec.clip));
+        return ModelRegistry.storedFeatures(_models[r.modelId], _payload[requestId]);
     }
 
     /// @inheritdoc IDPrompt
@@ -487,8 +437,8 @@ contract DPrompt is IDPrompt {
     function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory) {
         Request storage r = _requests[requestId];
         _requirePending(requestId, r.status);
-        Model storage m = _models[r.modelId];
-        uint256[] memory instances = new uint256[](uint256(m.vocabSize) + m.trigramBuckets + outputs.length);
+        ModelRegistry.Model storage m = _models[r.modelId];
+        uint256[] memory instances = new uint256[](ModelRegistry.numFeatures(m) + outputs.length);
         uint256 dst;
         assembly ("memory-safe") {
             dst := add(instances, 0x20)
@@ -499,7 +449,7 @@ contract DPrompt is IDPrompt {
 
     /// @inheritdoc IDPrompt
     function batchVerifier(uint32 modelId, uint256 size) external view returns (IHalo2Verifier, bytes32) {
-        BatchVerifier storage b = _batchVerifiers[modelId][size];
+        ModelRegistry.BatchVerifier storage b = _batchVerifiers[modelId][size];
         return (b.verifier, b.vkHash);
     }
 
@@ -516,9 +466,9 @@ contract DPrompt is IDPrompt {
         returns (uint256[] memory instances)
     {
         uint256 n = requestIds.length;
-        _checkBatchSize(n);
-        uint32 modelId = _batchModel(requestIds, false);
-        Model storage m = _models[modelId];
+        ModelRegistry.checkBatchSize(n);
+        (uint32 modelId,) = _batchModel(requestIds, false);
+        ModelRegistry.Model storage m = _models[modelId];
         FeaturePacking storage packing = _batchVerifiers[modelId][n].packing;
         instances = new uint256[](n * (_featureInstances(m, packing) + m.numOutputs));
         uint256 dst;
@@ -531,9 +481,9 @@ contract DPrompt is IDPrompt {
     /// @inheritdoc IDPrompt
     /// @dev Applies the same length rule as `request`.
     function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts) {
-        Featurizer.Spec memory spec = _specOf(_model(modelId));
-        _checkPrompt(prompt.length, spec.maxBytes);
-        return Featurizer.featurize(prompt, spec);
+        ModelRegistry.Model storage m = _model(modelId);
+        _checkPrompt(prompt.length, m.maxBytes);
+        return ModelRegistry.featurize(m, prompt);
     }
 
     /// @inheritdoc IDPrompt
@@ -541,40 +491,21 @@ contract DPrompt is IDPrompt {
         return _credits[account];
     }
 
+    /// @inheritdoc IDPrompt
+    function burned() external view returns (uint256) {
+        return _burned;
+    }
+
     // ---------------------------------------------------------------- internals
 
-    function _model(uint32 modelId) private view returns (Model storage m) {
+    function _model(uint32 modelId) private view returns (ModelRegistry.Model storage m) {
         m = _models[modelId];
         if (m.table == address(0)) revert DPromptUnknownModel(modelId);
     }
 
-    function _liveModel(uint32 modelId) private view returns (Model storage m) {
+    function _liveModel(uint32 modelId) private view returns (ModelRegistry.Model storage m) {
         m = _model(modelId);
         if (m.retired) revert DPromptModelIsRetired(modelId);
-    }
-
-    function _specOf(Model storage m) private view returns (Featurizer.Spec memory) {
-        return Featurizer.Spec({
-            maxBytes: m.maxBytes,
-            vocabSize: m.vocabSize,
-            trigramBuckets: m.trigramBuckets,
-            clip: m.clip,
-            fuzzyMinLen: m.fuzzyMinLen,
-            tableBits: m.tableBits,
-            table: m.table
-        });
-    }
-
-    function _validateConfig(ModelConfig calldata c) private view {
-        if (address(c.verifier).code.length == 0) revert DPromptInvalidModelConfig("verifier has no code");
-        if (!Featurizer.isValid(c.spec)) revert DPromptInvalidModelConfig("spec");
-        if (c.spec.table != address(0)) revert DPromptInvalidModelConfig("spec.table must be zero");
-        if (c.spec.maxBytes > MAX_PROMPT_BYTES) revert DPromptInvalidModelConfig("spec.maxBytes");
-        if (Featurizer.numFeatures(c.spec) > MAX_FEATURES) revert DPromptInvalidModelConfig("spec: too many features");
-        if (c.numOutputs == 0 || c.numOutputs > MAX_OUTPUTS) revert DPromptInvalidModelConfig("numOutputs");
-        if (c.inputScale > MAX_INPUT_SCALE) revert DPromptInvalidModelConfig("inputScale");
-        if (c.slashBps > BPS) revert DPromptInvalidModelConfig("slashBps");
-        if (c.responseWindow == 0) revert DPromptInvalidModelConfig("responseWindow");
     }
 
     function _checkPrompt(uint256 length, uint256 maxBytes) private pure {
@@ -582,11 +513,7 @@ contract DPrompt is IDPrompt {
         if (length > maxBytes) revert DPromptPromptTooLong(length, maxBytes);
     }
 
-    function _checkBatchSize(uint256 size) private pure {
-        if (size < 2 || size > MAX_BATCH_SIZE) revert DPromptWrongBatchSize(size);
-    }
-
-    /// @dev Pairwise comparison: at most MAX_BATCH_SIZE ids (28 comparisons at n = 8), cheaper
+    /// @dev Pairwise comparison: at most ModelRegistry.MAX_BATCH_SIZE ids (28 comparisons at n = 8), cheaper
     /// than any set in storage or memory.
     function _requireDistinct(uint256[] calldata ids) private pure {
         bytes4 duplicate = DPromptDuplicateRequest.selector;
@@ -604,18 +531,28 @@ contract DPrompt is IDPrompt {
         }
     }
 
-    /// @dev The model of a batch: every request pending and of the first request's model; with
-    /// `fulfilling`, also `fulfil`'s checks (assigned to the caller, deadline not passed), in
-    /// `fulfil`'s order.
-    function _batchModel(uint256[] calldata requestIds, bool fulfilling) private view returns (uint32 modelId) {
+    /// @dev The model of a batch: every request of the first request's model. Without `fulfilling`
+    /// (a read) every request must be pending. With it, `fulfil`'s checks in `fulfil`'s order
+    /// (known, not fulfilled, assigned to the caller), except that a request reclaimed or past its
+    /// deadline is not an error: bit i of `skipped` marks it (its stored features stay, so the
+    /// proof still verifies; it gets no answer and its provider no fee).
+    function _batchModel(uint256[] calldata requestIds, bool fulfilling)
+        private
+        view
+        returns (uint32 modelId, uint256 skipped)
+    {
         for (uint256 i; i < requestIds.length; ++i) {
             uint256 requestId = requestIds[i];
             Request storage r = _requests[requestId];
-            _requirePending(requestId, r.status);
+            RequestStatus status = r.status;
+            if (fulfilling && status == RequestStatus.Reclaimed) {
+                skipped |= 1 << i;
+            } else {
+                _requirePending(requestId, status);
+            }
             if (fulfilling) {
                 if (msg.sender != r.provider) revert DPromptNotAssigned(requestId, msg.sender);
-                uint256 deadline = r.deadline;
-                if (block.timestamp > deadline) revert DPromptDeadlinePassed(requestId, deadline);
+                if (block.timestamp > r.deadline) skipped |= 1 << i;
             }
             uint32 requestModel = r.modelId;
             if (i == 0) modelId = requestModel;
@@ -630,12 +567,26 @@ contract DPrompt is IDPrompt {
         revert DPromptUnknownRequest(requestId);
     }
 
-    /// @dev Round-robin by request id over the model's pool of eligible providers.
+    /// @dev Round-robin by request id over the model's pool of eligible providers, skipping the
+    /// ones at capacity: the first provider from position `requestId % poolLength` on whose pending
+    /// requests are fewer than its capacity. Costs one provider slot read per provider skipped.
     function _assign(uint32 modelId, uint256 requestId) private view returns (address) {
         address[] storage pool = _pools[modelId];
         uint256 poolLength = pool.length;
         if (poolLength == 0) revert DPromptNoProvider(modelId);
-        return pool[requestId % poolLength];
+        mapping(address => Provider) storage states = _providers[modelId];
+        uint256 start = requestId % poolLength;
+        for (uint256 k; k < poolLength; ++k) {
+            address candidate = pool[(start + k) % poolLength];
+            Provider storage p = states[candidate];
+            if (p.pending < _capacity(p)) return candidate;
+        }
+        revert DPromptNoCapacity(modelId);
+    }
+
+    function _capacity(Provider storage p) private view returns (uint16) {
+        uint16 capacity = p.capacity;
+        return capacity == 0 ? DEFAULT_CAPACITY : capacity;
     }
 
     function _storeRequest(uint256 requestId, uint32 modelId, address provider, uint256 deadline) private {
@@ -646,7 +597,7 @@ contract DPrompt is IDPrompt {
         r.status = RequestStatus.Pending;
         r.provider = provider;
         r.fee = uint96(msg.value);
-        // Cannot overflow: 16.7M requests pending with one provider would be needed.
+        // Cannot overflow: `_assign` picked a provider whose pending count is below its capacity (a uint16).
         unchecked {
             _providers[modelId][provider].pending += 1;
         }
@@ -662,14 +613,14 @@ contract DPrompt is IDPrompt {
 
     /// @dev Word 0 of the payload becomes the answer; the remaining feature words are cleared
     /// (each clear earns a storage refund).
-    function _storeAnswer(uint256 requestId, Model storage m, uint256 answer) private {
+    function _storeAnswer(uint256 requestId, ModelRegistry.Model storage m, uint256 answer) private {
         _payload[requestId][0] = answer;
         _clearPayload(requestId, m, 1);
     }
 
-    function _clearPayload(uint256 requestId, Model storage m, uint256 from) private {
+    function _clearPayload(uint256 requestId, ModelRegistry.Model storage m, uint256 from) private {
         uint256 bits = Featurizer.bitsPerFeature(m.clip);
-        uint256 words = ((uint256(m.vocabSize) + m.trigramBuckets) * bits + 255) / 256;
+        uint256 words = ((ModelRegistry.numFeatures(m)) * bits + 255) / 256;
         mapping(uint256 => uint256) storage payload = _payload[requestId];
         for (uint256 k = from; k < words; ++k) {
             if (payload[k] != 0) payload[k] = 0;
@@ -701,7 +652,7 @@ contract DPrompt is IDPrompt {
     /// calls the verifier with STATICCALL and returns the answer bitmap. Reverts with
     /// {DPromptProofRejected} unless the verifier returns true: a revert and a `false` are
     /// treated alike, as is a call that returns no data.
-    function _verify(uint256 requestId, Model storage m, bytes calldata proof, uint256[] calldata outputs)
+    function _verify(uint256 requestId, ModelRegistry.Model storage m, bytes calldata proof, uint256[] calldata outputs)
         private
         view
         returns (uint256 answer)
@@ -709,7 +660,7 @@ contract DPrompt is IDPrompt {
         uint256 numOutputs = m.numOutputs;
         if (outputs.length != numOutputs) revert DPromptWrongOutputCount(outputs.length, numOutputs);
         (uint256 ptr, uint256 size, uint256 dst) =
-            _verifierCalldata(proof, uint256(m.vocabSize) + m.trigramBuckets + numOutputs);
+            _verifierCalldata(proof, ModelRegistry.numFeatures(m) + numOutputs);
         answer = _writeInstances(dst, requestId, m, outputs);
         if (!_staticVerify(address(m.verifier), ptr, size)) revert DPromptProofRejected(requestId);
     }
@@ -718,8 +669,8 @@ contract DPrompt is IDPrompt {
     /// then every request's outputs; returns each request's answer bitmap.
     function _verifyBatch(
         uint256[] calldata requestIds,
-        Model storage m,
-        BatchVerifier storage b,
+        ModelRegistry.Model storage m,
+        ModelRegistry.BatchVerifier storage b,
         bytes calldata proof,
         uint256[] calldata outputs
     ) private view returns (uint256[] memory answers) {
@@ -768,12 +719,12 @@ contract DPrompt is IDPrompt {
     /// packed features of `requestId`, checks that every output is below the field modulus, and
     /// returns the answer bitmap: bit i set iff output i is strictly positive as a signed field
     /// element (0 < v <= (r - 1) / 2). The caller owns `dst` (allocated, large enough).
-    function _writeInstances(uint256 dst, uint256 requestId, Model storage m, uint256[] calldata outputs)
+    function _writeInstances(uint256 dst, uint256 requestId, ModelRegistry.Model storage m, uint256[] calldata outputs)
         private
         view
         returns (uint256 answer)
     {
-        uint256 numFeatures = uint256(m.vocabSize) + m.trigramBuckets;
+        uint256 numFeatures = ModelRegistry.numFeatures(m);
         _writeFeatures(dst, _payload[requestId], numFeatures, Featurizer.bitsPerFeature(m.clip), m.inputScale);
         // Cannot overflow: `dst` points into allocated memory.
         unchecked {
@@ -787,7 +738,7 @@ contract DPrompt is IDPrompt {
     function _writeBatchInstances(
         uint256 dst,
         uint256[] calldata requestIds,
-        Model storage m,
+        ModelRegistry.Model storage m,
         FeaturePacking storage packing,
         uint256[] calldata outputs
     ) private view returns (uint256[] memory answers) {
@@ -797,7 +748,7 @@ contract DPrompt is IDPrompt {
         dst = _writeBatchFeatures(dst, requestIds, m, packing);
         answers = new uint256[](n);
         // Cannot overflow: every offset stays inside the buffer the caller allocated at `dst`
-        // (n <= MAX_BATCH_SIZE requests of at most MAX_FEATURES + MAX_OUTPUTS instances).
+        // (n <= ModelRegistry.MAX_BATCH_SIZE requests of at most MAX_FEATURES + MAX_OUTPUTS instances).
         unchecked {
             for (uint256 i; i < n; ++i) {
                 uint256 first = i * numOutputs;
@@ -807,8 +758,8 @@ contract DPrompt is IDPrompt {
     }
 
     /// @dev Instances per request taken by its features under `packing`.
-    function _featureInstances(Model storage m, FeaturePacking storage packing) private view returns (uint256) {
-        uint256 numFeatures = uint256(m.vocabSize) + m.trigramBuckets;
+    function _featureInstances(ModelRegistry.Model storage m, FeaturePacking storage packing) private view returns (uint256) {
+        uint256 numFeatures = ModelRegistry.numFeatures(m);
         if (packing.digits == 0) return numFeatures;
         return (numFeatures + packing.digits - 1) / packing.digits;
     }
@@ -818,11 +769,11 @@ contract DPrompt is IDPrompt {
     function _writeBatchFeatures(
         uint256 dst,
         uint256[] calldata requestIds,
-        Model storage m,
+        ModelRegistry.Model storage m,
         FeaturePacking storage stored
     ) private view returns (uint256 end) {
         FeaturePacking memory packing = stored;
-        uint256 numFeatures = uint256(m.vocabSize) + m.trigramBuckets;
+        uint256 numFeatures = ModelRegistry.numFeatures(m);
         uint256 bits = Featurizer.bitsPerFeature(m.clip);
         uint256 scale = m.inputScale;
         end = dst;

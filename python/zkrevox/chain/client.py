@@ -43,8 +43,14 @@ class ProviderInfo:
     stake: int
     earned: int
     pending: int
+    capacity: int  # most requests it may hold pending (DPrompt's default 16 until it declares one)
     withdrawable_at: int
     eligible: bool
+
+    @property
+    def full(self) -> bool:
+        """True when ``request`` assigns it nothing more: as many pending requests as its capacity."""
+        return self.pending >= self.capacity
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,10 @@ class DPromptClient:
 
     def stake(self, model_id: int, amount_wei: int) -> Any:
         return self._send(self.contract.functions.stake(model_id), value=amount_wei)
+
+    def set_capacity(self, model_id: int, capacity: int) -> Any:
+        """Declare how many requests of ``model_id`` this account may hold pending (1..65535)."""
+        return self._send(self.contract.functions.setCapacity(model_id, capacity))
 
     def unbond(self, model_id: int) -> Any:
         return self._send(self.contract.functions.unbond(model_id))
@@ -182,10 +192,10 @@ class DPromptClient:
         return int(self._call(self.contract.functions.answerOf(request_id)))
 
     def provider(self, model_id: int, address: str) -> ProviderInfo:
-        stake, earned, pending, withdrawable_at, eligible = self._call(
+        stake, earned, pending, capacity, withdrawable_at, eligible = self._call(
             self.contract.functions.providerState(model_id, Web3.to_checksum_address(address))
         )
-        return ProviderInfo(stake, earned, pending, withdrawable_at, eligible)
+        return ProviderInfo(stake, earned, pending, capacity, withdrawable_at, eligible)
 
     def features(self, request_id: int) -> list[int]:
         return list(self._call(self.contract.functions.requestFeatures(request_id)))
@@ -210,6 +220,10 @@ class DPromptClient:
 
     def credits(self, address: str) -> int:
         return int(self._call(self.contract.functions.credits(Web3.to_checksum_address(address))))
+
+    def burned(self) -> int:
+        """Wei slashed from providers that missed deadlines, burned (held by DPrompt, paid to no one)."""
+        return int(self._call(self.contract.functions.burned()))
 
     def prompt(self, request_id: int, *, from_block: int = 0) -> bytes:
         """The prompt of ``request_id``, read from its ``DPromptRequested`` event."""

@@ -135,6 +135,7 @@ class Deployment:
     compiler: dict[str, Any]
     models: dict[str, ModelRecord]
     created_at: str
+    libraries: dict[str, ContractRecord] = field(default_factory=dict)  # linked into DPrompt, by name
     path: Path | None = None
 
     def model(self, name: str) -> ModelRecord:
@@ -166,6 +167,7 @@ class Deployment:
             chain_id=int(data["chain_id"]), network=data["network"], dprompt=ContractRecord(**data["dprompt"]),
             owner=data["owner"], unbonding_delay=int(data["unbonding_delay"]), compiler=data["compiler"],
             models=models, created_at=data["created_at"], path=path,
+            libraries={name: ContractRecord(**rec) for name, rec in data.get("libraries", {}).items()},
         )
 
 
@@ -202,6 +204,8 @@ def check_deployment(w3: Web3, dep: Deployment) -> None:
     if chain_id != dep.chain_id:
         raise DeploymentError(f"deployment record {dep.path} is for chain {dep.chain_id}, the RPC serves {chain_id}")
     for what, addr in [("DPrompt", dep.dprompt.address)] + [
+        (f"library {n}", rec.address) for n, rec in dep.libraries.items()
+    ] + [
         (f"{n} verifier", m.verifier.address) for n, m in dep.models.items()
     ] + [
         (f"{n} batch-{b.size} verifier", b.verifier.address)
@@ -241,8 +245,12 @@ def verifier_vk_sha256(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def deploy_contract(w3: Web3, account: LocalAccount, compiled: CompiledContract, *args: Any) -> ContractRecord:
-    factory = w3.eth.contract(abi=compiled.abi, bytecode=compiled.bytecode)
+def deploy_contract(w3: Web3, account: LocalAccount, compiled: CompiledContract, *args: Any,
+                    libraries: dict[str, str] | None = None) -> ContractRecord:
+    """Deploy ``compiled`` with constructor ``args``; ``libraries`` maps each external library it
+    links (``compiled.link_references``) to its deployed address."""
+    bytecode = compiled.linked(libraries or {}) if compiled.link_references else compiled.bytecode
+    factory = w3.eth.contract(abi=compiled.abi, bytecode=bytecode)
     ctor = factory.constructor(*args)
     try:
         gas = int(ctor.estimate_gas({"from": account.address}) * 1.2)
@@ -258,6 +266,17 @@ def deploy_contract(w3: Web3, account: LocalAccount, compiled: CompiledContract,
         raise ChainError(f"deploying {compiled.name} reverted (tx {tx_hash.hex()})")
     return ContractRecord(receipt["contractAddress"], "0x" + bytes(receipt["transactionHash"]).hex(),
                           int(receipt["blockNumber"]))
+
+
+def deploy_dprompt(w3: Web3, account: LocalAccount, owner: str, unbonding_delay: int
+                   ) -> tuple[ContractRecord, dict[str, ContractRecord]]:
+    """Deploy the external libraries DPrompt links (ModelRegistry), then DPrompt itself."""
+    compiled = project_contracts()
+    dprompt = compiled["DPrompt"]
+    libraries = {name: deploy_contract(w3, account, compiled[name]) for name in sorted(dprompt.link_references)}
+    record = deploy_contract(w3, account, dprompt, owner, unbonding_delay,
+                             libraries={name: rec.address for name, rec in libraries.items()})
+    return record, libraries
 
 
 def deploy(
@@ -286,11 +305,10 @@ def deploy(
             f"run `zkrevox chain verifier {params.name}`"
         )
     verifier_compiled = compile_verifier(verifier_sol)
-    dprompt_compiled = project_contracts()["DPrompt"]
     chain_id = int(w3.eth.chain_id)
 
     verifier = deploy_contract(w3, account, verifier_compiled)
-    dprompt = deploy_contract(w3, account, dprompt_compiled, account.address, unbonding_delay)
+    dprompt, libraries = deploy_dprompt(w3, account, account.address, unbonding_delay)
     client = DPromptClient(w3, dprompt.address, account)
     model_id, receipt = client.register_model(params.config_for(verifier.address), build_table(params.spec).data)
     model = ModelRecord(
@@ -305,7 +323,7 @@ def deploy(
         chain_id=chain_id, network=network_name(chain_id), dprompt=dprompt, owner=account.address,
         unbonding_delay=unbonding_delay,
         compiler={"solc": solcjs_version(), "evm_version": EVM_VERSION, "optimizer_runs": OPTIMIZER_RUNS},
-        models={params.name: model},
+        models={params.name: model}, libraries=libraries,
         created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
     for size in batch_sizes:

@@ -47,6 +47,8 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "(prompts are rejected, never truncated)",
     "DPromptNoProvider": lambda a: f"no provider is staked for model {a['modelId']}; a provider must run "
     "`zkrevox provider stake AMOUNT` first",
+    "DPromptNoCapacity": lambda a: f"every provider of model {a['modelId']} holds as many pending requests as it "
+    "declared it can answer in time; nothing was charged: try again in a little while",
     "DPromptUnknownRequest": lambda a: f"no request {a['requestId']} on this DPrompt; check the id",
     "DPromptAlreadyFulfilled": lambda a: f"request {a['requestId']} is already fulfilled (a second fulfilment is "
     f"refused); read it with `zkrevox answer {a['requestId']}`",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,27 @@ class CompiledContract:
     name: str
     source: str  # source unit name, e.g. "src/DPrompt.sol"
     abi: list[dict[str, Any]]
-    bytecode: bytes
+    bytecode: bytes  # creation code; a linked library's address reads as 20 zero bytes until `linked`
     deployed_bytecode: bytes
+    # external libraries the creation code calls: library name -> byte offsets of its address
+    link_references: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def deployed_size(self) -> int:
         return len(self.deployed_bytecode)
+
+    def linked(self, libraries: dict[str, str]) -> bytes:
+        """The creation code with each external library's deployed address written in."""
+        missing = sorted(set(self.link_references) - set(libraries))
+        if missing:
+            raise ChainError(f"{self.name} needs the address of librar{'y' if len(missing) == 1 else 'ies'} "
+                             f"{', '.join(missing)} to be deployed")
+        code = bytearray(self.bytecode)
+        for name, offsets in self.link_references.items():
+            address = bytes.fromhex(libraries[name].removeprefix("0x"))
+            for start in offsets:
+                code[start:start + 20] = address
+        return bytes(code)
 
 
 def solcjs_version() -> str:
@@ -52,7 +68,8 @@ def standard_input(sources: dict[str, str], *, optimizer_runs: int = OPTIMIZER_R
             "optimizer": {"enabled": True, "runs": optimizer_runs},
             "evmVersion": EVM_VERSION,
             "metadata": {"bytecodeHash": "none"},
-            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+            "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.bytecode.linkReferences",
+                                            "evm.deployedBytecode.object"]}},
         },
     }
 
@@ -87,12 +104,15 @@ def compile_files(paths: list[Path], *, base: Path | None = None) -> dict[str, C
     for source, contracts in out.get("contracts", {}).items():
         for name, data in contracts.items():
             evm = data.get("evm", {})
+            links = evm.get("bytecode", {}).get("linkReferences", {})
             c = CompiledContract(
                 name=name,
                 source=source,
                 abi=data.get("abi", []),
-                bytecode=bytes.fromhex(evm.get("bytecode", {}).get("object", "")),
-                deployed_bytecode=bytes.fromhex(evm.get("deployedBytecode", {}).get("object", "")),
+                bytecode=_unlinked(evm.get("bytecode", {}).get("object", "")),
+                deployed_bytecode=_unlinked(evm.get("deployedBytecode", {}).get("object", "")),
+                link_references={lib: tuple(ref["start"] for ref in refs)
+                                 for libs in links.values() for lib, refs in libs.items()},
             )
             result[f"{source}:{name}"] = c
             result.setdefault(name, c)
@@ -119,6 +139,11 @@ def compile_verifier(path: Path) -> CompiledContract:
             "limit (EIP-170); rebuild the circuit with fewer columns or instances"
         )
     return verifier
+
+
+def _unlinked(hex_code: str) -> bytes:
+    """Bytecode hex with solc's library placeholders (``__$<hash>$__``, 40 characters) read as zeros."""
+    return bytes.fromhex(re.sub(r"__\$[0-9a-f]{34}\$__", "0" * 40, hex_code))
 
 
 def _collect_sources(paths: list[Path], base: Path) -> dict[str, str]:

@@ -49,6 +49,7 @@ interface IDPrompt {
         uint256 stake; // wei
         uint256 earned; // fees of fulfilled requests not yet collected, wei
         uint256 pending; // assigned requests neither fulfilled nor reclaimed
+        uint256 capacity; // most requests it may hold pending; assignment skips it at capacity
         uint256 withdrawableAt; // unbonding: time the stake becomes withdrawable; 0 = not unbonding
         bool eligible; // in the model's assignment pool
     }
@@ -81,6 +82,8 @@ interface IDPrompt {
     /// @notice `provider` left the assignment pool of `modelId`; its stake is withdrawable at `withdrawableAt`
     /// once it holds no pending request.
     event DPromptUnbondingStarted(uint32 indexed modelId, address indexed provider, uint256 withdrawableAt);
+    /// @notice `provider` declared it may hold at most `capacity` pending requests of `modelId`.
+    event DPromptCapacitySet(uint32 indexed modelId, address indexed provider, uint256 capacity);
     /// @notice `provider` moved `amount` of stake to its withdrawable credit.
     event DPromptStakeWithdrawn(uint32 indexed modelId, address indexed provider, uint256 amount);
     /// @notice A request was recorded and assigned. The prompt itself is kept only in this event
@@ -96,10 +99,15 @@ interface IDPrompt {
     );
     /// @notice `provider` answered `requestId` with a valid proof; `answer` is the output bitmap.
     event DPromptFulfilled(uint256 indexed requestId, address indexed provider, uint256 answer);
-    /// @notice The requester took back `refund` and `slashed` wei of the provider's stake after a missed deadline.
+    /// @notice After a missed deadline the requester took back its fee (`refund`), and `slashed` wei
+    /// of the provider's stake were burned.
     event DPromptReclaimed(
         uint256 indexed requestId, address indexed requester, address indexed provider, uint256 refund, uint256 slashed
     );
+    /// @notice `fulfilBatch` by `provider` left `requestId` out: its deadline had passed or it was
+    /// reclaimed (`reason` is the selector of {DPromptDeadlinePassed} or {DPromptAlreadyReclaimed},
+    /// what `fulfil` would revert with). The batch's other requests were fulfilled.
+    event DPromptFulfilSkipped(uint256 indexed requestId, address indexed provider, bytes4 reason);
     /// @notice `provider` moved `amount` wei of earned fees for `modelId` to its withdrawable credit.
     event DPromptEarningsCollected(uint32 indexed modelId, address indexed provider, uint256 amount);
     /// @notice `account` withdrew `amount` wei of credit.
@@ -127,6 +135,9 @@ interface IDPrompt {
     error DPromptPromptTooLong(uint256 length, uint256 maxBytes);
     /// @notice No provider is staked and eligible for model `modelId`.
     error DPromptNoProvider(uint32 modelId);
+    /// @notice Every eligible provider of model `modelId` holds as many pending requests as it
+    /// declared it can answer in time; try again later (nothing was charged).
+    error DPromptNoCapacity(uint32 modelId);
     /// @notice No request `requestId` exists.
     error DPromptUnknownRequest(uint256 requestId);
     /// @notice Request `requestId` was already fulfilled.
@@ -210,6 +221,9 @@ interface IDPrompt {
     // --- providers ---
     function stake(uint32 modelId) external payable;
     function unbond(uint32 modelId) external;
+    /// @notice Declares how many requests of `modelId` the caller may hold pending (1..65535; the
+    /// default until set is 16). `request` assigns no more to it while it holds that many.
+    function setCapacity(uint32 modelId, uint16 capacity) external;
     function withdrawStake(uint32 modelId) external;
     function collectEarnings(uint32 modelId) external;
 
@@ -222,11 +236,14 @@ interface IDPrompt {
     /// each to its field element (v, or r + v) for the verifier; bit i of the answer is set iff
     /// output i is positive.
     function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external;
-    /// @notice Fulfils `requestIds` (distinct, one model, all assigned to the caller, pending,
-    /// within their deadlines) with one proof of the model's batch circuit. `outputs` holds
-    /// `requestIds.length * numOutputs` zigzag-encoded outputs (as `fulfil`), request by request in the order of
-    /// `requestIds`, which must be the proof's order of prompts. All or nothing: every request gets
-    /// the checks and effects of `fulfil`, or the call reverts.
+    /// @notice Fulfils `requestIds` (distinct, one model, all assigned to the caller, none
+    /// fulfilled) with one proof of the model's batch circuit. `outputs` holds
+    /// `requestIds.length * numOutputs` zigzag-encoded outputs (as `fulfil`), request by request in
+    /// the order of `requestIds`, which must be the proof's order of prompts. The proof is checked
+    /// against every request's stored features. A request whose deadline has passed or that was
+    /// reclaimed meanwhile does not sink the others: it is skipped ({DPromptFulfilSkipped}: no
+    /// answer, no fee); every other request gets the effects of `fulfil`. Any other failed check
+    /// reverts the whole call.
     function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs) external;
     function reclaim(uint256 requestId) external;
     function withdraw() external;
@@ -257,4 +274,6 @@ interface IDPrompt {
         returns (uint256[] memory);
     function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts);
     function credits(address account) external view returns (uint256);
+    /// @notice Stake slashed from providers that missed deadlines: burned (held forever, paid to no one).
+    function burned() external view returns (uint256);
 }

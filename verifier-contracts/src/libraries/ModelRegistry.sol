@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {IDPrompt} from "../interfaces/IDPrompt.sol";
+import {IHalo2Verifier} from "../interfaces/IHalo2Verifier.sol";
+import {Featurizer} from "./Featurizer.sol";
+
+/// @title ModelRegistry
+/// @notice DPrompt's model registry: how a model and its batch verifiers are stored, the rules a
+/// registration must pass, and the reads that rebuild a model's public configuration.
+///
+/// The registration paths are `external`: the library is deployed once and DPrompt reaches it by
+/// DELEGATECALL (the storage stays DPrompt's), so their bytecode does not count against DPrompt's
+/// EIP-170 limit. They run rarely (a registration, a client's read), never on a request or a
+/// fulfilment path. The `internal` helpers are the ones those hot paths use; they are inlined.
+library ModelRegistry {
+    uint256 internal constant MAX_OUTPUTS = 256; // the answer is a 256-bit bitmap
+    uint256 internal constant MAX_FEATURES = 4096;
+    uint256 internal constant MAX_PROMPT_BYTES = 4096;
+    uint256 internal constant MAX_INPUT_SCALE = 64;
+    uint256 internal constant BPS = 10_000;
+    /// @dev Most requests one proof may answer; bounds the verifier calldata built in memory.
+    uint256 internal constant MAX_BATCH_SIZE = 64;
+    /// @dev Least response window: a provider must have time to prove and have its answer mined
+    /// (a proof of the ticker model takes about a second; a batch of 16, about ten).
+    uint256 internal constant MIN_RESPONSE_WINDOW = 60;
+
+    /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2.
+    struct Model {
+        address table; // also the existence flag: non-zero once registered
+        uint96 fee;
+        uint96 minStake;
+        uint32 responseWindow;
+        uint16 slashBps;
+        uint8 inputScale;
+        uint16 numOutputs;
+        uint16 maxBytes;
+        uint16 vocabSize;
+        uint16 trigramBuckets;
+        uint8 clip;
+        uint8 fuzzyMinLen;
+        uint8 tableBits;
+        bool retired;
+        IHalo2Verifier verifier;
+        bytes32 vkHash;
+        bytes32 specHash;
+    }
+
+    /// @dev A verifier of a model's batch-N circuit; `fulfilBatch` reads the first slot only.
+    struct BatchVerifier {
+        IHalo2Verifier verifier;
+        IDPrompt.FeaturePacking packing;
+        bytes32 vkHash;
+    }
+
+    // ---------------------------------------------------------------- registration (external)
+
+    /// @notice Validates `config`, deploys the vocabulary `table` as a data contract, checks it
+    /// and writes the model into `m` (an unused slot of DPrompt's model mapping).
+    function register(Model storage m, IDPrompt.ModelConfig calldata config, bytes calldata table) external {
+        _validate(config);
+        Featurizer.Spec memory spec = config.spec;
+        spec.table = Featurizer.deployTable(table);
+        Featurizer.checkTable(spec);
+        m.table = spec.table;
+        m.fee = config.fee;
+        m.minStake = config.minStake;
+        m.responseWindow = config.responseWindow;
+        m.slashBps = config.slashBps;
+        m.inputScale = config.inputScale;
+        m.numOutputs = config.numOutputs;
+        m.maxBytes = spec.maxBytes;
+        m.vocabSize = spec.vocabSize;
+        m.trigramBuckets = spec.trigramBuckets;
+        m.clip = spec.clip;
+        m.fuzzyMinLen = spec.fuzzyMinLen;
+        m.tableBits = spec.tableBits;
+        m.verifier = config.verifier;
+        m.vkHash = config.vkHash;
+        m.specHash = config.specHash;
+    }
+
+    /// @notice Records `verifier` as model `m`'s batch-`size` verifier in `b` (which must be empty),
+    /// taking features as `packing` says (all zero: one instance per feature).
+    function registerBatchVerifier(
+        Model storage m,
+        BatchVerifier storage b,
+        uint32 modelId,
+        uint256 size,
+        IHalo2Verifier verifier,
+        bytes32 vkHash,
+        IDPrompt.FeaturePacking memory packing
+    ) external {
+        checkBatchSize(size);
+        if (address(verifier).code.length == 0) revert IDPrompt.DPromptInvalidModelConfig("verifier has no code");
+        if (packing.digits != 0) {
+            uint256 countBits = Featurizer.bitsPerFeature(m.clip);
+            if (packing.bits < countBits) revert IDPrompt.DPromptInvalidModelConfig("packing bits cannot hold a count");
+            // The top digit's highest bit: every word stays below 2^253 < the field modulus.
+            if (uint256(packing.shift) + uint256(packing.bits) * (packing.digits - 1) + countBits > 253) {
+                revert IDPrompt.DPromptInvalidModelConfig("packed words exceed 253 bits");
+            }
+        }
+        if (address(b.verifier) != address(0)) revert IDPrompt.DPromptBatchVerifierExists(modelId, size);
+        b.verifier = verifier;
+        b.packing = packing;
+        b.vkHash = vkHash;
+    }
+
+    // ---------------------------------------------------------------- reads (external)
+
+    /// @notice The configuration `m` was registered with (the table address filled in).
+    function config(Model storage m) external view returns (IDPrompt.ModelConfig memory) {
+        return IDPrompt.ModelConfig({
+            verifier: m.verifier,
+            vkHash: m.vkHash,
+            specHash: m.specHash,
+            fee: m.fee,
+            minStake: m.minStake,
+            responseWindow: m.responseWindow,
+            slashBps: m.slashBps,
+            inputScale: m.inputScale,
+            numOutputs: m.numOutputs,
+            spec: spec(m)
+        });
+    }
+
+    /// @notice The feature counts of `prompt` under model `m`'s featurizer (no length check).
+    function featurize(Model storage m, bytes calldata prompt) external view returns (uint256[] memory) {
+        return Featurizer.featurize(prompt, spec(m));
+    }
+
+    /// @notice The feature counts stored packed in `words` (a request's payload) under model `m`.
+    function storedFeatures(Model storage m, mapping(uint256 => uint256) storage words)
+        external
+        view
+        returns (uint256[] memory)
+    {
+        Featurizer.Spec memory s = spec(m);
+        uint256 n = Featurizer.packedWords(s);
+        uint256[] memory packed = new uint256[](n);
+        for (uint256 k; k < n; ++k) {
+            packed[k] = words[k];
+        }
+        return Featurizer.unpack(packed, Featurizer.numFeatures(s), Featurizer.bitsPerFeature(s.clip));
+    }
+
+    // ---------------------------------------------------------------- hot-path helpers (internal)
+
+    function spec(Model storage m) internal view returns (Featurizer.Spec memory) {
+        return Featurizer.Spec({
+            maxBytes: m.maxBytes,
+            vocabSize: m.vocabSize,
+            trigramBuckets: m.trigramBuckets,
+            clip: m.clip,
+            fuzzyMinLen: m.fuzzyMinLen,
+            tableBits: m.tableBits,
+            table: m.table
+        });
+    }
+
+    function numFeatures(Model storage m) internal view returns (uint256) {
+        return uint256(m.vocabSize) + m.trigramBuckets;
+    }
+
+    function checkBatchSize(uint256 size) internal pure {
+        if (size < 2 || size > MAX_BATCH_SIZE) revert IDPrompt.DPromptWrongBatchSize(size);
+    }
+
+    function _validate(IDPrompt.ModelConfig calldata c) private view {
+        if (address(c.verifier).code.length == 0) revert IDPrompt.DPromptInvalidModelConfig("verifier has no code");
+        if (!Featurizer.isValid(c.spec)) revert IDPrompt.DPromptInvalidModelConfig("spec");
+        if (c.spec.table != address(0)) revert IDPrompt.DPromptInvalidModelConfig("spec.table must be zero");
+        if (c.spec.maxBytes > MAX_PROMPT_BYTES) revert IDPrompt.DPromptInvalidModelConfig("spec.maxBytes");
+        if (Featurizer.numFeatures(c.spec) > MAX_FEATURES) {
+            revert IDPrompt.DPromptInvalidModelConfig("spec: too many features");
+        }
+        if (c.numOutputs == 0 || c.numOutputs > MAX_OUTPUTS) revert IDPrompt.DPromptInvalidModelConfig("numOutputs");
+        if (c.inputScale > MAX_INPUT_SCALE) revert IDPrompt.DPromptInvalidModelConfig("inputScale");
+        if (c.slashBps > BPS) revert IDPrompt.DPromptInvalidModelConfig("slashBps");
+        if (c.responseWindow < MIN_RESPONSE_WINDOW) {
+            revert IDPrompt.DPromptInvalidModelConfig("responseWindow below 60 s");
+        }
+    }
+}
