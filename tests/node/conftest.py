@@ -17,8 +17,9 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))  # nodeenv, tcpproxy
 
-from nodeenv import NodeEnv
+from nodeenv import BATCH, NodeEnv
 
+from zkrevox import Prover
 from zkrevox.chain.anvil import Anvil
 from zkrevox.chain.deploy import current_verifier, deploy, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
@@ -42,13 +43,38 @@ def node_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
                    user, other)
 
 
+@pytest.fixture(scope="session")
+def node_batch_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
+    """A second deployment on the session's anvil with the batch-4 verifier registered too (packed
+    features), for the batching tests (built once if missing)."""
+    Prover.load_or_build("ticker", batch=BATCH)
+    w3 = Web3(Web3.HTTPProvider(node_anvil.url))
+    owner, provider, provider2, user, other = (Account.from_key(k) for k in ANVIL_DEV_KEYS)
+    params = model_params("ticker")
+    directory = tmp_path_factory.mktemp("node-batch-deployments")
+    dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=directory,
+                 batch_sizes=[BATCH])
+    return NodeEnv(w3, node_anvil.url, dep, directory, dep.models["ticker"].model_id, owner, provider, provider2,
+                   user, other)
+
+
+@pytest.fixture()
+def benv(node_batch_deployed: NodeEnv):
+    """The batch deployment, reverted to its pristine state after the test."""
+    yield from _reverted(node_batch_deployed)
+
+
 @pytest.fixture()
 def env(node_deployed: NodeEnv):
     """The deployed environment, reverted to its pristine state after the test."""
-    w3 = node_deployed.w3
+    yield from _reverted(node_deployed)
+
+
+def _reverted(deployed: NodeEnv):
+    w3 = deployed.w3
     snap = w3.provider.make_request("evm_snapshot", [])["result"]
     try:
-        yield node_deployed
+        yield deployed
     finally:
         w3.provider.make_request("evm_setAutomine", [True])
         w3.provider.make_request("evm_revert", [snap])

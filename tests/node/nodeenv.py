@@ -27,6 +27,7 @@ from zkrevox.node.store import read_jobs
 
 STAKE = 10**18
 FULFIL = "fulfil"
+BATCH = 4  # the batch size the batching tests register (fast to prove: ~3 s)
 
 
 @dataclass
@@ -79,9 +80,10 @@ def config(env: NodeEnv, db: Path, **overrides: Any) -> NodeConfig:
 
 
 @contextlib.contextmanager
-def node_thread(cfg: NodeConfig, account: LocalAccount, *, up_timeout: float = 60.0) -> Iterator[ProviderNode]:
+def node_thread(cfg: NodeConfig, account: LocalAccount, *, up_timeout: float = 60.0,
+                prove_fn: Any = None) -> Iterator[ProviderNode]:
     """A ``ProviderNode`` running in a thread (its provers in worker processes); stopped on exit."""
-    node = ProviderNode(cfg, account)
+    node = ProviderNode(cfg, account, prove_fn=prove_fn)
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -152,6 +154,33 @@ def fulfil_calls(env: NodeEnv, since_block: int = 0) -> list[dict[str, Any]]:
             out.append({"request_id": int(args["requestId"]), "from": tx["from"], "status": receipt["status"],
                         "hash": "0x" + bytes(tx["hash"]).hex(), "nonce": tx["nonce"], "block": n})
     return out
+
+
+def fulfil_txs(env: NodeEnv, since_block: int = 0) -> list[dict[str, Any]]:
+    """Every ``fulfil`` and ``fulfilBatch`` transaction mined since ``since_block``, with its request ids."""
+    contract = env.client().contract
+    out = []
+    for n in range(since_block, env.w3.eth.block_number + 1):
+        for tx in env.w3.eth.get_block(n, full_transactions=True)["transactions"]:
+            if tx["to"] is None or tx["to"].lower() != env.dep.dprompt.address.lower():
+                continue
+            fn, args = contract.decode_function_input(tx["input"])
+            if fn.fn_name not in (FULFIL, "fulfilBatch"):
+                continue
+            ids = [int(r) for r in args["requestIds"]] if fn.fn_name == "fulfilBatch" else [int(args["requestId"])]
+            receipt = env.w3.eth.get_transaction_receipt(tx["hash"])
+            out.append({"fn": fn.fn_name, "request_ids": ids, "status": receipt["status"],
+                        "gas": receipt["gasUsed"], "hash": "0x" + bytes(tx["hash"]).hex(), "nonce": tx["nonce"],
+                        "block": n})
+    return out
+
+
+def skipped_events(env: NodeEnv, since_block: int = 0) -> dict[int, bytes]:
+    """``DPromptFulfilSkipped``: request id -> reason selector."""
+    event = env.client().contract.events.DPromptFulfilSkipped()
+    logs = env.w3.eth.get_logs({"address": env.dep.dprompt.address, "fromBlock": since_block, "toBlock": "latest",
+                                "topics": [event.topic]})
+    return {int(e.args.requestId): bytes(e.args.reason) for e in (event.process_log(raw) for raw in logs)}
 
 
 def fulfilled_events(env: NodeEnv, since_block: int = 0) -> Counter[int]:
