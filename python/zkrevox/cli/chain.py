@@ -116,19 +116,24 @@ def deploy(
     unbonding_delay: Annotated[int, typer.Option(help="Seconds between unbond and withdrawal.")] = 3600,
     batch: Annotated[
         list[int] | None,
-        typer.Option(help="Also register the verifier of the batch-N circuit (repeatable; `zkrevox build --batch N`)."),
+        typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build --batch N`). "
+                     "Default: every batch circuit built locally."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Deploy the model's verifier and DPrompt, register the model, write deployments/<chainId>.json."""
+    """Deploy the model's verifier and DPrompt, register the model and its batch verifiers, write
+    deployments/<chainId>.json."""
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.deploy import model_params
+    from zkrevox.node.bootstrap import local_batch_sizes
 
     ctx = _Ctx(rpc, network, need_deployment=False)
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_wei(min_stake),
                           response_window_s=response_window, slash_bps=slash_bps)
-    step(f"deploying {model} verifier + DPrompt to chain {ctx.chain_id} at {ctx.url}")
-    dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay, batch_sizes=batch or ())
+    sizes = batch if batch is not None else local_batch_sizes(model)
+    step(f"deploying {model} verifier + DPrompt to chain {ctx.chain_id} at {ctx.url}"
+         + (f", batch verifiers {', '.join(map(str, sizes))}" if sizes else ""))
+    dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay, batch_sizes=sizes)
     record = dep.models[model]
     result = {
         "chain_id": dep.chain_id,
@@ -158,6 +163,28 @@ def provider_stake(
     result = {"tx": _tx(receipt), "stake": str(Decimal(state.stake) / 10**18), "stake_wei": state.stake,
               "eligible": state.eligible}
     emit(result, as_json, f"staked; stake is now {result['stake']} (tx {result['tx']})")
+
+
+@provider_app.command("capacity")
+@handle_errors
+def provider_capacity(
+    capacity: Annotated[int, typer.Argument(help="Most requests this provider may hold pending (1..65535).")],
+    model: ModelOpt = "ticker",
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Declare how many requests the provider can hold pending and still answer each in time;
+    DPrompt assigns it no more while it holds that many (default until declared: 16)."""
+    if not 1 <= capacity <= 2**16 - 1:
+        raise InputError(f"capacity must be 1..65535, got {capacity}; to take no new requests, "
+                         "run `zkrevox provider unbond`")
+    ctx = _Ctx(rpc, network)
+    model_id = ctx.dep.model(model).model_id
+    receipt = ctx.client.set_capacity(model_id, capacity)
+    state = ctx.client.provider(model_id, ctx.account.address)
+    emit({"tx": _tx(receipt), "capacity": state.capacity, "pending": state.pending}, as_json,
+         f"capacity {state.capacity} ({state.pending} pending) (tx {_tx(receipt)})")
 
 
 @provider_app.command("unbond")
