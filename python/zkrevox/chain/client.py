@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3Exception
+from web3.types import FilterParams
 
 from zkrevox.chain.networks import fee_fields
 from zkrevox.chain.revert import ErrorDecoder, RevertedError, revert_data
@@ -240,16 +242,22 @@ class DPromptClient:
             raise ChainError(f"no DPromptRequested event for request {request_id} since block {from_block}")
         return bytes(event.process_log(logs[0]).args.prompt)
 
-    def requested_events(self, from_block: int, to_block: int, *, provider: str | None = None) -> list[RequestedEvent]:
-        """``DPromptRequested`` events mined in ``[from_block, to_block]``, for ``provider`` only if given."""
+    def requested_events(self, from_block: int, to_block: int, *, provider: str | None = None,
+                         block_hash: str | None = None) -> list[RequestedEvent]:
+        """``DPromptRequested`` events mined in ``[from_block, to_block]``, for ``provider`` only if given;
+        with ``block_hash``, those of that one block, read by hash (an RPC that does not know the block
+        raises instead of answering with nothing, EIP-234)."""
         event = self.contract.events.DPromptRequested()
         topics: list[Any] = [event.topic, None, None]
         if provider is not None:
             topics.append("0x" + bytes.fromhex(Web3.to_checksum_address(provider)[2:]).rjust(32, b"\0").hex())
+        query: FilterParams = {"address": self.address, "topics": topics}
+        if block_hash is not None:
+            query["blockHash"] = HexBytes(block_hash)
+        else:
+            query["fromBlock"], query["toBlock"] = from_block, to_block
         try:
-            logs = self.w3.eth.get_logs({
-                "address": self.address, "fromBlock": from_block, "toBlock": to_block, "topics": topics,
-            })
+            logs = self.w3.eth.get_logs(query)
         except (Web3Exception, ValueError, OSError) as exc:
             raise ChainError(
                 f"cannot read DPrompt's request events in blocks {from_block}..{to_block}: {exc}"
