@@ -16,6 +16,7 @@ import typer
 
 from zkrevox.cli._output import emit, handle_errors, step
 from zkrevox.errors import InputError
+from zkrevox.featurize import prompt_text
 
 RpcOpt = Annotated[str | None, typer.Option("--rpc", help="RPC URL (default: $ZKREVOX_RPC_URL, else the network's).")]
 NetworkOpt = Annotated[
@@ -247,14 +248,15 @@ def fulfil(
     ctx = _Ctx(rpc, network)
     record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
-    prompt = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block).decode("utf-8", errors="replace")
+    data = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block)  # any bytes: prove them, not a text form
+    prompt = prompt_text(data)
     claimed_prompt: str | None = None
     vk: str | None = None
     if proof is None:
         from zkrevox import Prover
 
         step(f"proving request {request_id}: {prompt!r}")
-        made = Prover.load(model).prove(prompt)
+        made = Prover.load(model).prove(data)
         chain_proof = ChainProof.from_proof(made)
         claimed_prompt, vk = made.prompt, made.vk_sha256
     else:
@@ -335,8 +337,7 @@ def fulfil_batch(
     if not skip_local_checks:
         for request_id in request_ids:
             _check_fulfillable(ctx, ctx.client.request_info(request_id))
-    prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block).decode("utf-8", errors="replace")
-               for r in request_ids]
+    prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block) for r in request_ids]  # bytes, as stored
     step(f"proving requests {request_ids} with one batch-{n} proof")
     made = Prover.load(model, batch=n).prove_batch(prompts)
     chain_proof = ChainProof.from_proof(made)
@@ -349,8 +350,8 @@ def fulfil_batch(
             )
         if ctx.client.batch_public_instances(request_ids, outputs) != chain_proof.instances:
             raise InputError(
-                "the proof's public inputs are not these requests' (a prompt was not valid UTF-8, or the "
-                "batch circuit takes features another way than the registered verifier); pass "
+                "the proof's public inputs are not these requests' (the batch circuit takes features "
+                "another way than the registered verifier); pass "
                 "--skip-local-checks to let the contract refuse it on-chain"
             )
     step(f"submitting fulfilBatch for {n} requests")
