@@ -48,8 +48,9 @@ def node(
     batch_sizes: Annotated[str | None, typer.Option(
         help="Comma-separated proof sizes to use, e.g. 1,16 (1: one request per fulfil). Default: every size "
              "built locally and registered on-chain.")] = None,
-    capacity: Annotated[int | None, typer.Option(
-        help="Declare on-chain how many requests this provider may hold pending (set at start).")] = None,
+    capacity: Annotated[str, typer.Option(
+        help="Requests this provider may hold pending, declared on-chain at start. auto: if none was ever "
+             "declared, what the node can prove in half a response window.")] = "auto",
     prove_timeout: Annotated[float, typer.Option(
         help="Most seconds a proof may take (also the time-out of a batch size not yet measured); below that, "
              "a multiple of the size's average prove time.")] = 300.0,
@@ -70,11 +71,22 @@ def node(
         stake_wei=_wei(stake) if stake else None, metrics_port=metrics_port, poll_interval=poll_interval,
         rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
         drain_timeout=drain_timeout, max_batch_wait=max_batch_wait, batch_policy=batch_policy,
-        batch_sizes=_sizes(batch_sizes), capacity=capacity, prove_timeout=prove_timeout,
+        batch_sizes=_sizes(batch_sizes), capacity=_capacity(capacity), prove_timeout=prove_timeout,
     )
     ProviderNode(config).run(install_signals=True)
     if sys.stderr.isatty():
         sys.stderr.write("\n")
+
+
+def _capacity(text: str) -> int | None:
+    from zkrevox.errors import InputError
+
+    if text == "auto":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"--capacity takes a number of requests or auto, got {text!r}") from None
 
 
 def _sizes(text: str | None) -> tuple[int, ...] | None:

@@ -20,7 +20,7 @@ from zkrevox.chain.client import DPromptClient, ModelInfo
 from zkrevox.chain.deploy import Deployment, ModelParams, load_deployment, model_params
 from zkrevox.chain.keys import load_account
 from zkrevox.chain.vocab_table import spec_hash
-from zkrevox.errors import ArtifactError, ChainError, InputError
+from zkrevox.errors import ArtifactError, ChainError
 from zkrevox.node.logs import event
 from zkrevox.node.rpc import close_node, connect_node, hexstr
 
@@ -155,17 +155,26 @@ def usable_batch_sizes(chain: Chain, model: str, wanted: tuple[int, ...] | None)
     return tuple(sizes)
 
 
-def ensure_capacity(chain: Chain, capacity: int | None) -> None:
-    """Declare on-chain how many requests this provider may hold pending (``--capacity``)."""
+CONTRACT_DEFAULT_CAPACITY = 16  # what DPrompt assumes for a provider that never declared one
+AUTO_PER_REQUEST_S = 5.0  # prove time per request assumed before any is measured (batch-1 ~1 s here)
+
+
+def auto_capacity(response_window: int, workers: int, per_request_s: float = AUTO_PER_REQUEST_S) -> int:
+    """Requests this node can surely prove in half a response window (the other half is margin)."""
+    return max(1, min(65535, int(workers * (response_window / 2) / per_request_s)))
+
+
+def ensure_capacity(chain: Chain, capacity: int | None, workers: int) -> None:
+    """Declare on-chain how many requests this provider may hold pending: ``capacity`` if given;
+    otherwise (auto), if the provider never declared one, what ``auto_capacity`` says it can prove
+    in time, so that DPrompt's default of 16 does not refuse a burst the node can answer."""
+    current = chain.client.provider(chain.model_id, chain.account.address).capacity
     if capacity is None:
-        return
-    setter = getattr(chain.client, "set_capacity", None)
-    if setter is None:
-        raise InputError("--capacity: this version's DPrompt client has no set_capacity (the contract does not "
-                         "take a declared capacity yet); run without --capacity")
-    current = getattr(chain.client.provider(chain.model_id, chain.account.address), "capacity", None)
+        if current != CONTRACT_DEFAULT_CAPACITY:
+            return  # declared before (by `zkrevox provider capacity` or a node): kept
+        capacity = auto_capacity(chain.model.response_window, workers)
     if current == capacity:
         return
-    receipt = setter(chain.model_id, capacity)
+    receipt = chain.client.set_capacity(chain.model_id, capacity)
     event(log, f"declared capacity {capacity} for model {chain.model_id} (was {current}; tx "
           f"{hexstr(receipt['transactionHash'])})", event="capacity", capacity=capacity)

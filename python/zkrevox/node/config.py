@@ -30,7 +30,7 @@ class NodeConfig:
     batch_sizes: tuple[int, ...] | None = None  # sizes to use (1 = fulfil alone); None: every size built and registered
     batch_policy: str = "gas"  # gas: wait to fill the largest size; latency: prove at once what is waiting
     max_batch_wait: float = 5.0  # seconds a request may wait for companions (gas policy)
-    capacity: int | None = None  # declare on-chain how many requests this provider may hold pending
+    capacity: int | None = None  # requests this provider may hold pending, declared on-chain; None: auto
     gap_grace: float = 5.0  # seconds a nonce gap must persist before it is filled
     deadline_margin: float = 10.0  # seconds kept free before a deadline for the fulfilment to be mined
     bump_after: float = 30.0  # seconds a fulfilment may stay unmined before its fees are raised

@@ -138,7 +138,7 @@ class ProviderNode:
                 chain = connect_chain(self.config.rpc, self.config.rpc_timeout, self.config.model, self._params,
                                       self._account, self.config.deployments_dir)
                 ensure_stake(chain, self.config.stake_wei)
-                ensure_capacity(chain, self.config.capacity)
+                ensure_capacity(chain, self.config.capacity, self.config.workers)
                 sizes = usable_batch_sizes(chain, self.config.model, self.config.batch_sizes)
             except (DeploymentError, RevertedError, ArtifactError) as exc:
                 if first:
