@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 
 from zkrevox.chain.revert import RevertedError
@@ -33,6 +34,8 @@ from zkrevox.node.submitter import REORG_RECHECK_S, InstancesMismatch, Submitter
 log = logging.getLogger("zkrevox.node")
 
 MAX_TIMEOUTS = 2  # a request whose proof timed out this many times is failed (prove-timeout)
+FRESH_TX_S = 5.0  # a fulfilment sent this recently is looked for every FRESH_TX_RECHECK_S, not every poll
+FRESH_TX_RECHECK_S = 0.3
 
 
 class Pipeline:
@@ -53,6 +56,7 @@ class Pipeline:
         self.wake_at: float | None = None  # wall time at which waiting requests stop waiting
 
     def step(self, now: float, head: int, *, admit_new: bool = True) -> None:
+        self.wake_at = None
         self.collect()
         if admit_new:
             self.dispatch(now)
@@ -60,6 +64,10 @@ class Pipeline:
         self.submitter.track(self.store.jobs([State.SUBMITTED]), head)
         if self.gaps is not None:
             self.gaps.step()
+        wall = time.time()
+        if any((j.sent_at or 0) > wall - FRESH_TX_S for j in self.store.jobs([State.SUBMITTED])):
+            # a fulfilment just sent: look for its receipt again soon rather than a poll interval later
+            self.wake_at = min(self.wake_at or math.inf, wall + FRESH_TX_RECHECK_S)
 
     def seen(self, job: Job) -> None:
         self.metrics.seen.inc()
@@ -71,7 +79,6 @@ class Pipeline:
 
     def dispatch(self, now: float) -> None:
         """``now``: chain time. Admit waiting requests, plan proofs for the free workers, start them."""
-        self.wake_at = None
         free = self.proving.free
         if free == 0:
             return
