@@ -33,9 +33,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Circuit artifacts are cached under artifacts/ and rebuilt only when the manifest does not match.
+# Circuit artifacts are cached under artifacts/ and rebuilt only when the manifest does not match:
+# the single-request circuit and the batch circuits of 4, 8 and 16 (packed features) the node uses.
+BATCH_SIZES := 4 8 16
 build-ticker: setup
 	@$(PY) -c "from zkrevox import Prover; Prover.load('ticker')" 2>/dev/null || $(ZK) build ticker
+	@for n in $(BATCH_SIZES); do \
+	  $(PY) -c "from zkrevox import Prover; Prover.load('ticker', batch=$$n)" 2>/dev/null || $(ZK) build ticker --batch $$n || exit 1; \
+	done
 
 demo: setup build-ticker
 	$(PY) -m zkrevox.demo

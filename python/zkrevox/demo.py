@@ -4,7 +4,8 @@ Off-chain: load the warm prover, prove "swap 2 bnb for cake", verify it with
 plain ezkl. On-chain: start a local anvil, deploy the verifier and DPrompt,
 start a provider node (``zkrevox node``), send several prompts as a user, and
 print each answer the contract verified, with its end-to-end latency and gas;
-then stop the node and anvil.
+then a burst of 32 requests answered with batch proofs (average gas per request
+from the receipts); then stop the node and anvil.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def offchain() -> None:
 
 
 def onchain() -> None:
-    from zkrevox.chain.demo import PROMPTS, run
+    from zkrevox.chain.demo import BURST, PROMPTS, run
 
-    run(PROMPTS, say)
+    run(PROMPTS, say, burst=BURST)
 
 
 def main() -> int:

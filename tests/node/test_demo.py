@@ -9,11 +9,16 @@ from zkrevox.chain.demo import PROMPTS, run
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
 
-def test_demo_answersEveryPromptThroughANodeAndStopsIt(prover):
+def test_demo_answersEveryPromptThroughANodeAndStopsIt(prover, batch_provers):
     lines: list[str] = []
-    result = run(PROMPTS[2:4], lines.append)  # the prompt with no ticker and the one with a typo
-    assert [r["status"] for r in result["requests"]] == ["fulfilled", "fulfilled"]
-    assert [r["tickers"] for r in result["requests"]] == [[], ["ETH", "USDC"]]
-    assert all(500_000 < r["fulfil_gas"] < 700_000 for r in result["requests"])
+    # no ticker, a typo, a plain request, and bytes that are not UTF-8 text
+    prompts = [PROMPTS[2], PROMPTS[3], PROMPTS[4], PROMPTS[5]]
+    assert isinstance(prompts[3], bytes)
+    result = run(prompts, lines.append)
+    requests = result["requests"]
+    assert [r["status"] for r in requests] == ["fulfilled"] * 4
+    assert [r["tickers"] for r in requests] == [[], ["ETH", "USDC"], ["MATIC"], ["CAKE"]]
+    assert all(r["fulfil_gas"] / r["batch_size"] < 600_000 for r in requests)
     assert result["node_exit"] == 0
     assert any("no ticker" in line and "verified on-chain" in line for line in lines)
+    assert any("\\xff\\xfe" in line and "CAKE" in line for line in lines)

@@ -1,10 +1,12 @@
 """The on-chain half of ``make demo``: a real anvil, real contracts, a real provider node.
 
 Owner, provider and user are anvil's dev accounts 0, 1 and 2 (public test keys, local chain
-only). Deploy the ticker verifier and DPrompt; start ``zkrevox node`` as the provider (it stakes
-and follows the chain); send several prompts as the user, including one with no ticker and one
-with a typo; print each answer once the contract has verified its proof, with its end-to-end
-latency and gas; then stop the node (SIGTERM) and anvil.
+only). Deploy the ticker verifier, the batch verifiers built locally and DPrompt; start
+``zkrevox node`` as the provider (it stakes, declares its capacity and follows the chain); send
+several prompts as the user, including one with no ticker, one with a typo and one that is not
+UTF-8 text; print each answer once the contract has verified its proof, with its end-to-end
+latency and gas; then a burst of requests that the node answers with batch proofs, with the
+average gas per request read from the receipts; then stop the node (SIGTERM) and anvil.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ PROMPTS = (
     "what a lovely morning for a walk",  # no ticker
     "swap 2 etherium for usdc",  # a typo
     "is it a good time to stake some matic",
+    b"swap 2 \xff\xfe for cake",  # not UTF-8: DPrompt takes any bytes, so the node proves any bytes
 )
+BURST = 32
 NODE_UP_TIMEOUT_S = 120
 ANSWER_TIMEOUT_S = 120
 
@@ -45,33 +49,40 @@ def node_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-c", "from zkrevox.cli import main; main()"]
 
 
-def run(prompts: tuple[str, ...] | list[str], say: Callable[[str], None]) -> dict:
+def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str], None], *, burst: int = 0) -> dict:
+    from zkrevox.featurize import prompt_text
+    from zkrevox.node.bootstrap import local_batch_sizes
+
     params = model_params("ticker")
     owner, provider_acct, user_acct = (Account.from_key(k) for k in ANVIL_DEV_KEYS[:3])
     with tempfile.TemporaryDirectory(prefix="zkrevox-demo-") as work_s, Anvil() as chain:
         work = Path(work_s)
         say(f"anvil on {chain.url} (chain id 31337)")
         w3 = connect(chain.url)
-        dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=work)
+        sizes = local_batch_sizes("ticker")
+        dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=work, batch_sizes=sizes)
         record = dep.models["ticker"]
         say(f"deployed DPrompt {dep.dprompt.address}, verifier {record.verifier.address} "
-            f"({record.verifier_size} bytes), model id {record.model_id}")
+            f"({record.verifier_size} bytes), model id {record.model_id}; batch verifiers for "
+            f"{', '.join(map(str, sizes)) or 'no'} requests per proof")
         log_path = work / "node.log"
         node = _start_node(chain.url, work, log_path)
         try:
             _wait_up(node, log_path)
-            say(f"node up (pid {node.pid}): provider {provider_acct.address} staked 1 ETH, proving in a worker process")
             user = DPromptClient(w3, dep.dprompt.address, user_acct)
-            sent = []
-            for prompt in prompts:
-                request_id, receipt = user.request(record.model_id, prompt)
-                sent.append((request_id, prompt, time.monotonic(), int(receipt["gasUsed"])))
-            say(f"user sent {len(sent)} requests (request gas {sent[0][3]}); waiting for proven answers")
-            results = [_await_answer(user, rid, prompt, t0, params.labels, params.num_outputs, dep.dprompt.block, say)
-                       for rid, prompt, t0, _ in sent]
+            position = user.provider(record.model_id, provider_acct.address)
+            say(f"node up (pid {node.pid}): provider {provider_acct.address} staked 1 ETH, declared capacity "
+                f"{position.capacity} pending requests, proving in a worker process")
+            results = _ask(user, record.model_id, list(prompts), params, dep.dprompt.block, say, prompt_text)
             span = max(r["e2e_seconds"] for r in results)
             say(f"{len(results)} proven answers in {span:.1f}s with one prover worker "
                 f"({60 * len(results) / span:.0f} per minute; later requests queue behind earlier ones)")
+            if burst:
+                say(f"burst: the user sends {burst} requests at once; the node answers them with batch proofs")
+                burst_prompts = [prompts[i % len(prompts)] for i in range(burst)]
+                answered = _ask(user, record.model_id, burst_prompts, params, dep.dprompt.block, None, prompt_text)
+                _summarize(answered, say)
+                results += answered
         finally:
             code = _stop_node(node)
         say(f"node stopped (SIGTERM, exit {code}); anvil stopped")
@@ -97,8 +108,47 @@ def _wait_up(node: subprocess.Popen[bytes], log_path: Path) -> None:
     raise ChainError(f"the node did not come up in {NODE_UP_TIMEOUT_S}s:\n{log_path.read_text()[-2000:]}")
 
 
+def _ask(user: DPromptClient, model_id: int, prompts: list, params, from_block: int,
+         say: Callable[[str], None] | None, show: Callable[[bytes], str]) -> list[dict]:
+    """Send every prompt at once (each mined in its own block), then wait for each proven answer."""
+    sent = []
+    for prompt in prompts:
+        request_id, receipt = user.request(model_id, prompt)
+        sent.append((request_id, prompt, time.monotonic(), int(receipt["gasUsed"])))
+    if say is not None:
+        say(f"user sent {len(sent)} requests (request gas {sent[0][3]:,}); waiting for proven answers")
+    results = [_await_answer(user, rid, prompt if isinstance(prompt, str) else show(prompt), t0, params.labels,
+                             params.num_outputs, from_block) for rid, prompt, t0, _ in sent]
+    members: dict[str, int] = {}
+    for r in results:
+        members[r["fulfil_tx"]] = members.get(r["fulfil_tx"], 0) + 1
+    for r in results:
+        r["batch_size"] = n = members[r["fulfil_tx"]]
+        if say is not None:
+            how = (f"fulfil gas {r['fulfil_gas']:,}" if n == 1 else
+                   f"one fulfilBatch of {n}, gas {r['fulfil_gas']:,} ({r['fulfil_gas'] // n:,} per request)")
+            shown = ", ".join(r["tickers"]) if r["tickers"] else "no ticker"
+            say(f"request {r['request_id']}: \"{r['prompt']}\" -> {shown}  [{r['status']}, proof verified on-chain]  "
+                f"end-to-end {r['e2e_seconds']:.1f}s, {how}")
+    return results
+
+
+def _summarize(answered: list[dict], say: Callable[[str], None]) -> None:
+    """Gas per request from the receipts (a batch's gas shared by its members), e2e percentiles."""
+    by_tx: dict[str, list[dict]] = {}
+    for r in answered:
+        by_tx.setdefault(r["fulfil_tx"], []).append(r)
+    total_gas = sum(members[0]["fulfil_gas"] for members in by_tx.values())
+    sizes = sorted((len(m) for m in by_tx.values()), reverse=True)
+    e2e = sorted(r["e2e_seconds"] for r in answered)
+    p95 = e2e[min(len(e2e) - 1, round(0.95 * (len(e2e) - 1)))]
+    say(f"burst answered: {len(answered)} requests in {len(by_tx)} fulfilment transaction(s) of "
+        f"{'+'.join(map(str, sizes))}; average gas per request {total_gas / len(answered):,.0f} "
+        f"(a single fulfil is ~575k); end-to-end p50 {e2e[len(e2e) // 2]:.1f}s, p95 {p95:.1f}s")
+
+
 def _await_answer(user: DPromptClient, rid: int, prompt: str, t0: float, labels: tuple[str, ...], n: int,
-                  from_block: int, say: Callable[[str], None]) -> dict:
+                  from_block: int) -> dict:
     deadline = time.monotonic() + ANSWER_TIMEOUT_S
     while (info := user.request_info(rid)).status == "pending":
         if time.monotonic() > deadline:
@@ -108,9 +158,6 @@ def _await_answer(user: DPromptClient, rid: int, prompt: str, t0: float, labels:
     tx = user.fulfil_tx(rid, from_block=from_block)
     gas = int(user.w3.eth.get_transaction_receipt(HexStr(tx))["gasUsed"]) if tx else None
     tickers = [labels[i] for i in bitmap_indices(info.answer, n)]
-    shown = ", ".join(tickers) if tickers else "no ticker"
-    say(f"request {rid}: {prompt!r} -> {shown}  [{info.status}, proof verified on-chain]  "
-        f"end-to-end {e2e:.1f}s, fulfil gas {gas:,}")
     return {"request_id": rid, "prompt": prompt, "status": info.status, "tickers": tickers, "e2e_seconds": e2e,
             "fulfil_gas": gas, "fulfil_tx": tx}
 
