@@ -76,8 +76,21 @@ def measure(env: Env, compiled) -> dict[str, int]:
     gas["withdraw"] = int(provider.withdraw()["gasUsed"])
 
     env.advance(env.params.response_window_s + 1)
-    gas["reclaim (refund + slash)"] = int(user.reclaim(ids["81B"])["gasUsed"])
-    gas["unbond"] = int(provider.unbond(env.model_id)["gasUsed"])
+    gas["reclaim (refund, slash burned)"] = int(user.reclaim(ids["81B"])["gasUsed"])
+    gas["setCapacity"] = int(provider.set_capacity(env.model_id, 1)["gasUsed"])
+    provider.stake(env.model_id, MIN_STAKE)  # back above the minimum after the slash: rejoins the pool
+    env.client(env.provider2).stake(env.model_id, MIN_STAKE)  # pool: [provider (capacity 1), provider2]
+    skipped = None
+    for _ in range(4):  # round-robin starts at index id % 2; an even id finding the provider full skips it
+        full = user.provider(env.model_id, env.provider.address).pending == 1
+        rid, receipt = user.request(env.model_id, PROMPTS["19B"])
+        if rid % 2 == 0 and full:
+            assert user.request_info(rid).provider == env.provider2.address
+            skipped = int(receipt["gasUsed"])
+            break
+    assert skipped is not None
+    gas["request 19B, assigned past one full provider"] = skipped
+    gas["unbond (leaves a pool of 2)"] = int(provider.unbond(env.model_id)["gasUsed"])
     return gas
 
 
