@@ -111,7 +111,7 @@ def test_unmeetableDeadline_isSkippedNotAttempted(env: NodeEnv, tmp_path):
     with node_thread(config(env, db), env.provider):
         jobs = wait_states(db, [rid], {"skipped"}, timeout=60)
     assert jobs[rid]["reason"] == "deadline" and "cannot be met" in jobs[rid]["last_error"]
-    assert [h["to"] for h in jobs[rid]["history"]] == ["seen", "proving", "skipped"]
+    assert [h["to"] for h in jobs[rid]["history"]] == ["seen", "skipped"]  # decided before it is claimed
     assert fulfil_calls(env, start) == []
 
 
