@@ -251,7 +251,9 @@ class Pipeline:
                     self.skip(m, s)
                 continue
             try:
-                self.submitter.send_unit(members)
+                after = self.submitter.send_unit(members)
+                if any(j.state == State.SEEN for j in after):  # members dropped: the others are grouped again now
+                    self.wake_at = time.time()
             except Exception as exc:
                 if is_transient(exc):
                     raise

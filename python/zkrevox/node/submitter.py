@@ -74,6 +74,9 @@ _VERDICTS: dict[str, tuple[State, str]] = {
     "DPromptWrongOutputCount": (State.FAILED, "proof-rejected"),
 }
 
+# Reverts of a batch that name no member: its proof does not hold for these requests (prove them again).
+_PROOF_REFUSED = ("DPromptBatchProofRejected", "DPromptWrongOutputCount", "DPromptOutputOutOfRange")
+
 # Reverts that a reorg explains when the request id now holds another prompt.
 _MAYBE_REMINED = ("DPromptProofRejected", "DPromptUnknownRequest")
 
@@ -174,6 +177,8 @@ class Submitter:
             if info.status != "pending" or info.provider.lower() != self.account.address.lower():
                 bad[m.request_id] = info.status if info.status != "pending" else "not-assigned"
         if not bad:  # nothing wrong with a member: the proof itself (or the contract) refused
+            if err.error_name in _PROOF_REFUSED:
+                raise InstancesMismatch(f"{_who([m.request_id for m in members])}: {err}; proving them again")
             raise err
         out = []
         good = [m.request_id for m in members if m.request_id not in bad]
