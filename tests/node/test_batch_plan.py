@@ -73,6 +73,15 @@ def test_deadlines_endTheWait():
     assert [len(g) for g in got.groups] == [1]
 
 
+def test_aRequestNearItsDeadline_isNotPutInABatchTooSlowForIt():
+    queue = [_job(1, deadline=40)] + [_job(i, deadline=5000) for i in range(2, 20)]
+    # prove time grows with the size: 16 takes 32 s, 4 takes 8 s, 1 takes 2 s; job 1 must start by 40 - 10 - t
+    got = plan(queue, free=2, now=1.0, sizes=SIZES, policy="gas", max_wait=5.0, cost=GAS.__getitem__,
+               latest_start=lambda j, n: j.deadline - 10 - 2 * n)
+    assert [len(g) for g in got.groups] == [8]  # 16 would start too late for job 1 (by 40 - 10 - 32 = -2)
+    assert got.groups[0][0].request_id == 1 and got.wait_until == 5.0  # the other 11 wait for companions
+
+
 def test_aTimedOutRequest_isProvedAlone():
     queue = [_job(i) for i in range(4)] + [_job(9, timeouts=1), _job(10, last_error="prove: ProofError: x")]
     got = _plan(queue, free=3, sizes=(1, 4))

@@ -12,7 +12,9 @@ Policies:
 * ``latency``: prove at once whatever is waiting, covered by the cheapest mix.
 
 Deadlines win over waiting: a request whose deadline would not leave time for a proof of the
-largest size plus the margin, were it to wait any longer, ends the wait for everyone. Requests
+largest size plus the margin, were it to wait any longer, ends the wait for everyone, and a
+request is never put in a batch whose proof would end too late for it (a smaller one is taken,
+down to proving it alone). Requests
 whose proof already timed out once are proved alone (a prompt that hangs the prover must not
 take others down with it twice).
 """
@@ -98,12 +100,11 @@ def plan(queue: list[Job], *, free: int, now: float, sizes: tuple[int, ...], pol
     largest = max(sizes)
     while len(groups) < free and queue:
         if len(queue) >= largest:
-            groups.append(queue[:largest])
-            del queue[:largest]
-            continue
-        if not _wait_over(queue, now, policy, max_wait, largest, latest_start):
+            size = _in_time(queue[0], largest, sizes, now, latest_start)
+        elif _wait_over(queue, now, policy, max_wait, largest, latest_start):
+            size = _in_time(queue[0], cheapest_cover(len(queue), sizes, cost)[0], sizes, now, latest_start)
+        else:
             break
-        size = cheapest_cover(len(queue), sizes, cost)[0]
         groups.append(queue[:size])
         del queue[:size]
     wait_until = None
@@ -111,6 +112,16 @@ def plan(queue: list[Job], *, free: int, now: float, sizes: tuple[int, ...], pol
         wait_until = min(min(j.seen_at for j in queue) + max_wait,
                          min(latest_start(j, largest) for j in queue))
     return Plan(groups, wait_until)
+
+
+def _in_time(first: Job, size: int, sizes: tuple[int, ...], now: float,
+             latest_start: Callable[[Job, int], float]) -> int:
+    """``size``, or the largest smaller size whose proof still ends in time for the earliest deadline
+    (``first``): a request near its deadline is not put in a batch too slow to prove for it."""
+    for s in sorted((x for x in sizes if x <= size), reverse=True):
+        if now < latest_start(first, s):
+            return s
+    return 1
 
 
 def isolated(job: Job) -> bool:
