@@ -1,15 +1,27 @@
 //! EVM ABI calldata: `selector ‖ head ‖ tail` for the few types a verifier call needs.
 //!
 //! Matches `eth_abi.encode` (Solidity ABI v2). Supported types: `uint256`,
-//! `address`, `bytes` and `uint256[]`.
+//! `address`, `bytes` and `uint256[]`. The encoding itself is alloy's: the
+//! typed `sol!` call for ezkl's `verifyProof`, `alloy-dyn-abi` for any other
+//! signature; this module checks a signature names only the supported types
+//! and keeps this crate's error messages.
 
-use tiny_keccak::{Hasher, Keccak};
+use alloy_dyn_abi::{DynSolType, DynSolValue};
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::{sol, SolCall};
 
 use crate::error::CoreError;
 use crate::field::Felt;
 
+pub use alloy_primitives::keccak256;
+
+sol! {
+    /// ezkl's EVM verifier entry point.
+    function verifyProof(bytes proof, uint256[] instances) external returns (bool);
+}
+
 /// The signature of ezkl's EVM verifier entry point.
-pub const VERIFY_PROOF: &str = "verifyProof(bytes,uint256[])";
+pub const VERIFY_PROOF: &str = verifyProofCall::SIGNATURE;
 
 /// An ABI type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +45,16 @@ impl AbiType {
             "uint256[]" => Self::Uint256Array,
             _ => return None,
         })
+    }
+
+    /// The type alloy decodes: an `address` is read as its whole word, so that
+    /// non-zero high bytes are an error here rather than silently dropped.
+    fn decoded_as(self) -> DynSolType {
+        match self {
+            Self::Uint256 | Self::Address => DynSolType::Uint(256),
+            Self::Bytes => DynSolType::Bytes,
+            Self::Uint256Array => DynSolType::Array(Box::new(DynSolType::Uint(256))),
+        }
     }
 }
 
@@ -91,8 +113,7 @@ impl Signature {
 
     /// The 4-byte selector: the first bytes of `keccak256(signature)`.
     pub fn selector(&self) -> [u8; 4] {
-        let h = keccak256(self.text.as_bytes());
-        [h[0], h[1], h[2], h[3]]
+        keccak256(self.text.as_bytes())[..4].try_into().expect("4 bytes")
     }
 
     fn arg_error(&self, index: usize, reason: impl Into<String>) -> CoreError {
@@ -102,21 +123,23 @@ impl Signature {
     fn decode_error(&self, reason: impl Into<String>) -> CoreError {
         CoreError::AbiDecode { signature: self.text.clone(), reason: reason.into() }
     }
-}
 
-/// Keccak-256 (Ethereum's, not NIST SHA3-256).
-pub fn keccak256(data: &[u8]) -> [u8; 32] {
-    let mut k = Keccak::v256();
-    k.update(data);
-    let mut out = [0; 32];
-    k.finalize(&mut out);
-    out
-}
+    /// The arguments after a selector that must be this signature's.
+    fn body<'a>(&self, data: &'a [u8]) -> Result<&'a [u8], CoreError> {
+        match data.split_first_chunk::<4>() {
+            Some((selector, body)) if *selector == self.selector() => Ok(body),
+            _ => Err(self.decode_error("the selector does not match")),
+        }
+    }
 
-fn word(n: usize) -> [u8; 32] {
-    let mut w = [0; 32];
-    w[24..].copy_from_slice(&(n as u64).to_be_bytes());
-    w
+    fn alloy_decode_error(&self, e: &alloy_sol_types::Error, len: usize) -> CoreError {
+        self.decode_error(match e {
+            alloy_sol_types::Error::Overrun => {
+                format!("an offset or length points past the end of the arguments ({len} bytes)")
+            }
+            e => e.to_string(),
+        })
+    }
 }
 
 /// Encode a call: selector, then the arguments' heads and tails.
@@ -127,114 +150,80 @@ pub fn encode_call(signature: &str, args: &[AbiValue]) -> Result<Vec<u8>, CoreEr
             sig.arg_error(args.len(), format!("expected {} arguments, got {}", sig.params.len(), args.len()))
         );
     }
-    let mut head = Vec::with_capacity(32 * args.len());
-    let mut tail = Vec::new();
-    for (i, (ty, value)) in sig.params.iter().zip(args).enumerate() {
-        match (ty, value) {
-            (AbiType::Uint256, AbiValue::Uint(v)) => head.extend_from_slice(v),
-            (AbiType::Address, AbiValue::Uint(v)) if v[..12].iter().all(|&b| b == 0) => {
-                head.extend_from_slice(v);
-            }
-            (AbiType::Address, AbiValue::Uint(_)) => {
-                return Err(sig.arg_error(i, "an address is below 2^160"))
-            }
-            (AbiType::Bytes, AbiValue::Bytes(b)) => {
-                head.extend_from_slice(&word(32 * args.len() + tail.len()));
-                tail.extend_from_slice(&word(b.len()));
-                tail.extend_from_slice(b);
-                tail.resize(tail.len().next_multiple_of(32), 0);
-            }
-            (AbiType::Uint256Array, AbiValue::UintArray(items)) => {
-                head.extend_from_slice(&word(32 * args.len() + tail.len()));
-                tail.extend_from_slice(&word(items.len()));
-                for v in items {
-                    tail.extend_from_slice(v);
+    let values = sig
+        .params
+        .iter()
+        .zip(args)
+        .enumerate()
+        .map(|(i, (ty, value))| match (ty, value) {
+            (AbiType::Uint256, AbiValue::Uint(v)) => Ok(DynSolValue::Uint(U256::from_be_bytes(*v), 256)),
+            (AbiType::Address, AbiValue::Uint(v)) => match v.split_at(12) {
+                (high, low) if high.iter().all(|&b| b == 0) => {
+                    Ok(DynSolValue::Address(Address::from_slice(low)))
                 }
-            }
-            (ty, value) => return Err(sig.arg_error(i, format!("a {ty:?} cannot take {value:?}"))),
-        }
-    }
-    let mut out = Vec::with_capacity(4 + head.len() + tail.len());
+                _ => Err(sig.arg_error(i, "an address is below 2^160")),
+            },
+            (AbiType::Bytes, AbiValue::Bytes(b)) => Ok(DynSolValue::Bytes(b.clone())),
+            (AbiType::Uint256Array, AbiValue::UintArray(items)) => Ok(DynSolValue::Array(
+                items.iter().map(|v| DynSolValue::Uint(U256::from_be_bytes(*v), 256)).collect(),
+            )),
+            (ty, value) => Err(sig.arg_error(i, format!("a {ty:?} cannot take {value:?}"))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let params = DynSolValue::Tuple(values).abi_encode_params();
+    let mut out = Vec::with_capacity(4 + params.len());
     out.extend_from_slice(&sig.selector());
-    out.extend_from_slice(&head);
-    out.extend_from_slice(&tail);
+    out.extend_from_slice(&params);
     Ok(out)
 }
 
 /// Decode calldata of `signature` (checks the selector and every offset and length).
 pub fn decode_call(signature: &str, data: &[u8]) -> Result<Vec<AbiValue>, CoreError> {
     let sig = Signature::parse(signature)?;
-    if data.len() < 4 || data[..4] != sig.selector() {
-        return Err(sig.decode_error("the selector does not match"));
-    }
-    let body = &data[4..];
-    let read = |at: usize| -> Result<[u8; 32], CoreError> {
-        at.checked_add(32)
-            .and_then(|end| body.get(at..end))
-            .map(|w| w.try_into().expect("32 bytes"))
-            .ok_or_else(|| {
-                sig.decode_error(format!("word at byte {at} is past the end ({} bytes)", body.len()))
-            })
+    let body = sig.body(data)?;
+    let ty = DynSolType::Tuple(sig.params.iter().map(|t| t.decoded_as()).collect());
+    let DynSolValue::Tuple(values) = ty.abi_decode_params(body).map_err(|e| match e {
+        alloy_dyn_abi::Error::SolTypes(e) => sig.alloy_decode_error(&e, body.len()),
+        e => sig.decode_error(e.to_string()),
+    })?
+    else {
+        unreachable!("a tuple type decodes to a tuple")
     };
-    let read_len = |at: usize| -> Result<usize, CoreError> {
-        let w = read(at)?;
-        if w[..24].iter().any(|&b| b != 0) {
-            return Err(sig.decode_error(format!("offset or length at byte {at} is too large")));
-        }
-        usize::try_from(u64::from_be_bytes(w[24..].try_into().expect("8 bytes")))
-            .map_err(|_| sig.decode_error(format!("offset or length at byte {at} is too large")))
+    let word = |v: &DynSolValue| match v {
+        DynSolValue::Uint(u, 256) => u.to_be_bytes::<32>(),
+        v => unreachable!("a uint256 decodes to a uint256, not {v:?}"),
     };
-    let too_long = || sig.decode_error("a length runs past the end of the calldata");
     sig.params
         .iter()
+        .zip(values)
         .enumerate()
-        .map(|(i, ty)| match ty {
-            AbiType::Uint256 => read(32 * i).map(AbiValue::Uint),
-            AbiType::Address => {
-                let w = read(32 * i)?;
-                if w[..12].iter().any(|&b| b != 0) {
-                    return Err(sig.decode_error(format!("argument {i} is not an address")));
-                }
-                Ok(AbiValue::Uint(w))
+        .map(|(i, (ty, v))| match (ty, v) {
+            (AbiType::Uint256, v) => Ok(AbiValue::Uint(word(&v))),
+            (AbiType::Address, v) => match word(&v) {
+                w if w[..12].iter().all(|&b| b == 0) => Ok(AbiValue::Uint(w)),
+                _ => Err(sig.decode_error(format!("argument {i} is not an address"))),
+            },
+            (AbiType::Bytes, DynSolValue::Bytes(b)) => Ok(AbiValue::Bytes(b)),
+            (AbiType::Uint256Array, DynSolValue::Array(items)) => {
+                Ok(AbiValue::UintArray(items.iter().map(word).collect()))
             }
-            AbiType::Bytes => {
-                let at = read_len(32 * i)?;
-                let len = read_len(at)?;
-                let start = at.checked_add(32).ok_or_else(too_long)?;
-                let end = start.checked_add(len).ok_or_else(too_long)?;
-                body.get(start..end).map(|b| AbiValue::Bytes(b.to_vec())).ok_or_else(too_long)
-            }
-            AbiType::Uint256Array => {
-                let at = read_len(32 * i)?;
-                let len = read_len(at)?;
-                let start = at.checked_add(32).ok_or_else(too_long)?;
-                if len > body.len() / 32 {
-                    return Err(too_long());
-                }
-                (0..len)
-                    .map(|k| read(start.saturating_add(32 * k)))
-                    .collect::<Result<_, _>>()
-                    .map(AbiValue::UintArray)
-            }
+            (ty, v) => unreachable!("a {ty:?} decodes to its own type, not {v:?}"),
         })
         .collect()
 }
 
 /// Calldata for ezkl's verifier: `verifyProof(bytes proof, uint256[] instances)`.
 pub fn encode_verify_proof(proof: &[u8], instances: &[Felt]) -> Vec<u8> {
-    let args = [
-        AbiValue::Bytes(proof.to_vec()),
-        AbiValue::UintArray(instances.iter().map(Felt::to_be_bytes).collect()),
-    ];
-    encode_call(VERIFY_PROOF, &args).expect("verifyProof arguments match its signature")
+    verifyProofCall { proof: proof.to_vec().into(), instances: instances.iter().map(|&f| f.into()).collect() }
+        .abi_encode()
 }
 
 /// The proof and the instances (big-endian `uint256`s) of `verifyProof` calldata.
 pub fn decode_verify_proof(data: &[u8]) -> Result<(Vec<u8>, Vec<[u8; 32]>), CoreError> {
-    match decode_call(VERIFY_PROOF, data)?.as_slice() {
-        [AbiValue::Bytes(proof), AbiValue::UintArray(instances)] => Ok((proof.clone(), instances.clone())),
-        _ => unreachable!("decode_call returns values of the signature's types"),
-    }
+    let sig = Signature::parse(VERIFY_PROOF)?;
+    let body = sig.body(data)?;
+    let call = verifyProofCall::abi_decode_raw(body).map_err(|e| sig.alloy_decode_error(&e, body.len()))?;
+    Ok((call.proof.into(), call.instances.iter().map(U256::to_be_bytes).collect()))
 }
 
 #[cfg(test)]
@@ -242,7 +231,7 @@ mod tests {
     use super::*;
 
     fn uint(n: u64) -> [u8; 32] {
-        word(n as usize)
+        U256::from(n).to_be_bytes()
     }
 
     #[test]

@@ -6,65 +6,52 @@
 //!   element's 32 bytes in **little-endian** order, no `0x` (a `0x` prefix is accepted on input);
 //! - the EVM: a `uint256`, i.e. the same 32 bytes **big-endian**.
 
-use std::cmp::Ordering;
+use alloy_primitives::{hex, uint, I256, U256};
 
 use crate::error::CoreError;
 
 /// The BN254 scalar field modulus r, big-endian hex.
 pub const MODULUS_HEX: &str = "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
 
-/// r as little-endian 64-bit limbs.
-const R: [u64; 4] =
-    [0x43e1_f593_f000_0001, 0x2833_e848_79b9_7091, 0xb850_45b6_8181_585d, 0x3064_4e72_e131_a029];
+/// r.
+pub const MODULUS: U256 = uint!(0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001_U256);
 
 /// (r − 1) / 2: the largest element that reads back as non-negative.
-const HALF: [u64; 4] =
-    [(R[0] >> 1) | (R[1] << 63), (R[1] >> 1) | (R[2] << 63), (R[2] >> 1) | (R[3] << 63), R[3] >> 1];
+const HALF: U256 = MODULUS.wrapping_shr(1);
 
 /// Largest fixed-point scale accepted (`2^scale` must leave room in 64 bits).
 pub const MAX_SCALE: u32 = 62;
 
-fn cmp(a: &[u64; 4], b: &[u64; 4]) -> Ordering {
-    a.iter().rev().cmp(b.iter().rev())
-}
-
-fn sub(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
-    let mut out = [0; 4];
-    let mut borrow = false;
-    for i in 0..4 {
-        let (d, b1) = a[i].overflowing_sub(b[i]);
-        let (d, b2) = d.overflowing_sub(u64::from(borrow));
-        out[i] = d;
-        borrow = b1 || b2;
-    }
-    out
-}
-
 /// An element of the BN254 scalar field, always reduced (`< r`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Felt([u64; 4]);
+pub struct Felt(U256);
 
 impl Felt {
     /// Zero.
-    pub const ZERO: Self = Self([0; 4]);
+    pub const ZERO: Self = Self(U256::ZERO);
 
-    /// From 32 little-endian bytes; rejects values `>= r`.
-    pub fn from_le_bytes(bytes: [u8; 32]) -> Result<Self, CoreError> {
-        let limbs: [u64; 4] =
-            std::array::from_fn(|i| u64::from_le_bytes(bytes[8 * i..8 * i + 8].try_into().expect("8 bytes")));
-        if cmp(&limbs, &R) == Ordering::Less {
-            Ok(Self(limbs))
+    /// From an integer; rejects values `>= r`.
+    pub fn from_u256(v: U256) -> Result<Self, CoreError> {
+        if v < MODULUS {
+            Ok(Self(v))
         } else {
-            let mut be = bytes;
-            be.reverse();
-            Err(CoreError::NotInField { be_hex: to_hex(&be) })
+            Err(CoreError::NotInField { be_hex: hex::encode(v.to_be_bytes::<32>()) })
         }
     }
 
+    /// The element as an integer in `[0, r)` (an EVM `uint256`).
+    pub const fn to_u256(self) -> U256 {
+        self.0
+    }
+
+    /// From 32 little-endian bytes; rejects values `>= r`.
+    pub fn from_le_bytes(bytes: [u8; 32]) -> Result<Self, CoreError> {
+        Self::from_u256(U256::from_le_bytes(bytes))
+    }
+
     /// From 32 big-endian bytes (an EVM `uint256`); rejects values `>= r`.
-    pub fn from_be_bytes(mut bytes: [u8; 32]) -> Result<Self, CoreError> {
-        bytes.reverse();
-        Self::from_le_bytes(bytes)
+    pub fn from_be_bytes(bytes: [u8; 32]) -> Result<Self, CoreError> {
+        Self::from_u256(U256::from_be_bytes(bytes))
     }
 
     /// From a big-endian slice that must be 32 bytes long.
@@ -75,45 +62,27 @@ impl Felt {
 
     /// The 32 little-endian bytes.
     pub fn to_le_bytes(&self) -> [u8; 32] {
-        let mut out = [0; 32];
-        for (i, limb) in self.0.iter().enumerate() {
-            out[8 * i..8 * i + 8].copy_from_slice(&limb.to_le_bytes());
-        }
-        out
+        self.0.to_le_bytes()
     }
 
     /// The 32 big-endian bytes (the EVM `uint256`).
     pub fn to_be_bytes(&self) -> [u8; 32] {
-        let mut out = self.to_le_bytes();
-        out.reverse();
-        out
+        self.0.to_be_bytes()
     }
 
     /// A signed integer as a field element: negatives are `r − |v|`.
     pub fn from_i128(v: i128) -> Self {
-        let m = v.unsigned_abs();
-        let limbs = [m as u64, (m >> 64) as u64, 0, 0];
-        if v < 0 {
-            Self(sub(&R, &limbs))
-        } else {
-            Self(limbs)
-        }
+        let m = U256::from(v.unsigned_abs());
+        // |v| <= 2^127 < r: both branches are reduced
+        Self(if v < 0 { MODULUS - m } else { m })
     }
 
     /// The signed integer: elements above `(r − 1)/2` are negative. Errors if it is not an `i128`.
     pub fn to_i128(&self) -> Result<i128, CoreError> {
-        let negative = cmp(&self.0, &HALF) == Ordering::Greater;
-        let m = if negative { sub(&R, &self.0) } else { self.0 };
-        let too_big = || CoreError::FeltNotSmall { be_hex: to_hex(&self.to_be_bytes()) };
-        if m[2] != 0 || m[3] != 0 {
-            return Err(too_big());
-        }
-        let m = u128::from(m[0]) | (u128::from(m[1]) << 64);
-        if negative {
-            0i128.checked_sub_unsigned(m).ok_or_else(too_big)
-        } else {
-            i128::try_from(m).map_err(|_| too_big())
-        }
+        // both magnitudes are <= (r − 1)/2 < 2^255, so the signed 256-bit value is exact
+        let signed = if self.0 > HALF { -I256::from_raw(MODULUS - self.0) } else { I256::from_raw(self.0) };
+        i128::try_from(signed)
+            .map_err(|_| CoreError::FeltNotSmall { be_hex: hex::encode(self.to_be_bytes()) })
     }
 
     /// Parse ezkl's hex form: 64 hex digits, little-endian, optional `0x`.
@@ -123,33 +92,20 @@ impl Felt {
         if digits.len() != 64 {
             return Err(bad(&format!("it has {} hex digits", digits.len())));
         }
-        let mut bytes = [0u8; 32];
-        for (i, pair) in digits.as_bytes().chunks(2).enumerate() {
-            let hi = hex_value(pair[0]).ok_or_else(|| bad("it has a non-hex character"))?;
-            let lo = hex_value(pair[1]).ok_or_else(|| bad("it has a non-hex character"))?;
-            bytes[i] = (hi << 4) | lo;
-        }
+        let bytes = hex::decode_to_array(digits).map_err(|_| bad("it has a non-hex character"))?;
         Self::from_le_bytes(bytes)
     }
 
     /// ezkl's hex form: 64 lower-case hex digits of the little-endian bytes, no `0x`.
     pub fn to_ezkl_hex(&self) -> String {
-        to_hex(&self.to_le_bytes())
+        hex::encode(self.to_le_bytes())
     }
 }
 
-fn hex_value(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(2 * bytes.len());
-    for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
+impl From<Felt> for U256 {
+    fn from(f: Felt) -> Self {
+        f.0
     }
-    s
 }
 
 /// `2^scale` as a float (exact).
@@ -210,7 +166,7 @@ mod tests {
         assert_eq!(int_to_felt(-1).to_ezkl_hex(), minus_one);
         assert_eq!(felt_to_int(&Felt::from_ezkl_hex(minus_one).unwrap()), Ok(-1));
         // ezkl.felt_to_big_endian
-        assert_eq!(to_hex(&le_hex_to_be_bytes(minus_one).unwrap()), format!("{}0", &MODULUS_HEX[..63]));
+        assert_eq!(hex::encode(le_hex_to_be_bytes(minus_one).unwrap()), format!("{}0", &MODULUS_HEX[..63]));
         assert_eq!(be_bytes_to_le_hex(&le_hex_to_be_bytes(minus_one).unwrap()).unwrap(), minus_one);
         assert_eq!(Felt::from_ezkl_hex(&format!("0x{minus_one}")), Felt::from_ezkl_hex(minus_one));
     }
@@ -228,19 +184,16 @@ mod tests {
 
     #[test]
     fn rejects_non_elements_and_bad_hex() {
-        let mut r_le = [0u8; 32];
-        for (i, limb) in R.iter().enumerate() {
-            r_le[8 * i..8 * i + 8].copy_from_slice(&limb.to_le_bytes());
-        }
-        assert!(matches!(Felt::from_le_bytes(r_le), Err(CoreError::NotInField { .. })));
+        assert_eq!(MODULUS, U256::from_str_radix(MODULUS_HEX, 16).unwrap());
+        assert_eq!(HALF * U256::from(2) + U256::from(1), MODULUS);
+        assert!(matches!(Felt::from_le_bytes(MODULUS.to_le_bytes()), Err(CoreError::NotInField { .. })));
+        assert_eq!(Felt::from_u256(MODULUS - U256::from(1)), Ok(Felt::from_i128(-1)));
         assert!(matches!(Felt::from_le_bytes([0xff; 32]), Err(CoreError::NotInField { .. })));
         assert!(matches!(Felt::from_ezkl_hex("01"), Err(CoreError::FeltHex { .. })));
         assert!(matches!(Felt::from_ezkl_hex(&"zz".repeat(32)), Err(CoreError::FeltHex { .. })));
         assert!(matches!(Felt::from_be_slice(&[1; 31]), Err(CoreError::FeltLength { len: 31 })));
         // (r - 1) / 2 + 1 reads back as a huge negative number, not an i128
-        let mut above_half = HALF;
-        above_half[0] += 1;
-        assert!(matches!(Felt(above_half).to_i128(), Err(CoreError::FeltNotSmall { .. })));
+        assert!(matches!(Felt(HALF + U256::from(1)).to_i128(), Err(CoreError::FeltNotSmall { .. })));
         assert!(matches!(Felt(HALF).to_i128(), Err(CoreError::FeltNotSmall { .. })));
     }
 
