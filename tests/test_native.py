@@ -293,3 +293,100 @@ def test_calldata_errors():
         native.decode_verify_calldata(b"\x00" + data[1:])
     with pytest.raises(InputError, match="past the end"):
         native.decode_verify_calldata(data[:-1])
+
+
+# ---- properties against pure-Python references (no eth_abi, no ezkl) -----------------------
+# The field and ABI code is alloy's (U256/I256, hex, sol!, alloy-dyn-abi); these pin what the
+# hand-written code did, on inputs the parity tests above never build: every element (not just
+# the i128 range), either hex case, and calldata that is truncated or has its words rewritten.
+
+HALF = (R - 1) // 2
+near_edges = st.one_of(
+    felts,
+    st.integers(HALF - 2**129, HALF + 2**129),
+    st.integers(R - 2**128 - 8, R - 1),
+    st.integers(2**127 - 8, 2**127 + 8),
+    st.integers(0, 2**64),
+)
+
+
+@PROPS
+@given(v=near_edges, upper=st.booleans(), prefix=st.sampled_from(["", "0x", "0X"]))
+def test_felt_hex_to_int_any_element_matches_python(v, upper, prefix):
+    h = le_hex(v)
+    signed = v - R if v > HALF else v
+    text = prefix + (h.upper() if upper else h)
+    if -(2**127) <= signed < 2**127:
+        assert native.felt_hex_to_int(text) == signed
+        assert native.int_to_felt_hex(signed) == h
+    else:
+        with pytest.raises(InputError, match="not a signed 128-bit integer"):
+            native.felt_hex_to_int(text)
+    assert native.felt_hex_to_be_bytes(text) == v.to_bytes(32, "big")
+
+
+@PROPS
+@given(word=st.binary(min_size=32, max_size=32) | near_edges.map(lambda v: v.to_bytes(32, "big")))
+def test_be_bytes_to_felt_hex_accepts_exactly_the_elements(word):
+    v = int.from_bytes(word, "big")
+    if v < R:
+        assert native.be_bytes_to_felt_hex(word) == le_hex(v)
+    else:
+        with pytest.raises(InputError, match="not a BN254 scalar field element"):
+            native.be_bytes_to_felt_hex(word)
+
+
+class _Bad(Exception):
+    pass
+
+
+def _reference_decode(types: list[str], body: bytes) -> list:
+    """What the decoder accepts: every word, offset and length inside the data (no padding or
+    trailing-bytes checks, as the verifier's own decoder); addresses below 2^160."""
+
+    def word(at: int) -> int:
+        if at + 32 > len(body):
+            raise _Bad
+        return int.from_bytes(body[at : at + 32], "big")
+
+    out: list = []
+    for i, t in enumerate(types):
+        if t in ("uint256", "address"):
+            v = word(32 * i)
+            if t == "address" and v >= 2**160:
+                raise _Bad
+            out.append(v)
+            continue
+        at = word(32 * i)
+        n = word(at)
+        if t == "bytes":
+            if at + 32 + n > len(body):
+                raise _Bad
+            out.append(body[at + 32 : at + 32 + n])
+        else:
+            if at + 32 + 32 * n > len(body):
+                raise _Bad
+            out.append([word(at + 32 + 32 * k) for k in range(n)])
+    return out
+
+
+@PROPS
+@given(args=st.lists(abi_args, min_size=1, max_size=4), data=st.data())
+def test_decode_call_of_damaged_calldata_matches_python(args, data):
+    types = [t for t, _ in args]
+    signature = f"f({','.join(types)})"
+    calldata = bytearray(native.encode_call(signature, [v for _, v in args]))
+    words = (len(calldata) - 4) // 32
+    for _ in range(data.draw(st.integers(0, 3), label="rewrites")):
+        k = data.draw(st.integers(0, words - 1), label="word")
+        value = data.draw(st.integers(0, len(calldata) + 64) | st.integers(0, 2**256 - 1), label="value")
+        calldata[4 + 32 * k : 4 + 32 * k + 32] = value.to_bytes(32, "big")
+    cut = data.draw(st.just(len(calldata)) | st.integers(4, len(calldata)), label="length")
+    damaged = bytes(calldata[:cut]) + data.draw(st.binary(max_size=40), label="trailing bytes")
+    try:
+        want = _reference_decode(types, damaged[4:])
+    except _Bad:
+        with pytest.raises(InputError, match="cannot decode calldata"):
+            native.decode_call(signature, damaged)
+    else:
+        assert native.decode_call(signature, damaged) == want
