@@ -9,7 +9,7 @@ circuits when they are missing.
 from __future__ import annotations
 
 import pytest
-from chainenv import FEE, MIN_STAKE
+from chainenv import FEE, MIN_STAKE, PROVIDER_FEE
 from web3.logs import DISCARD
 
 from zkrevox.chain.anvil import Anvil
@@ -109,7 +109,7 @@ def test_fulfilBatch_storesEachRequestsAnswerAndCreditsOnce(fresh, n: int):
     assert [_tickers(fresh, r) for r in ids] == proof.answers
     assert _statuses(fresh, ids) == ["fulfilled"] * n
     state = provider.provider(fresh["model_id"], provider.account.address)
-    assert (state.earned, state.pending) == (n * FEE, 0)
+    assert (state.earned, state.pending) == (n * PROVIDER_FEE, 0)
     events = provider.contract.events.DPromptFulfilled().process_receipt(receipt)
     assert [(e.args.requestId, e.args.provider) for e in events] == [(r, provider.account.address) for r in ids]
     assert [e.args.answer for e in events] == [provider.answer(r) for r in ids]
@@ -170,11 +170,11 @@ def test_fulfilBatch_memberAtItsDeadlineIsAnsweredOneSecondLaterIsSkipped(fresh,
     state = provider.provider(fresh["model_id"], provider.account.address)
     if expected == "fulfilled":
         assert _statuses(fresh, ids[:1]) == ["fulfilled"] and _skips(fresh, receipt) == {}
-        assert (state.earned, state.pending) == (4 * FEE, 0)
+        assert (state.earned, state.pending) == (4 * PROVIDER_FEE, 0)
     else:
         assert _statuses(fresh, ids[:1]) == ["expired"]
         assert _skips(fresh, receipt) == {ids[0]: _selector("DPromptDeadlinePassed(uint256,uint256)")}
-        assert (state.earned, state.pending) == (3 * FEE, 1)  # no fee for the late one; still owed to reclaim
+        assert (state.earned, state.pending) == (3 * PROVIDER_FEE, 1)  # no fee for the late one; still owed to reclaim
         fresh["user"].reclaim(ids[0])
         assert fresh["user"].credits(fresh["user"].account.address) == FEE
 
@@ -191,7 +191,7 @@ def test_fulfilBatch_skipsAMemberReclaimedMeanwhile(fresh):
     assert _statuses(fresh, ids) == ["reclaimed", "fulfilled", "fulfilled", "fulfilled"]
     assert _skips(fresh, receipt) == {ids[0]: _selector("DPromptAlreadyReclaimed(uint256)")}
     state = fresh["provider"].provider(fresh["model_id"], fresh["provider"].account.address)
-    assert (state.earned, state.pending) == (3 * FEE, 0)
+    assert (state.earned, state.pending) == (3 * PROVIDER_FEE, 0)
 
 
 def test_fulfilBatch_tamperedProofStillRevertsWhenAMemberIsSkipped(fresh):
@@ -295,7 +295,7 @@ def test_fulfilBatch_secondFulfilmentReverts(fresh):
     with pytest.raises(RevertedError) as err:
         provider.fulfil_batch(ids, chain_proof.proof_bytes, outputs)
     assert err.value.error_name == "DPromptAlreadyFulfilled"
-    assert provider.provider(fresh["model_id"], provider.account.address).earned == 4 * FEE
+    assert provider.provider(fresh["model_id"], provider.account.address).earned == 4 * PROVIDER_FEE
 
 
 def _advance(chain, seconds: int) -> None:

@@ -409,15 +409,20 @@ def reclaim(
 def withdraw(
     model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
 ) -> None:
-    """Withdraw this account's credit: refunds, withdrawn stake, and fees earned as a provider."""
+    """Withdraw this account's credit: refunds, withdrawn native stake, fees earned as a provider,
+    and developer shares of the model if this account published it."""
     ctx = _Ctx(rpc, network)
     model_id = ctx.dep.model(model).model_id
-    collect_tx = None
+    collect_tx = developer_tx = None
     if ctx.client.provider(model_id, ctx.account.address).earned:
         collect_tx = _tx(ctx.client.collect_earnings(model_id))
+    info = ctx.client.model(model_id)
+    if info.publisher == ctx.account.address and ctx.client.developer_earnings(model_id):
+        developer_tx = _tx(ctx.client.collect_developer_earnings(model_id))
     amount = ctx.client.credits(ctx.account.address)
     receipt = ctx.client.withdraw()
-    emit({"tx": _tx(receipt), "collect_tx": collect_tx, "amount_wei": amount}, as_json)
+    emit({"tx": _tx(receipt), "collect_tx": collect_tx, "developer_collect_tx": developer_tx,
+          "amount_wei": amount}, as_json)
 
 
 @chain_app.command("up")
