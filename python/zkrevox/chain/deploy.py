@@ -117,6 +117,7 @@ class ModelRecord:
     batch_verifiers: dict[str, BatchVerifierRecord] = field(default_factory=dict)  # keyed by str(size)
     publisher: str = ""
     developer_share_bps: int = 0
+    source_model: str = ""  # the models/<name>/ it was published from, when not the record's name
 
     def batch_verifier(self, size: int) -> BatchVerifierRecord:
         try:
@@ -421,25 +422,28 @@ def register_batch_verifier(
     vk_sha256: str | None = None,
     directory: Path | None = None,
     write: bool = True,
+    artifacts_model: str | None = None,
 ) -> BatchVerifierRecord:
     """Deploy the verifier of ``model``'s batch-``size`` circuit, register it with DPrompt
-    (``registerBatchVerifier``, owner only) and add it to the deployment record.
+    (``registerBatchVerifier``, the model's publisher only) and add it to the deployment record.
 
     By default the circuit comes from ``artifacts/<model>-b<size>/`` (checked: same model files,
-    ``size`` prompts of the registered feature and output counts); ``verifier_sol`` and
-    ``vk_sha256`` together name another verifier (tests)."""
+    ``size`` prompts of the registered feature and output counts); ``artifacts_model`` names
+    another local model when the record's name is an alias (``zkrevox publish --as``);
+    ``verifier_sol`` and ``vk_sha256`` together name another verifier (tests)."""
     record = dep.model(model)
+    local = artifacts_model or record.source_model or model
     if str(size) in record.batch_verifiers:
         raise DeploymentError(f"{model} already has a batch-{size} verifier in {dep.path}; registrations never change")
     packing = None
     if verifier_sol is None or vk_sha256 is None:
-        circuit = batch_circuit(model, size)
+        circuit = batch_circuit(local, size)
         packing = circuit.packing
         if circuit.num_outputs != record.num_outputs or circuit.input_scale != record.input_scale:
             raise DeploymentError(
-                f"the batch-{size} circuit of {model} has {circuit.num_outputs} outputs at input scale "
+                f"the batch-{size} circuit of {local} has {circuit.num_outputs} outputs at input scale "
                 f"{circuit.input_scale}, the registered model {record.num_outputs} at {record.input_scale}; "
-                f"rebuild both from the same model (`zkrevox build {model}` and `--batch {size}`)"
+                f"rebuild both from the same model (`zkrevox build {local}` and `--batch {size}`)"
             )
         verifier_sol = verifier_sol or current_batch_verifier(circuit)
         vk_sha256 = vk_sha256 or circuit.vk_sha256
