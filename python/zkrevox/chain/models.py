@@ -213,10 +213,15 @@ def _check_batches(w3: Web3, client: DPromptClient, info: ModelInfo, name: str, 
         out.comparisons.append(compare_value(f"{what} vk hash", vk_hash.hex(), circuit.vk_sha256,
                                              f"the sha256 of artifacts/{name}-b{size}/vk.key"))
         packing = client.batch_packing(info.model_id, size)
-        local = {k: int(v) for k, v in circuit.packing.items() if k in ("digits", "bits", "shift")} \
-            if circuit.packing else None
-        out.comparisons.append(compare_value(f"{what} feature packing", str(packing), str(local),
+        local = {k: int(circuit.packing[k]) for k in ("digits", "bits", "shift")} if circuit.packing else None
+        out.comparisons.append(compare_value(f"{what} feature packing", _packing(packing), _packing(local),
                                              f"artifacts/{name}-b{size}/manifest.json's"))
+
+
+def _packing(packing: dict | None) -> str:
+    if not packing:
+        return "none (one instance per feature)"
+    return f"digits {packing['digits']}, bits {packing['bits']}, shift {packing['shift']}"
 
 
 def _code(w3: Web3, address: str) -> bytes:
