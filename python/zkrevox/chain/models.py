@@ -105,7 +105,7 @@ def compare_code(what: str, address: str, deployed: bytes, compiled: bytes, sour
     if not deployed:
         return Comparison(what, False, f"no contract at {address}")
     if deployed == compiled:
-        return Comparison(what, True, f"{len(deployed)} bytes at {address} equal {source} compiled")
+        return Comparison(what, True, f"the {len(deployed)} bytes at {address} are {source}, compiled here")
     if strip_metadata(deployed) == strip_metadata(compiled):
         return Comparison(what, True, f"{address} runs the code of {source}; only solc's metadata tag differs "
                                       "(compiled by another solc version)")

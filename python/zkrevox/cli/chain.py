@@ -400,17 +400,24 @@ def fulfil_batch(
 @handle_errors
 def answer(
     request_id: Annotated[int, typer.Argument(help="Request to read.")],
-    model: ModelOpt = "ticker",
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model whose labels name the answer (default: the request's).")
+    ] = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Read a request's status and, once fulfilled, its tickers."""
+    """Read a request's status and, once fulfilled, its tickers; for a consumer contract's request,
+    its callback (gas limit, then whether it ran and succeeded)."""
     ctx = _Ctx(rpc, network, need_key=False)
-    record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
+    if model is not None:
+        labels, n = ctx.dep.model(model).labels, ctx.dep.model(model).num_outputs
+    else:  # the record of the request's model, else the bare output indices
+        record = next((r for r in ctx.dep.models.values() if r.model_id == info.model_id), None)
+        labels, n = (record.labels, record.num_outputs) if record else ([], 256)
     fulfilled = info.status == "fulfilled"
-    tickers = _tickers(info.answer, record.labels, record.num_outputs) if fulfilled else []
+    tickers = _tickers(info.answer, labels, n) if fulfilled else []
     result = {
         "request_id": request_id,
         "status": info.status,
