@@ -301,3 +301,33 @@ def test_fulfilBatch_secondFulfilmentReverts(fresh):
 def _advance(chain, seconds: int) -> None:
     chain["w3"].provider.make_request("evm_increaseTime", [seconds])
     chain["w3"].provider.make_request("evm_mine", [])
+
+
+def test_fulfilBatch_eachMembersCallbackIsIsolatedFromTheOthers(fresh):
+    from zkrevox.chain.deploy import deploy_contract
+    from zkrevox.chain.solc import project_contracts
+
+    compiled = project_contracts()
+    w3, owner = fresh["w3"], fresh["provider"].account  # any funded account can deploy the consumers
+    consumers = []
+    for mode in (0, 1):  # HostileConsumer.Mode.Store, Mode.Revert
+        record = deploy_contract(w3, owner, compiled["HostileConsumer"], fresh["dep"].dprompt.address)
+        consumer = w3.eth.contract(address=record.address, abi=compiled["HostileConsumer"].abi)
+        consumer.functions.setMode(mode, 100_000).transact({"from": owner.address})
+        consumers.append(consumer)
+    _, chain_proof, outputs = _chain_proof(4)
+    user = fresh["user"]
+    price = w3.eth.gas_price
+    pay = user.required_payment(fresh["model_id"], 100_000, price)
+    ids = []
+    for consumer, prompt in zip(consumers, PROMPTS[:2], strict=True):
+        tx = consumer.functions.ask(fresh["model_id"], prompt.encode()).transact(
+            {"from": user.account.address, "value": pay, "gasPrice": price})
+        w3.eth.wait_for_transaction_receipt(tx)
+        ids.append(user.contract.functions.nextRequestId().call() - 1)
+    ids += _request(fresh, PROMPTS[2:4])
+    receipt = fresh["provider"].fulfil_batch(ids, chain_proof.proof_bytes, outputs)
+    events = user.contract.events.DPromptCallback().process_receipt(receipt, errors=DISCARD)
+    assert [(e.args.requestId, e.args.success) for e in events] == [(ids[0], True), (ids[1], False)]
+    assert _statuses(fresh, ids) == ["fulfilled"] * 4  # the failing callback sinks nothing
+    assert consumers[0].functions.lastAnswer().call() == user.answer(ids[0])
