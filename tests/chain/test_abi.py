@@ -57,3 +57,16 @@ def test_dpromptAbi_decodesATokenRevertFromDPromptsAddress(env: Env, compiled):
     name, args, _ = ErrorDecoder(items).describe(revert_data(err.value))
     assert name == "ERC20InsufficientAllowance"
     assert args["needed"] == MIN_STAKE
+
+
+def test_chainAbiCheck_cliAndModule(tmp_path):
+    from typer.testing import CliRunner
+
+    from zkrevox.cli import app
+
+    result = CliRunner().invoke(app, ["chain", "abi", "--check", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["stale"] == []
+    assert abi.main(["--check"]) == 0
+    (tmp_path / "DPrompt.json").write_text("[]\n")
+    assert abi.stale(tmp_path) == [f"{f}.json" for f in abi.ABI_FILES]  # edited or missing: all stale
