@@ -10,7 +10,7 @@ ZK := $(VENV)/bin/zkrevox
 export VIRTUAL_ENV := $(abspath $(VENV))
 RUST_SRC := $(shell find rust -name '*.rs' -o -name Cargo.toml 2>/dev/null) Cargo.toml
 
-.PHONY: setup demo test test-python test-rust lint build-ticker clean
+.PHONY: setup demo test test-python test-rust lint build-ticker abi clean
 
 setup: $(VENV)/.deps node_modules/.installed $(VENV)/.ext
 
@@ -42,7 +42,11 @@ build-ticker: setup
 	  $(PY) -c "from zkrevox import Prover; Prover.load('ticker', batch=$$n)" 2>/dev/null || $(ZK) build ticker --batch $$n || exit 1; \
 	done
 
-demo: setup build-ticker
+# verifier-contracts/abi/*.json for ethers/viem users, from the pinned compile (test_abi.py checks them).
+abi: setup
+	$(PY) -m zkrevox.chain.abi
+
+demo: setup abi build-ticker
 	$(PY) -m zkrevox.demo
 
 test: setup test-rust test-python

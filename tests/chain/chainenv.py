@@ -21,6 +21,9 @@ RESPONSE_WINDOW = 600
 FEE = 10**15
 MIN_STAKE = 10**17
 SLASH_BPS = 1000
+DEVELOPER_SHARE_BPS = 1000  # ModelParams' default: 10 % of the model fee to the publisher
+DEVELOPER_CUT = FEE * DEVELOPER_SHARE_BPS // 10_000
+PROVIDER_FEE = FEE - DEVELOPER_CUT  # what a provider earns for an answer paid exactly the fee
 
 
 @dataclass

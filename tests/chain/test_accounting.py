@@ -1,7 +1,8 @@
 """DPrompt's books balance after every step of random sequences (hypothesis stateful, real anvil).
 
-Invariant: DPrompt's balance = the providers' stakes + their earned fees + the fees escrowed in
-requests not yet fulfilled or reclaimed + every account's withdrawable credit + the burned slashes.
+Invariant: DPrompt's balance = the providers' stakes + their earned fees + the publisher's
+uncollected developer shares + the fees escrowed in requests not yet fulfilled or reclaimed + every
+account's withdrawable credit + the burned slashes.
 Every rule is a real transaction (or a call that reverts and must change nothing); fulfilments
 carry real proofs of the toy circuit. Each example starts from the same chain snapshot.
 """
@@ -89,6 +90,10 @@ class Books(RuleBasedStateMachine):
     def collect(self, who: int) -> None:
         self._try(self._client(self.providers[who]).collect_earnings, self.env.model_id)
 
+    @rule()
+    def collect_developer_share(self) -> None:
+        self._try(self._client(self.env.owner).collect_developer_earnings, self.env.model_id)
+
     @rule(who=st.integers(0, 1))
     def unbond(self, who: int) -> None:
         self._try(self._client(self.providers[who]).unbond, self.env.model_id)
@@ -112,7 +117,8 @@ class Books(RuleBasedStateMachine):
             if info.status in ("pending", "expired"):
                 escrow += info.fee
         credits = sum(client.credits(a.address) for a in self.accounts)
-        held = sum(p.stake + p.earned for p in positions) + escrow + credits + client.burned()
+        developer = client.developer_earnings(env.model_id)
+        held = sum(p.stake + p.earned for p in positions) + developer + escrow + credits + client.burned()
         assert env.w3.eth.get_balance(env.dep.dprompt.address) == held
         for p in positions:
             assert p.pending <= max(p.capacity, p.pending)  # capacity may be lowered below pending

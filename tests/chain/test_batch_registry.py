@@ -49,11 +49,11 @@ def test_registerBatchVerifier_recordsItAndEmits(env: Env, compiled):
         env.model_id, 4, verifier, VK_HASH)
 
 
-def test_registerBatchVerifier_revertsIfNotOwner(env: Env, compiled):
+def test_registerBatchVerifier_revertsIfNotPublisher(env: Env, compiled):
     verifier = _false_verifier(env, compiled)
     with pytest.raises(RevertedError) as err:
         env.client(env.user).register_batch_verifier(env.model_id, 4, verifier, VK_HASH)
-    assert err.value.error_name == "DPromptNotOwner"
+    assert err.value.error_name == "DPromptNotPublisher"
 
 
 def test_registerBatchVerifier_neverReplacesARegisteredOne(env: Env, compiled):
@@ -82,7 +82,7 @@ def test_registerBatchVerifier_revertsForUnknownOrRetiredModel(env: Env, compile
     with pytest.raises(RevertedError) as err:
         owner.register_batch_verifier(99, 4, verifier, VK_HASH)
     assert err.value.error_name == "DPromptUnknownModel"
-    owner._send(owner.contract.functions.retireModel(env.model_id))
+    owner.retire_model(env.model_id)
     with pytest.raises(RevertedError) as err:
         owner.register_batch_verifier(env.model_id, 4, verifier, VK_HASH)
     assert err.value.error_name == "DPromptModelIsRetired"
@@ -139,7 +139,7 @@ def test_fulfilBatch_revertsForDuplicateRequestId(staked: Env, compiled):
 
 def test_fulfilBatch_revertsIfRequestsAreForDifferentModels(staked: Env):
     owner = staked.client(staked.owner)
-    other_model, _ = owner.register_model(staked.params.config_for(staked.dep.models["ticker"].verifier.address),
+    other_model, _ = owner.publish_model(staked.params.config_for(staked.dep.models["ticker"].verifier.address),
                                           build_table(staked.params.spec).data)
     staked.client(staked.provider).stake(other_model, MIN_STAKE)
     ids = _requests(staked, PROMPTS[:1]) + _requests(staked, PROMPTS[1:2], model_id=other_model)
@@ -202,13 +202,13 @@ def test_registerPackedBatchVerifier_revertsForAPackingThatCannotBeSound(env: En
     assert env.client(env.owner).batch_verifier(env.model_id, 4) is None
 
 
-def test_registerPackedBatchVerifier_revertsIfNotOwner(env: Env, compiled):
+def test_registerPackedBatchVerifier_revertsIfNotPublisher(env: Env, compiled):
     verifier = _false_verifier(env, compiled)
     with pytest.raises(RevertedError) as err:
         env.client(env.user).register_batch_verifier(
             env.model_id, 4, verifier, VK_HASH, packing={"digits": 11, "bits": 10, "shift": 14}
         )
-    assert err.value.error_name == "DPromptNotOwner"
+    assert err.value.error_name == "DPromptNotPublisher"
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,10 @@ def test_cli_stakeRequestFulfilAnswer(env: Env):
     assert answer["fulfil_tx"] == out["tx"]
     code, out, err = run(env, 1, "withdraw")
     assert code == 0, err
-    assert out["amount_wei"] == env.params.fee_wei
+    assert out["amount_wei"] == env.params.fee_wei * (10_000 - env.params.developer_share_bps) // 10_000
+    code, out, err = run(env, 0, "withdraw")  # the publisher (the deployer here) withdraws its share
+    assert code == 0, err
+    assert out["amount_wei"] == env.params.fee_wei * env.params.developer_share_bps // 10_000
 
 
 def test_cli_fulfil_localChecksRefuseAProofForAnotherPrompt(env: Env):

@@ -10,7 +10,7 @@ from zkrevox.chain.solc import MAX_DEPLOYED_SIZE, project_contracts
 pytestmark = pytest.mark.chain
 
 HEADROOM = 3 * 1024
-DEPLOYED = ["DPrompt", "ModelRegistry"]  # DPrompt and the external library it links
+DEPLOYED = ["DPrompt", "ModelRegistry", "ProviderStaking"]  # DPrompt and the external libraries it links
 
 
 @pytest.mark.parametrize("name", DEPLOYED)
@@ -22,5 +22,5 @@ def test_contract_keepsThreeKilobytesBelowEip170(name: str):
     )
 
 
-def test_dprompt_linksTheModelRegistryLibrary():
-    assert set(project_contracts()["DPrompt"].link_references) == {"ModelRegistry"}
+def test_dprompt_linksItsRoleLibraries():
+    assert set(project_contracts()["DPrompt"].link_references) == {"ModelRegistry", "ProviderStaking"}

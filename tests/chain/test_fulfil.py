@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chainenv import FEE, MIN_STAKE, Env
+from chainenv import DEVELOPER_CUT, MIN_STAKE, PROVIDER_FEE, Env
 
 from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.deploy import deploy_contract
@@ -38,9 +38,12 @@ def test_fulfil_storesAnswerAndCreditsProvider(staked: Env):
     assert info.status == "fulfilled"
     assert info.answer == _expected_bitmap(outputs) == provider.answer(rid)
     state = provider.provider(staked.model_id, staked.provider.address)
-    assert (state.earned, state.pending) == (FEE, 0)
+    assert (state.earned, state.pending) == (PROVIDER_FEE, 0)  # the fee less the developer's share
+    assert provider.developer_earnings(staked.model_id) == DEVELOPER_CUT  # the publisher's share
+    staked.client(staked.owner).collect_developer_earnings(staked.model_id)
+    assert provider.credits(staked.owner.address) == DEVELOPER_CUT  # withdrawable
     provider.collect_earnings(staked.model_id)
-    assert provider.credits(staked.provider.address) == FEE
+    assert provider.credits(staked.provider.address) == PROVIDER_FEE
     (event,) = provider.contract.events.DPromptFulfilled().process_receipt(receipt)
     assert event.args.requestId == rid and event.args.answer == info.answer
 
@@ -105,7 +108,7 @@ def test_fulfil_revertsOnSecondFulfilment(staked: Env):
     with pytest.raises(RevertedError) as err:
         provider.fulfil(rid, proof.proof_bytes, proof.outputs(staked.toy.num_outputs))
     assert err.value.error_name == "DPromptAlreadyFulfilled"
-    assert provider.provider(staked.model_id, staked.provider.address).earned == FEE
+    assert provider.provider(staked.model_id, staked.provider.address).earned == PROVIDER_FEE
 
 
 def test_fulfil_revertsAfterDeadline(staked: Env):
@@ -157,7 +160,7 @@ def test_fulfil_revertsIfVerifierReturnsFalseOrWritesState(env: Env, compiled, v
     """A verifier that returns false, or that tries to write state (blocked by STATICCALL), rejects."""
     record = deploy_contract(env.w3, env.owner, compiled[verifier])
     owner = env.client(env.owner)
-    model_id, _ = owner.register_model(env.params.config_for(record.address), build_table(env.params.spec).data)
+    model_id, _ = owner.publish_model(env.params.config_for(record.address), build_table(env.params.spec).data)
     env.client(env.provider).stake(model_id, MIN_STAKE)
     rid, _ = env.client(env.user).request(model_id, PROMPT)
     with pytest.raises(RevertedError) as err:

@@ -9,7 +9,7 @@ circuits when they are missing.
 from __future__ import annotations
 
 import pytest
-from chainenv import FEE, MIN_STAKE
+from chainenv import FEE, MIN_STAKE, PROVIDER_FEE
 from web3.logs import DISCARD
 
 from zkrevox.chain.anvil import Anvil
@@ -109,7 +109,7 @@ def test_fulfilBatch_storesEachRequestsAnswerAndCreditsOnce(fresh, n: int):
     assert [_tickers(fresh, r) for r in ids] == proof.answers
     assert _statuses(fresh, ids) == ["fulfilled"] * n
     state = provider.provider(fresh["model_id"], provider.account.address)
-    assert (state.earned, state.pending) == (n * FEE, 0)
+    assert (state.earned, state.pending) == (n * PROVIDER_FEE, 0)
     events = provider.contract.events.DPromptFulfilled().process_receipt(receipt)
     assert [(e.args.requestId, e.args.provider) for e in events] == [(r, provider.account.address) for r in ids]
     assert [e.args.answer for e in events] == [provider.answer(r) for r in ids]
@@ -170,11 +170,11 @@ def test_fulfilBatch_memberAtItsDeadlineIsAnsweredOneSecondLaterIsSkipped(fresh,
     state = provider.provider(fresh["model_id"], provider.account.address)
     if expected == "fulfilled":
         assert _statuses(fresh, ids[:1]) == ["fulfilled"] and _skips(fresh, receipt) == {}
-        assert (state.earned, state.pending) == (4 * FEE, 0)
+        assert (state.earned, state.pending) == (4 * PROVIDER_FEE, 0)
     else:
         assert _statuses(fresh, ids[:1]) == ["expired"]
         assert _skips(fresh, receipt) == {ids[0]: _selector("DPromptDeadlinePassed(uint256,uint256)")}
-        assert (state.earned, state.pending) == (3 * FEE, 1)  # no fee for the late one; still owed to reclaim
+        assert (state.earned, state.pending) == (3 * PROVIDER_FEE, 1)  # no fee for the late one; still owed to reclaim
         fresh["user"].reclaim(ids[0])
         assert fresh["user"].credits(fresh["user"].account.address) == FEE
 
@@ -191,7 +191,7 @@ def test_fulfilBatch_skipsAMemberReclaimedMeanwhile(fresh):
     assert _statuses(fresh, ids) == ["reclaimed", "fulfilled", "fulfilled", "fulfilled"]
     assert _skips(fresh, receipt) == {ids[0]: _selector("DPromptAlreadyReclaimed(uint256)")}
     state = fresh["provider"].provider(fresh["model_id"], fresh["provider"].account.address)
-    assert (state.earned, state.pending) == (3 * FEE, 0)
+    assert (state.earned, state.pending) == (3 * PROVIDER_FEE, 0)
 
 
 def test_fulfilBatch_tamperedProofStillRevertsWhenAMemberIsSkipped(fresh):
@@ -295,9 +295,39 @@ def test_fulfilBatch_secondFulfilmentReverts(fresh):
     with pytest.raises(RevertedError) as err:
         provider.fulfil_batch(ids, chain_proof.proof_bytes, outputs)
     assert err.value.error_name == "DPromptAlreadyFulfilled"
-    assert provider.provider(fresh["model_id"], provider.account.address).earned == 4 * FEE
+    assert provider.provider(fresh["model_id"], provider.account.address).earned == 4 * PROVIDER_FEE
 
 
 def _advance(chain, seconds: int) -> None:
     chain["w3"].provider.make_request("evm_increaseTime", [seconds])
     chain["w3"].provider.make_request("evm_mine", [])
+
+
+def test_fulfilBatch_eachMembersCallbackIsIsolatedFromTheOthers(fresh):
+    from zkrevox.chain.deploy import deploy_contract
+    from zkrevox.chain.solc import project_contracts
+
+    compiled = project_contracts()
+    w3, owner = fresh["w3"], fresh["provider"].account  # any funded account can deploy the consumers
+    consumers = []
+    for mode in (0, 1):  # HostileConsumer.Mode.Store, Mode.Revert
+        record = deploy_contract(w3, owner, compiled["HostileConsumer"], fresh["dep"].dprompt.address)
+        consumer = w3.eth.contract(address=record.address, abi=compiled["HostileConsumer"].abi)
+        consumer.functions.setMode(mode, 100_000).transact({"from": owner.address})
+        consumers.append(consumer)
+    _, chain_proof, outputs = _chain_proof(4)
+    user = fresh["user"]
+    price = w3.eth.gas_price
+    pay = user.required_payment(fresh["model_id"], 100_000, price)
+    ids = []
+    for consumer, prompt in zip(consumers, PROMPTS[:2], strict=True):
+        tx = consumer.functions.ask(fresh["model_id"], prompt.encode()).transact(
+            {"from": user.account.address, "value": pay, "gasPrice": price})
+        w3.eth.wait_for_transaction_receipt(tx)
+        ids.append(user.contract.functions.nextRequestId().call() - 1)
+    ids += _request(fresh, PROMPTS[2:4])
+    receipt = fresh["provider"].fulfil_batch(ids, chain_proof.proof_bytes, outputs)
+    events = user.contract.events.DPromptCallback().process_receipt(receipt, errors=DISCARD)
+    assert [(e.args.requestId, e.args.success) for e in events] == [(ids[0], True), (ids[1], False)]
+    assert _statuses(fresh, ids) == ["fulfilled"] * 4  # the failing callback sinks nothing
+    assert consumers[0].functions.lastAnswer().call() == user.answer(ids[0])

@@ -17,7 +17,7 @@ import os
 import pytest
 from chainenv import MIN_STAKE, Env
 
-from zkrevox.chain.deploy import deploy_dprompt
+from zkrevox.chain.deploy import deploy_contract, deploy_dprompt
 from zkrevox.chain.paths import contracts_dir
 from zkrevox.chain.vocab_table import build_table
 
@@ -48,9 +48,9 @@ def measure(env: Env, compiled) -> dict[str, int]:
     record, _ = deploy_dprompt(env.w3, env.owner, env.owner.address, 3600)
     gas["DPrompt.deploy"] = int(env.w3.eth.get_transaction_receipt(record.tx)["gasUsed"])
     client = env.client(env.owner)
-    _, receipt = client.register_model(env.params.config_for(env.dep.models["ticker"].verifier.address),
+    _, receipt = client.publish_model(env.params.config_for(env.dep.models["ticker"].verifier.address),
                                        build_table(env.params.spec).data)
-    gas["registerModel (ticker spec, 1024-slot table)"] = int(receipt["gasUsed"])
+    gas["publishModel (ticker spec, 1024-slot table)"] = int(receipt["gasUsed"])
 
     provider = env.client(env.provider)
     gas["stake (first, joins pool)"] = int(provider.stake(env.model_id, MIN_STAKE)["gasUsed"])
@@ -72,6 +72,17 @@ def measure(env: Env, compiled) -> dict[str, int]:
     proof2 = env.toy.prove(PROMPTS["192B"])
     receipt = provider.fulfil(ids["192B"], proof2.proof_bytes, proof2.outputs(env.toy.num_outputs))
     gas["fulfil, second for the provider"] = int(receipt["gasUsed"])
+    consumer_record = deploy_contract(env.w3, env.owner, compiled["TickerConsumer"], env.dep.dprompt.address,
+                                      env.model_id)
+    consumer = env.w3.eth.contract(address=consumer_record.address, abi=compiled["TickerConsumer"].abi)
+    price = env.w3.eth.gas_price
+    pay = user.required_payment(env.model_id, 50_000, price)
+    tx = consumer.functions.ask(PROMPTS["19B"].encode()).transact(
+        {"from": env.user.address, "value": pay, "gasPrice": price})
+    gas["requestWithCallback 19B (TickerConsumer.ask)"] = int(env.w3.eth.wait_for_transaction_receipt(tx)["gasUsed"])
+    receipt = provider.fulfil(user.contract.functions.nextRequestId().call() - 1, proof.proof_bytes,
+                              proof.outputs(env.toy.num_outputs))
+    gas["fulfil with a 50k-gas callback (TickerConsumer, toy circuit)"] = int(receipt["gasUsed"])
     gas["collectEarnings"] = int(provider.collect_earnings(env.model_id)["gasUsed"])
     gas["withdraw"] = int(provider.withdraw()["gasUsed"])
 

@@ -11,7 +11,7 @@ requester gains nothing from arranging a miss: it gets its fee back, no more.
 from __future__ import annotations
 
 import pytest
-from chainenv import FEE, MIN_STAKE, SLASH_BPS, UNBONDING_DELAY, Env
+from chainenv import FEE, MIN_STAKE, PROVIDER_FEE, SLASH_BPS, UNBONDING_DELAY, Env
 
 from zkrevox.chain.revert import RevertedError
 
@@ -107,7 +107,7 @@ def test_unbondingProvider_getsNoNewWorkFinishesItsOwnAndKeepsItsStake(staked: E
     assert err.value.error_name == "DPromptNoProvider"  # nothing new is assigned to a leaving provider
     _fulfil(staked, rid, "swap 2 bnb for cake")  # what it holds, it may still answer
     state = client.provider(staked.model_id, staked.provider.address)
-    assert (state.stake, state.earned, state.pending) == (MIN_STAKE, FEE, 0)
+    assert (state.stake, state.earned, state.pending) == (MIN_STAKE, PROVIDER_FEE, 0)
     staked.advance(UNBONDING_DELAY + 1)
     client.withdraw_stake(staked.model_id)
     assert client.credits(staked.provider.address) == MIN_STAKE
@@ -116,8 +116,7 @@ def test_unbondingProvider_getsNoNewWorkFinishesItsOwnAndKeepsItsStake(staked: E
 def test_retiredModel_pendingRequestsAreStillAnswered(staked: Env):
     user = staked.client(staked.user)
     rid, _ = user.request(staked.model_id, "swap 2 bnb for cake")
-    staked.client(staked.owner).contract.functions.retireModel(staked.model_id).transact(
-        {"from": staked.owner.address})
+    staked.client(staked.owner).retire_model(staked.model_id)  # by its publisher
     with pytest.raises(RevertedError) as err:
         user.request(staked.model_id, "eth")
     assert err.value.error_name == "DPromptModelIsRetired"

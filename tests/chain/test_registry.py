@@ -17,8 +17,10 @@ def _verifier(env: Env) -> str:
     return env.dep.models["ticker"].verifier.address
 
 
-def test_registerModel_recordsTheConfiguration(env: Env):
+def test_publishModel_recordsTheConfigurationAndThePublisher(env: Env):
     info = env.client().model(env.model_id)
+    assert info.publisher == env.owner.address  # the deployment published it
+    assert info.developer_share_bps == env.params.developer_share_bps
     assert info.verifier == _verifier(env)
     assert info.vk_hash.hex() == env.toy.vk_sha256
     assert info.spec_hash == spec_hash(env.toy.spec)
@@ -29,17 +31,19 @@ def test_registerModel_recordsTheConfiguration(env: Env):
     assert env.w3.eth.get_code(info.spec[6])[:1] == b"\x00"  # the table data contract starts with STOP
 
 
-def test_registerModel_revertsIfNotOwner(env: Env):
-    with pytest.raises(RevertedError) as err:
-        env.client(env.user).register_model(env.params.config_for(_verifier(env)), build_table(env.params.spec).data)
-    assert err.value.error_name == "DPromptNotOwner"
+def test_publishModel_isOpenToAnyAccount(env: Env):
+    model_id, receipt = env.client(env.user).publish_model(env.params.config_for(_verifier(env)),
+                                                           build_table(env.params.spec).data)
+    (event,) = env.client().contract.events.DPromptModelPublished().process_receipt(receipt)
+    assert (event.args.modelId, event.args.publisher) == (model_id, env.user.address)
+    assert env.client().model(model_id).publisher == env.user.address
 
 
 def test_registerModel_newVersionLeavesLiveModelUnchanged(staked: Env):
     owner = staked.client(staked.owner)
     before = owner.model(staked.model_id)
     v2 = dataclasses.replace(staked.params, fee_wei=FEE * 2, response_window_s=60)
-    new_id, _ = owner.register_model(v2.config_for(_verifier(staked)), build_table(v2.spec).data)
+    new_id, _ = owner.publish_model(v2.config_for(_verifier(staked)), build_table(v2.spec).data)
     assert new_id == staked.model_id + 1
     assert owner.model(staked.model_id) == before
     assert owner.model(new_id).fee == FEE * 2
@@ -56,19 +60,20 @@ def test_registerModel_newVersionLeavesLiveModelUnchanged(staked: Env):
         ({"response_window_s": 0}, "responseWindow below 60 s"),
         ({"response_window_s": 59}, "responseWindow below 60 s"),
         ({"input_scale": 65}, "inputScale"),
+        ({"developer_share_bps": 10_001}, "developerShareBps"),
     ],
 )
 def test_registerModel_revertsOnInvalidConfig(env: Env, change: dict, reason: str):
     bad = dataclasses.replace(env.params, **change)
     with pytest.raises(RevertedError) as err:
-        env.client(env.owner).register_model(bad.config_for(_verifier(env)), build_table(bad.spec).data)
+        env.client(env.owner).publish_model(bad.config_for(_verifier(env)), build_table(bad.spec).data)
     assert err.value.error_name == "DPromptInvalidModelConfig"
     assert err.value.error_args["reason"] == reason
 
 
 def test_registerModel_revertsIfVerifierHasNoCode(env: Env):
     with pytest.raises(RevertedError) as err:
-        env.client(env.owner).register_model(env.params.config_for(env.other.address),
+        env.client(env.owner).publish_model(env.params.config_for(env.other.address),
                                              build_table(env.params.spec).data)
     assert err.value.error_args["reason"] == "verifier has no code"
 
@@ -77,19 +82,26 @@ def test_registerModel_revertsOnMalformedTable(env: Env):
     table = build_table(env.params.spec)
     owner = env.client(env.owner)
     with pytest.raises(RevertedError) as err:
-        owner.register_model(env.params.config_for(_verifier(env)), table.data[:-8])  # wrong size
+        owner.publish_model(env.params.config_for(_verifier(env)), table.data[:-8])  # wrong size
     assert err.value.error_name == "FeaturizerInvalidTable"
     vocab = len(env.params.spec.vocab)
     poisoned = bytearray(table.data)
     poisoned[0:8] = (0x12345678 << 32 | (vocab + 1) << 16).to_bytes(8, "big")  # index == vocab: out of range
     with pytest.raises(RevertedError) as err:
-        owner.register_model(env.params.config_for(_verifier(env)), bytes(poisoned))
+        owner.publish_model(env.params.config_for(_verifier(env)), bytes(poisoned))
     assert err.value.error_name == "FeaturizerInvalidTable"
+
+
+def test_retireModel_onlyByItsPublisher(staked: Env):
+    with pytest.raises(RevertedError) as err:
+        staked.client(staked.user).retire_model(staked.model_id)
+    assert err.value.error_name == "DPromptNotPublisher"
+    assert err.value.error_args == {"modelId": staked.model_id, "caller": staked.user.address}
 
 
 def test_retireModel_stopsNewRequestsAndStake(staked: Env):
     owner = staked.client(staked.owner)
-    owner._send(owner.contract.functions.retireModel(staked.model_id))
+    owner.retire_model(staked.model_id)
     assert owner.model(staked.model_id).retired is True
     with pytest.raises(RevertedError) as err:
         staked.client(staked.user).request(staked.model_id, "eth")
@@ -99,10 +111,12 @@ def test_retireModel_stopsNewRequestsAndStake(staked: Env):
     assert err.value.error_name == "DPromptModelIsRetired"
 
 
-def test_transferOwnership_movesTheRegistry(env: Env):
+def test_transferOwnership_movesThePauseSwitch(env: Env):
     owner = env.client(env.owner)
     owner._send(owner.contract.functions.transferOwnership(env.other.address))
     assert owner.contract.functions.owner().call() == env.other.address
     with pytest.raises(RevertedError) as err:
-        owner.register_model(env.params.config_for(_verifier(env)), build_table(env.params.spec).data)
+        owner.set_paused(True)
     assert err.value.error_name == "DPromptNotOwner"
+    env.client(env.other).set_paused(True)
+    assert owner.paused() is True

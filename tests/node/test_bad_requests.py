@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.chain, pytest.mark.slow]
 def _register(env: NodeEnv, verifier: str) -> int:
     """Register a second model (the ticker's spec and vk hash) whose proofs go to ``verifier``."""
     params = model_params("ticker")
-    model_id, _ = env.client(env.owner).register_model(params.config_for(verifier), build_table(params.spec).data)
+    model_id, _ = env.client(env.owner).publish_model(params.config_for(verifier), build_table(params.spec).data)
     return model_id
 
 

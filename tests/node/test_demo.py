@@ -20,5 +20,7 @@ def test_demo_answersEveryPromptThroughANodeAndStopsIt(prover, batch_provers):
     assert [r["tickers"] for r in requests] == [[], ["ETH", "USDC"], ["MATIC"], ["CAKE"]]
     assert all(r["fulfil_gas"] / r["batch_size"] < 600_000 for r in requests)
     assert result["node_exit"] == 0
+    # the on-chain agent asked first and got its proven answer by callback
+    assert result["callback"]["tickers"] == ["BNB", "CAKE"] and result["callback"]["callback"]["success"] is True
     assert any("no ticker" in line and "verified on-chain" in line for line in lines)
     assert any("\\xff\\xfe" in line and "CAKE" in line for line in lines)

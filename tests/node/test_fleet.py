@@ -32,7 +32,8 @@ PROMPTS = ["swap 2 bnb for cake", "price of eth", "sell half my dogecoin for tet
 
 def test_twoNodes_eachRequestAnsweredOnceByItsProvider_noneLost(env: NodeEnv, tmp_path):
     start = env.w3.eth.block_number
-    fee = env.client().model(env.model_id).fee
+    info = env.client().model(env.model_id)
+    fee = info.fee - info.fee * info.developer_share_bps // 10_000  # what a provider earns per answer
     db1, db2 = tmp_path / "a.db", tmp_path / "b.db"
     env.client(env.provider).stake(env.model_id, STAKE)
     env.client(env.provider2).stake(env.model_id, STAKE)

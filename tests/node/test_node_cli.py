@@ -33,7 +33,7 @@ def test_node_withoutDeploymentRecord_exits1NamingTheFix(env: NodeEnv, tmp_path)
 def test_node_registeredVkIsNotTheLocalCircuits_exits1(env: NodeEnv, tmp_path):
     params = dataclasses.replace(model_params("ticker"), vk_sha256="00" * 32)
     verifier = env.dep.models["ticker"].verifier.address
-    model_id, _ = env.client(env.owner).register_model(params.config_for(verifier), build_table(params.spec).data)
+    model_id, _ = env.client(env.owner).publish_model(params.config_for(verifier), build_table(params.spec).data)
     dep = env.dep.__class__.from_json(env.dep.to_json())
     dep.models["ticker"].model_id = model_id
     write_deployment(dep, tmp_path / "deployments")

@@ -1,39 +1,53 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
 import {IDPrompt} from "./interfaces/IDPrompt.sol";
+import {IDPromptConsumer} from "./interfaces/IDPromptConsumer.sol";
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
 import {Featurizer} from "./libraries/Featurizer.sol";
 import {ModelRegistry} from "./libraries/ModelRegistry.sol";
+import {ProviderStaking} from "./libraries/ProviderStaking.sol";
 
 /// @title DPrompt
-/// @notice Pays for an AI answer only when a zk proof shows that the registered model produced
+/// @notice Pays for an AI answer only when a zk proof shows that the published model produced
 /// it from that very prompt. See {IDPrompt} for the events and errors.
 ///
-/// Flow: the owner registers a model (verifier, fee, featurizer spec); providers stake for it;
-/// `request` featurizes the prompt on-chain, stores the packed features and assigns the request
-/// round-robin (by request id) over the model's pool of eligible providers; the assigned provider
-/// calls `fulfil` with the outputs and the proof before the deadline; the contract rebuilds the
-/// public instances `[features * 2^inputScale ..., outputs ...]` itself and pays the fee to the
-/// provider's credit only if the verifier accepts them. After a missed deadline the requester
-/// reclaims the fee plus `slashBps` of the provider's stake.
+/// Flow: anyone publishes a model (verifier, fee, developer share, featurizer spec); providers
+/// stake for it (native coin or the deployment's ERC-20) and declare a capacity; `request` (or
+/// `requestWithCallback`, from a consumer contract) featurizes the prompt on-chain, stores the
+/// packed features and assigns the request round-robin over the model's providers with room; the
+/// assigned provider calls `fulfil` with the outputs and the proof before the deadline; the
+/// contract rebuilds the public instances `[features * 2^inputScale ..., outputs ...]` itself
+/// and pays only if the verifier accepts them: the developer's share of the model fee to the
+/// publisher, the rest of the payment to the provider; then it calls the consumer back. After a
+/// missed deadline the requester reclaims its payment and `slashBps` of the stake is burned.
 ///
-/// Batches: the owner may register, per model, verifiers of the model's batch-N circuits (same
-/// weights, N prompts per proof). `fulfilBatch` then answers N requests with one proof: the
-/// instances are every request's scaled features, then every request's outputs, in the order of
-/// the request ids; each request gets exactly the checks and effects of `fulfil`, all or nothing.
+/// Batches: a model's publisher may register verifiers of its batch-N circuits (same weights, N
+/// prompts per proof). `fulfilBatch` answers N requests with one proof: the instances are every
+/// request's features, then every request's outputs, in the order of the request ids; each
+/// request gets the checks and effects of `fulfil` (one past its deadline or reclaimed is skipped).
 ///
 /// Storage per request: two slots written by `request` plus the packed features (one slot per
 /// 256 bits: two for the ticker spec). Fulfilment overwrites feature word 0 with the answer
 /// bitmap and clears the other words (the features are dead once proven), so storing the
-/// answer costs a warm re-write instead of a fresh slot. A provider's stake, earned fees and
-/// pending count share one slot, so `fulfil` updates the provider with a single write.
+/// answer costs a warm re-write instead of a fresh slot. A provider's stake, earned fees, pending
+/// count and capacity share one slot, so `fulfil` updates the provider with a single write.
 ///
-/// Security notes: every payout goes through `_credits` and the one `withdraw` (pull payments,
-/// checks-effects-interactions). The only other external call is the verifier (or a batch
-/// verifier), made with STATICCALL: it can change no state and re-enter nothing with effect, so
-/// proof verification is a *check* and runs before the effects of `fulfil` and `fulfilBatch`.
-contract DPrompt is IDPrompt {
+/// Roles: this contract holds the state and the hot paths (requests, fulfilment, reclaim,
+/// payments); publishing lives in the {ModelRegistry} library and staking in {ProviderStaking},
+/// both external libraries reached by DELEGATECALL, so their code does not count against EIP-170.
+///
+/// Security notes: every payout of fees goes through `_credits` and the one `withdraw` (pull
+/// payments, checks-effects-interactions); stake tokens go back only to their provider, in
+/// `withdrawStake`. The verifier (or a batch verifier) is called with STATICCALL: it can change no
+/// state, so proof verification is a *check* and runs before the effects. A consumer's callback
+/// is the last thing a fulfilment does, with a fixed gas limit and its return data never copied;
+/// its failure is recorded, never propagated; fulfilment, reclaim and the payout paths are
+/// `nonReentrant` (transient storage), so a callback can request again but not re-enter them.
+contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev BN254 scalar field modulus r; instances and outputs are elements of F_r.
     uint256 internal constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -41,42 +55,39 @@ contract DPrompt is IDPrompt {
     uint256 internal constant HALF_FIELD =
         10944121435919637611123202872628637544274182200208017171849102093287904247808;
     uint256 internal constant BPS = 10_000;
-    /// @dev Requests a provider may hold pending until it declares otherwise (`setCapacity`).
-    uint16 internal constant DEFAULT_CAPACITY = 16;
     /// @dev Longest unbonding delay; keeps `withdrawableAt` within 32 bits for a century.
     uint256 internal constant MAX_UNBONDING_DELAY = 365 days;
+    /// @dev Most gas a callback may ask for (fits the request's 24-bit field).
+    uint256 internal constant MAX_CALLBACK_GAS = 2_000_000;
+    /// @dev Gas a request pays for on top of its callback's limit: DPrompt's own work around the call
+    /// (account access, calldata, the `DPromptCallback` event), measured below it in the gas snapshot.
+    uint256 internal constant CALLBACK_OVERHEAD_GAS = 15_000;
+    /// @dev Gas kept back for the call itself and what follows it (Chainlink's exact-gas check uses 5,000).
+    uint256 internal constant CALLBACK_RESERVE_GAS = 5_000;
 
     /// @dev Two slots, written by `request`.
     struct Request {
-        address requester;
+        address requester; // the consumer, for a callback request
         uint32 modelId;
-        uint40 deadline;
+        uint32 deadline;
         RequestStatus status;
+        uint24 callbackGasLimit; // 0: no callback
         address provider;
-        uint96 fee;
-    }
-
-    /// @dev One slot: everything `request`, `fulfil` and `reclaim` change for a provider.
-    struct Provider {
-        uint96 stake;
-        uint96 earned;
-        uint16 pending; // never above 65,535: assignment stops at `capacity`
-        uint16 capacity; // 0 = DEFAULT_CAPACITY
-        uint32 withdrawableAt; // unix seconds (fits until 2106)
+        uint96 fee; // the whole payment, wei
     }
 
     address private _owner;
     uint32 private _modelCount;
-    uint256 private _nextRequestId;
+    /// @dev One slot, read and written by every request: the pause flag costs it no extra read.
+    uint64 private _nextRequestId;
+    bool private _paused;
     uint256 private immutable _unbondingDelay;
-    /// @dev Slashed stake: taken from providers that missed a deadline, paid to no one, never withdrawable.
+    IERC20 private immutable _stakeToken;
+    /// @dev Slashed stake (in the stake asset): taken from providers that missed a deadline, paid to no one.
     uint256 private _burned;
 
     mapping(uint32 modelId => ModelRegistry.Model) private _models;
-    mapping(uint32 modelId => address[]) private _pools;
-    /// @dev Index + 1 of a provider in `_pools[modelId]`; 0 = not in the pool (not eligible).
-    mapping(uint32 modelId => mapping(address provider => uint256)) private _poolSlots;
-    mapping(uint32 modelId => mapping(address provider => Provider)) private _providers;
+    mapping(uint32 modelId => ProviderStaking.Pool) private _pools;
     mapping(uint256 requestId => Request) private _requests;
     /// @dev Packed features while pending; once fulfilled, word 0 is the answer bitmap.
     mapping(uint256 requestId => mapping(uint256 word => uint256)) private _payload;
@@ -88,18 +99,28 @@ contract DPrompt is IDPrompt {
         _;
     }
 
-    /// @param owner_ manages the model registry.
-    /// @param unbondingDelay_ seconds between `unbond` and `withdrawStake`.
-    constructor(address owner_, uint256 unbondingDelay_) {
+    modifier whenNotPaused() {
+        if (_paused) revert DPromptIsPaused();
+        _;
+    }
+
+    /// @param owner_ holds the emergency powers (pause, ownership); it cannot move funds or change a model.
+    /// @param unbondingDelay_ seconds between `unbond` and `withdrawStake` (at most a year).
+    /// @param stakeToken_ the ERC-20 providers stake, or zero for the native coin. Fees are always native.
+    constructor(address owner_, uint256 unbondingDelay_, IERC20 stakeToken_) {
         if (owner_ == address(0)) revert DPromptZeroAddress();
         if (unbondingDelay_ > MAX_UNBONDING_DELAY) revert DPromptInvalidModelConfig("unbondingDelay over 365 days");
+        if (address(stakeToken_) != address(0) && address(stakeToken_).code.length == 0) {
+            revert DPromptInvalidModelConfig("stake token has no code");
+        }
         _owner = owner_;
         _unbondingDelay = unbondingDelay_;
+        _stakeToken = stakeToken_;
         _nextRequestId = 1; // id 0 means "none"; a non-zero slot also makes each increment cheap
         emit DPromptOwnershipTransferred(address(0), owner_);
     }
 
-    // ---------------------------------------------------------------- owner
+    // ---------------------------------------------------------------- owner: emergency powers
 
     /// @inheritdoc IDPrompt
     function transferOwnership(address newOwner) external onlyOwner {
@@ -110,28 +131,35 @@ contract DPrompt is IDPrompt {
     }
 
     /// @inheritdoc IDPrompt
-    function registerModel(ModelConfig calldata config, bytes calldata table)
+    function setPaused(bool paused_) external onlyOwner {
+        _paused = paused_;
+        emit DPromptPauseSet(paused_);
+    }
+
+    // ---------------------------------------------------------------- publishers
+
+    /// @inheritdoc IDPrompt
+    function publishModel(ModelConfig calldata config, bytes calldata table)
         external
-        onlyOwner
+        whenNotPaused
         returns (uint32 modelId)
     {
         modelId = ++_modelCount;
-        ModelRegistry.register(_models[modelId], config, table);
-        emit DPromptModelRegistered(modelId, config.verifier, config.vkHash, config.fee);
+        ModelRegistry.publish(_models[modelId], config, table, msg.sender);
+        emit DPromptModelPublished(
+            modelId, msg.sender, config.verifier, config.vkHash, config.fee, config.developerShareBps
+        );
     }
 
     /// @inheritdoc IDPrompt
-    function retireModel(uint32 modelId) external onlyOwner {
-        ModelRegistry.Model storage m = _liveModel(modelId);
+    function retireModel(uint32 modelId) external {
+        ModelRegistry.Model storage m = _publishedBy(modelId, msg.sender);
         m.retired = true;
         emit DPromptModelRetired(modelId);
     }
 
     /// @inheritdoc IDPrompt
-    function registerBatchVerifier(uint32 modelId, uint256 size, IHalo2Verifier verifier, bytes32 vkHash)
-        external
-        onlyOwner
-    {
+    function registerBatchVerifier(uint32 modelId, uint256 size, IHalo2Verifier verifier, bytes32 vkHash) external {
         _registerBatchVerifier(modelId, size, verifier, vkHash, FeaturePacking(0, 0, 0));
     }
 
@@ -142,7 +170,7 @@ contract DPrompt is IDPrompt {
         IHalo2Verifier verifier,
         bytes32 vkHash,
         FeaturePacking calldata packing
-    ) external onlyOwner {
+    ) external {
         if (packing.digits == 0) revert DPromptInvalidModelConfig("packing needs digits >= 1");
         _registerBatchVerifier(modelId, size, verifier, vkHash, packing);
     }
@@ -154,9 +182,9 @@ contract DPrompt is IDPrompt {
         bytes32 vkHash,
         FeaturePacking memory packing
     ) private {
-        ModelRegistry.registerBatchVerifier(
-            _liveModel(modelId), _batchVerifiers[modelId][size], modelId, size, verifier, vkHash, packing
-        );
+        ModelRegistry.Model storage m = _publishedBy(modelId, msg.sender);
+        if (m.retired) revert DPromptModelIsRetired(modelId);
+        ModelRegistry.registerBatchVerifier(m, _batchVerifiers[modelId][size], modelId, size, verifier, vkHash, packing);
         emit DPromptBatchVerifierRegistered(modelId, size, verifier, vkHash);
     }
 
@@ -164,29 +192,18 @@ contract DPrompt is IDPrompt {
 
     /// @inheritdoc IDPrompt
     /// @dev Staking during unbonding cancels the unbonding (the provider rejoins the pool).
-    function stake(uint32 modelId) external payable {
+    function stake(uint32 modelId, uint256 amount) external payable nonReentrant whenNotPaused {
         ModelRegistry.Model storage m = _liveModel(modelId);
-        if (msg.value == 0) revert DPromptZeroAmount();
-        Provider storage p = _providers[modelId][msg.sender];
-        uint256 newStake = p.stake + msg.value;
-        if (newStake > type(uint96).max) revert DPromptStakeTooLarge(newStake);
-        p.stake = uint96(newStake);
-        p.withdrawableAt = 0;
-        if (_poolSlots[modelId][msg.sender] == 0 && newStake >= m.minStake) _joinPool(modelId, msg.sender);
-        emit DPromptStaked(modelId, msg.sender, msg.value, newStake);
+        uint256 value = address(_stakeToken) == address(0) ? amount : 0;
+        if (msg.value != value) revert DPromptStakeValueMismatch(msg.value, amount);
+        ProviderStaking.stake(_pools[modelId], m, modelId, msg.sender, amount, _stakeToken);
     }
 
     /// @inheritdoc IDPrompt
     /// @dev Leaves the pool at once (no new assignments); requests already held must still be
     /// fulfilled, and the stake stays locked until they are fulfilled or reclaimed.
     function unbond(uint32 modelId) external {
-        Provider storage p = _providers[modelId][msg.sender];
-        if (p.stake == 0) revert DPromptNotStaked(modelId, msg.sender);
-        if (p.withdrawableAt != 0) revert DPromptAlreadyUnbonding(modelId, msg.sender);
-        uint256 withdrawableAt = block.timestamp + _unbondingDelay;
-        p.withdrawableAt = uint32(withdrawableAt); // fits: the delay is at most a year
-        if (_poolSlots[modelId][msg.sender] != 0) _leavePool(modelId, msg.sender);
-        emit DPromptUnbondingStarted(modelId, msg.sender, withdrawableAt);
+        ProviderStaking.unbond(_pools[modelId], modelId, msg.sender, _unbondingDelay);
     }
 
     /// @inheritdoc IDPrompt
@@ -194,61 +211,94 @@ contract DPrompt is IDPrompt {
     /// the requests already held takes nothing back: they stay assigned and must be fulfilled.
     function setCapacity(uint32 modelId, uint16 capacity) external {
         _model(modelId);
-        if (capacity == 0) revert DPromptZeroAmount();
-        _providers[modelId][msg.sender].capacity = capacity;
-        emit DPromptCapacitySet(modelId, msg.sender, capacity);
+        ProviderStaking.setCapacity(_pools[modelId], modelId, msg.sender, capacity);
     }
 
     /// @inheritdoc IDPrompt
-    function withdrawStake(uint32 modelId) external {
-        Provider storage p = _providers[modelId][msg.sender];
-        uint256 withdrawableAt = p.withdrawableAt;
-        if (withdrawableAt == 0) revert DPromptNotUnbonding(modelId, msg.sender);
-        if (block.timestamp < withdrawableAt) revert DPromptUnbondingNotOver(withdrawableAt);
-        if (p.pending != 0) revert DPromptStakeLocked(modelId, msg.sender, p.pending);
-        uint256 amount = p.stake;
-        p.stake = 0;
-        p.withdrawableAt = 0;
-        _credits[msg.sender] += amount;
-        emit DPromptStakeWithdrawn(modelId, msg.sender, amount);
+    /// @dev A native stake becomes withdrawable credit; a token stake is transferred back at once.
+    function withdrawStake(uint32 modelId) external nonReentrant {
+        uint256 credit = ProviderStaking.withdrawStake(_pools[modelId], modelId, msg.sender, _stakeToken);
+        if (credit != 0) _credits[msg.sender] += credit;
+    }
+
+    /// @inheritdoc IDPrompt
+    function collectDeveloperEarnings(uint32 modelId) external {
+        _credits[msg.sender] += ModelRegistry.collectDeveloperEarnings(_publishedBy(modelId, msg.sender), modelId);
     }
 
     /// @inheritdoc IDPrompt
     function collectEarnings(uint32 modelId) external {
-        Provider storage p = _providers[modelId][msg.sender];
-        uint256 amount = p.earned;
-        if (amount == 0) revert DPromptNothingToWithdraw(msg.sender);
-        p.earned = 0;
-        _credits[msg.sender] += amount;
-        emit DPromptEarningsCollected(modelId, msg.sender, amount);
+        _credits[msg.sender] += ProviderStaking.collectEarnings(_pools[modelId], modelId, msg.sender);
     }
 
     // ---------------------------------------------------------------- requests
 
     /// @inheritdoc IDPrompt
     /// @dev The whole payment is the request's fee (anything above the model fee is a tip).
-    function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256 requestId) {
+    function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256) {
+        return _request(modelId, prompt, 0);
+    }
+
+    /// @inheritdoc IDPrompt
+    function requestWithCallback(uint32 modelId, bytes calldata prompt, uint32 callbackGasLimit)
+        external
+        payable
+        returns (uint256)
+    {
+        if (callbackGasLimit == 0 || callbackGasLimit > MAX_CALLBACK_GAS) {
+            revert DPromptCallbackGasLimit(callbackGasLimit, MAX_CALLBACK_GAS);
+        }
+        return _request(modelId, prompt, callbackGasLimit);
+    }
+
+    function _request(uint32 modelId, bytes calldata prompt, uint256 callbackGasLimit)
+        private
+        whenNotPaused
+        returns (uint256 requestId)
+    {
         ModelRegistry.Model storage m = _liveModel(modelId);
-        uint256 fee = m.fee;
-        if (msg.value < fee) revert DPromptFeeTooLow(msg.value, fee);
+        uint256 required = _requiredPayment(m.fee, callbackGasLimit, tx.gasprice);
+        if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
         if (msg.value > type(uint96).max) revert DPromptFeeTooHigh(msg.value);
         Featurizer.Spec memory spec = ModelRegistry.spec(m);
         _checkPrompt(prompt.length, spec.maxBytes);
 
         requestId = _nextRequestId;
-        // Cannot overflow: one increment per request.
+        // Cannot overflow: one increment per request, 2^64 of them.
         unchecked {
-            _nextRequestId = requestId + 1;
+            _nextRequestId = uint64(requestId + 1);
         }
-        address provider = _assign(modelId, requestId);
-        uint256 deadline = block.timestamp + m.responseWindow;
-        _storeRequest(requestId, modelId, provider, deadline);
+        (address provider, uint256 deadline) = _storeRequest(requestId, modelId, m.responseWindow, callbackGasLimit);
         _storeFeatures(requestId, Featurizer.featurizePacked(prompt, spec));
         emit DPromptRequested(requestId, msg.sender, provider, modelId, deadline, msg.value, prompt);
     }
 
+    /// @dev Assigns `requestId` to a provider with room and records it (two slots) and the
+    /// provider's pending count; the payment is the request's fee.
+    function _storeRequest(uint256 requestId, uint32 modelId, uint256 responseWindow, uint256 callbackGasLimit)
+        private
+        returns (address provider, uint256 deadline)
+    {
+        ProviderStaking.Pool storage pool = _pools[modelId];
+        provider = ProviderStaking.assign(pool, modelId, requestId);
+        deadline = block.timestamp + responseWindow;
+        _requests[requestId] = Request({
+            requester: msg.sender,
+            modelId: modelId,
+            deadline: uint32(deadline), // fits until 2106
+            status: RequestStatus.Pending,
+            callbackGasLimit: uint24(callbackGasLimit), // <= MAX_CALLBACK_GAS
+            provider: provider,
+            fee: uint96(msg.value)
+        });
+        // Cannot overflow: `assign` picked a provider whose pending count is below its capacity (a uint16).
+        unchecked {
+            pool.providers[provider].pending += 1;
+        }
+    }
+
     /// @inheritdoc IDPrompt
-    function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external {
+    function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external nonReentrant {
         Request storage r = _requests[requestId];
         _requirePending(requestId, r.status);
         address provider = r.provider;
@@ -261,33 +311,49 @@ contract DPrompt is IDPrompt {
 
         r.status = RequestStatus.Fulfilled;
         _storeAnswer(requestId, m, answer);
-        Provider storage p = _providers[modelId][provider];
-        // Cannot underflow: the assigned provider's `pending` counts this request.
+        uint256 developerCut = m.developerCut;
+        ProviderStaking.Provider storage p = _pools[modelId].providers[provider];
+        // Cannot underflow: the assigned provider's `pending` counts this request, and its fee is
+        // at least the model fee, of which `developerCut` is a part.
         unchecked {
             p.pending -= 1;
+            p.earned += uint96(r.fee - developerCut);
         }
-        p.earned += r.fee;
+        if (developerCut != 0) m.developerEarned += uint80(developerCut);
         emit DPromptFulfilled(requestId, provider, answer);
+        uint256 callbackGasLimit = r.callbackGasLimit;
+        if (callbackGasLimit != 0) _callback(requestId, r.requester, modelId, answer, callbackGasLimit);
     }
 
     /// @inheritdoc IDPrompt
     /// @dev Checks every request (as `fulfil` does, in the same order, but a member past its
     /// deadline or reclaimed is marked skipped instead of reverting), verifies the one proof over
-    /// every member's stored features, then applies `fulfil`'s effects to the members not skipped;
-    /// the provider's slot is written once.
-    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs) external {
+    /// every member's stored features, then applies `fulfil`'s effects to the members not skipped
+    /// (the provider's slot and the publisher's credit written once), then makes their callbacks.
+    function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs)
+        external
+        nonReentrant
+    {
         uint256 n = requestIds.length;
         ModelRegistry.checkBatchSize(n);
         _requireDistinct(requestIds);
         (uint32 modelId, uint256 skipped) = _batchModel(requestIds, true);
         ModelRegistry.BatchVerifier storage b = _batchVerifiers[modelId][n];
         if (address(b.verifier) == address(0)) revert DPromptUnknownBatchVerifier(modelId, n);
-        ModelRegistry.Model storage m = _models[modelId];
-        uint256[] memory answers = _verifyBatch(requestIds, m, b, proof, outputs);
+        uint256[] memory answers = _verifyBatch(requestIds, _models[modelId], b, proof, outputs);
+        _settleBatch(requestIds, skipped, modelId, answers);
+        _batchCallbacks(requestIds, skipped, modelId, answers);
+    }
 
-        uint96 fees;
-        uint16 answered;
-        for (uint256 i; i < n; ++i) {
+    /// @dev `fulfil`'s effects for each member not skipped (the others get `DPromptFulfilSkipped`);
+    /// the provider's slot and the publisher's credit are written once.
+    function _settleBatch(uint256[] calldata requestIds, uint256 skipped, uint32 modelId, uint256[] memory answers)
+        private
+    {
+        ModelRegistry.Model storage m = _models[modelId];
+        uint256 fees;
+        uint256 answered;
+        for (uint256 i; i < requestIds.length; ++i) {
             uint256 requestId = requestIds[i];
             Request storage r = _requests[requestId];
             if (skipped & (1 << i) != 0) {
@@ -303,21 +369,35 @@ contract DPrompt is IDPrompt {
             ++answered;
             emit DPromptFulfilled(requestId, msg.sender, answers[i]);
         }
-        Provider storage p = _providers[modelId][msg.sender];
+        uint256 developerCuts = answered * m.developerCut;
+        ProviderStaking.Provider storage p = _pools[modelId].providers[msg.sender];
         // Cannot underflow: `pending` counts each answered request (distinct, assigned to the
-        // caller, pending); at most ModelRegistry.MAX_BATCH_SIZE of them.
+        // caller, pending; at most ModelRegistry.MAX_BATCH_SIZE), and each fee covers its cut.
         unchecked {
-            p.pending -= answered;
+            p.pending -= uint16(answered);
+            p.earned += uint96(fees - developerCuts);
         }
-        p.earned += fees;
+        if (developerCuts != 0) m.developerEarned += uint80(developerCuts);
+    }
+
+    /// @dev The callbacks of a batch's answered requests, in order, after all of its effects.
+    function _batchCallbacks(uint256[] calldata requestIds, uint256 skipped, uint32 modelId, uint256[] memory answers)
+        private
+    {
+        for (uint256 i; i < requestIds.length; ++i) {
+            if (skipped & (1 << i) != 0) continue;
+            Request storage r = _requests[requestIds[i]];
+            uint256 callbackGasLimit = r.callbackGasLimit;
+            if (callbackGasLimit != 0) _callback(requestIds[i], r.requester, modelId, answers[i], callbackGasLimit);
+        }
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev The requester gets its fee back and nothing more; the slash is burned (see the
+    /// @dev The requester gets its payment back and nothing more; the slash is burned (see the
     /// economics in verifier-contracts/README.md: no one can profit from a provider's miss). The
     /// stored features stay, so a batch proof that already covers this request still verifies for
     /// its other members (`fulfilBatch` skips this one).
-    function reclaim(uint256 requestId) external {
+    function reclaim(uint256 requestId) external nonReentrant {
         Request storage r = _requests[requestId];
         _requirePending(requestId, r.status);
         if (msg.sender != r.requester) revert DPromptNotRequester(requestId, msg.sender);
@@ -326,7 +406,8 @@ contract DPrompt is IDPrompt {
         uint32 modelId = r.modelId;
         ModelRegistry.Model storage m = _models[modelId];
         address provider = r.provider;
-        Provider storage p = _providers[modelId][provider];
+        ProviderStaking.Pool storage pool = _pools[modelId];
+        ProviderStaking.Provider storage p = pool.providers[provider];
         uint256 stakeBefore = p.stake;
         uint256 slashed = (stakeBefore * m.slashBps) / BPS;
         uint256 refund = r.fee;
@@ -337,20 +418,55 @@ contract DPrompt is IDPrompt {
             p.stake = uint96(stakeBefore - slashed);
             p.pending -= 1;
         }
-        if (stakeBefore - slashed < m.minStake && _poolSlots[modelId][provider] != 0) _leavePool(modelId, provider);
+        if (stakeBefore - slashed < m.minStake && pool.slots[provider] != 0) ProviderStaking.leavePool(pool, provider);
         _burned += slashed;
         _credits[msg.sender] += refund;
         emit DPromptReclaimed(requestId, msg.sender, provider, refund, slashed);
     }
 
     /// @inheritdoc IDPrompt
-    function withdraw() external {
+    function withdraw() external nonReentrant {
         uint256 amount = _credits[msg.sender];
         if (amount == 0) revert DPromptNothingToWithdraw(msg.sender);
         _credits[msg.sender] = 0;
         emit DPromptWithdrawn(msg.sender, amount);
         (bool ok,) = msg.sender.call{value: amount}("");
         if (!ok) revert DPromptTransferFailed(msg.sender, amount);
+    }
+
+    /// @dev Calls `consumer.onDPromptAnswer(requestId, modelId, answer)` with exactly `gasLimit` gas
+    /// and records the outcome. Reverts (the whole fulfilment) only if this transaction cannot give
+    /// the callback all of `gasLimit`: the call keeps 1/64 of what is left (EIP-150), so at least
+    /// gasLimit * 64 / 63 must remain besides the reserve. Return data is never copied, so a
+    /// consumer returning megabytes costs nothing here. A consumer without code counts as failed.
+    function _callback(uint256 requestId, address consumer, uint32 modelId, uint256 answer, uint256 gasLimit)
+        private
+    {
+        bytes memory data = abi.encodeCall(IDPromptConsumer.onDPromptAnswer, (requestId, modelId, answer));
+        bytes4 insufficient = DPromptInsufficientGasForCallback.selector;
+        bool success;
+        assembly ("memory-safe") {
+            let g := gas()
+            if lt(g, CALLBACK_RESERVE_GAS) {
+                mstore(0x00, insufficient)
+                mstore(0x04, requestId)
+                mstore(0x24, gasLimit)
+                revert(0x00, 0x44)
+            }
+            g := sub(g, CALLBACK_RESERVE_GAS)
+            if iszero(gt(sub(g, div(g, 64)), gasLimit)) {
+                mstore(0x00, insufficient)
+                mstore(0x04, requestId)
+                mstore(0x24, gasLimit)
+                revert(0x00, 0x44)
+            }
+            if extcodesize(consumer) { success := call(gasLimit, consumer, 0, add(data, 0x20), mload(data), 0, 0) }
+        }
+        emit DPromptCallback(requestId, consumer, success);
+    }
+
+    function _requiredPayment(uint256 fee, uint256 callbackGasLimit, uint256 gasPrice) private pure returns (uint256) {
+        return callbackGasLimit == 0 ? fee : fee + (callbackGasLimit + CALLBACK_OVERHEAD_GAS) * gasPrice;
     }
 
     // ---------------------------------------------------------------- reads
@@ -371,28 +487,49 @@ contract DPrompt is IDPrompt {
     }
 
     /// @inheritdoc IDPrompt
-    function model(uint32 modelId) external view returns (ModelConfig memory config, bool retired) {
+    function model(uint32 modelId)
+        external
+        view
+        returns (ModelConfig memory config, address publisher, bool retired)
+    {
         ModelRegistry.Model storage m = _model(modelId);
         config = ModelRegistry.config(m);
+        publisher = m.publisher;
         retired = m.retired;
     }
 
     /// @inheritdoc IDPrompt
+    function paused() external view returns (bool) {
+        return _paused;
+    }
+
+    /// @inheritdoc IDPrompt
+    function stakeToken() external view returns (address) {
+        return address(_stakeToken);
+    }
+
+    /// @inheritdoc IDPrompt
+    function requiredPayment(uint32 modelId, uint32 callbackGasLimit, uint256 gasPrice) external view returns (uint256) {
+        return _requiredPayment(_model(modelId).fee, callbackGasLimit, gasPrice);
+    }
+
+    /// @inheritdoc IDPrompt
     function providerState(uint32 modelId, address provider) external view returns (ProviderState memory) {
-        Provider storage p = _providers[modelId][provider];
+        ProviderStaking.Pool storage pool = _pools[modelId];
+        ProviderStaking.Provider storage p = pool.providers[provider];
         return ProviderState({
             stake: p.stake,
             earned: p.earned,
             pending: p.pending,
-            capacity: _capacity(p),
+            capacity: ProviderStaking.capacityOf(p),
             withdrawableAt: p.withdrawableAt,
-            eligible: _poolSlots[modelId][provider] != 0
+            eligible: pool.slots[provider] != 0
         });
     }
 
     /// @inheritdoc IDPrompt
     function providers(uint32 modelId) external view returns (address[] memory) {
-        return _pools[modelId];
+        return _pools[modelId].members;
     }
 
     /// @inheritdoc IDPrompt
@@ -411,7 +548,8 @@ contract DPrompt is IDPrompt {
             provider: r.provider,
             deadline: r.deadline,
             fee: r.fee,
-            answer: r.status == RequestStatus.Fulfilled ? _payload[requestId][0] : 0
+            answer: r.status == RequestStatus.Fulfilled ? _payload[requestId][0] : 0,
+            callbackGasLimit: r.callbackGasLimit
         });
     }
 
@@ -481,14 +619,17 @@ contract DPrompt is IDPrompt {
     /// @inheritdoc IDPrompt
     /// @dev Applies the same length rule as `request`.
     function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts) {
-        ModelRegistry.Model storage m = _model(modelId);
-        _checkPrompt(prompt.length, m.maxBytes);
-        return ModelRegistry.featurize(m, prompt);
+        return ModelRegistry.featurize(_model(modelId), prompt);
     }
 
     /// @inheritdoc IDPrompt
     function credits(address account) external view returns (uint256) {
         return _credits[account];
+    }
+
+    /// @inheritdoc IDPrompt
+    function developerEarnings(uint32 modelId) external view returns (uint256) {
+        return _model(modelId).developerEarned - 1;
     }
 
     /// @inheritdoc IDPrompt
@@ -503,14 +644,18 @@ contract DPrompt is IDPrompt {
         if (m.table == address(0)) revert DPromptUnknownModel(modelId);
     }
 
+    function _publishedBy(uint32 modelId, address caller) private view returns (ModelRegistry.Model storage m) {
+        m = _model(modelId);
+        if (m.publisher != caller) revert DPromptNotPublisher(modelId, caller);
+    }
+
     function _liveModel(uint32 modelId) private view returns (ModelRegistry.Model storage m) {
         m = _model(modelId);
         if (m.retired) revert DPromptModelIsRetired(modelId);
     }
 
     function _checkPrompt(uint256 length, uint256 maxBytes) private pure {
-        if (length == 0) revert DPromptEmptyPrompt();
-        if (length > maxBytes) revert DPromptPromptTooLong(length, maxBytes);
+        ModelRegistry.checkPrompt(length, maxBytes);
     }
 
     /// @dev Pairwise comparison: at most ModelRegistry.MAX_BATCH_SIZE ids (28 comparisons at n = 8), cheaper
@@ -567,42 +712,6 @@ contract DPrompt is IDPrompt {
         revert DPromptUnknownRequest(requestId);
     }
 
-    /// @dev Round-robin by request id over the model's pool of eligible providers, skipping the
-    /// ones at capacity: the first provider from position `requestId % poolLength` on whose pending
-    /// requests are fewer than its capacity. Costs one provider slot read per provider skipped.
-    function _assign(uint32 modelId, uint256 requestId) private view returns (address) {
-        address[] storage pool = _pools[modelId];
-        uint256 poolLength = pool.length;
-        if (poolLength == 0) revert DPromptNoProvider(modelId);
-        mapping(address => Provider) storage states = _providers[modelId];
-        uint256 start = requestId % poolLength;
-        for (uint256 k; k < poolLength; ++k) {
-            address candidate = pool[(start + k) % poolLength];
-            Provider storage p = states[candidate];
-            if (p.pending < _capacity(p)) return candidate;
-        }
-        revert DPromptNoCapacity(modelId);
-    }
-
-    function _capacity(Provider storage p) private view returns (uint16) {
-        uint16 capacity = p.capacity;
-        return capacity == 0 ? DEFAULT_CAPACITY : capacity;
-    }
-
-    function _storeRequest(uint256 requestId, uint32 modelId, address provider, uint256 deadline) private {
-        Request storage r = _requests[requestId];
-        r.requester = msg.sender;
-        r.modelId = modelId;
-        r.deadline = uint40(deadline);
-        r.status = RequestStatus.Pending;
-        r.provider = provider;
-        r.fee = uint96(msg.value);
-        // Cannot overflow: `_assign` picked a provider whose pending count is below its capacity (a uint16).
-        unchecked {
-            _providers[modelId][provider].pending += 1;
-        }
-    }
-
     function _storeFeatures(uint256 requestId, uint256[] memory packed) private {
         mapping(uint256 => uint256) storage words = _payload[requestId];
         for (uint256 k; k < packed.length; ++k) {
@@ -625,26 +734,6 @@ contract DPrompt is IDPrompt {
         for (uint256 k = from; k < words; ++k) {
             if (payload[k] != 0) payload[k] = 0;
         }
-    }
-
-    function _joinPool(uint32 modelId, address provider) private {
-        address[] storage pool = _pools[modelId];
-        pool.push(provider);
-        _poolSlots[modelId][provider] = pool.length;
-    }
-
-    /// @dev Swap-and-pop; the moved provider's slot is updated.
-    function _leavePool(uint32 modelId, address provider) private {
-        address[] storage pool = _pools[modelId];
-        uint256 index = _poolSlots[modelId][provider] - 1;
-        uint256 last = pool.length - 1;
-        if (index != last) {
-            address moved = pool[last];
-            pool[index] = moved;
-            _poolSlots[modelId][moved] = index + 1;
-        }
-        pool.pop();
-        _poolSlots[modelId][provider] = 0;
     }
 
     /// @dev Builds the verifier's calldata in place, `verifyProof(proof, instances)` with the

@@ -71,3 +71,20 @@ contract ReentrantRequester {
         }
     }
 }
+
+/// @notice Test-only verifier a malicious publisher could register: accepts any proof.
+contract AlwaysAcceptVerifier is IHalo2Verifier {
+    function verifyProof(bytes calldata, uint256[] calldata) external pure returns (bool) {
+        return true;
+    }
+}
+
+/// @notice Test-only verifier a malicious publisher could register: burns all the gas it is given.
+contract GasBurnerVerifier is IHalo2Verifier {
+    function verifyProof(bytes calldata, uint256[] calldata) external pure returns (bool) {
+        assembly ("memory-safe") {
+            invalid()
+        }
+        return true;
+    }
+}

@@ -25,6 +25,8 @@ STATUS_NAMES = ("none", "pending", "fulfilled", "reclaimed")
 RECEIPT_TIMEOUT_S = 180
 POLL_LATENCY_S = 0.1
 GAS_MARGIN = 1.2
+# Where a DPrompt transaction's revert data can come from: DPrompt, its libraries, a stake token.
+DECODED_ABIS = ("DPrompt", "Featurizer", "ModelRegistry", "ProviderStaking", "IERC20Errors")
 UNSIMULATED_GAS = 3_000_000
 
 
@@ -38,6 +40,7 @@ class RequestInfo:
     deadline: int
     fee: int
     answer: int  # output bitmap (fulfilled only)
+    callback_gas_limit: int = 0  # gas of the consumer's callback; 0: no callback
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class ModelInfo:
     num_outputs: int
     spec: tuple  # Featurizer.Spec: (maxBytes, vocabSize, trigramBuckets, clip, fuzzyMinLen, tableBits, table)
     retired: bool
+    developer_share_bps: int = 0  # part of the model fee credited to the publisher per answer
+    publisher: str = ""
 
     @property
     def num_features(self) -> int:
@@ -103,18 +108,36 @@ class DPromptClient:
         self.address = Web3.to_checksum_address(address)
         self.account = account
         self.contract = w3.eth.contract(address=self.address, abi=compiled["DPrompt"].abi)
-        self.errors = ErrorDecoder(compiled["DPrompt"].abi, compiled["Featurizer"].abi)
+        self.errors = ErrorDecoder(*(compiled[name].abi for name in DECODED_ABIS))
         self._chain_id: int | None = None
 
     # ------------------------------------------------------------ writes
 
-    def register_model(self, config: tuple, table: bytes) -> tuple[int, Any]:
-        receipt = self._send(self.contract.functions.registerModel(config, table))
-        (event,) = self.contract.events.DPromptModelRegistered().process_receipt(receipt)
+    def publish_model(self, config: tuple, table: bytes) -> tuple[int, Any]:
+        """Publish a model (``IDPrompt.ModelConfig`` and its vocabulary table) as this account."""
+        receipt = self._send(self.contract.functions.publishModel(config, table))
+        (event,) = self.contract.events.DPromptModelPublished().process_receipt(receipt)
         return int(event.args.modelId), receipt
 
-    def stake(self, model_id: int, amount_wei: int) -> Any:
-        return self._send(self.contract.functions.stake(model_id), value=amount_wei)
+    def retire_model(self, model_id: int) -> Any:
+        """The publisher stops new requests and stakes for its model."""
+        return self._send(self.contract.functions.retireModel(model_id))
+
+    def set_paused(self, paused: bool) -> Any:
+        """Owner only: stop or resume new requests, stakes and publications."""
+        return self._send(self.contract.functions.setPaused(paused))
+
+    def stake(self, model_id: int, amount: int) -> Any:
+        """Add ``amount`` of the stake asset (wei of the native coin, or token units) to this
+        account's stake; for an ERC-20 stake, approves DPrompt first when the allowance is short."""
+        token = self.stake_token()
+        if token is None:
+            return self._send(self.contract.functions.stake(model_id, amount), value=amount)
+        assert self.account is not None, "staking needs an account"
+        erc20 = self.token(token)
+        if int(erc20.functions.allowance(self.account.address, self.address).call()) < amount:
+            self._send(erc20.functions.approve(self.address, amount))
+        return self._send(self.contract.functions.stake(model_id, amount))
 
     def set_capacity(self, model_id: int, capacity: int) -> Any:
         """Declare how many requests of ``model_id`` this account may hold pending (1..65535)."""
@@ -126,11 +149,23 @@ class DPromptClient:
     def withdraw_stake(self, model_id: int) -> Any:
         return self._send(self.contract.functions.withdrawStake(model_id))
 
+    def collect_developer_earnings(self, model_id: int) -> Any:
+        """The publisher moves its developer shares of ``model_id``'s answers to its credit."""
+        return self._send(self.contract.functions.collectDeveloperEarnings(model_id))
+
+    def developer_earnings(self, model_id: int) -> int:
+        """Developer shares of ``model_id``'s answers its publisher has not collected, wei."""
+        return int(self._call(self.contract.functions.developerEarnings(model_id)))
+
     def collect_earnings(self, model_id: int) -> Any:
         return self._send(self.contract.functions.collectEarnings(model_id))
 
     def withdraw(self) -> Any:
         return self._send(self.contract.functions.withdraw())
+
+    def token(self, address: str) -> Any:
+        """An ERC-20 contract at ``address`` (OpenZeppelin's IERC20 ABI)."""
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=project_contracts()["IERC20"].abi)
 
     def request(self, model_id: int, prompt: str | bytes, *, value: int | None = None) -> tuple[int, Any]:
         data = prompt.encode("utf-8") if isinstance(prompt, str) else bytes(prompt)
@@ -176,19 +211,46 @@ class DPromptClient:
     # ------------------------------------------------------------ reads
 
     def model(self, model_id: int) -> ModelInfo:
-        cfg, retired = self._call(self.contract.functions.model(model_id))
-        verifier, vk_hash, spec_hash, fee, min_stake, window, slash, scale, n_out, spec = cfg
+        cfg, publisher, retired = self._call(self.contract.functions.model(model_id))
+        verifier, vk_hash, spec_hash, fee, min_stake, window, slash, share, scale, n_out, spec = cfg
         return ModelInfo(model_id, verifier, bytes(vk_hash), bytes(spec_hash), fee, min_stake, window, slash, scale,
-                         n_out, tuple(spec), bool(retired))
+                         n_out, tuple(spec), bool(retired), share, publisher)
+
+    def model_count(self) -> int:
+        return int(self._call(self.contract.functions.modelCount()))
+
+    def stake_token(self) -> str | None:
+        """The ERC-20 providers stake, or None for the native coin (cached: it never changes)."""
+        if not hasattr(self, "_stake_token"):
+            token = self._call(self.contract.functions.stakeToken())
+            self._stake_token = None if int(token, 16) == 0 else Web3.to_checksum_address(token)
+        return self._stake_token
+
+    def required_payment(self, model_id: int, callback_gas_limit: int = 0, gas_price: int = 0) -> int:
+        """Least payment of a request to ``model_id`` with a ``callback_gas_limit`` callback at ``gas_price``."""
+        return int(self._call(self.contract.functions.requiredPayment(model_id, callback_gas_limit, gas_price)))
+
+    def paused(self) -> bool:
+        return bool(self._call(self.contract.functions.paused()))
 
     def request_info(self, request_id: int) -> RequestInfo:
-        status, model_id, requester, provider, deadline, fee, answer = self._call(
+        status, model_id, requester, provider, deadline, fee, answer, callback_gas = self._call(
             self.contract.functions.requestState(request_id)
         )
         name = STATUS_NAMES[status]
         if name == "pending" and self._now() > deadline:
             name = "expired"
-        return RequestInfo(request_id, name, model_id, requester, provider, deadline, fee, answer)
+        return RequestInfo(request_id, name, model_id, requester, provider, deadline, fee, answer, callback_gas)
+
+    def callback_outcome(self, request_id: int, *, from_block: int = 0) -> dict[str, Any] | None:
+        """The ``DPromptCallback`` of ``request_id``: ``{"consumer", "success", "tx"}``, or None before it ran."""
+        logs = self.contract.events.DPromptCallback().get_logs(
+            from_block=from_block, argument_filters={"requestId": request_id})
+        if not logs:
+            return None
+        last = logs[-1]
+        return {"consumer": last.args.consumer, "success": bool(last.args.success),
+                "tx": "0x" + bytes(last.transactionHash).hex()}
 
     def answer(self, request_id: int) -> int:
         return int(self._call(self.contract.functions.answerOf(request_id)))

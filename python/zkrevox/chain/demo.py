@@ -1,8 +1,10 @@
 """The on-chain half of ``make demo``: a real anvil, real contracts, a real provider node.
 
-Owner, provider and user are anvil's dev accounts 0, 1 and 2 (public test keys, local chain
-only). Deploy the ticker verifier, the batch verifiers built locally and DPrompt; start
-``zkrevox node`` as the provider (it stakes, declares its capacity and follows the chain); send
+Owner (and the model's publisher), provider and user are anvil's dev accounts 0, 1 and 2 (public
+test keys, local chain only). Deploy a local stake token (ZKRS), the ticker verifier, the batch
+verifiers built locally, DPrompt (stake in ZKRS, fees in ETH) and the TickerConsumer agent; start
+``zkrevox node`` as the provider (it stakes ZKRS, declares its capacity and follows the chain); ask
+through the agent, which gets its proven answer by callback; send
 several prompts as the user, including one with no ticker, one with a typo and one that is not
 UTF-8 text; print each answer once the contract has verified its proof, with its end-to-end
 latency and gas; then a burst of requests that the node answers with batch proofs, with the
@@ -23,12 +25,14 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_typing import HexStr
+from web3.logs import DISCARD
 
 from zkrevox.chain.anvil import Anvil
 from zkrevox.chain.client import DPromptClient, bitmap_indices
-from zkrevox.chain.deploy import current_verifier, deploy, model_params
+from zkrevox.chain.deploy import current_verifier, deploy, deploy_contract, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
 from zkrevox.chain.networks import connect
+from zkrevox.chain.solc import project_contracts
 from zkrevox.errors import ChainError
 
 PROMPTS = (
@@ -40,6 +44,7 @@ PROMPTS = (
     b"swap 2 \xff\xfe for cake",  # not UTF-8: DPrompt takes any bytes, so the node proves any bytes
 )
 BURST = 32
+STAKE_TOKEN_SUPPLY = 1_000_000 * 10**18
 NODE_UP_TIMEOUT_S = 120
 ANSWER_TIMEOUT_S = 120
 
@@ -59,20 +64,32 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
         work = Path(work_s)
         say(f"anvil on {chain.url} (chain id 31337)")
         w3 = connect(chain.url)
+        compiled = project_contracts()
+        token = deploy_contract(w3, owner, compiled["LocalStakeToken"], STAKE_TOKEN_SUPPLY).address
+        erc20 = w3.eth.contract(address=token, abi=compiled["LocalStakeToken"].abi)
+        _transact(w3, owner, erc20.functions.transfer(provider_acct.address, 10 * 10**18))
+        say(f"stake token ZKRS (LocalStakeToken) at {token}; 10 ZKRS to the provider")
         sizes = local_batch_sizes("ticker")
-        dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=work, batch_sizes=sizes)
+        dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=work, batch_sizes=sizes,
+                     stake_token=token)
         record = dep.models["ticker"]
-        say(f"deployed DPrompt {dep.dprompt.address}, verifier {record.verifier.address} "
-            f"({record.verifier_size} bytes), model id {record.model_id}; batch verifiers for "
+        say(f"deployed DPrompt {dep.dprompt.address} (stake in ZKRS, fees in ETH), verifier {record.verifier.address} "
+            f"({record.verifier_size} bytes), model id {record.model_id} published by {owner.address} with a "
+            f"{params.developer_share_bps / 100:g} % developer share; batch verifiers for "
             f"{', '.join(map(str, sizes)) or 'no'} requests per proof")
+        consumer_record = deploy_contract(w3, owner, compiled["TickerConsumer"], dep.dprompt.address,
+                                          record.model_id)
+        consumer = w3.eth.contract(address=consumer_record.address, abi=compiled["TickerConsumer"].abi)
+        say(f"on-chain agent TickerConsumer at {consumer.address} (asks DPrompt, gets the answer by callback)")
         log_path = work / "node.log"
         node = _start_node(chain.url, work, log_path)
         try:
             _wait_up(node, log_path)
             user = DPromptClient(w3, dep.dprompt.address, user_acct)
             position = user.provider(record.model_id, provider_acct.address)
-            say(f"node up (pid {node.pid}): provider {provider_acct.address} staked 1 ETH, declared capacity "
-                f"{position.capacity} pending requests, proving in a worker process")
+            say(f"node up (pid {node.pid}): provider {provider_acct.address} staked {position.stake / 10**18:g} ZKRS, "
+                f"declared capacity {position.capacity} pending requests, proving in a worker process")
+            results_cb = _ask_consumer(w3, user, consumer, user_acct, PROMPTS[0], params, say)
             results = _ask(user, record.model_id, list(prompts), params, dep.dprompt.block, say, prompt_text)
             span = max(r["e2e_seconds"] for r in results)
             say(f"{len(results)} proven answers in {span:.1f}s with one prover worker "
@@ -83,10 +100,46 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
                 answered = _ask(user, record.model_id, burst_prompts, params, dep.dprompt.block, None, prompt_text)
                 _summarize(answered, say)
                 results += answered
+            earned = user.provider(record.model_id, provider_acct.address).earned
+            share = user.developer_earnings(record.model_id)
+            say(f"paid: provider {earned / 10**18:.6f} ETH in fees, publisher {share / 10**18:.6f} ETH developer "
+                f"share, withdrawable (zkrevox withdraw)")
         finally:
             code = _stop_node(node)
         say(f"node stopped (SIGTERM, exit {code}); anvil stopped")
-        return {"requests": results, "node_exit": code}
+        return {"requests": results, "node_exit": code, "callback": results_cb}
+
+
+def _transact(w3, account, fn, value: int = 0) -> dict:
+    tx = fn.build_transaction({"from": account.address, "value": value,
+                               "nonce": w3.eth.get_transaction_count(account.address)})
+    raw = account.sign_transaction(tx).raw_transaction
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw))
+    if receipt["status"] != 1:
+        raise ChainError(f"{fn.fn_name} reverted (tx 0x{bytes(receipt['transactionHash']).hex()})")
+    return receipt
+
+
+def _ask_consumer(w3, user: DPromptClient, consumer, user_acct, prompt: str, params, say) -> dict:
+    """The user asks through the on-chain agent; the node answers; DPrompt calls the agent back."""
+    gas = consumer.functions.CALLBACK_GAS().call()
+    pay = user.required_payment(consumer.functions.modelId().call(), gas, w3.eth.gas_price)
+    t0 = time.monotonic()
+    receipt = _transact(w3, user_acct, consumer.functions.ask(prompt.encode()), value=pay)
+    (event,) = consumer.events.TickerAsked().process_receipt(receipt, errors=DISCARD)
+    rid = int(event.args.requestId)
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S
+    while not consumer.functions.answered(rid).call():
+        if time.monotonic() > deadline:
+            raise ChainError(f"TickerConsumer got no answer for request {rid} within {ANSWER_TIMEOUT_S}s")
+        time.sleep(0.05)
+    bitmap = consumer.functions.answers(rid).call()
+    tickers = [params.labels[i] for i in bitmap_indices(bitmap, params.num_outputs)]
+    outcome = user.callback_outcome(rid) or {}
+    say(f"TickerConsumer.ask(\"{prompt}\") -> request {rid}; DPrompt called the agent back with "
+        f"{{{', '.join(tickers)}}} after the proof verified ({time.monotonic() - t0:.1f}s, paid {pay:,} wei for "
+        f"the answer and its {gas:,}-gas callback, callback success: {outcome.get('success')})")
+    return {"request_id": rid, "tickers": tickers, "callback": outcome, "paid_wei": pay}
 
 
 def _start_node(rpc: str, work: Path, log_path: Path) -> subprocess.Popen[bytes]:

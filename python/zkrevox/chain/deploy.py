@@ -46,7 +46,7 @@ DEFAULT_UNBONDING_DELAY = 3600
 
 @dataclass(frozen=True)
 class ModelParams:
-    """Everything DPrompt registers for a model."""
+    """Everything a publisher publishes to DPrompt for a model."""
 
     name: str
     spec: FeatureSpec
@@ -58,6 +58,7 @@ class ModelParams:
     min_stake_wei: int = 10**17
     response_window_s: int = 600
     slash_bps: int = 1000
+    developer_share_bps: int = 1000  # 10 % of the model fee to the publisher per answer
 
     def config(self) -> tuple:
         """``IDPrompt.ModelConfig`` without the verifier address (see :meth:`config_for`)."""
@@ -73,6 +74,7 @@ class ModelParams:
             self.min_stake_wei,
             self.response_window_s,
             self.slash_bps,
+            self.developer_share_bps,
             self.input_scale,
             self.num_outputs,
             onchain_spec(self.spec, table),
@@ -113,6 +115,9 @@ class ModelRecord:
     input_scale: int
     labels: list[str] = field(default_factory=list)
     batch_verifiers: dict[str, BatchVerifierRecord] = field(default_factory=dict)  # keyed by str(size)
+    publisher: str = ""
+    developer_share_bps: int = 0
+    source_model: str = ""  # the models/<name>/ it was published from, when not the record's name
 
     def batch_verifier(self, size: int) -> BatchVerifierRecord:
         try:
@@ -136,6 +141,7 @@ class Deployment:
     models: dict[str, ModelRecord]
     created_at: str
     libraries: dict[str, ContractRecord] = field(default_factory=dict)  # linked into DPrompt, by name
+    stake_token: str | None = None  # the ERC-20 providers stake; None: the native coin
     path: Path | None = None
 
     def model(self, name: str) -> ModelRecord:
@@ -168,6 +174,7 @@ class Deployment:
             owner=data["owner"], unbonding_delay=int(data["unbonding_delay"]), compiler=data["compiler"],
             models=models, created_at=data["created_at"], path=path,
             libraries={name: ContractRecord(**rec) for name, rec in data.get("libraries", {}).items()},
+            stake_token=data.get("stake_token"),
         )
 
 
@@ -268,13 +275,18 @@ def deploy_contract(w3: Web3, account: LocalAccount, compiled: CompiledContract,
                           int(receipt["blockNumber"]))
 
 
-def deploy_dprompt(w3: Web3, account: LocalAccount, owner: str, unbonding_delay: int
-                   ) -> tuple[ContractRecord, dict[str, ContractRecord]]:
-    """Deploy the external libraries DPrompt links (ModelRegistry), then DPrompt itself."""
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+def deploy_dprompt(w3: Web3, account: LocalAccount, owner: str, unbonding_delay: int,
+                   stake_token: str | None = None) -> tuple[ContractRecord, dict[str, ContractRecord]]:
+    """Deploy the external libraries DPrompt links (ModelRegistry, ProviderStaking), then DPrompt
+    itself; providers stake ``stake_token`` (an ERC-20 address) or, without one, the native coin."""
     compiled = project_contracts()
     dprompt = compiled["DPrompt"]
     libraries = {name: deploy_contract(w3, account, compiled[name]) for name in sorted(dprompt.link_references)}
-    record = deploy_contract(w3, account, dprompt, owner, unbonding_delay,
+    token = Web3.to_checksum_address(stake_token) if stake_token else ZERO_ADDRESS
+    record = deploy_contract(w3, account, dprompt, owner, unbonding_delay, token,
                              libraries={name: rec.address for name, rec in libraries.items()})
     return record, libraries
 
@@ -289,11 +301,13 @@ def deploy(
     directory: Path | None = None,
     write: bool = True,
     batch_sizes: Iterable[int] = (),
+    stake_token: str | None = None,
 ) -> Deployment:
-    """Deploy ``params.name``'s verifier and a DPrompt, register the model, write the record.
+    """Deploy ``params.name``'s verifier and a DPrompt, publish the model as ``account``, write the record.
 
     ``batch_sizes``: also deploy and register the verifiers of the model's batch circuits of those
-    sizes (built by ``zkrevox build <model> --batch N``), for ``fulfilBatch``."""
+    sizes (built by ``zkrevox build <model> --batch N``), for ``fulfilBatch``. ``stake_token``: the
+    ERC-20 providers stake (default: the native coin)."""
     if verifier_sol is None:
         verifier_sol = current_verifier(params)
     elif not verifier_sol.is_file():
@@ -308,22 +322,23 @@ def deploy(
     chain_id = int(w3.eth.chain_id)
 
     verifier = deploy_contract(w3, account, verifier_compiled)
-    dprompt, libraries = deploy_dprompt(w3, account, account.address, unbonding_delay)
+    dprompt, libraries = deploy_dprompt(w3, account, account.address, unbonding_delay, stake_token)
     client = DPromptClient(w3, dprompt.address, account)
-    model_id, receipt = client.register_model(params.config_for(verifier.address), build_table(params.spec).data)
+    model_id, receipt = client.publish_model(params.config_for(verifier.address), build_table(params.spec).data)
     model = ModelRecord(
         model_id=model_id, verifier=verifier, verifier_source=str(verifier_sol.relative_to(contracts_dir().parent))
         if verifier_sol.is_relative_to(contracts_dir().parent) else str(verifier_sol),
         verifier_size=verifier_compiled.deployed_size, vk_sha256=params.vk_sha256,
         spec_sha256=spec_hash(params.spec).hex(), register_tx="0x" + bytes(receipt["transactionHash"]).hex(),
         fee_wei=params.fee_wei, num_outputs=params.num_outputs, input_scale=params.input_scale,
-        labels=list(params.labels),
+        labels=list(params.labels), publisher=account.address, developer_share_bps=params.developer_share_bps,
     )
     dep = Deployment(
         chain_id=chain_id, network=network_name(chain_id), dprompt=dprompt, owner=account.address,
         unbonding_delay=unbonding_delay,
         compiler={"solc": solcjs_version(), "evm_version": EVM_VERSION, "optimizer_runs": OPTIMIZER_RUNS},
         models={params.name: model}, libraries=libraries,
+        stake_token=Web3.to_checksum_address(stake_token) if stake_token else None,
         created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
     for size in batch_sizes:
@@ -407,25 +422,28 @@ def register_batch_verifier(
     vk_sha256: str | None = None,
     directory: Path | None = None,
     write: bool = True,
+    artifacts_model: str | None = None,
 ) -> BatchVerifierRecord:
     """Deploy the verifier of ``model``'s batch-``size`` circuit, register it with DPrompt
-    (``registerBatchVerifier``, owner only) and add it to the deployment record.
+    (``registerBatchVerifier``, the model's publisher only) and add it to the deployment record.
 
     By default the circuit comes from ``artifacts/<model>-b<size>/`` (checked: same model files,
-    ``size`` prompts of the registered feature and output counts); ``verifier_sol`` and
-    ``vk_sha256`` together name another verifier (tests)."""
+    ``size`` prompts of the registered feature and output counts); ``artifacts_model`` names
+    another local model when the record's name is an alias (``zkrevox publish --as``);
+    ``verifier_sol`` and ``vk_sha256`` together name another verifier (tests)."""
     record = dep.model(model)
+    local = artifacts_model or record.source_model or model
     if str(size) in record.batch_verifiers:
         raise DeploymentError(f"{model} already has a batch-{size} verifier in {dep.path}; registrations never change")
     packing = None
     if verifier_sol is None or vk_sha256 is None:
-        circuit = batch_circuit(model, size)
+        circuit = batch_circuit(local, size)
         packing = circuit.packing
         if circuit.num_outputs != record.num_outputs or circuit.input_scale != record.input_scale:
             raise DeploymentError(
-                f"the batch-{size} circuit of {model} has {circuit.num_outputs} outputs at input scale "
+                f"the batch-{size} circuit of {local} has {circuit.num_outputs} outputs at input scale "
                 f"{circuit.input_scale}, the registered model {record.num_outputs} at {record.input_scale}; "
-                f"rebuild both from the same model (`zkrevox build {model}` and `--batch {size}`)"
+                f"rebuild both from the same model (`zkrevox build {local}` and `--batch {size}`)"
             )
         verifier_sol = verifier_sol or current_batch_verifier(circuit)
         vk_sha256 = vk_sha256 or circuit.vk_sha256

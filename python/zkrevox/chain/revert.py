@@ -34,6 +34,25 @@ def _when(ts: int) -> str:
 
 _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DPromptNotOwner": lambda a: f"{a['caller']} is not the DPrompt owner; use the owner's key",
+    "SafeERC20FailedOperation": lambda a: f"the stake token {a['token']} refused the transfer (returned false); "
+    "check the token and the allowance",
+    "ERC20InsufficientAllowance": lambda a: f"the stake token's allowance for DPrompt is {a['allowance']}, "
+    f"{a['needed']} is needed; approve DPrompt for the stake first",
+    "ERC20InsufficientBalance": lambda a: f"{a['sender']} holds {a['balance']} of the stake token, {a['needed']} "
+    "is needed; get more of the token first",
+    "ReentrancyGuardReentrantCall": lambda a: "DPrompt was re-entered (a consumer callback or a token called back "
+    "into fulfil, reclaim, stake or a withdrawal); those calls cannot run inside another",
+    "DPromptNotPublisher": lambda a: f"{a['caller']} did not publish model {a['modelId']}; only its publisher may "
+    "retire it or register its batch verifiers: use the publisher's key",
+    "DPromptIsPaused": lambda a: "DPrompt's owner paused new requests, stakes and publications (an emergency stop); "
+    "fulfilment, reclaim and withdrawals still work: try again later",
+    "DPromptCallbackGasLimit": lambda a: f"callback gas limit {a['given']} is outside 1..{a['max']}",
+    "DPromptInsufficientGasForCallback": lambda a: f"the transaction left too little gas to call request "
+    f"{a['requestId']}'s consumer with its {a['callbackGasLimit']} gas; send it with more gas",
+    "DPromptStakeValueMismatch": lambda a: f"sent {a['sent']} wei with a stake of {a['amount']}: native stake sends "
+    "the amount as value, an ERC-20 stake sends no value (approve the token instead)",
+    "DPromptStakeTransferMismatch": lambda a: f"the stake token moved {a['received']} for a transfer of "
+    f"{a['amount']}: fee-on-transfer and rebasing tokens cannot be staked",
     "DPromptZeroAddress": lambda a: "the zero address was given where an account is needed",
     "DPromptUnknownModel": lambda a: f"no model {a['modelId']} on this DPrompt; check deployments/<chain>.json",
     "DPromptModelIsRetired": lambda a: f"model {a['modelId']} is retired; use the model id of its successor",

@@ -22,7 +22,7 @@ from zkrevox.errors import ChainError
 
 SOLC_VERSION = "0.8.37"
 EVM_VERSION = "cancun"
-OPTIMIZER_RUNS = 10_000  # the hot paths (request, fulfil) run far more often than deployment
+OPTIMIZER_RUNS = 1_000  # balances the hot paths' gas (request, fulfil) against EIP-170 room
 MAX_DEPLOYED_SIZE = 24_576  # EIP-170
 _SCRIPT = "scripts/solc-standard-json.js"
 
@@ -121,9 +121,11 @@ def compile_files(paths: list[Path], *, base: Path | None = None) -> dict[str, C
 
 @cache
 def project_contracts() -> dict[str, CompiledContract]:
-    """DPrompt, its interfaces and the test-only contracts (not the generated verifiers)."""
+    """DPrompt, its libraries and interfaces, the examples and the test-only contracts (not the
+    generated verifiers)."""
     root = contracts_dir()
-    files = [root / "src" / "DPrompt.sol", *sorted((root / "test").glob("*.sol"))]
+    files = [root / "src" / "DPrompt.sol", *sorted((root / "src" / "examples").glob("*.sol")),
+             *sorted((root / "test").glob("*.sol"))]
     return compile_files(files)
 
 
@@ -147,25 +149,33 @@ def _unlinked(hex_code: str) -> bytes:
 
 
 def _collect_sources(paths: list[Path], base: Path) -> dict[str, str]:
-    """Read ``paths`` and, transitively, their relative imports, as source unit names under ``base``."""
+    """Read ``paths`` and, transitively, their imports, as source unit names: under ``base`` for
+    our files, the import path itself for npm packages (``@openzeppelin/contracts/...``, read from
+    ``node_modules/``, pinned in package.json)."""
+    modules = (repo_root() / "node_modules").resolve()
     sources: dict[str, str] = {}
     todo = list(paths)
     while todo:
         path = todo.pop()
-        try:
+        if path.is_relative_to(modules):
+            name = path.relative_to(modules).as_posix()
+        elif path.is_relative_to(base):
             name = path.relative_to(base).as_posix()
-        except ValueError:
-            raise ChainError(f"{path} is outside {base}; keep contracts under verifier-contracts/") from None
+        else:
+            raise ChainError(f"{path} is outside {base}; keep contracts under verifier-contracts/")
         if name in sources:
             continue
         try:
             text = path.read_text()
         except OSError as exc:
-            raise ChainError(f"cannot read {path}: {exc}") from None
+            hint = "; run `make setup` (npm ci)" if path.is_relative_to(modules) else ""
+            raise ChainError(f"cannot read {path}: {exc}{hint}") from None
         sources[name] = text
         for imported in _imports(text):
             if imported.startswith("."):
                 todo.append((path.parent / imported).resolve())
+            elif imported.startswith("@"):
+                todo.append(modules / imported)
     return sources
 
 

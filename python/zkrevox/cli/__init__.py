@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from zkrevox.cli import bench, chain, model, node
+from zkrevox.cli import bench, chain, model, node, publish
 
 app = typer.Typer(
     name="zkrevox",
@@ -25,6 +25,7 @@ app.command()(model.verify)
 app.command()(bench.bench)
 chain.register(app)  # deploy, request, fulfil, answer, reclaim, withdraw, provider …, chain …
 node.register(app)  # node, node-jobs
+publish.register(app)  # publish, models, check-model
 
 
 def main() -> None:

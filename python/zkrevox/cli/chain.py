@@ -29,7 +29,7 @@ SkipChecksOpt = Annotated[
 ]
 
 provider_app = typer.Typer(help="Provider staking: stake, unbond, withdraw-stake.", no_args_is_help=True)
-chain_app = typer.Typer(help="Local chain and verifier generation.", no_args_is_help=True)
+chain_app = typer.Typer(help="Local chain, local stake token, verifier generation, ABI files.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -79,16 +79,21 @@ class _Ctx:
 
 
 def _wei(amount: str) -> int:
+    return _units(amount, 18)
+
+
+def _units(amount: str, decimals: int) -> int:
+    """``amount`` in whole units (ether, or tokens of ``decimals`` decimals) as the smallest unit."""
     try:
         value = Decimal(amount)
     except InvalidOperation:
-        raise InputError(f"amount {amount!r} is not a number (ether units, e.g. 1 or 0.5)") from None
+        raise InputError(f"amount {amount!r} is not a number (whole units, e.g. 1 or 0.5)") from None
     if value <= 0:
         raise InputError(f"amount must be positive, got {amount}")
-    wei = value * 10**18
-    if wei != wei.to_integral_value():
-        raise InputError(f"amount {amount} has more than 18 decimals")
-    return int(wei)
+    units = value * 10**decimals
+    if units != units.to_integral_value():
+        raise InputError(f"amount {amount} has more than {decimals} decimals")
+    return int(units)
 
 
 def _tx(receipt: Any) -> str:
@@ -120,21 +125,31 @@ def deploy(
         typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build --batch N`). "
                      "Default: every batch circuit built locally."),
     ] = None,
+    stake_token: Annotated[
+        str | None,
+        typer.Option(help="ERC-20 providers stake (default: the native coin); "
+                     "a local one: `zkrevox chain stake-token`."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Deploy the model's verifier and DPrompt, register the model and its batch verifiers, write
     deployments/<chainId>.json."""
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.deploy import model_params
+    from zkrevox.chain.stake_token import stake_asset
     from zkrevox.node.bootstrap import local_batch_sizes
 
     ctx = _Ctx(rpc, network, need_deployment=False)
-    params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_wei(min_stake),
+    if stake_token is not None:
+        stake_token = _token_address(ctx, stake_token)
+    asset = stake_asset(ctx.w3, stake_token)
+    params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
                           response_window_s=response_window, slash_bps=slash_bps)
     sizes = batch if batch is not None else local_batch_sizes(model)
-    step(f"deploying {model} verifier + DPrompt to chain {ctx.chain_id} at {ctx.url}"
+    step(f"deploying {model} verifier + DPrompt to chain {ctx.chain_id} at {ctx.url}, stake in {asset.symbol}"
          + (f", batch verifiers {', '.join(map(str, sizes))}" if sizes else ""))
-    dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay, batch_sizes=sizes)
+    dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay, batch_sizes=sizes,
+              stake_token=stake_token)
     record = dep.models[model]
     result = {
         "chain_id": dep.chain_id,
@@ -143,27 +158,45 @@ def deploy(
         "model_id": record.model_id,
         "batch_verifiers": {k: b.verifier.address for k, b in record.batch_verifiers.items()},
         "deployment_file": str(dep.path),
+        "stake_asset": asset.to_json(),
     }
-    emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']} (record {dep.path})")
+    emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']}, stake in {asset.symbol} "
+                          f"(record {dep.path})")
+
+
+def _token_address(ctx: _Ctx, address: str) -> str:
+    from web3 import Web3
+
+    if not Web3.is_address(address):
+        raise InputError(f"--stake-token {address!r} is not an address (0x and 40 hex digits)")
+    checksummed = Web3.to_checksum_address(address)
+    if not ctx.w3.eth.get_code(checksummed):
+        raise InputError(f"no contract at --stake-token {checksummed} on chain {ctx.chain_id}; deploy a local one "
+                         "with `zkrevox chain stake-token`, or pass the token's address on this chain")
+    return checksummed
 
 
 @provider_app.command("stake")
 @handle_errors
 def provider_stake(
-    amount: Annotated[str, typer.Argument(help="Stake to add, in ether units.")],
+    amount: Annotated[str, typer.Argument(help="Stake to add, in whole units of the stake asset (ether or tokens).")],
     model: ModelOpt = "ticker",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Stake native coin as a provider of the model (joins the assignment pool at the minimum stake)."""
+    """Stake the deployment's stake asset (the native coin, or its ERC-20: approved first) as a
+    provider of the model (joins the assignment pool at the minimum stake)."""
+    from zkrevox.chain.stake_token import stake_asset
+
     ctx = _Ctx(rpc, network)
     model_id = ctx.dep.model(model).model_id
-    receipt = ctx.client.stake(model_id, _wei(amount))
+    asset = stake_asset(ctx.w3, ctx.client.stake_token())
+    receipt = ctx.client.stake(model_id, _units(amount, asset.decimals))
     state = ctx.client.provider(model_id, ctx.account.address)
-    result = {"tx": _tx(receipt), "stake": str(Decimal(state.stake) / 10**18), "stake_wei": state.stake,
-              "eligible": state.eligible}
-    emit(result, as_json, f"staked; stake is now {result['stake']} (tx {result['tx']})")
+    result = {"tx": _tx(receipt), "stake": str(Decimal(state.stake) / 10**asset.decimals), "stake_wei": state.stake,
+              "eligible": state.eligible, "asset": asset.to_json()}
+    emit(result, as_json, f"staked; stake is now {result['stake']} {asset.symbol} (tx {result['tx']})")
 
 
 @provider_app.command("capacity")
@@ -367,17 +400,24 @@ def fulfil_batch(
 @handle_errors
 def answer(
     request_id: Annotated[int, typer.Argument(help="Request to read.")],
-    model: ModelOpt = "ticker",
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model whose labels name the answer (default: the request's).")
+    ] = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Read a request's status and, once fulfilled, its tickers."""
+    """Read a request's status and, once fulfilled, its tickers; for a consumer contract's request,
+    its callback (gas limit, then whether it ran and succeeded)."""
     ctx = _Ctx(rpc, network, need_key=False)
-    record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
+    if model is not None:
+        labels, n = ctx.dep.model(model).labels, ctx.dep.model(model).num_outputs
+    else:  # the record of the request's model, else the bare output indices
+        record = next((r for r in ctx.dep.models.values() if r.model_id == info.model_id), None)
+        labels, n = (record.labels, record.num_outputs) if record else ([], 256)
     fulfilled = info.status == "fulfilled"
-    tickers = _tickers(info.answer, record.labels, record.num_outputs) if fulfilled else []
+    tickers = _tickers(info.answer, labels, n) if fulfilled else []
     result = {
         "request_id": request_id,
         "status": info.status,
@@ -385,8 +425,16 @@ def answer(
         "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=ctx.dep.dprompt.block) if fulfilled else None,
         "provider": info.provider,
         "deadline": info.deadline,
+        "callback_gas_limit": info.callback_gas_limit,
+        "callback": ctx.client.callback_outcome(request_id, from_block=ctx.dep.dprompt.block)
+        if info.callback_gas_limit else None,
     }
-    emit(result, as_json, f"request {request_id}: {info.status} {tickers if fulfilled else ''}".rstrip())
+    human = f"request {request_id}: {info.status} {tickers if fulfilled else ''}".rstrip()
+    if info.callback_gas_limit:
+        cb = result["callback"]
+        human += (f"; callback to {info.requester} ({info.callback_gas_limit} gas): "
+                  + ("not run yet" if cb is None else "succeeded" if cb["success"] else "failed (answer stands)"))
+    emit(result, as_json, human)
 
 
 @handle_errors
@@ -409,15 +457,20 @@ def reclaim(
 def withdraw(
     model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
 ) -> None:
-    """Withdraw this account's credit: refunds, withdrawn stake, and fees earned as a provider."""
+    """Withdraw this account's credit: refunds, withdrawn native stake, fees earned as a provider,
+    and developer shares of the model if this account published it."""
     ctx = _Ctx(rpc, network)
     model_id = ctx.dep.model(model).model_id
-    collect_tx = None
+    collect_tx = developer_tx = None
     if ctx.client.provider(model_id, ctx.account.address).earned:
         collect_tx = _tx(ctx.client.collect_earnings(model_id))
+    info = ctx.client.model(model_id)
+    if info.publisher == ctx.account.address and ctx.client.developer_earnings(model_id):
+        developer_tx = _tx(ctx.client.collect_developer_earnings(model_id))
     amount = ctx.client.credits(ctx.account.address)
     receipt = ctx.client.withdraw()
-    emit({"tx": _tx(receipt), "collect_tx": collect_tx, "amount_wei": amount}, as_json)
+    emit({"tx": _tx(receipt), "collect_tx": collect_tx, "developer_collect_tx": developer_tx,
+          "amount_wei": amount}, as_json)
 
 
 @chain_app.command("up")
@@ -458,6 +511,60 @@ def chain_verifier(
     path = generate_for_model(model)
     size = compile_verifier(path).deployed_size
     emit({"verifier_source": str(path), "deployed_size": size}, as_json, f"wrote {path} ({size} bytes deployed)")
+
+
+@chain_app.command("stake-token")
+@handle_errors
+def chain_stake_token(
+    supply: Annotated[str, typer.Option(help="Tokens to mint to this account (18 decimals).")] = "1000000",
+    to: Annotated[
+        list[str] | None,
+        typer.Option(help="Give tokens to ADDR (repeatable): ADDR for --amount each, or ADDR=AMOUNT."),
+    ] = None,
+    amount: Annotated[str, typer.Option(help="Tokens each --to ADDR gets unless it names an amount.")] = "1000",
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Deploy LocalStakeToken (ZKRS, an OpenZeppelin ERC-20; local chains and testnets only) and hand
+    tokens to providers; then `zkrevox deploy --stake-token ADDRESS`."""
+    from web3 import Web3
+
+    from zkrevox.chain.stake_token import DECIMALS, deploy_local_stake_token
+
+    recipients = []
+    for item in to or []:
+        addr, _, each = item.partition("=")
+        if not Web3.is_address(addr):
+            raise InputError(f"--to {item!r}: {addr!r} is not an address (0x and 40 hex digits)")
+        recipients.append((addr, _units(each or amount, DECIMALS)))
+    ctx = _Ctx(rpc, network, need_deployment=False)
+    record, transfers = deploy_local_stake_token(ctx.w3, ctx.account, _units(supply, DECIMALS), recipients)
+    result = {"token": record.address, "tx": record.tx, "symbol": "ZKRS", "decimals": DECIMALS,
+              "supply": _units(supply, DECIMALS), "holder": ctx.account.address, "transfers": transfers}
+    emit(result, as_json, f"LocalStakeToken (ZKRS) at {record.address}; {len(transfers)} transfer(s); "
+                          f"deploy with `zkrevox deploy --stake-token {record.address}`")
+
+
+@chain_app.command("abi")
+@handle_errors
+def chain_abi(
+    check: Annotated[bool, typer.Option(help="Only compare; exit 1 if a committed ABI file is out of date.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write verifier-contracts/abi/<Name>.json (DPrompt with every error it can revert with, the
+    consumer interface and base, TickerConsumer, LocalStakeToken) for ethers/viem users."""
+    from zkrevox.chain import abi
+
+    if check:
+        bad = abi.stale()
+        if bad:
+            raise InputError(f"out of date in {abi.abi_dir()}: {', '.join(bad)}; run {abi.REGENERATE}")
+        emit({"abi_dir": str(abi.abi_dir()), "stale": []}, as_json, f"{abi.abi_dir()}: up to date")
+        return
+    paths = abi.write()
+    emit({"abi_dir": str(abi.abi_dir()), "files": [p.name for p in paths]}, as_json,
+         "\n".join(str(p) for p in paths))
 
 
 app = typer.Typer(help="zkrevox on-chain commands (standalone).", no_args_is_help=True, add_completion=False,

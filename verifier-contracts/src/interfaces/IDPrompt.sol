@@ -5,10 +5,11 @@ import {Featurizer} from "../libraries/Featurizer.sol";
 import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 
 /// @title IDPrompt
-/// @notice A market for proven AI answers. A requester pays for a prompt; the contract
-/// featurizes it on-chain and assigns it to a staked provider; the provider answers with the
-/// model outputs and a zk proof; the contract pays only if the proof verifies against public
-/// instances it derives itself from the stored features and the submitted outputs.
+/// @notice A market for proven AI answers. Anyone publishes an agent model (its verifier, fee and
+/// developer share); a requester (an account, or a consumer contract that wants a callback) pays
+/// for a prompt; the contract featurizes it on-chain and assigns it to a staked provider; the
+/// provider answers with the model outputs and a zk proof; the contract pays only if the proof
+/// verifies against public instances it derives itself from the stored features and the outputs.
 interface IDPrompt {
     /// @notice Life cycle of a request. A `Pending` request past its deadline is "expired":
     /// it can no longer be fulfilled, only reclaimed by its requester.
@@ -30,7 +31,7 @@ interface IDPrompt {
         uint8 shift;
     }
 
-    /// @notice What the owner registers for a model. Immutable once registered.
+    /// @notice What a publisher publishes for a model. Immutable once published.
     struct ModelConfig {
         IHalo2Verifier verifier; // ezkl-generated verifier of this model's circuit
         bytes32 vkHash; // sha256 of the circuit's verifying key (for clients to check)
@@ -38,10 +39,11 @@ interface IDPrompt {
         uint96 fee; // least payment a request must carry, in wei
         uint96 minStake; // least stake for a provider to be assigned requests, in wei
         uint32 responseWindow; // seconds a provider has to fulfil
-        uint16 slashBps; // part of the provider's stake paid to the requester on a miss, basis points
+        uint16 slashBps; // part of the provider's stake burned on a miss, basis points
+        uint16 developerShareBps; // part of the model's fee credited to its publisher per answer, basis points
         uint8 inputScale; // circuit input = feature * 2^inputScale
         uint16 numOutputs; // model outputs (public instances after the features), 1..256
-        Featurizer.Spec spec; // featurizer parameters; `spec.table` is set by `registerModel`
+        Featurizer.Spec spec; // featurizer parameters; `spec.table` is set by `publishModel`
     }
 
     /// @notice A provider's position for one model.
@@ -61,16 +63,29 @@ interface IDPrompt {
         address requester;
         address provider;
         uint256 deadline; // unix time; fulfil must be mined at or before it
-        uint256 fee; // wei paid with the request
+        uint256 fee; // wei paid with the request (fee, tip and callback payment)
         uint256 answer; // bit i set iff output i is strictly positive (Fulfilled only)
+        uint256 callbackGasLimit; // gas `onDPromptAnswer` is called with; 0: no callback
     }
 
     /// @notice Ownership moved from `previousOwner` to `newOwner`.
     event DPromptOwnershipTransferred(address indexed previousOwner, address indexed newOwner);
-    /// @notice Model `modelId` was registered; its configuration can never change.
-    event DPromptModelRegistered(uint32 indexed modelId, IHalo2Verifier indexed verifier, bytes32 vkHash, uint256 fee);
+    /// @notice `publisher` published model `modelId`; its configuration can never change.
+    event DPromptModelPublished(
+        uint32 indexed modelId,
+        address indexed publisher,
+        IHalo2Verifier verifier,
+        bytes32 vkHash,
+        uint256 fee,
+        uint256 developerShareBps
+    );
     /// @notice Model `modelId` takes no new requests or stake; pending requests run their course.
     event DPromptModelRetired(uint32 indexed modelId);
+    /// @notice The owner stopped (`paused`) or resumed new requests, stakes and publications.
+    event DPromptPauseSet(bool paused);
+    /// @notice `onDPromptAnswer` of `consumer` was called for `requestId` after its answer was final;
+    /// `success` is false if it reverted or ran out of its gas (the fulfilment stands either way).
+    event DPromptCallback(uint256 indexed requestId, address indexed consumer, bool success);
     /// @notice Model `modelId` can now be fulfilled `batchSize` requests at a time through `verifier`
     /// (the model's batch-`batchSize` circuit: same weights, `batchSize` prompts per proof); the
     /// registration can never change.
@@ -108,6 +123,8 @@ interface IDPrompt {
     /// reclaimed (`reason` is the selector of {DPromptDeadlinePassed} or {DPromptAlreadyReclaimed},
     /// what `fulfil` would revert with). The batch's other requests were fulfilled.
     event DPromptFulfilSkipped(uint256 indexed requestId, address indexed provider, bytes4 reason);
+    /// @notice `publisher` moved `amount` wei of model `modelId`'s developer shares to its withdrawable credit.
+    event DPromptDeveloperEarningsCollected(uint32 indexed modelId, address indexed publisher, uint256 amount);
     /// @notice `provider` moved `amount` wei of earned fees for `modelId` to its withdrawable credit.
     event DPromptEarningsCollected(uint32 indexed modelId, address indexed provider, uint256 amount);
     /// @notice `account` withdrew `amount` wei of credit.
@@ -115,6 +132,22 @@ interface IDPrompt {
 
     /// @notice Only the owner may call this; `caller` is not.
     error DPromptNotOwner(address caller);
+    /// @notice Only model `modelId`'s publisher may call this; `caller` is not.
+    error DPromptNotPublisher(uint32 modelId, address caller);
+    /// @notice The owner paused new requests, stakes and publications (fulfilment, reclaim and
+    /// withdrawals go on).
+    error DPromptIsPaused();
+    /// @notice A callback gas limit of `given` is outside 1..`max`.
+    error DPromptCallbackGasLimit(uint256 given, uint256 max);
+    /// @notice The transaction left too little gas to call request `requestId`'s consumer with its
+    /// full `callbackGasLimit` (EIP-150 keeps 1/64 back); send the fulfilment with more gas.
+    error DPromptInsufficientGasForCallback(uint256 requestId, uint256 callbackGasLimit);
+    /// @notice Staking sent `sent` wei with an amount of `amount`: the native value must equal the
+    /// amount (native stake) or be zero (ERC-20 stake).
+    error DPromptStakeValueMismatch(uint256 sent, uint256 amount);
+    /// @notice The stake token moved `received` to DPrompt for a transfer of `amount`: fee-on-transfer
+    /// and rebasing tokens are refused as stake.
+    error DPromptStakeTransferMismatch(uint256 received, uint256 amount);
     /// @notice The zero address was given where an account is needed.
     error DPromptZeroAddress();
     /// @notice No model `modelId` is registered.
@@ -196,13 +229,23 @@ interface IDPrompt {
     /// @notice Sending `amount` wei to `account` failed; the credit is kept.
     error DPromptTransferFailed(address account, uint256 amount);
 
-    // --- owner ---
-    /// @notice Registers a model under the next id. `table` is the featurizer's vocabulary hash
-    /// table (see {Featurizer}); the contract deploys it and records its address in the spec, so
-    /// `config.spec.table` must be zero.
-    function registerModel(ModelConfig calldata config, bytes calldata table) external returns (uint32 modelId);
+    // --- owner: emergency powers only (no funds, no live model) ---
+    /// @notice Stops (`paused`) or resumes new requests, stakes and publications. Fulfilment,
+    /// reclaim, unbonding and every withdrawal work while paused.
+    function setPaused(bool paused) external;
+    function transferOwnership(address newOwner) external;
+
+    // --- publishers ---
+    /// @notice Publishes a model under the next id; the caller is its publisher, credited
+    /// `developerShareBps` of the model's fee per answer. `table` is the featurizer's vocabulary
+    /// hash table (see {Featurizer}); the contract deploys it and records its address in the spec,
+    /// so `config.spec.table` must be zero. A published model never changes.
+    function publishModel(ModelConfig calldata config, bytes calldata table) external returns (uint32 modelId);
+    /// @notice The publisher stops new requests and stakes for its model; pending requests run their course.
     function retireModel(uint32 modelId) external;
-    /// @notice Registers `verifier` (its verifying key's sha256: `vkHash`) for fulfilling model
+    /// @notice The publisher moves its developer shares of `modelId`'s answers to its credit (then `withdraw`).
+    function collectDeveloperEarnings(uint32 modelId) external;
+    /// @notice The publisher registers `verifier` (its verifying key's sha256: `vkHash`) for fulfilling model
     /// `modelId`'s requests `size` at a time, 2 <= `size` <= 64. The verifier's circuit must be the
     /// model's own at batch `size`: public instances are the `size` prompts' features (each scaled
     /// by 2^inputScale), then their outputs. Once registered it never changes.
@@ -216,10 +259,12 @@ interface IDPrompt {
         bytes32 vkHash,
         FeaturePacking calldata packing
     ) external;
-    function transferOwnership(address newOwner) external;
 
     // --- providers ---
-    function stake(uint32 modelId) external payable;
+    /// @notice Adds `amount` to the caller's stake for `modelId`, in the deployment's stake asset:
+    /// the native coin (send `amount` as value) or the ERC-20 `stakeToken()` (approve it first;
+    /// send no value). Joins the assignment pool at the model's minimum stake.
+    function stake(uint32 modelId, uint256 amount) external payable;
     function unbond(uint32 modelId) external;
     /// @notice Declares how many requests of `modelId` the caller may hold pending (1..65535; the
     /// default until set is 16). `request` assigns no more to it while it holds that many.
@@ -229,6 +274,17 @@ interface IDPrompt {
 
     // --- requests ---
     function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256 requestId);
+    /// @notice `request` by a consumer contract (the caller) that wants the answer delivered: once
+    /// the answer is final, DPrompt calls `IDPromptConsumer(caller).onDPromptAnswer(requestId,
+    /// modelId, answer)` with exactly `callbackGasLimit` gas (1..2,000,000), after every state
+    /// change of the fulfilment; a callback that fails does not undo the answer. The payment must
+    /// be at least `requiredPayment(modelId, callbackGasLimit, tx.gasprice)`: the model's fee plus
+    /// (callbackGasLimit + 15,000) times this transaction's gas price. The whole payment but the
+    /// developer's share of the model fee goes to the provider that answers.
+    function requestWithCallback(uint32 modelId, bytes calldata prompt, uint32 callbackGasLimit)
+        external
+        payable
+        returns (uint256 requestId);
     /// @notice Answers `requestId` (assigned to the caller, pending, within its deadline) with a
     /// proof of the registered model. `outputs` are the circuit's outputs as zigzag-encoded signed
     /// integers (v >= 0 as 2v, v < 0 as -2v - 1; |v| <= (r - 1) / 2): small either way, so cheap
@@ -250,9 +306,15 @@ interface IDPrompt {
 
     // --- reads ---
     function owner() external view returns (address);
+    function paused() external view returns (bool);
+    /// @notice The stake asset: an ERC-20 token, or zero for the native coin.
+    function stakeToken() external view returns (address);
+    /// @notice Least payment of a request to `modelId` whose callback gets `callbackGasLimit` gas
+    /// (0: no callback), at a gas price of `gasPrice` wei.
+    function requiredPayment(uint32 modelId, uint32 callbackGasLimit, uint256 gasPrice) external view returns (uint256);
     function unbondingDelay() external view returns (uint256);
     function modelCount() external view returns (uint32);
-    function model(uint32 modelId) external view returns (ModelConfig memory config, bool retired);
+    function model(uint32 modelId) external view returns (ModelConfig memory config, address publisher, bool retired);
     function providerState(uint32 modelId, address provider) external view returns (ProviderState memory);
     function providers(uint32 modelId) external view returns (address[] memory);
     function nextRequestId() external view returns (uint256);
@@ -274,6 +336,9 @@ interface IDPrompt {
         returns (uint256[] memory);
     function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts);
     function credits(address account) external view returns (uint256);
-    /// @notice Stake slashed from providers that missed deadlines: burned (held forever, paid to no one).
+    /// @notice Developer shares of `modelId`'s answers not yet collected by its publisher, wei.
+    function developerEarnings(uint32 modelId) external view returns (uint256);
+    /// @notice Stake slashed from providers that missed deadlines, in the stake asset: burned (held
+    /// forever, paid to no one).
     function burned() external view returns (uint256);
 }

@@ -6,8 +6,10 @@ import {IHalo2Verifier} from "../interfaces/IHalo2Verifier.sol";
 import {Featurizer} from "./Featurizer.sol";
 
 /// @title ModelRegistry
-/// @notice DPrompt's model registry: how a model and its batch verifiers are stored, the rules a
-/// registration must pass, and the reads that rebuild a model's public configuration.
+/// @notice DPrompt's model registry: how a published model and its batch verifiers are stored,
+/// the rules a publication must pass, and the reads that rebuild a model's public configuration.
+/// Anyone may publish; what a publisher registers touches only its own model: its verifier is
+/// called with STATICCALL for its model's requests only, and its table is a data contract.
 ///
 /// The registration paths are `external`: the library is deployed once and DPrompt reaches it by
 /// DELEGATECALL (the storage stays DPrompt's), so their bytecode does not count against DPrompt's
@@ -25,7 +27,8 @@ library ModelRegistry {
     /// (a proof of the ticker model takes about a second; a batch of 16, about ten).
     uint256 internal constant MIN_RESPONSE_WINDOW = 60;
 
-    /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2.
+    /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2, and
+    /// writes slot 5 when the developer has a share.
     struct Model {
         address table; // also the existence flag: non-zero once registered
         uint96 fee;
@@ -42,8 +45,14 @@ library ModelRegistry {
         uint8 tableBits;
         bool retired;
         IHalo2Verifier verifier;
+        uint96 developerCut; // wei of each answer's payment credited to the publisher: fee * share / BPS
         bytes32 vkHash;
         bytes32 specHash;
+        address publisher;
+        uint16 developerShareBps;
+        /// @dev Developer shares not yet collected, plus 1: the slot never goes back to zero, so
+        /// crediting a share costs a warm re-write, never a fresh slot.
+        uint80 developerEarned;
     }
 
     /// @dev A verifier of a model's batch-N circuit; `fulfilBatch` reads the first slot only.
@@ -56,8 +65,10 @@ library ModelRegistry {
     // ---------------------------------------------------------------- registration (external)
 
     /// @notice Validates `config`, deploys the vocabulary `table` as a data contract, checks it
-    /// and writes the model into `m` (an unused slot of DPrompt's model mapping).
-    function register(Model storage m, IDPrompt.ModelConfig calldata config, bytes calldata table) external {
+    /// and writes the model, published by `publisher`, into `m` (an unused slot of DPrompt's models).
+    function publish(Model storage m, IDPrompt.ModelConfig calldata config, bytes calldata table, address publisher)
+        external
+    {
         _validate(config);
         Featurizer.Spec memory spec = config.spec;
         spec.table = Featurizer.deployTable(table);
@@ -76,8 +87,12 @@ library ModelRegistry {
         m.fuzzyMinLen = spec.fuzzyMinLen;
         m.tableBits = spec.tableBits;
         m.verifier = config.verifier;
+        m.developerCut = uint96((uint256(config.fee) * config.developerShareBps) / BPS);
         m.vkHash = config.vkHash;
         m.specHash = config.specHash;
+        m.publisher = publisher;
+        m.developerShareBps = config.developerShareBps;
+        m.developerEarned = 1;
     }
 
     /// @notice Records `verifier` as model `m`'s batch-`size` verifier in `b` (which must be empty),
@@ -107,6 +122,15 @@ library ModelRegistry {
         b.vkHash = vkHash;
     }
 
+    /// @notice Zeroes model `m`'s uncollected developer shares and returns them (DPrompt credits
+    /// them to the publisher, the caller it checked).
+    function collectDeveloperEarnings(Model storage m, uint32 modelId) external returns (uint256 amount) {
+        amount = m.developerEarned - 1;
+        if (amount == 0) revert IDPrompt.DPromptNothingToWithdraw(msg.sender);
+        m.developerEarned = 1;
+        emit IDPrompt.DPromptDeveloperEarningsCollected(modelId, msg.sender, amount);
+    }
+
     // ---------------------------------------------------------------- reads (external)
 
     /// @notice The configuration `m` was registered with (the table address filled in).
@@ -119,14 +143,16 @@ library ModelRegistry {
             minStake: m.minStake,
             responseWindow: m.responseWindow,
             slashBps: m.slashBps,
+            developerShareBps: m.developerShareBps,
             inputScale: m.inputScale,
             numOutputs: m.numOutputs,
             spec: spec(m)
         });
     }
 
-    /// @notice The feature counts of `prompt` under model `m`'s featurizer (no length check).
+    /// @notice The feature counts of `prompt` under model `m`'s featurizer, with `request`'s length rule.
     function featurize(Model storage m, bytes calldata prompt) external view returns (uint256[] memory) {
+        checkPrompt(prompt.length, m.maxBytes);
         return Featurizer.featurize(prompt, spec(m));
     }
 
@@ -163,6 +189,12 @@ library ModelRegistry {
         return uint256(m.vocabSize) + m.trigramBuckets;
     }
 
+    /// @dev A prompt is 1..maxBytes bytes of any value; it is never truncated.
+    function checkPrompt(uint256 length, uint256 maxBytes) internal pure {
+        if (length == 0) revert IDPrompt.DPromptEmptyPrompt();
+        if (length > maxBytes) revert IDPrompt.DPromptPromptTooLong(length, maxBytes);
+    }
+
     function checkBatchSize(uint256 size) internal pure {
         if (size < 2 || size > MAX_BATCH_SIZE) revert IDPrompt.DPromptWrongBatchSize(size);
     }
@@ -178,6 +210,7 @@ library ModelRegistry {
         if (c.numOutputs == 0 || c.numOutputs > MAX_OUTPUTS) revert IDPrompt.DPromptInvalidModelConfig("numOutputs");
         if (c.inputScale > MAX_INPUT_SCALE) revert IDPrompt.DPromptInvalidModelConfig("inputScale");
         if (c.slashBps > BPS) revert IDPrompt.DPromptInvalidModelConfig("slashBps");
+        if (c.developerShareBps > BPS) revert IDPrompt.DPromptInvalidModelConfig("developerShareBps");
         if (c.responseWindow < MIN_RESPONSE_WINDOW) {
             revert IDPrompt.DPromptInvalidModelConfig("responseWindow below 60 s");
         }

@@ -1,0 +1,228 @@
+"""Read DPrompt's models, and check one against local artifacts.
+
+Publishing is open to anyone, so trust is something a user checks: :func:`list_models` lists every
+model of a deployment's DPrompt with its publisher and hashes; :func:`check_model` regenerates the
+verifier from the local artifacts (ezkl's generator, offline), compiles it with the pinned solc and
+compares the runtime bytecode deployed at the model's verifier with it (ezkl's verifiers have no
+immutables; the project compiles with ``bytecodeHash: none``, so the only metadata is solc's
+version tag), the on-chain vk hash with the local verifying key's sha256, the spec hash and the
+featurizer parameters and vocabulary table the contract really runs with the local
+``input_spec.json``, and each registered batch verifier that has local artifacts the same way.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from web3 import Web3
+
+from zkrevox.chain.client import DPromptClient, ModelInfo
+from zkrevox.chain.deploy import Deployment
+from zkrevox.errors import ArtifactError, DeploymentError, InputError
+
+MAX_BATCH_SIZE = 64  # ModelRegistry.MAX_BATCH_SIZE: batch sizes a model can register, 2..64
+
+
+def record_names(dep: Deployment) -> dict[int, str]:
+    """Model id -> its name in the deployment record (the first one, if recorded twice)."""
+    names: dict[int, str] = {}
+    for name, record in dep.models.items():
+        names.setdefault(record.model_id, name)
+    return names
+
+
+def model_summary(client: DPromptClient, info: ModelInfo, name: str | None) -> dict[str, Any]:
+    return {
+        "id": info.model_id,
+        "name": name,
+        "publisher": info.publisher,
+        "status": "retired" if info.retired else "live",
+        "fee_wei": info.fee,
+        "developer_share_bps": info.developer_share_bps,
+        "vk_hash": info.vk_hash.hex(),
+        "spec_hash": info.spec_hash.hex(),
+        "verifier": info.verifier,
+        "min_stake_wei": info.min_stake,
+        "response_window_s": info.response_window,
+        "slash_bps": info.slash_bps,
+        "num_outputs": info.num_outputs,
+        "input_scale": info.input_scale,
+        "developer_earnings_wei": client.developer_earnings(info.model_id),
+    }
+
+
+def list_models(client: DPromptClient, dep: Deployment) -> list[dict[str, Any]]:
+    """Every model of the DPrompt at ``client``, id 1 upwards, named from ``dep`` where recorded."""
+    names = record_names(dep)
+    return [model_summary(client, client.model(i), names.get(i)) for i in range(1, client.model_count() + 1)]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    what: str  # e.g. "verifier bytecode", "batch-4 vk hash"
+    ok: bool
+    detail: str  # what matched, or exactly what differs
+
+
+@dataclass
+class ModelCheck:
+    model_id: int
+    local_model: str
+    comparisons: list[Comparison] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)  # registered parts without local artifacts
+
+    @property
+    def verified(self) -> bool:
+        return all(c.ok for c in self.comparisons)
+
+    @property
+    def differences(self) -> list[Comparison]:
+        return [c for c in self.comparisons if not c.ok]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id, "local_model": self.local_model, "verified": self.verified,
+            "comparisons": [c.__dict__ for c in self.comparisons],
+            "differences": [f"{c.what}: {c.detail}" for c in self.differences],
+            "not_checked": self.not_checked,
+        }
+
+
+def strip_metadata(code: bytes) -> bytes:
+    """Runtime code without solc's trailing CBOR metadata (its length is in the last two bytes)."""
+    if len(code) < 2:
+        return code
+    n = int.from_bytes(code[-2:], "big")
+    if 0 < n <= len(code) - 2 and code[-n - 2] & 0xE0 == 0xA0:  # a CBOR map
+        return code[: -n - 2]
+    return code
+
+
+def compare_code(what: str, address: str, deployed: bytes, compiled: bytes, source: str) -> Comparison:
+    if not deployed:
+        return Comparison(what, False, f"no contract at {address}")
+    if deployed == compiled:
+        return Comparison(what, True, f"the {len(deployed)} bytes at {address} are {source}, compiled here")
+    if strip_metadata(deployed) == strip_metadata(compiled):
+        return Comparison(what, True, f"{address} runs the code of {source}; only solc's metadata tag differs "
+                                      "(compiled by another solc version)")
+    first = next((i for i, (a, b) in enumerate(zip(deployed, compiled, strict=False)) if a != b),
+                 min(len(deployed), len(compiled)))
+    return Comparison(what, False, f"the {len(deployed)} bytes at {address} are not {source} compiled "
+                                   f"({len(compiled)} bytes; first difference at byte {first})")
+
+
+def compare_value(what: str, onchain: str, local: str, local_from: str) -> Comparison:
+    if onchain == local:
+        return Comparison(what, True, f"{onchain} equals {local_from}")
+    return Comparison(what, False, f"on-chain {onchain}, {local_from} {local}")
+
+
+def check_model(
+    w3: Web3, dep: Deployment, model_id: int, local_model: str | None = None, *, regenerate: bool = True
+) -> ModelCheck:
+    """Compare on-chain model ``model_id`` with the artifacts of ``local_model`` (default: the model the
+    deployment record says it was published from). ``regenerate=False`` reuses a verifier already
+    generated for the same vk (``current_verifier``) instead of running ezkl's generator afresh."""
+    client = DPromptClient(w3, dep.dprompt.address)
+    count = client.model_count()
+    if not 1 <= model_id <= count:
+        raise InputError(f"DPrompt {dep.dprompt.address} has no model {model_id} (models 1..{count}); "
+                         "list them with `zkrevox models`")
+    name = local_model or _local_name(dep, model_id)
+    info = client.model(model_id)
+    result = ModelCheck(model_id, name)
+    with tempfile.TemporaryDirectory(prefix="zkrevox-check-") as tmp:
+        _check_single(w3, info, name, Path(tmp), regenerate, result)
+        _check_batches(w3, client, info, name, Path(tmp), regenerate, result)
+    return result
+
+
+def _local_name(dep: Deployment, model_id: int) -> str:
+    for name, record in dep.models.items():
+        if record.model_id == model_id:
+            return record.source_model or name
+    raise InputError(f"model {model_id} is not in the deployment record {dep.path}; name the local model "
+                     f"to compare it with: `zkrevox check-model {model_id} --model NAME` "
+                     "(models/NAME/, artifacts/NAME/)")
+
+
+def _check_single(w3: Web3, info: ModelInfo, name: str, tmp: Path, regenerate: bool, out: ModelCheck) -> None:
+    from zkrevox.chain.deploy import current_verifier, model_params
+    from zkrevox.chain.evm_verifier import generate_for_model
+    from zkrevox.chain.solc import compile_verifier
+    from zkrevox.chain.vocab_table import build_table, onchain_spec, spec_hash
+
+    params = model_params(name)  # checks the artifacts against their manifest
+    sol = generate_for_model(name, tmp / f"{name}.sol") if regenerate else current_verifier(params)
+    source = f"the verifier generated from artifacts/{name}"
+    out.comparisons.append(compare_code("verifier bytecode", info.verifier, _code(w3, info.verifier),
+                                        compile_verifier(sol).deployed_bytecode, source))
+    out.comparisons.append(compare_value("vk hash", info.vk_hash.hex(), params.vk_sha256,
+                                         f"the sha256 of artifacts/{name}/vk.key"))
+    out.comparisons.append(compare_value("spec hash", info.spec_hash.hex(), spec_hash(params.spec).hex(),
+                                         f"the hash of models/{name}/input_spec.json"))
+    table = build_table(params.spec)
+    local_spec = onchain_spec(params.spec, table)
+    fields = ("maxBytes", "vocabSize", "trigramBuckets", "clip", "fuzzyMinLen", "tableBits")
+    diffs = [f"{f} {a} ≠ {b}" for f, a, b in zip(fields, info.spec[:-1], local_spec[:-1], strict=False)
+             if int(a) != int(b)]
+    diffs += [f"{what} {a} ≠ {b}" for what, a, b in (("numOutputs", info.num_outputs, params.num_outputs),
+                                                    ("inputScale", info.input_scale, params.input_scale))
+              if int(a) != int(b)]
+    out.comparisons.append(Comparison(
+        "featurizer parameters", not diffs,
+        f"on-chain ≠ local: {', '.join(diffs)}" if diffs else f"equal models/{name}/input_spec.json and the circuit's"))
+    table_code = _code(w3, info.spec[-1])
+    out.comparisons.append(Comparison(
+        "vocabulary table", table_code[1:] == table.data,
+        f"the table contract {info.spec[-1]} holds the one built from models/{name}/input_spec.json"
+        if table_code[1:] == table.data else
+        f"the table contract {info.spec[-1]} ({len(table_code)} bytes) is not the one built from "
+        f"models/{name}/input_spec.json ({len(table.data) + 1} bytes)"))
+
+
+def _check_batches(w3: Web3, client: DPromptClient, info: ModelInfo, name: str, tmp: Path, regenerate: bool,
+                   out: ModelCheck) -> None:
+    from zkrevox.chain.deploy import batch_circuit, current_batch_verifier
+    from zkrevox.chain.evm_verifier import generate_verifier
+    from zkrevox.chain.solc import compile_verifier
+
+    for size in range(2, MAX_BATCH_SIZE + 1):
+        registered = client.batch_verifier(info.model_id, size)
+        if registered is None:
+            continue
+        address, vk_hash = registered
+        try:
+            circuit = batch_circuit(name, size)
+        except (ArtifactError, DeploymentError) as exc:
+            out.not_checked.append(f"batch-{size} verifier {address}: no usable local batch-{size} circuit ({exc})")
+            continue
+        if regenerate:
+            sol = generate_verifier(f"{name}-b{size}", circuit.vk, circuit.settings, circuit.srs,
+                                    tmp / f"{name}-b{size}.sol")
+        else:
+            sol = current_batch_verifier(circuit)
+        what = f"batch-{size}"
+        out.comparisons.append(compare_code(f"{what} verifier bytecode", address, _code(w3, address),
+                                            compile_verifier(sol).deployed_bytecode,
+                                            f"the verifier generated from artifacts/{name}-b{size}"))
+        out.comparisons.append(compare_value(f"{what} vk hash", vk_hash.hex(), circuit.vk_sha256,
+                                             f"the sha256 of artifacts/{name}-b{size}/vk.key"))
+        packing = client.batch_packing(info.model_id, size)
+        local = {k: int(circuit.packing[k]) for k in ("digits", "bits", "shift")} if circuit.packing else None
+        out.comparisons.append(compare_value(f"{what} feature packing", _packing(packing), _packing(local),
+                                             f"artifacts/{name}-b{size}/manifest.json's"))
+
+
+def _packing(packing: dict | None) -> str:
+    if not packing:
+        return "none (one instance per feature)"
+    return f"digits {packing['digits']}, bits {packing['bits']}, shift {packing['shift']}"
+
+
+def _code(w3: Web3, address: str) -> bytes:
+    return bytes(w3.eth.get_code(Web3.to_checksum_address(address)))

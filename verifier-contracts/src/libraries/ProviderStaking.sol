@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {IDPrompt} from "../interfaces/IDPrompt.sol";
+import {ModelRegistry} from "./ModelRegistry.sol";
+
+/// @title ProviderStaking
+/// @notice DPrompt's providers: their stake (in the native coin or one ERC-20 token, chosen per
+/// deployment), declared capacity, unbonding, earnings, and each model's pool of eligible providers.
+///
+/// The staking paths are `external`: the library is deployed once and DPrompt reaches it by
+/// DELEGATECALL (the storage and the tokens stay DPrompt's; `address(this)` is DPrompt), so their
+/// bytecode does not count against DPrompt's EIP-170 limit. The `internal` helpers (pool
+/// membership, capacity) are the ones `request`, `fulfil` and `reclaim` use; they are inlined.
+library ProviderStaking {
+    using SafeERC20 for IERC20;
+
+    /// @dev Requests a provider may hold pending until it declares otherwise (`setCapacity`).
+    uint16 internal constant DEFAULT_CAPACITY = 16;
+
+    /// @dev One slot: everything `request`, `fulfil` and `reclaim` change for a provider.
+    struct Provider {
+        uint96 stake; // in the stake asset
+        uint96 earned; // fees of fulfilled requests, wei
+        uint16 pending; // never above 65,535: assignment stops at `capacity`
+        uint16 capacity; // 0 = DEFAULT_CAPACITY
+        uint32 withdrawableAt; // unix seconds (fits until 2106)
+    }
+
+    /// @dev A model's providers and its assignment pool (eligible providers, in join order).
+    struct Pool {
+        mapping(address provider => Provider) providers;
+        address[] members;
+        /// @dev Index + 1 of a provider in `members`; 0 = not in the pool (not eligible).
+        mapping(address provider => uint256) slots;
+    }
+
+    // ---------------------------------------------------------------- staking paths (external)
+
+    /// @notice Adds `amount` of the stake asset to `provider`'s stake: the native coin DPrompt
+    /// already received (`token` zero; DPrompt checked `msg.value == amount`), or `amount` of
+    /// `token` pulled from `provider`, refused if DPrompt receives any other amount (a fee-on-
+    /// transfer or rebasing token). Staking during unbonding cancels the unbonding.
+    function stake(
+        Pool storage pool,
+        ModelRegistry.Model storage m,
+        uint32 modelId,
+        address provider,
+        uint256 amount,
+        IERC20 token
+    ) external {
+        if (amount == 0) revert IDPrompt.DPromptZeroAmount();
+        if (address(token) != address(0)) {
+            uint256 before = token.balanceOf(address(this));
+            token.safeTransferFrom(provider, address(this), amount);
+            uint256 received = token.balanceOf(address(this)) - before;
+            if (received != amount) revert IDPrompt.DPromptStakeTransferMismatch(received, amount);
+        }
+        Provider storage p = pool.providers[provider];
+        uint256 newStake = p.stake + amount;
+        if (newStake > type(uint96).max) revert IDPrompt.DPromptStakeTooLarge(newStake);
+        p.stake = uint96(newStake);
+        p.withdrawableAt = 0;
+        if (pool.slots[provider] == 0 && newStake >= m.minStake) joinPool(pool, provider);
+        emit IDPrompt.DPromptStaked(modelId, provider, amount, newStake);
+    }
+
+    /// @notice Leaves the pool at once (no new assignments); requests already held must still be
+    /// fulfilled, and the stake stays locked until they are fulfilled or reclaimed.
+    function unbond(Pool storage pool, uint32 modelId, address provider, uint256 unbondingDelay) external {
+        Provider storage p = pool.providers[provider];
+        if (p.stake == 0) revert IDPrompt.DPromptNotStaked(modelId, provider);
+        if (p.withdrawableAt != 0) revert IDPrompt.DPromptAlreadyUnbonding(modelId, provider);
+        uint256 withdrawableAt = block.timestamp + unbondingDelay;
+        p.withdrawableAt = uint32(withdrawableAt); // fits: the delay is at most a year
+        if (pool.slots[provider] != 0) leavePool(pool, provider);
+        emit IDPrompt.DPromptUnbondingStarted(modelId, provider, withdrawableAt);
+    }
+
+    /// @notice After the unbonding delay, with no request pending: zeroes the stake and pays it
+    /// out: `token` transferred back to `provider` at once (returns 0), or, for a native stake,
+    /// returned for DPrompt to credit (pull payment).
+    function withdrawStake(Pool storage pool, uint32 modelId, address provider, IERC20 token)
+        external
+        returns (uint256 nativeCredit)
+    {
+        Provider storage p = pool.providers[provider];
+        uint256 withdrawableAt = p.withdrawableAt;
+        if (withdrawableAt == 0) revert IDPrompt.DPromptNotUnbonding(modelId, provider);
+        if (block.timestamp < withdrawableAt) revert IDPrompt.DPromptUnbondingNotOver(withdrawableAt);
+        if (p.pending != 0) revert IDPrompt.DPromptStakeLocked(modelId, provider, p.pending);
+        uint256 amount = p.stake;
+        p.stake = 0;
+        p.withdrawableAt = 0;
+        emit IDPrompt.DPromptStakeWithdrawn(modelId, provider, amount);
+        if (address(token) == address(0)) return amount;
+        token.safeTransfer(provider, amount);
+    }
+
+    /// @notice Declares how many requests `provider` may hold pending (1..65,535).
+    function setCapacity(Pool storage pool, uint32 modelId, address provider, uint16 capacity) external {
+        if (capacity == 0) revert IDPrompt.DPromptZeroAmount();
+        pool.providers[provider].capacity = capacity;
+        emit IDPrompt.DPromptCapacitySet(modelId, provider, capacity);
+    }
+
+    /// @notice Zeroes `provider`'s earned fees and returns them (DPrompt credits them).
+    function collectEarnings(Pool storage pool, uint32 modelId, address provider) external returns (uint256 amount) {
+        Provider storage p = pool.providers[provider];
+        amount = p.earned;
+        if (amount == 0) revert IDPrompt.DPromptNothingToWithdraw(provider);
+        p.earned = 0;
+        emit IDPrompt.DPromptEarningsCollected(modelId, provider, amount);
+    }
+
+    // ---------------------------------------------------------------- hot-path helpers (internal)
+
+    /// @dev Round-robin by request id over the pool, skipping providers at capacity: the first
+    /// provider from position `requestId % members.length` whose pending requests are fewer than
+    /// its capacity, or zero if every one is full. Reads one provider slot per provider skipped.
+    function assign(Pool storage pool, uint32 modelId, uint256 requestId) internal view returns (address) {
+        address[] storage members = pool.members;
+        uint256 n = members.length;
+        if (n == 0) revert IDPrompt.DPromptNoProvider(modelId);
+        uint256 start = requestId % n;
+        for (uint256 k; k < n; ++k) {
+            address candidate = members[(start + k) % n];
+            Provider storage p = pool.providers[candidate];
+            if (p.pending < capacityOf(p)) return candidate;
+        }
+        revert IDPrompt.DPromptNoCapacity(modelId);
+    }
+
+    function capacityOf(Provider storage p) internal view returns (uint16) {
+        uint16 capacity = p.capacity;
+        return capacity == 0 ? DEFAULT_CAPACITY : capacity;
+    }
+
+    function joinPool(Pool storage pool, address provider) internal {
+        pool.members.push(provider);
+        pool.slots[provider] = pool.members.length;
+    }
+
+    /// @dev Swap-and-pop; the moved provider's slot is updated.
+    function leavePool(Pool storage pool, address provider) internal {
+        address[] storage members = pool.members;
+        uint256 index = pool.slots[provider] - 1;
+        uint256 last = members.length - 1;
+        if (index != last) {
+            address moved = members[last];
+            members[index] = moved;
+            pool.slots[moved] = index + 1;
+        }
+        members.pop();
+        pool.slots[provider] = 0;
+    }
+}
