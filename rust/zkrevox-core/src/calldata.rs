@@ -8,6 +8,7 @@
 
 use alloy_dyn_abi::{DynSolType, DynSolValue};
 use alloy_primitives::{Address, U256};
+use alloy_sol_types::abi::{self, token::DynSeqToken, token::PackedSeqToken, token::WordToken};
 use alloy_sol_types::{sol, SolCall};
 
 use crate::error::CoreError;
@@ -214,8 +215,15 @@ pub fn decode_call(signature: &str, data: &[u8]) -> Result<Vec<AbiValue>, CoreEr
 
 /// Calldata for ezkl's verifier: `verifyProof(bytes proof, uint256[] instances)`.
 pub fn encode_verify_proof(proof: &[u8], instances: &[Felt]) -> Vec<u8> {
-    verifyProofCall { proof: proof.to_vec().into(), instances: instances.iter().map(|&f| f.into()).collect() }
-        .abi_encode()
+    // The tokens `verifyProofCall::abi_encode` would build, made straight from the
+    // borrowed proof and the field elements: building the call's owned `Bytes` and
+    // `Vec<U256>` first measured 1.2× (180 instances) to 3× (2,880) slower.
+    let instances = instances.iter().map(|f| WordToken(f.to_be_bytes().into())).collect();
+    let params = abi::encode_params(&(PackedSeqToken(proof), DynSeqToken(instances)));
+    let mut out = Vec::with_capacity(4 + params.len());
+    out.extend_from_slice(&verifyProofCall::SELECTOR);
+    out.extend_from_slice(&params);
+    out
 }
 
 /// The proof and the instances (big-endian `uint256`s) of `verifyProof` calldata.
@@ -275,6 +283,16 @@ mod tests {
             let proof: Vec<u8> = (0..plen).map(|i| (i * 7) as u8).collect();
             let instances: Vec<Felt> = (0..n).map(|i| Felt::from_i128(i128::from(i) - 5)).collect();
             let data = encode_verify_proof(&proof, &instances);
+            let call = verifyProofCall {
+                proof: proof.clone().into(),
+                instances: instances.iter().map(|&f| f.into()).collect(),
+            };
+            assert_eq!(data, call.abi_encode(), "the token shortcut is the call's own encoding");
+            let args = [
+                AbiValue::Bytes(proof.clone()),
+                AbiValue::UintArray(instances.iter().map(Felt::to_be_bytes).collect()),
+            ];
+            assert_eq!(data, encode_call(VERIFY_PROOF, &args).unwrap());
             let (p, inst) = decode_verify_proof(&data).unwrap();
             assert_eq!(p, proof);
             assert_eq!(inst, instances.iter().map(Felt::to_be_bytes).collect::<Vec<_>>());
