@@ -3,6 +3,9 @@
 The record, ``deployments/<chainId>.json``, is what later commands read: addresses, the
 transactions and block that created them, the compiler, and each model's id and vk hash.
 Reading it back checks that the contracts are still there (a restarted anvil forgets them).
+A record is never lost: writing a record for another DPrompt first moves the old one aside to
+``deployments/<chainId>.<created_at>.json`` (:func:`archive_deployment`); :func:`live_deployment`
+tells a live record from one whose contracts are gone.
 
 Batch verifiers (the model's batch-N circuits, ``zkrevox build <model> --batch N``) are
 registered with the model by ``deploy(..., batch_sizes=(8,))`` or later with
@@ -36,7 +39,7 @@ from zkrevox.chain.solc import (
     solcjs_version,
 )
 from zkrevox.chain.vocab_table import build_table, onchain_spec, spec_hash
-from zkrevox.errors import ChainError, DeploymentError
+from zkrevox.errors import ArtifactError, ChainError, DeploymentError
 from zkrevox.featurize import FeatureSpec
 
 log = logging.getLogger(__name__)
@@ -126,7 +129,7 @@ class ModelRecord:
             raise DeploymentError(
                 f"no batch-{size} verifier in the deployment record (sizes: "
                 f"{sorted(int(k) for k in self.batch_verifiers) or 'none'}); register one with "
-                f"`zkrevox.chain.deploy.register_batch_verifier` after `zkrevox build <model> --batch {size}`"
+                f"`zkrevox deploy MODEL --batch {size}` after `zkrevox build MODEL --batch {size}`"
             ) from None
 
 
@@ -149,7 +152,9 @@ class Deployment:
             return self.models[name]
         except KeyError:
             raise DeploymentError(
-                f"model {name!r} is not in the deployment record {self.path}; deploy it with `zkrevox deploy`"
+                f"model {name!r} is not in the deployment record {self.path} "
+                f"(models: {', '.join(self.models) or 'none'}); "
+                f"publish it with `zkrevox publish {name}`, or pass --model with a recorded name"
             ) from None
 
     def to_json(self) -> dict[str, Any]:
@@ -183,13 +188,58 @@ def deployment_path(chain_id: int, directory: Path | None = None) -> Path:
 
 
 def write_deployment(dep: Deployment, directory: Path | None = None) -> Path:
+    """Write ``dep``'s record; a record there for another DPrompt is moved aside first, never overwritten."""
     path = deployment_path(dep.chain_id, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file():
+        try:
+            old_address = json.loads(path.read_text())["dprompt"]["address"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            old_address = None
+        if old_address is None or old_address.lower() != dep.dprompt.address.lower():
+            kept = archive_deployment(path)
+            log.warning("the previous record of chain %d (DPrompt %s) is kept as %s", dep.chain_id,
+                        old_address or "unreadable", kept)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(dep.to_json(), indent=2, sort_keys=True) + "\n")
     tmp.replace(path)
     dep.path = path
     return path
+
+
+def archive_deployment(path: Path) -> Path:
+    """Move the record at ``path`` aside to ``<chainId>.<its created_at>.json`` (never over another)."""
+    try:
+        stamp = str(json.loads(path.read_text()).get("created_at") or "")
+    except (json.JSONDecodeError, AttributeError):
+        stamp = ""
+    stamp = re.sub(r"[^0-9A-Za-z]+", "", stamp) or _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.stem}.{stamp}.json")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}.{stamp}-{n}.json")
+    path.replace(target)
+    return target
+
+
+def live_deployment(w3: Web3, directory: Path | None = None) -> tuple[Deployment | None, str]:
+    """The record of ``w3``'s chain when its contracts are still there, else ``(None, why)``:
+    ``"none"`` (no record), ``"gone"`` (its contracts have no code: a restarted chain) or
+    ``"corrupted"``."""
+    chain_id = int(w3.eth.chain_id)
+    path = deployment_path(chain_id, directory)
+    if not path.is_file():
+        return None, "none"
+    try:
+        dep = load_deployment(chain_id, directory)
+    except DeploymentError:
+        return None, "corrupted"
+    try:
+        check_deployment(w3, dep)
+    except DeploymentError:
+        return None, "gone"
+    return dep, "live"
 
 
 def load_deployment(chain_id: int, directory: Path | None = None, *, w3: Web3 | None = None) -> Deployment:
@@ -319,6 +369,9 @@ def deploy(
             f"run `zkrevox chain verifier {params.name}`"
         )
     verifier_compiled = compile_verifier(verifier_sol)
+    check_economics(params, unbonding_delay)
+    plans = plan_batch_verifiers(params.name, batch_sizes, num_outputs=params.num_outputs,
+                                 input_scale=params.input_scale)  # every check before the first transaction
     chain_id = int(w3.eth.chain_id)
 
     verifier = deploy_contract(w3, account, verifier_compiled)
@@ -341,11 +394,35 @@ def deploy(
         stake_token=Web3.to_checksum_address(stake_token) if stake_token else None,
         created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
-    for size in batch_sizes:
-        register_batch_verifier(w3, account, dep, params.name, size, write=False)
+    for plan in plans:
+        register_batch_verifier(w3, account, dep, params.name, plan.size, write=False, plan=plan)
     if write:
         write_deployment(dep, directory)
     return dep
+
+
+MAX_UNBONDING_DELAY = 365 * 24 * 3600  # DPrompt.MAX_UNBONDING_DELAY
+MIN_RESPONSE_WINDOW = 60  # ModelRegistry.MIN_RESPONSE_WINDOW
+_UINT96 = 2**96
+
+
+def check_economics(params: ModelParams, unbonding_delay: int | None = None) -> None:
+    """The contract's rules for a model's economics (and DPrompt's unbonding delay), checked offline."""
+    problems = []
+    if not 0 < params.fee_wei < _UINT96:
+        problems.append(f"fee {params.fee_wei} wei must be positive and below 2^96")
+    if not 0 < params.min_stake_wei < _UINT96:
+        problems.append(f"minimum stake {params.min_stake_wei} must be positive and below 2^96")
+    if params.response_window_s < MIN_RESPONSE_WINDOW:
+        problems.append(f"response window {params.response_window_s} s is below {MIN_RESPONSE_WINDOW} s")
+    if not 0 <= params.slash_bps <= 10_000:
+        problems.append(f"slash {params.slash_bps} bps is outside 0..10000")
+    if not 0 <= params.developer_share_bps <= 10_000:
+        problems.append(f"developer share {params.developer_share_bps} bps is outside 0..10000")
+    if unbonding_delay is not None and not 0 <= unbonding_delay <= MAX_UNBONDING_DELAY:
+        problems.append(f"unbonding delay {unbonding_delay} s is outside 0..{MAX_UNBONDING_DELAY} (365 days)")
+    if problems:
+        raise DeploymentError("; ".join(problems) + "; nothing was sent")
 
 
 @dataclass(frozen=True)
@@ -411,6 +488,67 @@ def current_batch_verifier(circuit: BatchCircuit) -> Path:
                              regenerate=regenerate)
 
 
+MAX_BATCH_SIZE = 64  # ModelRegistry.MAX_BATCH_SIZE
+
+
+def built_batch_sizes(name: str) -> list[int]:
+    """Batch sizes with a built circuit directory ``artifacts/<name>-b<N>/``."""
+    from zkrevox.artifacts import artifacts_root
+
+    root = artifacts_root()
+    return sorted(int(m.group(1)) for p in root.glob(f"{name}-b*")
+                  if p.is_dir() and (m := re.fullmatch(rf"{re.escape(name)}-b(\d+)", p.name)))
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A batch verifier checked and compiled, ready to deploy and register (no transaction yet)."""
+
+    size: int
+    verifier_sol: Path
+    vk_sha256: str
+    packing: dict | None
+    compiled: CompiledContract
+
+
+def plan_batch_verifier(name: str, size: int, *, num_outputs: int, input_scale: int) -> BatchPlan:
+    """Check everything about registering the batch-``size`` circuit of local model ``name`` that can be
+    checked offline (size in range, circuit built, outputs and scale as the model's, verifier generated
+    and within EIP-170), so that a deployment refuses before its first transaction."""
+    if not 2 <= size <= MAX_BATCH_SIZE:
+        raise DeploymentError(
+            f"batch size {size}: DPrompt takes batches of 2..{MAX_BATCH_SIZE} requests (size 1 is `fulfil`); "
+            f"built here: {built_batch_sizes(name) or 'none'}"
+        )
+    try:
+        circuit = batch_circuit(name, size)
+    except ArtifactError as exc:
+        raise DeploymentError(
+            f"the batch-{size} circuit of {name} is not built ({exc}); built sizes: "
+            f"{built_batch_sizes(name) or 'none'}; build it with `zkrevox build {name} --batch {size}` or leave "
+            f"--batch {size} out"
+        ) from None
+    if circuit.num_outputs != num_outputs or circuit.input_scale != input_scale:
+        raise DeploymentError(
+            f"the batch-{size} circuit of {name} has {circuit.num_outputs} outputs at input scale "
+            f"{circuit.input_scale}, the registered model {num_outputs} at {input_scale}; "
+            f"rebuild both from the same model (`zkrevox build {name}` and `zkrevox build {name} --batch {size}`)"
+        )
+    verifier_sol = current_batch_verifier(circuit)
+    named_vk = verifier_vk_sha256(verifier_sol)
+    if named_vk is not None and named_vk != circuit.vk_sha256:
+        raise DeploymentError(
+            f"{verifier_sol} was generated for vk {named_vk[:12]}…, the batch-{size} circuit's vk is "
+            f"{circuit.vk_sha256[:12]}…"
+        )
+    return BatchPlan(size, verifier_sol, circuit.vk_sha256, circuit.packing, compile_verifier(verifier_sol))
+
+
+def plan_batch_verifiers(name: str, sizes: Iterable[int], *, num_outputs: int, input_scale: int) -> list[BatchPlan]:
+    return [plan_batch_verifier(name, size, num_outputs=num_outputs, input_scale=input_scale)
+            for size in sorted(set(sizes))]
+
+
 def register_batch_verifier(
     w3: Web3,
     account: LocalAccount,
@@ -423,6 +561,7 @@ def register_batch_verifier(
     directory: Path | None = None,
     write: bool = True,
     artifacts_model: str | None = None,
+    plan: BatchPlan | None = None,
 ) -> BatchVerifierRecord:
     """Deploy the verifier of ``model``'s batch-``size`` circuit, register it with DPrompt
     (``registerBatchVerifier``, the model's publisher only) and add it to the deployment record.
@@ -430,29 +569,24 @@ def register_batch_verifier(
     By default the circuit comes from ``artifacts/<model>-b<size>/`` (checked: same model files,
     ``size`` prompts of the registered feature and output counts); ``artifacts_model`` names
     another local model when the record's name is an alias (``zkrevox publish --as``);
-    ``verifier_sol`` and ``vk_sha256`` together name another verifier (tests)."""
+    ``verifier_sol`` and ``vk_sha256`` together name another verifier (tests); ``plan``: one made by
+    :func:`plan_batch_verifier` (checked before any transaction)."""
     record = dep.model(model)
     local = artifacts_model or record.source_model or model
     if str(size) in record.batch_verifiers:
         raise DeploymentError(f"{model} already has a batch-{size} verifier in {dep.path}; registrations never change")
-    packing = None
-    if verifier_sol is None or vk_sha256 is None:
-        circuit = batch_circuit(local, size)
-        packing = circuit.packing
-        if circuit.num_outputs != record.num_outputs or circuit.input_scale != record.input_scale:
-            raise DeploymentError(
-                f"the batch-{size} circuit of {local} has {circuit.num_outputs} outputs at input scale "
-                f"{circuit.input_scale}, the registered model {record.num_outputs} at {record.input_scale}; "
-                f"rebuild both from the same model (`zkrevox build {local}` and `--batch {size}`)"
-            )
-        verifier_sol = verifier_sol or current_batch_verifier(circuit)
-        vk_sha256 = vk_sha256 or circuit.vk_sha256
-    named_vk = verifier_vk_sha256(verifier_sol)
-    if named_vk is not None and named_vk != vk_sha256:
-        raise DeploymentError(
-            f"{verifier_sol} was generated for vk {named_vk[:12]}…, the batch-{size} circuit's vk is {vk_sha256[:12]}…"
-        )
-    compiled = compile_verifier(verifier_sol)  # refuses a verifier over EIP-170
+    if plan is None:
+        if verifier_sol is None or vk_sha256 is None:
+            plan = plan_batch_verifier(local, size, num_outputs=record.num_outputs, input_scale=record.input_scale)
+        else:
+            named_vk = verifier_vk_sha256(verifier_sol)
+            if named_vk is not None and named_vk != vk_sha256:
+                raise DeploymentError(
+                    f"{verifier_sol} was generated for vk {named_vk[:12]}…, the batch-{size} circuit's vk is "
+                    f"{vk_sha256[:12]}…"
+                )
+            plan = BatchPlan(size, verifier_sol, vk_sha256, None, compile_verifier(verifier_sol))
+    verifier_sol, vk_sha256, packing, compiled = plan.verifier_sol, plan.vk_sha256, plan.packing, plan.compiled
     verifier = deploy_contract(w3, account, compiled)
     client = DPromptClient(w3, dep.dprompt.address, account)
     receipt = client.register_batch_verifier(

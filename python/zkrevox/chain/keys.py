@@ -1,7 +1,7 @@
 """The signing key: from ``$ZKREVOX_PRIVATE_KEY`` or a keystore file, never the command line.
 
 On a local dev chain (chain id 31337) with neither set, anvil's well-known dev
-account ``$ZKREVOX_DEV_ACCOUNT`` (default 0) is used, with a warning on stderr.
+account ``$ZKREVOX_DEV_ACCOUNT`` (0..9, as anvil prints them; default 0) is used, with a notice on stderr.
 """
 
 from __future__ import annotations
@@ -31,6 +31,16 @@ ANVIL_DEV_KEYS = (
     "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
     "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
 )
+# All ten accounts anvil funds by default (``ZKREVOX_DEV_ACCOUNT`` picks one); ``ANVIL_DEV_KEYS`` stays the
+# first five, which tests unpack by role.
+ANVIL_DEV_KEYS_ALL = (
+    *ANVIL_DEV_KEYS,
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+)
 
 
 def load_account(chain_id: int, environ: Mapping[str, str] | None = None) -> LocalAccount:
@@ -46,10 +56,13 @@ def load_account(chain_id: int, environ: Mapping[str, str] | None = None) -> Loc
         return _from_keystore(Path(keystore), env)
     if chain_id == LOCAL_CHAIN_ID:
         index = _dev_index(env)
-        account = Account.from_key(ANVIL_DEV_KEYS[index])
-        log.warning(
-            "no key set: using anvil dev account #%d %s (public test key; local chain only)", index, account.address
-        )
+        account = Account.from_key(ANVIL_DEV_KEYS_ALL[index])
+        if "ZKREVOX_DEV_ACCOUNT" in env:
+            log.warning("using anvil dev account #%d %s (ZKREVOX_DEV_ACCOUNT; public test key, local chain only)",
+                        index, account.address)
+        else:
+            log.warning("no key set: using anvil dev account #0 %s (public test key, local chain only; "
+                        "ZKREVOX_DEV_ACCOUNT=N picks another, ZKREVOX_PRIVATE_KEY sets yours)", account.address)
         return account
     raise InputError(
         f"no signing key for chain {chain_id}: set ZKREVOX_PRIVATE_KEY, or ZKREVOX_KEYSTORE "
@@ -63,8 +76,9 @@ def _dev_index(env: Mapping[str, str]) -> int:
         index = int(raw)
     except ValueError:
         index = -1
-    if not 0 <= index < len(ANVIL_DEV_KEYS):
-        raise InputError(f"ZKREVOX_DEV_ACCOUNT must be 0..{len(ANVIL_DEV_KEYS) - 1}, got {raw!r}")
+    if not 0 <= index < len(ANVIL_DEV_KEYS_ALL):
+        raise InputError(f"ZKREVOX_DEV_ACCOUNT must be 0..{len(ANVIL_DEV_KEYS_ALL) - 1} "
+                         f"(anvil's dev accounts), got {raw!r}")
     return index
 
 

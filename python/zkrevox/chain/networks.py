@@ -57,23 +57,86 @@ def preset(name: str) -> Network:
 
 def resolve_rpc(network: str | None = None, rpc: str | None = None) -> str:
     """The RPC URL to use for ``--network``/``--rpc`` (see the module notes for the order)."""
+    return resolve_rpc_source(network, rpc)[0]
+
+
+def resolve_rpc_source(
+    network: str | None = None, rpc: str | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """``(url, where it came from)``: ``--rpc``, ``$ZKREVOX_RPC_URL``, the preset's variable or its default."""
+    net = preset(network or "local")
+    env: Mapping[str, str] = os.environ if environ is None else environ
     if rpc:
-        return rpc
-    return preset(network or "local").rpc_url()
+        return rpc, "--rpc"
+    if env.get("ZKREVOX_RPC_URL"):
+        return env["ZKREVOX_RPC_URL"], "$ZKREVOX_RPC_URL"
+    if env.get(net.rpc_env):
+        return env[net.rpc_env], f"${net.rpc_env}"
+    return net.default_rpc, f"the {net.name} preset's default"
 
 
-def connect(rpc_url: str, *, expected_chain_id: int | None = None) -> Web3:
-    """A connected ``Web3``; ``ChainError`` naming the URL and the fix if it does not answer."""
+# Chain ids of development chains (anvil/hardhat 31337, ganache/geth --dev 1337): nothing on them is worth
+# money, so ``--network local`` (the default) accepts them and nothing else.
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})
+
+
+def is_local_chain(chain_id: int) -> bool:
+    return chain_id in LOCAL_CHAIN_IDS
+
+
+def check_network(network: str, chain_id: int, rpc_url: str, source: str) -> None:
+    """Refuse an RPC whose chain is not the network the command names (``--network``, default local).
+
+    The dangerous case is the default: a user who believes they are on a local chain while the URL
+    points at a network with real value; the other is a named network served by a local URL."""
+    net = preset(network)
+    if net.name == "local":
+        if is_local_chain(chain_id):
+            return
+        known = BY_CHAIN_ID.get(chain_id)
+        fix = (f"If you mean to transact on {known.name}, say so with `--network {known.name}`"
+               if known else f"No preset names chain {chain_id} (presets: {', '.join(PRESETS)})")
+        local_ids = " or ".join(map(str, sorted(LOCAL_CHAIN_IDS, reverse=True)))
+        raise ChainError(
+            f"RPC {rpc_url} (from {source}) serves chain id {chain_id} ({network_name(chain_id)}), but --network "
+            f"local (the default) means a local chain (chain id {local_ids}); "
+            f"nothing was sent. {fix}; for a local chain, point $ZKREVOX_RPC_URL or --rpc at it "
+            "(`zkrevox chain up`)"
+        )
+    if chain_id != net.chain_id:
+        raise ChainError(
+            f"--network {net.name} means chain id {net.chain_id}, but RPC {rpc_url} (from {source}) serves chain id "
+            f"{chain_id} ({network_name(chain_id)}); nothing was sent. Point --rpc or ${net.rpc_env} at a "
+            f"{net.name} endpoint (and unset $ZKREVOX_RPC_URL, which wins over ${net.rpc_env}), or drop "
+            f"--network {net.name} to use chain {chain_id}"
+        )
+
+
+def open_network(network: str | None, rpc: str | None) -> tuple[str, Web3, int]:
+    """``(url, w3, chain id)`` for a command's ``--network``/``--rpc``, checked: the RPC answers and
+    serves the chain the network names (:func:`check_network`)."""
+    name = network or "local"
+    url, source = resolve_rpc_source(name, rpc)
+    w3 = connect(url, source=source)
+    chain_id = int(w3.eth.chain_id)
+    check_network(name, chain_id, url, source)
+    return url, w3, chain_id
+
+
+def connect(rpc_url: str, *, expected_chain_id: int | None = None, source: str | None = None) -> Web3:
+    """A connected ``Web3``; ``ChainError`` naming the URL, where it came from and the fix if it does
+    not answer."""
     w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": RPC_TIMEOUT_S}))
     try:
         chain_id = w3.eth.chain_id
     except (OSError, Web3Exception, ValueError) as exc:
-        hint = (
-            "start a local chain with `zkrevox chain up` (or pass --rpc)"
-            if "127.0.0.1" in rpc_url or "localhost" in rpc_url
-            else "check the URL, or set --rpc / $ZKREVOX_RPC_URL to a working endpoint"
-        )
-        raise ChainError(f"RPC {rpc_url} does not answer ({type(exc).__name__}: {exc}); {hint}") from None
+        origin = f" (from {source})" if source else ""
+        if "127.0.0.1" in rpc_url or "localhost" in rpc_url:
+            hint = ("start a local chain with `zkrevox chain up`; if one runs at another URL, set ZKREVOX_RPC_URL "
+                    "to the URL it printed (`export ZKREVOX_RPC_URL=http://127.0.0.1:PORT`, or pass --rpc URL)")
+        else:
+            hint = "check the URL, or set $ZKREVOX_RPC_URL (or --rpc URL) to a working endpoint"
+        raise ChainError(f"RPC {rpc_url}{origin} does not answer ({type(exc).__name__}: {exc}); {hint}") from None
     if expected_chain_id is not None and chain_id != expected_chain_id:
         raise ChainError(
             f"RPC {rpc_url} serves chain id {chain_id}, expected {expected_chain_id}; point --rpc at the right network"

@@ -23,8 +23,10 @@ from zkrevox.chain.deploy import (
     ModelParams,
     ModelRecord,
     _display_path,
+    check_economics,
     current_verifier,
     deploy_contract,
+    plan_batch_verifiers,
     register_batch_verifier,
     verifier_vk_sha256,
     write_deployment,
@@ -83,6 +85,9 @@ def publish(
             f"run `zkrevox chain verifier {params.name}`"
         )
     compiled = compile_verifier(verifier_sol)
+    check_economics(params)
+    plans = plan_batch_verifiers(params.name, batch_sizes, num_outputs=params.num_outputs,
+                                 input_scale=params.input_scale)  # every check before the first transaction
     verifier = deploy_contract(w3, account, compiled)
     client = DPromptClient(w3, dep.dprompt.address, account)
     model_id, receipt = client.publish_model(params.config_for(verifier.address), build_table(params.spec).data)
@@ -98,7 +103,7 @@ def publish(
     directory = directory or (dep.path.parent if dep.path else None)
     if write:  # recorded at once: a batch registration that fails below leaves the model findable
         write_deployment(dep, directory)
-    for size in batch_sizes:
-        register_batch_verifier(w3, account, dep, name, size, directory=directory, write=write,
-                                artifacts_model=params.name)
+    for plan in plans:
+        register_batch_verifier(w3, account, dep, name, plan.size, directory=directory, write=write,
+                                artifacts_model=params.name, plan=plan)
     return record

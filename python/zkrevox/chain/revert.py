@@ -92,7 +92,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DPromptWrongBatchSize": lambda a: f"a batch of {a['size']} request(s) is not allowed: a batch needs 2 to 64 "
     "requests and outputs for each of them",
     "DPromptUnknownBatchVerifier": lambda a: f"model {a['modelId']} has no batch-{a['size']} verifier; register one "
-    "(deploy with batch sizes) or send a batch of a registered size",
+    "(`zkrevox deploy MODEL --batch N`) or send a batch of a registered size",
     "DPromptBatchVerifierExists": lambda a: f"model {a['modelId']} already has a batch-{a['size']} verifier; "
     "a registered verifier is never replaced",
     "DPromptDuplicateRequest": lambda a: f"request {a['requestId']} appears twice in the batch; send each once",
@@ -105,7 +105,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DPromptNotStaked": lambda a: f"{a['provider']} has no stake for model {a['modelId']}",
     "DPromptAlreadyUnbonding": lambda a: f"{a['provider']} is already unbonding from model {a['modelId']}",
     "DPromptNotUnbonding": lambda a: f"{a['provider']} is not unbonding from model {a['modelId']}; "
-    "run `unbond` first",
+    "run `zkrevox provider unbond` first",
     "DPromptUnbondingNotOver": lambda a: f"the unbonding delay runs until {_when(a['withdrawableAt'])}; "
     "withdraw after it",
     "DPromptStakeLocked": lambda a: f"stake of {a['provider']} is locked by {a['pending']} pending request(s); "

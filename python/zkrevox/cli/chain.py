@@ -53,11 +53,10 @@ class _Ctx:
         from zkrevox.chain.client import DPromptClient
         from zkrevox.chain.deploy import load_deployment
         from zkrevox.chain.keys import load_account
-        from zkrevox.chain.networks import connect, resolve_rpc
+        from zkrevox.chain.networks import open_network
 
-        self.url = resolve_rpc(network, rpc)
-        self.w3 = connect(self.url)
-        self.chain_id = int(self.w3.eth.chain_id)
+        # the RPC must answer and serve the chain --network names (default local): never pay on another one
+        self.url, self.w3, self.chain_id = open_network(network, rpc)
         self._account = load_account(self.chain_id) if need_key else None
         self._dep = load_deployment(self.chain_id, w3=self.w3) if need_deployment else None
         self._client = DPromptClient(self.w3, self._dep.dprompt.address, self._account) if self._dep else None
@@ -110,42 +109,91 @@ def _tickers(bitmap: int, labels: list[str], n: int) -> list[str]:
 # ---------------------------------------------------------------- commands
 
 
+_NEW_DEPLOYMENT_OPTIONS = ("--fee", "--min-stake", "--response-window", "--slash-bps", "--unbonding-delay",
+                           "--stake-token")
+
+
 @handle_errors
 def deploy(
     model: Annotated[str, typer.Argument(help="Model to deploy (built artifacts + generated verifier).")] = "ticker",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
-    fee: Annotated[str, typer.Option(help="Request fee, in ether units.")] = "0.001",
-    min_stake: Annotated[str, typer.Option(help="Least provider stake, in ether units.")] = "0.1",
-    response_window: Annotated[int, typer.Option(help="Seconds a provider has to fulfil.")] = 600,
-    slash_bps: Annotated[int, typer.Option(help="Stake slashed on a missed deadline, basis points.")] = 1000,
-    unbonding_delay: Annotated[int, typer.Option(help="Seconds between unbond and withdrawal.")] = 3600,
+    fee: Annotated[str | None, typer.Option(help="Request fee, in ether units [default: 0.001].")] = None,
+    min_stake: Annotated[
+        str | None, typer.Option(help="Least provider stake, in units of the stake asset [default: 0.1].")
+    ] = None,
+    response_window: Annotated[
+        int | None, typer.Option(help="Seconds a provider has to fulfil, at least 60 [default: 600].")
+    ] = None,
+    slash_bps: Annotated[
+        int | None, typer.Option(help="Stake slashed on a missed deadline, basis points [default: 1000].")
+    ] = None,
+    unbonding_delay: Annotated[
+        int | None, typer.Option(help="Seconds between unbond and withdrawal [default: 3600].")
+    ] = None,
     batch: Annotated[
         list[int] | None,
-        typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build --batch N`). "
-                     "Default: every batch circuit built locally."),
+        typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build MODEL --batch N`). "
+                     "On a new deployment, default: every batch circuit built locally; on the live "
+                     "deployment: adds the batch-N verifier to it."),
     ] = None,
     stake_token: Annotated[
         str | None,
         typer.Option(help="ERC-20 providers stake (default: the native coin); "
                      "a local one: `zkrevox chain stake-token`."),
     ] = None,
+    new: Annotated[
+        bool, typer.Option("--new", help="Deploy a new DPrompt although a live one is recorded for this chain "
+                           "(the old record is kept as deployments/<chainId>.<created_at>.json).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Deploy the model's verifier and DPrompt, register the model and its batch verifiers, write
-    deployments/<chainId>.json."""
+    deployments/<chainId>.json. With a live deployment recorded for the chain, only `--batch N` (add
+    batch verifiers to it) or `--new` (a new deployment, the old record kept) are accepted."""
+    from zkrevox.chain.deploy import live_deployment
+
+    ctx = _Ctx(rpc, network, need_deployment=False)
+    existing, state = live_deployment(ctx.w3)
+    if existing is not None and not new:
+        given = [name for name, value in zip(
+            _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token),
+            strict=True) if value is not None]
+        _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
+        return
+    if existing is not None:
+        step(f"--new: the live record {existing.path} (DPrompt {existing.dprompt.address}) is kept as "
+             f"deployments/{ctx.chain_id}.<created_at>.json once the new deployment is written")
+    elif state in ("gone", "corrupted"):
+        from zkrevox.chain.deploy import deployment_path
+
+        step(f"replacing the record {deployment_path(ctx.chain_id)}: "
+             + ("its contracts are no longer on chain " + str(ctx.chain_id) + " (was the chain restarted?)"
+                if state == "gone" else "it is unreadable (kept aside)"))
+    _deploy_new(ctx, model, fee=fee or "0.001", min_stake=min_stake or "0.1",
+                response_window=600 if response_window is None else response_window,
+                slash_bps=1000 if slash_bps is None else slash_bps,
+                unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
+                batch=batch, stake_token=stake_token, as_json=as_json)
+
+
+def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
+                unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool) -> None:
+    from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
-    from zkrevox.chain.deploy import model_params
     from zkrevox.chain.stake_token import stake_asset
     from zkrevox.node.bootstrap import local_batch_sizes
 
-    ctx = _Ctx(rpc, network, need_deployment=False)
+    # everything that can be checked is checked before the first transaction
     if stake_token is not None:
         stake_token = _token_address(ctx, stake_token)
     asset = stake_asset(ctx.w3, stake_token)
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
                           response_window_s=response_window, slash_bps=slash_bps)
-    sizes = batch if batch is not None else local_batch_sizes(model)
+    check_economics(params, unbonding_delay)
+    sizes = sorted(set(batch if batch is not None else local_batch_sizes(model)))
+    plan_batch_verifiers(model, sizes, num_outputs=params.num_outputs, input_scale=params.input_scale)
+    _check_funded(ctx)
     step(f"deploying {model} verifier + DPrompt to chain {ctx.chain_id} at {ctx.url}, stake in {asset.symbol}"
          + (f", batch verifiers {', '.join(map(str, sizes))}" if sizes else ""))
     dep = run(ctx.w3, ctx.account, params, unbonding_delay=unbonding_delay, batch_sizes=sizes,
@@ -157,11 +205,74 @@ def deploy(
         "verifier": record.verifier.address,
         "model_id": record.model_id,
         "batch_verifiers": {k: b.verifier.address for k, b in record.batch_verifiers.items()},
+        "added_batch_verifiers": sorted(int(k) for k in record.batch_verifiers),
+        "new_deployment": True,
         "deployment_file": str(dep.path),
         "stake_asset": asset.to_json(),
     }
     emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']}, stake in {asset.symbol} "
                           f"(record {dep.path})")
+
+
+def _add_to_live_deployment(ctx: _Ctx, dep: Any, model: str, batch: list[int] | None, given: list[str],
+                            as_json: bool) -> None:
+    """`zkrevox deploy --batch N` on a chain with a live deployment: register the batch verifiers there."""
+    from zkrevox.chain.client import DPromptClient
+    from zkrevox.chain.deploy import plan_batch_verifiers, register_batch_verifier
+    from zkrevox.chain.stake_token import stake_asset
+
+    live = (f"{dep.path} records a live DPrompt {dep.dprompt.address} on chain {ctx.chain_id} "
+            f"(models: {', '.join(dep.models) or 'none'})")
+    how = (f"to add batch verifiers to it: `zkrevox deploy {model} --batch N`; to add a model: "
+           f"`zkrevox publish NAME`; to deploy a new DPrompt anyway (the old record is kept): "
+           f"`zkrevox deploy {model} --new`")
+    if given:
+        raise InputError(f"{live}; {', '.join(given)} set up a new deployment and would not change this one. "
+                         f"Nothing was sent; {how}")
+    if not batch:
+        raise InputError(f"{live}; `zkrevox deploy` never replaces a live deployment. Nothing was sent; {how}")
+    if model not in dep.models:
+        raise InputError(f"{live}; {model!r} is not one of its models: publish it first with "
+                         f"`zkrevox publish {model}` (it registers its batch verifiers too)")
+    record = dep.model(model)
+    publisher = DPromptClient(ctx.w3, dep.dprompt.address).model(record.model_id).publisher
+    if publisher.lower() != ctx.account.address.lower():
+        raise InputError(f"only {model}'s publisher {publisher} may register its batch verifiers, this key is "
+                         f"{ctx.account.address}; sign with the publisher's key. Nothing was sent")
+    sizes = sorted(set(batch))
+    already = [n for n in sizes if str(n) in record.batch_verifiers]
+    todo = [n for n in sizes if n not in already]
+    plans = plan_batch_verifiers(record.source_model or model, todo, num_outputs=record.num_outputs,
+                                 input_scale=record.input_scale)
+    if already:
+        step(f"{model} already has the batch-{', '.join(map(str, already))} verifier(s) in {dep.path} "
+             "(registrations never change)")
+    if plans:
+        _check_funded(ctx)
+        step(f"adding batch verifiers {', '.join(map(str, todo))} of {model} to the live DPrompt "
+             f"{dep.dprompt.address} on chain {ctx.chain_id}")
+    for plan in plans:
+        register_batch_verifier(ctx.w3, ctx.account, dep, model, plan.size, plan=plan)
+    asset = stake_asset(ctx.w3, dep.stake_token)
+    result = {
+        "chain_id": dep.chain_id,
+        "dprompt": dep.dprompt.address,
+        "verifier": record.verifier.address,
+        "model_id": record.model_id,
+        "batch_verifiers": {k: b.verifier.address for k, b in record.batch_verifiers.items()},
+        "added_batch_verifiers": todo,
+        "new_deployment": False,
+        "deployment_file": str(dep.path),
+        "stake_asset": asset.to_json(),
+    }
+    emit(result, as_json, f"added batch verifier(s) {todo or 'none'} to DPrompt {dep.dprompt.address} "
+                          f"(record {dep.path})")
+
+
+def _check_funded(ctx: _Ctx) -> None:
+    if ctx.w3.eth.get_balance(ctx.account.address) == 0:
+        raise InputError(f"{ctx.account.address} has no funds on chain {ctx.chain_id} to pay for gas; fund it "
+                         "or sign with another key. Nothing was sent")
 
 
 def _token_address(ctx: _Ctx, address: str) -> str:
@@ -194,9 +305,26 @@ def provider_stake(
     asset = stake_asset(ctx.w3, ctx.client.stake_token())
     receipt = ctx.client.stake(model_id, _units(amount, asset.decimals))
     state = ctx.client.provider(model_id, ctx.account.address)
+    min_stake = ctx.client.model(model_id).min_stake
+    missing = max(0, min_stake - state.stake)
     result = {"tx": _tx(receipt), "stake": str(Decimal(state.stake) / 10**asset.decimals), "stake_wei": state.stake,
-              "eligible": state.eligible, "asset": asset.to_json()}
+              "eligible": state.eligible, "asset": asset.to_json(), "min_stake_wei": min_stake,
+              "missing_wei": missing}
     emit(result, as_json, f"staked; stake is now {result['stake']} {asset.symbol} (tx {result['tx']})")
+    if not state.eligible:
+        def units(wei: int) -> str:
+            return f"{Decimal(wei) / 10**asset.decimals:f}"
+
+        if missing:
+            why = (f"the stake {units(state.stake)} {asset.symbol} is below model {model!r}'s minimum "
+                   f"{units(min_stake)} {asset.symbol}: stake {units(missing)} more "
+                   f"(`zkrevox provider stake {units(missing)}`) to be assigned requests")
+        elif state.withdrawable_at:
+            why = ("this provider is unbonding: it gets no new requests; withdraw with "
+                   "`zkrevox provider withdraw-stake` once the delay is over")
+        else:
+            why = "not in the assignment pool"
+        print(f"warning: not eligible for requests: {why}", file=sys.stderr)
 
 
 @provider_app.command("capacity")
@@ -281,6 +409,8 @@ def fulfil(
     ctx = _Ctx(rpc, network)
     record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
+    if not skip_local_checks:  # the cheap checks before the expensive proof
+        _check_fulfillable(ctx, info, record, model)
     data = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block)  # any bytes: prove them, not a text form
     prompt = prompt_text(data)
     claimed_prompt: str | None = None
@@ -288,8 +418,11 @@ def fulfil(
     if proof is None:
         from zkrevox import Prover
 
+        prover = Prover.load(model)
+        if not skip_local_checks:
+            _check_local_vk(prover.manifest["files"]["vk"]["sha256"], record.vk_sha256, model, 1)
         step(f"proving request {request_id}: {prompt!r}")
-        made = Prover.load(model).prove(data)
+        made = prover.prove(data)
         chain_proof = ChainProof.from_proof(made)
         claimed_prompt, vk = made.prompt, made.vk_sha256
     else:
@@ -317,18 +450,46 @@ def _proof_meta(path: Path) -> tuple[str | None, str | None]:
     return meta.prompt, meta.vk_sha256
 
 
-def _check_fulfillable(ctx: _Ctx, info: Any) -> None:
-    if info.status != "pending":
-        raise InputError(f"request {info.request_id} is {info.status}; only a pending request can be fulfilled")
+def _check_fulfillable(ctx: _Ctx, info: Any, record: Any, model: str) -> None:
+    """What `fulfil` would refuse on-chain, read from the chain before anything is proven or sent."""
+    rid = info.request_id
+    if info.status == "none":
+        raise InputError(f"no request {rid} on DPrompt {ctx.dep.dprompt.address}; check the id "
+                         f"(`zkrevox answer {rid}`)")
+    if info.status == "fulfilled":
+        raise InputError(f"request {rid} is already fulfilled; read it with `zkrevox answer {rid}`")
+    if info.status == "reclaimed":
+        raise InputError(f"request {rid} was reclaimed by its requester after its deadline; it can no longer be "
+                         "fulfilled")
+    if info.status == "expired":
+        raise InputError(f"request {rid}'s deadline (unix time {info.deadline}) has passed; it can no longer be "
+                         "fulfilled, only reclaimed by its requester")
     if info.provider.lower() != ctx.account.address.lower():
         raise InputError(
-            f"request {info.request_id} is assigned to {info.provider}, not to this key ({ctx.account.address})"
+            f"request {rid} is assigned to {info.provider}, not to this key ({ctx.account.address}); only the "
+            "assigned provider can fulfil it: sign with its key"
+        )
+    if info.model_id != record.model_id:
+        names = [n for n, r in ctx.dep.models.items() if r.model_id == info.model_id]
+        hint = f"pass --model {names[0]}" if names else "its model is not in the deployment record"
+        raise InputError(f"request {rid} is for model {info.model_id}, not {model!r} (model {record.model_id}); "
+                         + hint)
+    if ctx.client.model(record.model_id).verifier.lower() != record.verifier.address.lower():
+        raise InputError(f"model {record.model_id} on-chain has another verifier than {ctx.dep.path} records; "
+                         "the record is stale: check it with `zkrevox models`")
+
+
+def _check_local_vk(local: str, registered: str, model: str, size: int) -> None:
+    if local != registered:
+        circuit = model if size == 1 else f"batch-{size} circuit of {model}"
+        raise InputError(
+            f"the local {circuit} has vk {local[:12]}…, the registered one {registered[:12]}…: a proof made here "
+            "would be refused. Prove with the artifacts that deployment registered (nothing was proven or sent)"
         )
 
 
 def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: list[int], prompt: str,
                   claimed_prompt: str | None, vk: str | None) -> None:
-    _check_fulfillable(ctx, info)
     if vk is not None and vk != record.vk_sha256:
         raise InputError(f"proof was made with vk {vk[:12]}…, the registered model's is {record.vk_sha256[:12]}…")
     expected = ctx.client.public_instances(info.request_id, outputs)
@@ -364,15 +525,20 @@ def fulfil_batch(
     batch = record.batch_verifiers.get(str(n))
     if batch is None:
         raise InputError(
-            f"{model} has no batch-{n} verifier in {ctx.dep.path}; build and register one "
-            f"(`zkrevox build {model} --batch {n}`, then `zkrevox deploy {model} --batch {n}` on a new deployment)"
+            f"{model} has no batch-{n} verifier in {ctx.dep.path} (registered: "
+            f"{sorted(int(k) for k in record.batch_verifiers) or 'none'}); build and register one "
+            f"(`zkrevox build {model} --batch {n}`, then `zkrevox deploy {model} --batch {n}`, which adds it to "
+            "this deployment), or answer them with a registered size"
         )
-    if not skip_local_checks:
+    if not skip_local_checks:  # the cheap checks before the expensive proof
         for request_id in request_ids:
-            _check_fulfillable(ctx, ctx.client.request_info(request_id))
+            _check_fulfillable(ctx, ctx.client.request_info(request_id), record, model)
     prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block) for r in request_ids]  # bytes, as stored
+    prover = Prover.load(model, batch=n)
+    if not skip_local_checks:
+        _check_local_vk(prover.manifest["files"]["vk"]["sha256"], batch.vk_sha256, model, n)
     step(f"proving requests {request_ids} with one batch-{n} proof")
-    made = Prover.load(model, batch=n).prove_batch(prompts)
+    made = prover.prove_batch(prompts)
     chain_proof = ChainProof.from_proof(made)
     outputs = chain_proof.outputs(n * record.num_outputs)
     if not skip_local_checks:
@@ -477,25 +643,70 @@ def withdraw(
 @handle_errors
 def chain_up(
     chain_id: Annotated[int, typer.Option(help="Chain id of the local chain.")] = 31337,
-    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: 8545, the local preset's, when free; else a free one).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a local anvil on 127.0.0.1 in the foreground; prints its URL. Ctrl-C stops it."""
     import signal
 
-    from zkrevox.chain.anvil import Anvil
+    from zkrevox.chain.anvil import Anvil, port_free
+    from zkrevox.chain.networks import PRESETS
 
+    default_url = PRESETS["local"].default_rpc
+    default_port = int(default_url.rsplit(":", 1)[1])
+    if port is None and port_free(default_port):
+        port = default_port
     # SIGTERM unwinds like Ctrl-C, so the context manager stops anvil instead of orphaning it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with Anvil(chain_id=chain_id, port=port) as chain:
-        emit({"rpc": chain.url, "chain_id": chain_id, "pid": chain.pid}, as_json,
-             f"anvil running at {chain.url} (chain id {chain_id}); export ZKREVOX_RPC_URL={chain.url}")
+        if chain.url == default_url:
+            note = "the default of --network local; no export needed"
+        else:
+            note = (f"port {default_port} is taken" if chain.port != default_port else "") + \
+                   f"; other commands need `export ZKREVOX_RPC_URL={chain.url}` (or --rpc {chain.url})"
+            note = note.lstrip("; ")
+        emit({"rpc": chain.url, "chain_id": chain_id, "pid": chain.pid, "export": chain.url != default_url}, as_json,
+             f"anvil running at {chain.url} (chain id {chain_id}); {note}")
+        if chain.url != default_url:
+            print(f"export ZKREVOX_RPC_URL={chain.url}", file=sys.stderr, flush=True)
         try:
             code = chain.wait()
         except KeyboardInterrupt:
             code = 0
     if code:
         print(f"anvil exited with {code}", file=sys.stderr)
+
+
+@chain_app.command("advance")
+@handle_errors
+def chain_advance(
+    seconds: Annotated[int, typer.Argument(help="Seconds to move the chain's clock forward (then one block).")],
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    as_json: JsonOpt = False,
+) -> None:
+    """Local chains only: move time forward and mine a block (evm_increaseTime + evm_mine), e.g. past a
+    request's deadline to try `zkrevox reclaim`, or past the unbonding delay."""
+    from zkrevox.chain.networks import is_local_chain
+
+    if seconds <= 0:
+        raise InputError(f"SECONDS must be positive, got {seconds}")
+    ctx = _Ctx(rpc, network, need_deployment=False, need_key=False)
+    if not is_local_chain(ctx.chain_id):
+        raise InputError(f"chain {ctx.chain_id} is not a local chain: only a local dev chain's clock can be moved")
+    before = int(ctx.w3.eth.get_block("latest")["timestamp"])
+    try:
+        ctx.w3.provider.make_request("evm_increaseTime", [seconds])
+        ctx.w3.provider.make_request("evm_mine", [])
+    except Exception as exc:  # an RPC without the dev methods
+        raise InputError(f"RPC {ctx.url} does not move time (evm_increaseTime/evm_mine: {exc}); "
+                         "this needs anvil, hardhat or ganache") from None
+    block = ctx.w3.eth.get_block("latest")
+    emit({"timestamp": int(block["timestamp"]), "advanced_s": int(block["timestamp"]) - before,
+          "block": int(block["number"])}, as_json,
+         f"chain time now {int(block['timestamp'])} (+{int(block['timestamp']) - before} s), block {block['number']}")
 
 
 @chain_app.command("verifier")
