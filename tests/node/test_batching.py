@@ -13,6 +13,7 @@ from nodeenv import (
     fulfilled_events,
     node_thread,
     skipped_events,
+    wait_for,
     wait_states,
 )
 from provefns import GATE_ENV, gated
@@ -53,6 +54,11 @@ def test_latencyPolicy_doesNotWait(benv: NodeEnv, tmp_path):
     assert jobs[rid]["batch"] is None
 
 
+def _in_flight(node, ids) -> None:
+    """The batch proof of ``ids`` is running (claimed and checked on-chain: the chain may change now)."""
+    wait_for(lambda: sorted(node._proving.inflight) == sorted(ids), 60, f"one proof of {ids} in flight")
+
+
 def _gated_node(benv: NodeEnv, tmp_path, monkeypatch, **overrides):
     gate = tmp_path / "gate"
     gate.touch()
@@ -68,10 +74,10 @@ def test_memberFulfilledMeanwhile_isDroppedAndTheOthersAreBatchedAgain(benv: Nod
     db = tmp_path / "node.db"
     start = benv.w3.eth.block_number
     gate, running = _gated_node(benv, tmp_path, monkeypatch)
-    with running:
+    with running as node:
         ids = benv.request_held(*PROMPTS[:BATCH])
         benv.rpc_call("evm_setAutomine", [True])
-        wait_states(db, ids, {"proving"}, timeout=30)
+        _in_flight(node, ids)
         proof = ChainProof.from_proof(prover.prove(PROMPTS[1], tmp_path / "elsewhere"))
         benv.client(benv.provider).fulfil(ids[1], proof.proof_bytes, proof.outputs(42))
         gate.unlink()
@@ -89,12 +95,12 @@ def test_memberReclaimedBeforeSending_isSkippedOnChain_othersFulfilled(benv: Nod
     db = tmp_path / "node.db"
     start = benv.w3.eth.block_number
     gate, running = _gated_node(benv, tmp_path, monkeypatch)
-    with running:
+    with running as node:
         first = benv.request(PROMPTS[0])
         deadline = benv.client().request_info(first).deadline
         benv.rpc_call("evm_increaseTime", [300])  # the other three come later: their deadlines are later
         ids = [first, *(benv.request(p) for p in PROMPTS[1:BATCH])]
-        wait_states(db, ids, {"proving"}, timeout=30)
+        _in_flight(node, ids)
         benv.rpc_call("anvil_setNextBlockTimestamp", [deadline + 1])
         benv.rpc_call("evm_mine", [])
         benv.client(benv.user).reclaim(first)

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from nodeenv import STAKE, NodeEnv, config, fulfil_calls, fulfilled_events, job_state, node_thread, wait_states
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 from zkrevox.chain.client import DPromptClient
 from zkrevox.node import follower as follower_module
@@ -35,7 +36,10 @@ def test_confirmations_requestAndFulfilmentCountOnlyKBlocksDeep(env: NodeEnv, tm
         jobs = wait_states(db, [rid], {"submitted"}, timeout=60)
         tx_block = None
         for _ in range(100):
-            receipt = env.w3.eth.get_transaction_receipt(jobs[rid]["tx_hashes"][-1]) if jobs[rid]["tx_hashes"] else None
+            try:  # recorded before it is broadcast: the receipt may not exist yet
+                receipt = env.w3.eth.get_transaction_receipt(jobs[rid]["tx_hashes"][-1])
+            except TransactionNotFound:
+                receipt = None
             if receipt:
                 tx_block = receipt["blockNumber"]
                 break

@@ -4,8 +4,9 @@
 concern each: ``config`` (options), ``jobs`` (states and transitions), ``store`` (the
 ``JobStore`` interface and its SQLite implementation), ``follower`` (events, confirmations,
 reorgs), ``admission`` (which requests to prove), ``proving`` (worker processes), ``submitter``
-(nonces, fees, receipts, replacement), ``retry`` (backoff, fault classes), ``metrics``
-(/metrics, /healthz), ``logs`` (structured logs), ``bootstrap`` (start-up checks, stake),
+(nonces, fees, write-ahead, broadcast, replacement), ``settle`` (what receipts and reverts mean),
+``batching`` (which requests share a proof), ``nonces`` (nonce-gap filling), ``retry`` (backoff,
+fault classes), ``metrics`` (/metrics, /healthz), ``logs`` (structured logs), ``bootstrap`` (start-up checks, stake),
 ``pipeline`` (one tick of work on the jobs), ``node`` (the loop, start, stop, signals).
 """
 

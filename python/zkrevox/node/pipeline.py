@@ -28,8 +28,9 @@ from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.nonces import GapFiller
 from zkrevox.node.proving import Outcome, ProveTimeout, Proving
 from zkrevox.node.retry import Backoff, is_transient
+from zkrevox.node.settle import REORG_RECHECK_S
 from zkrevox.node.store import JobStore, StaleJobError
-from zkrevox.node.submitter import REORG_RECHECK_S, InstancesMismatch, Submitter
+from zkrevox.node.submitter import InstancesMismatch, Submitter
 
 log = logging.getLogger("zkrevox.node")
 
@@ -146,7 +147,7 @@ class Pipeline:
                                   next_attempt_at=time.time() + REORG_RECHECK_S)
             return False
         if info.status == "fulfilled":
-            self.submitter.confirm_if_fulfilled(job, "already fulfilled on-chain")
+            self.submitter.settle.confirm_if_fulfilled(job, "already fulfilled on-chain")
             return False
         skip = None
         if info.status != "pending":

@@ -28,7 +28,8 @@ pending count and above every nonce still recorded as in flight. A fulfilment le
 ``bump_after`` seconds is replaced with fees raised by ``bump_factor`` (EIP-1559: tip and max
 fee; legacy: gas price), never below the market's current fees; one the RPC node forgot
 (dropped from its pool, or a restarted node) is broadcast again. A nonce that no fulfilment
-will use (``nonces.GapFiller``) is filled so that later ones are not stalled.
+will use (``nonces.GapFiller``) is filled so that later ones are not stalled. What a receipt, a
+revert or a nonce used elsewhere means for the jobs is ``settle.Settler``'s to record.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -49,45 +49,19 @@ from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.networks import fee_fields
 from zkrevox.chain.proofs import ChainProof
 from zkrevox.chain.revert import RevertedError
-from zkrevox.errors import ProofError
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.jobs import Job, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.retry import is_transient
 from zkrevox.node.rpc import hexstr
-from zkrevox.node.store import JobStore, StaleJobError
+from zkrevox.node.settle import PROOF_REFUSED, Settler, of_batch, who
+from zkrevox.node.store import JobStore
 
 log = logging.getLogger("zkrevox.node.submitter")
 
 GAS_MARGIN = 1.2
 RECEIPT_GRACE_S = 0.25
-REORG_RECHECK_S = 1.0  # a request gone in a reorg is looked at again this often, until its deadline
-
-# What a revert of fulfil means for the request: (final state, reason code).
-_VERDICTS: dict[str, tuple[State, str]] = {
-    "DPromptDeadlinePassed": (State.FAILED, "deadline"),
-    "DPromptAlreadyReclaimed": (State.FAILED, "reclaimed"),
-    "DPromptNotAssigned": (State.FAILED, "not-assigned"),
-    "DPromptUnknownRequest": (State.FAILED, "unknown-request"),
-    "DPromptProofRejected": (State.FAILED, "proof-rejected"),
-    "DPromptWrongOutputCount": (State.FAILED, "proof-rejected"),
-}
-
-# Reverts of a batch that name no member: its proof does not hold for these requests (prove them again).
-_PROOF_REFUSED = ("DPromptBatchProofRejected", "DPromptWrongOutputCount", "DPromptOutputOutOfRange")
-
-# Reverts that a reorg explains when the request id now holds another prompt.
-_MAYBE_REMINED = ("DPromptProofRejected", "DPromptUnknownRequest")
-
-# DPromptFulfilSkipped(uint256 indexed requestId, address indexed provider, bytes4 reason): a member
-# of a fulfilBatch that the contract passed over (no effect, no pay); reason: the error's selector.
-SKIPPED_TOPIC = hexstr(Web3.keccak(text="DPromptFulfilSkipped(uint256,address,bytes4)"))
-FULFILLED_TOPIC = hexstr(Web3.keccak(text="DPromptFulfilled(uint256,address,uint256)"))
-SKIP_REASONS = {
-    bytes(Web3.keccak(text="DPromptDeadlinePassed(uint256,uint256)")[:4]): "deadline",
-    bytes(Web3.keccak(text="DPromptAlreadyReclaimed(uint256)")[:4]): "reclaimed",
-}
 
 
 class InstancesMismatch(Exception):
@@ -105,9 +79,9 @@ class Submitter:
         self.metrics = metrics
         self.config = config
         self.num_outputs = num_outputs
-        self.on_gas = on_gas  # (batch size, gas used) of every fulfilment mined successfully
         self.filler_nonces: Callable[[], list[int]] = lambda: []  # nonces held by gap fillers in flight
         self._next: int | None = None
+        self.settle = Settler(w3, client, account, store, metrics, config, self._proof, self._forget_nonce, on_gas)
 
     # ------------------------------------------------------------ sending
 
@@ -126,7 +100,7 @@ class Submitter:
                                           else self.client.public_instances(ids[0], outputs))
         except RevertedError as err:  # not pending any more: fulfilled, reclaimed, or gone
             if not batched:
-                return [self.settle_revert(members[0], err)]
+                return [self.settle.settle_revert(members[0], err)]
             if err.error_name != "DPromptAlreadyReclaimed":
                 return self.drop_members(members, err)
             expected = None  # a reclaimed member has no features left; fulfilBatch skips it: simulate
@@ -138,7 +112,7 @@ class Submitter:
             gas = int(fn.estimate_gas({"from": self.account.address}) * GAS_MARGIN)
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             err = self.client.revert_error(exc, fn.fn_name)
-            return self.drop_members(members, err) if batched else [self.settle_revert(members[0], err)]
+            return self.drop_members(members, err) if batched else [self.settle.settle_revert(members[0], err)]
         if self._next is None:
             self.sync_nonce()
         assert self._next is not None
@@ -146,13 +120,13 @@ class Submitter:
         fees = {"gas": gas, **fee_fields(self.w3), "bumps": 0}
         raw, tx_hash = self._sign(fn, nonce, fees)
         members = self.store.transition_many(
-            ids, State.SUBMITTED, expect=State.PROVED, detail=f"tx {tx_hash} nonce {nonce}" + _of(ids),
+            ids, State.SUBMITTED, expect=State.PROVED, detail=f"tx {tx_hash} nonce {nonce}" + of_batch(ids),
             nonce=nonce, tx_hashes=[tx_hash], raw_tx=raw.hex(), tx_fees=fees, sent_at=time.time(),
         )
         self._next = nonce + 1
         if batched:
             self.metrics.batches.labels(str(len(ids))).inc()
-        event(log, f"{_who(ids)}: proved → submitted (tx {tx_hash}, nonce {nonce})", request_id=ids[0],
+        event(log, f"{who(ids)}: proved → submitted (tx {tx_hash}, nonce {nonce})", request_id=ids[0],
               request_ids=ids, state="submitted", tx=tx_hash, nonce=nonce, batch=len(ids))
         return self._broadcast(members, raw, "first")
 
@@ -177,8 +151,8 @@ class Submitter:
             if info.status != "pending" or info.provider.lower() != self.account.address.lower():
                 bad[m.request_id] = info.status if info.status != "pending" else "not-assigned"
         if not bad:  # nothing wrong with a member: the proof itself (or the contract) refused
-            if err.error_name in _PROOF_REFUSED:
-                raise InstancesMismatch(f"{_who([m.request_id for m in members])}: {err}; proving them again")
+            if err.error_name in PROOF_REFUSED:
+                raise InstancesMismatch(f"{who([m.request_id for m in members])}: {err}; proving them again")
             raise err
         out = []
         good = [m.request_id for m in members if m.request_id not in bad]
@@ -192,13 +166,13 @@ class Submitter:
             if status is None:
                 continue
             if status == "fulfilled":
-                out.append(self.confirm_if_fulfilled(m, "already fulfilled on-chain"))
+                out.append(self.settle.confirm_if_fulfilled(m, "already fulfilled on-chain"))
             elif status == "unknown":
-                out.append(self._prove_again(m, "request is not on-chain (reorged out?); waiting for it to be "
+                out.append(self.settle.prove_again(m, "request is not on-chain (reorged out?); waiting for it to be "
                                                 "mined again, until its deadline"))
             else:
                 reason = {"expired": "deadline", "reclaimed": "reclaimed"}.get(status, status)
-                out.append(self._fail(m, reason, f"{why}; dropped from its batch", err.error_name))
+                out.append(self.settle.fail(m, reason, f"{why}; dropped from its batch", err.error_name))
         event(log, f"{why}; {len(good)} other member(s) batched again", level=logging.WARNING,
               request_ids=[m.request_id for m in members], event="batch-dropped", dropped=sorted(bad))
         return out
@@ -219,7 +193,7 @@ class Submitter:
             except Exception as exc:
                 if is_transient(exc):
                     raise
-                log.exception("%s: tracking its fulfilment failed", _who([m.request_id for m in members]))
+                log.exception("%s: tracking its fulfilment failed", who([m.request_id for m in members]))
                 for m in members:
                     self.store.update(m.request_id, last_error=f"track: {type(exc).__name__}: {exc}")
 
@@ -227,202 +201,27 @@ class Submitter:
         rep = members[0]
         found = self._receipt(rep)
         if found is not None:
-            self._settle(members, *found, head)
+            self.settle.receipt(members, *found, head)
             return
         assert rep.nonce is not None
         if mined_nonce > rep.nonce:
             time.sleep(RECEIPT_GRACE_S)  # some nodes count a mined nonce before they serve its receipt
             found = self._receipt(rep)
             if found is not None:
-                self._settle(members, *found, head)
+                self.settle.receipt(members, *found, head)
             else:
-                self._nonce_used_elsewhere(members)
+                self.settle.nonce_used_elsewhere(members)
             return
         if not any(self._in_pool(h) for h in reversed(rep.tx_hashes)):
             if time.time() < rep.next_attempt_at:
                 return
             latest = rep.tx_hashes[-1]
-            event(log, f"{_who(rep.unit)}: tx {latest} is unknown to the RPC node; broadcasting it again",
+            event(log, f"{who(rep.unit)}: tx {latest} is unknown to the RPC node; broadcasting it again",
                   level=logging.WARNING, request_id=rep.request_id, tx=latest, event="rebroadcast")
             self._broadcast(members, bytes.fromhex(rep.raw_tx or ""), "rebroadcast")
             return
         if time.time() - (rep.sent_at or 0) >= self.config.bump_after:
             self._bump(members)
-
-    def _settle(self, members: list[Job], tx_hash: str, receipt: Any, head: int) -> None:
-        gas = int(receipt["gasUsed"])
-        if receipt["status"] == 1:
-            if int(receipt["blockNumber"]) > head - self.config.confirmations:
-                return  # mined, not yet deep enough
-            if self.on_gas is not None:
-                self.on_gas(len(members[0].unit), gas)
-            if members[0].batch is None:
-                self._confirm(members[0], tx_hash, gas)
-                return
-            fulfilled, skipped = _batch_logs(receipt, self.client.address)
-            for m in members:
-                if m.request_id in fulfilled:
-                    self._confirm(m, tx_hash, gas)
-                elif m.request_id in skipped:
-                    self._fail(m, skipped[m.request_id], f"skipped by fulfilBatch on-chain (tx {tx_hash}, gas {gas}): "
-                               f"no effect and no pay for this member", "DPromptFulfilSkipped", gas_used=gas)
-                else:
-                    self.confirm_if_fulfilled(m, f"not named in the logs of its batch's tx {tx_hash}")
-            return
-        rep = members[0]
-        tx = self.w3.eth.get_transaction(HexStr(tx_hash))
-        fields = {"from": self.account.address, "to": self.client.address, "data": tx["input"], "value": 0,
-                  "gas": tx["gas"]}
-        name = "fulfilBatch" if rep.batch is not None else "fulfil"
-        err = self.client.mined_revert_error(SimpleNamespace(fn_name=name), fields, receipt)
-        if rep.batch is None:
-            self.settle_revert(rep, err, gas_used=gas, tx_hash=tx_hash)
-        else:
-            self._batch_reverted(members, err, gas, tx_hash)
-
-    def _batch_reverted(self, members: list[Job], err: RevertedError, gas: int, tx_hash: str) -> None:
-        """A mined fulfilBatch reverted: settle the members that are not pending for us any more, and
-        prove the others again in a new batch (an attempt counted if no member explains the revert)."""
-        pending = []
-        for m in members:
-            try:
-                info = self.client.request_info(m.request_id)
-            except RevertedError:
-                self._prove_again(m, f"batch tx {tx_hash} reverted ({err.error_name}); the request is not on-chain")
-                continue
-            if info.status == "pending" and info.provider.lower() == self.account.address.lower():
-                pending.append(m)
-            elif info.status == "fulfilled":
-                self.confirm_if_fulfilled(m, f"batch tx {tx_hash} reverted ({err.error_name})")
-            else:
-                reason = {"expired": "deadline", "reclaimed": "reclaimed"}.get(info.status, "not-assigned")
-                self._fail(m, reason, f"batch tx {tx_hash} reverted ({err}): the request is {info.status}",
-                           err.error_name, gas_used=gas)
-        if not pending:
-            return
-        explained = len(pending) < len(members)
-        why = f"batch tx {tx_hash} reverted (gas {gas}): {err}"
-        for m in pending:
-            attempts = m.attempts + (0 if explained else 1)
-            if attempts >= self.config.max_attempts:
-                self._fail(m, "reverted", why, err.error_name, gas_used=gas)
-                continue
-            self.store.transition(m.request_id, State.SEEN, expect=State.SUBMITTED, detail=f"{why}; proved again",
-                                  batch=None, proof_path=None, nonce=None, tx_hashes=[], raw_tx=None,
-                                  attempts=attempts, last_error=why, next_attempt_at=0.0)
-        event(log, f"{why}; {len(pending)} pending member(s) proved again", level=logging.WARNING,
-              request_ids=[m.request_id for m in pending], event="batch-reverted")
-
-    def settle_revert(self, job: Job, err: RevertedError, *, gas_used: int | None = None,
-                      tx_hash: str | None = None) -> Job:
-        """What a reverted (or refused in simulation) single fulfilment means: done, or failed with a reason."""
-        if err.error_name == "DPromptAlreadyFulfilled":
-            return self.confirm_if_fulfilled(job, "already fulfilled on-chain")
-        if err.error_name is None:  # not recovered (a replay on the parent block passes): the chain's state says why
-            try:
-                status = self.client.request_info(job.request_id).status
-            except RevertedError as gone:
-                status = "unknown" if gone.error_name == "DPromptUnknownRequest" else "?"
-            if status == "fulfilled":
-                return self.confirm_if_fulfilled(job, "already fulfilled on-chain")
-            err.error_name = {"expired": "DPromptDeadlinePassed", "reclaimed": "DPromptAlreadyReclaimed",
-                              "unknown": "DPromptUnknownRequest"}.get(status)
-            if err.error_name:
-                err.args = (f"{err} (the request is {status} now: {err.error_name})",)
-        if err.error_name in _MAYBE_REMINED:
-            change = self._reorged(job)
-            if change == "vanished":
-                return self._prove_again(job, f"fulfilment refused ({err.error_name}): the request is not on-chain "
-                                              "(reorged out?); waiting for it to be mined again, until its deadline")
-            if change == "remined":
-                return self._prove_again(job, f"fulfilment refused ({err.error_name}): the request was re-mined with "
-                                              "another prompt; proving it again")
-        state, reason = _VERDICTS.get(err.error_name or "", (State.FAILED, "reverted"))
-        where = f" (tx {tx_hash}, gas {gas_used})" if tx_hash else " (refused in simulation; nothing sent)"
-        job = self.store.transition(job.request_id, state, detail=f"{reason}{where}", reason=reason,
-                                    last_error=str(err), gas_used=gas_used)
-        self.metrics.failed.labels(reason).inc()
-        event(log, f"request {job.request_id}: fulfilment reverted{where}: {err}", level=logging.ERROR,
-              request_id=job.request_id, state=str(state), reason=reason, error=err.error_name)
-        return job
-
-    def confirm_if_fulfilled(self, job: Job, why: str) -> Job:
-        """Confirmed if the chain shows the request fulfilled (it is never sent again); failed otherwise."""
-        info = self.client.request_info(job.request_id)
-        if info.status == "fulfilled":
-            tx = self.client.fulfil_tx(job.request_id, from_block=job.block_number)
-            ours = tx is not None and tx.lower() in (h.lower() for h in job.tx_hashes)
-            gas = int(self.w3.eth.get_transaction_receipt(HexStr(tx))["gasUsed"]) if tx else None
-            job = self.store.transition(job.request_id, State.CONFIRMED, detail=f"{why}; fulfilled by tx {tx}",
-                                        fulfil_tx=tx, gas_used=gas, confirmed_at=time.time(),
-                                        reason=None if ours else "already-fulfilled")
-            self._confirmed(job, f"tx {tx}, gas {gas}" if ours else f"{why} (tx {tx}); not sent again")
-            return job
-        reason = {"reclaimed": "reclaimed", "expired": "deadline"}.get(info.status, "reverted")
-        job = self.store.transition(job.request_id, State.FAILED, detail=f"{why}, but the request is {info.status}",
-                                    reason=reason, last_error=f"{why}; the request is {info.status}")
-        self.metrics.failed.labels(reason).inc()
-        event(log, f"request {job.request_id}: {why}, but the request is {info.status}: failed", level=logging.ERROR,
-              request_id=job.request_id, state="failed", reason=reason)
-        return job
-
-    def _reorged(self, job: Job) -> str | None:
-        """``vanished`` if the request is not on-chain, ``remined`` if it is pending for us with other
-        features than our proof's, else None."""
-        try:
-            info = self.client.request_info(job.request_id)
-        except RevertedError as err:
-            return "vanished" if err.error_name == "DPromptUnknownRequest" else None
-        if info.status != "pending" or info.provider.lower() != self.account.address.lower():
-            return None
-        try:
-            proof, outputs = self._proof(job)
-        except ProofError:
-            return "remined"
-        return "remined" if self.client.public_instances(job.request_id, outputs) != proof.instances else None
-
-    def _prove_again(self, job: Job, why: str) -> Job:
-        job = self.store.transition(job.request_id, State.SEEN, detail=why, nonce=None, proof_path=None, batch=None,
-                                    tx_hashes=[], raw_tx=None, last_error=why,
-                                    next_attempt_at=time.time() + REORG_RECHECK_S)
-        event(log, f"request {job.request_id}: {why}", level=logging.WARNING, request_id=job.request_id, state="seen")
-        return job
-
-    def _nonce_used_elsewhere(self, members: list[Job]) -> None:
-        """The unit's nonce was consumed by a transaction that is none of ours for it."""
-        self._next = None
-        rep = members[0]
-        why = f"nonce {rep.nonce} was used by another transaction"
-        statuses: dict[int, str] = {}
-        for m in members:
-            try:
-                statuses[m.request_id] = self.client.request_info(m.request_id).status
-            except RevertedError as err:
-                if err.error_name != "DPromptUnknownRequest":
-                    raise
-                statuses[m.request_id] = "unknown"
-        pending = [m for m in members if statuses[m.request_id] == "pending"]
-        if len(pending) == len(members):  # the old transaction can never be mined now: send the same proof again
-            ids = [m.request_id for m in members]
-            self.store.transition_many(ids, State.PROVED, expect=State.SUBMITTED, nonce=None, tx_hashes=[],
-                                       raw_tx=None, detail=f"{why}; sending again", last_error=why,
-                                       each={m.request_id: {"attempts": m.attempts + 1} for m in members})
-            event(log, f"{_who(ids)}: {why}; re-sending", level=logging.WARNING, request_id=ids[0],
-                  request_ids=ids, state="proved")
-            return
-        for m in members:
-            status = statuses[m.request_id]
-            if status == "unknown":
-                self._prove_again(m, f"{why} and the request is not on-chain (reorged out?); waiting for it, "
-                                     "until its deadline")
-            elif status == "pending":  # its batch proof names members that are settled: prove it again
-                self.store.transition(m.request_id, State.SEEN, expect=State.SUBMITTED, detail=f"{why}; batched again",
-                                      batch=None, proof_path=None, nonce=None, tx_hashes=[], raw_tx=None,
-                                      attempts=m.attempts + 1, last_error=why, next_attempt_at=0.0)
-            else:
-                self.confirm_if_fulfilled(m, why)
-
-    # ------------------------------------------------------------ plumbing
 
     def _bump(self, members: list[Job]) -> list[Job]:
         rep = members[0]
@@ -439,7 +238,7 @@ class Submitter:
             ids, State.SUBMITTED, expect=State.SUBMITTED, detail=f"replaced by {tx_hash} (fee bump)",
             tx_hashes=[*rep.tx_hashes, tx_hash], raw_tx=raw.hex(), tx_fees=new, sent_at=time.time(),
         )
-        event(log, f"{_who(ids)}: fulfilment unmined after {self.config.bump_after:.0f}s; replaced by "
+        event(log, f"{who(ids)}: fulfilment unmined after {self.config.bump_after:.0f}s; replaced by "
               f"{tx_hash} with fees x{self.config.bump_factor} (nonce {rep.nonce}, bump {new['bumps']})",
               request_id=ids[0], state="submitted", tx=tx_hash, event="bump")
         return self._broadcast(members, raw, "bump")
@@ -465,7 +264,7 @@ class Submitter:
             delay = min(self.config.backoff_cap, self.config.backoff_base * 2 ** min(rep.attempts, 10))
             members = [self.store.update(m.request_id, attempts=m.attempts + 1, last_error=f"broadcast: {exc}",
                                          next_attempt_at=time.time() + delay) for m in members]
-            event(log, f"{_who(ids)}: broadcast refused ({exc}); retrying in {delay:.1f}s",
+            event(log, f"{who(ids)}: broadcast refused ({exc}); retrying in {delay:.1f}s",
                   level=logging.WARNING, request_id=ids[0], error=str(exc))
             if members[0].attempts >= self.config.max_attempts:
                 reason = "insufficient-funds" if "insufficient funds" in text else "broadcast-refused"
@@ -507,36 +306,12 @@ class Submitter:
         signed = self.account.sign_transaction(tx)
         return bytes(signed.raw_transaction), hexstr(signed.hash)
 
+    def _forget_nonce(self) -> None:
+        self._next = None
+
     def _proof(self, job: Job) -> tuple[ChainProof, list[int]]:
         proof = ChainProof.from_file(job.proof_path)  # type: ignore[arg-type]
         return proof, proof.outputs(len(job.unit) * self.num_outputs)
-
-    def _confirm(self, job: Job, tx_hash: str, gas: int) -> None:
-        try:
-            job = self.store.transition(job.request_id, State.CONFIRMED, expect=State.SUBMITTED,
-                                        detail=f"tx {tx_hash}" + _of(job.unit), fulfil_tx=tx_hash, gas_used=gas,
-                                        confirmed_at=time.time(), last_error=None)
-        except StaleJobError:
-            return
-        self._confirmed(job, f"tx {tx_hash}, gas {gas}" + _of(job.unit))
-
-    def _fail(self, job: Job, reason: str, why: str, error: str | None, *, gas_used: int | None = None) -> Job:
-        job = self.store.transition(job.request_id, State.FAILED, detail=why, reason=reason, last_error=why,
-                                    gas_used=gas_used)
-        self.metrics.failed.labels(reason).inc()
-        event(log, f"request {job.request_id}: failed ({reason}): {why}", level=logging.ERROR,
-              request_id=job.request_id, state="failed", reason=reason, error=error)
-        return job
-
-    def _confirmed(self, job: Job, detail: str) -> None:
-        self.metrics.fulfilled.inc()
-        if job.e2e_seconds is not None and job.e2e_seconds >= 0:
-            self.metrics.e2e_seconds.observe(job.e2e_seconds)
-        e2e = f", {job.e2e_seconds:.1f}s after the request was mined" if job.e2e_seconds is not None else ""
-        event(log, f"request {job.request_id}: submitted → confirmed ({detail}{e2e})", request_id=job.request_id,
-              state="confirmed", tx=job.fulfil_tx, gas_used=job.gas_used, e2e_seconds=job.e2e_seconds,
-              batch=len(job.unit))
-
 
 def bumped_fees(old: dict[str, int], market: Any, factor: float) -> dict[str, int]:
     """Fees of a replacement: the old ones times ``factor``, never below the market's."""
@@ -548,30 +323,3 @@ def bumped_fees(old: dict[str, int], market: Any, factor: float) -> dict[str, in
         new["maxPriorityFeePerGas"] = tip
         new["maxFeePerGas"] = max(math.ceil(old["maxFeePerGas"] * factor), int(market.get("maxFeePerGas", 0)), tip)
     return new
-
-
-def _batch_logs(receipt: Any, dprompt: str) -> tuple[set[int], dict[int, str]]:
-    """Members fulfilled, and members skipped (with the reason code), by a mined ``fulfilBatch``."""
-    fulfilled: set[int] = set()
-    skipped: dict[int, str] = {}
-    for entry in receipt["logs"]:
-        if entry["address"].lower() != dprompt.lower() or not entry["topics"]:
-            continue
-        topic = hexstr(entry["topics"][0])
-        rid = int.from_bytes(bytes(entry["topics"][1]), "big") if len(entry["topics"]) > 1 else None
-        if rid is None:
-            continue
-        if topic == FULFILLED_TOPIC:
-            fulfilled.add(rid)
-        elif topic == SKIPPED_TOPIC:
-            selector = bytes(entry["data"])[:4]
-            skipped[rid] = SKIP_REASONS.get(selector, "skipped-" + selector.hex())
-    return fulfilled, skipped
-
-
-def _who(ids: tuple[int, ...] | list[int]) -> str:
-    return f"request {ids[0]}" if len(ids) == 1 else f"batch of {len(ids)} (requests {list(ids)})"
-
-
-def _of(ids: tuple[int, ...] | list[int]) -> str:
-    return "" if len(ids) == 1 else f" (batch of {len(ids)})"
