@@ -667,10 +667,10 @@ def chain_up(
             note = (f"port {default_port} is taken" if chain.port != default_port else "") + \
                    f"; other commands need `export ZKREVOX_RPC_URL={chain.url}` (or --rpc {chain.url})"
             note = note.lstrip("; ")
-        emit({"rpc": chain.url, "chain_id": chain_id, "pid": chain.pid, "export": chain.url != default_url}, as_json,
-             f"anvil running at {chain.url} (chain id {chain_id}); {note}")
         if chain.url != default_url:
             print(f"export ZKREVOX_RPC_URL={chain.url}", file=sys.stderr, flush=True)
+        emit({"rpc": chain.url, "chain_id": chain_id, "pid": chain.pid, "export": chain.url != default_url}, as_json,
+             f"anvil running at {chain.url} (chain id {chain_id}); {note}")
         try:
             code = chain.wait()
         except KeyboardInterrupt:
