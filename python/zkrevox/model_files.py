@@ -21,6 +21,7 @@ from zkrevox.tickers import LABELS
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "models"
 EVAL_FILE = MODELS_DIR / "ticker" / "eval" / "realistic.jsonl"
+TRAINERS = ("ticker",)  # models `zkrevox train` can generate (zkrevox.train)
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,29 @@ class EvalExample:
     tickers: tuple[str, ...]
 
 
+def known_models() -> list[str]:
+    """The models in ``models/``: folders holding a ``model.onnx``."""
+    return sorted(p.parent.name for p in MODELS_DIR.glob("*/model.onnx"))
+
+
 def model_dir(name: str) -> Path:
     path = MODELS_DIR / name
     if not (path / "model.onnx").is_file():
-        raise ArtifactError(f"model {name!r} not found at {path}; run `zkrevox train {name}`")
+        raise ArtifactError(unknown_model_message(name))
     return path
+
+
+def unknown_model_message(name: str) -> str:
+    """Why ``name`` is no model, and what to type instead: the nearest known name, or the list."""
+    import difflib
+
+    known = known_models()
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"no model {name!r} in {MODELS_DIR}; did you mean {close[0]!r}?"
+    if name in TRAINERS:  # a model with a trainer whose files were not generated yet
+        return f"model {name!r} not found at {MODELS_DIR / name}; run `zkrevox train {name}`"
+    return f"no model {name!r} in {MODELS_DIR}; known models: {', '.join(known) or 'none'}"
 
 
 def labels_matrix(label_sets: list[tuple[str, ...]] | list[list[str]]) -> np.ndarray:

@@ -34,11 +34,22 @@ def read_ezkl_proof(path: Path) -> tuple[Path, list[str], bytes]:
         path = path / PROOF_FILE
     try:
         raw = json.loads(path.read_text())
-        return path, [str(x) for x in raw["instances"][0]], bytes(raw["proof"])
+        instances, proof_bytes = [str(x) for x in raw["instances"][0]], bytes(raw["proof"])
+        hex_proof = raw.get("hex_proof")
     except FileNotFoundError:
         raise ProofError(f"proof file {path} not found; run `zkrevox prove` first") from None
-    except (json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
+    except IsADirectoryError:
+        raise ProofError(f"{path} is a directory, not a proof file; give proof.json or its directory") from None
+    except (json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError, UnicodeDecodeError) as exc:
         raise ProofError(f"{path} is not an ezkl proof file ({exc}); prove again") from None
+    # ezkl writes the proof twice: "proof" (bytes; what ezkl.verify reads and what goes on-chain)
+    # and "hex_proof". A file whose copies disagree was edited: refuse it rather than pick one.
+    if hex_proof is not None and str(hex_proof).lower().removeprefix("0x") != proof_bytes.hex():
+        raise ProofError(
+            f"{path}: its two copies of the proof disagree (\"proof\" ≠ \"hex_proof\"); the file was edited, "
+            "prove again"
+        )
+    return path, instances, proof_bytes
 
 
 class _ProofFiles:

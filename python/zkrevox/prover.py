@@ -57,15 +57,33 @@ class Prover:
         self._announced = False
 
     @classmethod
-    def load(cls, name: str = "ticker", root: Path | None = None, batch: int = 1) -> Prover:
+    def load(cls, name: str = "ticker", root: Path | None = None, batch: int = 1,
+             vk_sha256: str | None = None) -> Prover:
         """Load a model's artifacts (the batch-``batch`` circuit), refusing any that do not match
-        their manifest."""
-        from zkrevox.circuit import variant_name
+        their manifest.
+
+        ``vk_sha256`` asks for the build with that verifying key (what a deployment registered):
+        the current ``artifacts/<variant>/`` if its vk matches, else an earlier build kept at
+        ``artifacts/<variant>/by-vk/<vk_sha256>/``; ArtifactError if neither has it.
+        """
+        from zkrevox.circuit import BY_VK, variant_name
 
         model = ModelFiles(model_dir(name))
         artifacts = Artifacts.for_model(variant_name(name, batch), model, root)
-        manifest = artifacts.check()
-        return cls(name, artifacts, manifest)
+        if vk_sha256 is None:
+            return cls(name, artifacts, artifacts.check())
+        want = vk_sha256.lower().removeprefix("0x")
+        for candidate in (artifacts, Artifacts(artifacts.name, artifacts.path / BY_VK / want, model)):
+            if candidate.manifest_path.is_file() and candidate.vk_sha256() == want:
+                return cls(name, candidate, candidate.check())
+        kept = sorted(p.name for p in (artifacts.path / BY_VK).glob("*") if p.is_dir())
+        current = artifacts.vk_sha256() if artifacts.manifest_path.is_file() else None
+        raise ArtifactError(
+            f"no {artifacts.name} build has verifying key {want[:12]}… (current: "
+            f"{current[:12] + '…' if current else 'none'}"
+            + (f"; kept: {', '.join(k[:12] + '…' for k in kept)}" if kept else "")
+            + f"); rebuild it with the SRS and model that deployment used (`{artifacts.build_command}`)"
+        )
 
     @classmethod
     def load_or_build(
@@ -225,8 +243,17 @@ class Prover:
         """
         import ezkl
 
+        from zkrevox.proof import read_ezkl_proof
+
+        self._warn_srs()
         if proof.path is None or not Path(proof.path).is_file():
             raise ProofError("proof has no file on disk; write it with to_dir first")
+        # ezkl verifies the file; what is sent on-chain is this object's bytes (ChainProof.from_proof):
+        # they must be one and the same proof.
+        _, file_instances, file_bytes = read_ezkl_proof(Path(proof.path))
+        if file_bytes != proof.proof_bytes or file_instances != list(proof.instances):
+            raise ProofError(f"{proof.path} holds another proof than this one (its proof bytes or instances "
+                             "differ); verify the proof that will be sent")
         if proof.vk_sha256 != self.manifest["files"]["vk"]["sha256"]:
             raise ProofError(
                 f"proof was made with verifying key {proof.vk_sha256[:12]}…, this circuit's is "

@@ -11,7 +11,10 @@ sha256, and keep it: keys are bound to the SRS they were made with.
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -26,8 +29,32 @@ INSECURE_BANNER = (
 )
 
 
+LOG_FORMAT_ENV = "ZKREVOX_LOG_FORMAT"  # "json": stderr is a stream of JSON log records (``--log-format json``)
+
+
+def _json_logs() -> bool:
+    """Whether stderr carries JSON log records: a JSON formatter on the root logger, or a parent
+    process that set ``ZKREVOX_LOG_FORMAT=json`` (the node's spawned prover workers)."""
+    logs = sys.modules.get("zkrevox.node.logs")
+    if logs is not None and any(isinstance(h.formatter, logs.JsonFormatter) for h in logging.getLogger().handlers):
+        return True
+    return os.environ.get(LOG_FORMAT_ENV, "").lower() == "json"
+
+
 def announce_insecure() -> None:
-    print(INSECURE_BANNER, file=sys.stderr)
+    """Say on stderr that the dev SRS is insecure: a plain line, or a JSON log record (``event``
+    ``insecure-srs``) where stderr is a JSON log stream."""
+    if not _json_logs():
+        print(INSECURE_BANNER, file=sys.stderr, flush=True)
+        return
+    if logging.getLogger().handlers:
+        log.warning(INSECURE_BANNER, extra={"zkrevox_fields": {"event": "insecure-srs"}})
+        return
+    record = {  # a worker without a handler: the same shape as zkrevox.node.logs.JsonFormatter's
+        "ts": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+        "level": "warning", "logger": log.name, "msg": INSECURE_BANNER, "event": "insecure-srs",
+    }
+    print(json.dumps(record), file=sys.stderr, flush=True)
 
 
 def provide_srs(dest: Path, logrows: int, user_srs: Path | None, expected_sha256: str | None) -> str:

@@ -1,13 +1,19 @@
-"""The ``zkrevox`` command: a thin shell over the Python API."""
+"""The ``zkrevox`` command: a thin shell over the Python API.
+
+Exit codes: 0 success, 1 a user's mistake (a ``ZkrevoxError`` or a command line the parser
+refuses), 2 an internal error, 141 stdout closed early (``cli/_output.py``).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import typer
 
 from zkrevox.cli import bench, chain, model, node, publish
+from zkrevox.cli._output import EXIT_USER, closed_pipe
 
 app = typer.Typer(
     name="zkrevox",
@@ -28,9 +34,35 @@ node.register(app)  # node, node-jobs
 publish.register(app)  # publish, models, check-model
 
 
-def main() -> None:
+def _show_usage_error(exc: Exception) -> None:
+    try:
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)  # type: ignore[arg-type]
+    except ImportError:
+        exc.show()  # type: ignore[attr-defined]
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the CLI; exits with 0, 1 (a user's mistake, usage errors included), 2 (our bug) or 141."""
+    from typer._click.exceptions import ClickException, UsageError
+
     logging.basicConfig(
         level=os.environ.get("ZKREVOX_LOG", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    app()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="zkrevox", standalone_mode=False)
+    except UsageError as exc:  # missing/unknown option, bad value, no command: click would exit 2
+        _show_usage_error(exc)
+        code = EXIT_USER
+    except ClickException as exc:
+        _show_usage_error(exc)
+        code = exc.exit_code
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        code = EXIT_USER
+    except BrokenPipeError:
+        code = closed_pipe().exit_code
+    sys.exit(code if isinstance(code, int) else 0)

@@ -26,11 +26,11 @@ def train(
     as_json: JsonOpt = False,
 ) -> None:
     """Train the model from generated prompts and export models/<model>/ (ONNX, labels, metrics)."""
-    from zkrevox.model_files import MODELS_DIR
+    from zkrevox.model_files import MODELS_DIR, TRAINERS
     from zkrevox.train import train as run
 
-    if model != "ticker":
-        raise InputError(f"no trainer for model {model!r}; available: ticker")
+    if model not in TRAINERS:
+        raise InputError(f"no trainer for model {model!r}; available: {', '.join(TRAINERS)}")
     metrics = run(MODELS_DIR / model)
     emit(metrics, as_json)
 
@@ -93,13 +93,63 @@ def _prompts(prompt: str | None, prompt_hex: str | None, input_file: str | None)
         raise InputError("give exactly one of PROMPT, --prompt-hex HEX or --input-file F (`-` for stdin)")
     if input_file is None:
         return [_one_prompt(prompt, prompt_hex)]
-    stream = sys.stdin.buffer if input_file == "-" else open(input_file, "rb")  # noqa: SIM115
+    stream = sys.stdin.buffer if input_file == "-" else _open_input(Path(input_file))
     try:
         lines = [line.removesuffix(b"\n").removesuffix(b"\r") for line in stream]
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
     return [line for line in lines if line.strip()]
+
+
+def _open_input(path: Path):
+    fix = "give a file with one prompt per line, or - for stdin"
+    if path.is_dir():
+        raise InputError(f"--input-file {path} is a directory; {fix}")
+    try:
+        return open(path, "rb")  # closed by _prompts
+    except FileNotFoundError:
+        raise InputError(f"--input-file {path} not found; {fix}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read --input-file {path} ({exc.strerror}); {fix}") from None
+
+
+def _model_and_prompt(command: str, model: str, prompt: str | None, *others: object) -> tuple[str, str | None]:
+    """``(model, prompt)``: the first argument is a model name, or, when it names none and no prompt
+    is given while there is exactly one model, the prompt (`zkrevox predict "swap 2 bnb for cake"`)."""
+    import difflib
+    import shlex
+
+    from zkrevox.model_files import known_models, unknown_model_message
+
+    known = known_models()
+    if model in known:
+        return model, prompt
+    no_prompt = prompt is None and all(x is None for x in others)
+    typo = difflib.get_close_matches(model, known, n=1, cutoff=0.6)
+    if no_prompt and len(known) == 1 and not typo:
+        step(f"{model!r} names no model: reading it as the prompt for {known[0]!r}, the only model "
+             f"(`zkrevox {command} {known[0]} PROMPT`)")
+        return known[0], model
+    message = unknown_model_message(model)
+    if no_prompt and known and not typo:
+        message += (f"; the model's name comes first, then the prompt: "
+                    f"`zkrevox {command} {known[0]} {shlex.quote(model)}`")
+    raise InputError(message)
+
+
+def _out_dir(out: Path) -> Path:
+    """``--out`` as a directory that can take proof.json and answer.json, checked before proving."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is an existing file; --out names a directory for proof.json and "
+                         "answer.json: give a new or an existing directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the --out directory {out} ({exc.strerror}); give another one") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write to the --out directory {out}; give another one")
+    return out
 
 
 @handle_errors
@@ -110,11 +160,15 @@ def predict(
     input_file: Annotated[str | None, typer.Option("--input-file", help="One prompt per line; - for stdin.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The answer a proof would attest (the circuit's quantized forward pass), without proving."""
+    """The answer a proof would attest (the circuit's quantized forward pass), without proving.
+
+    `zkrevox predict "swap 2 bnb for cake"` works too while there is one model."""
     from zkrevox.prover import Prover
 
+    model, prompt = _model_and_prompt("predict", model, prompt, prompt_hex, input_file)
+    prompts = _prompts(prompt, prompt_hex, input_file)
     prover = Prover.load(model)
-    for data in _prompts(prompt, prompt_hex, input_file):
+    for data in prompts:
         result = prover.predict(data)
         emit({"prompt": result.prompt, "prompt_hex": result.raw_prompt.hex(), "tickers": result.tickers}, as_json,
              " ".join(result.tickers) or "(none)")
@@ -132,7 +186,9 @@ def prove(
     from zkrevox.featurize import prompt_text
     from zkrevox.prover import Prover
 
+    model, prompt = _model_and_prompt("prove", model, prompt, prompt_hex)
     data = _one_prompt(prompt, prompt_hex)
+    out = _out_dir(out)
     prover = Prover.load(model)
     step(f"proving {prompt_text(data)!r}")
     proof = prover.prove(data, out_dir=out)
