@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import os
 import sys
 from typing import Any, TextIO
 
@@ -75,6 +76,7 @@ def configure(fmt: str = "text", level: int = logging.INFO, stream: TextIO | Non
 
         raise InputError(f"--log-format must be text or json, got {fmt!r}")
     stream = stream or sys.stderr
+    os.environ["ZKREVOX_LOG_FORMAT"] = fmt  # spawned prover workers log in the same format (zkrevox.srs)
     handler: logging.Handler
     if fmt == "json":
         handler = logging.StreamHandler(stream)
