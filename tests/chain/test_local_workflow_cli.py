@@ -150,7 +150,7 @@ def test_stakeBelowTheMinimum_saysTheMinimumAndHowMuchMore(env: Env, tmp_path):
     code, out, err = run(env, tmp_path, 1, "provider", "stake", "0.04")
     assert code == 0, err
     assert out["eligible"] is False and out["missing_wei"] == 6 * 10**16 and out["min_stake_wei"] == 10**17
-    assert "below model 'ticker''s minimum 0.1" in err and "`zkrevox provider stake 0.06`" in err
+    assert "below the minimum of model 'ticker', 0.1 ETH" in err and "`zkrevox provider stake 0.06`" in err
     code, out, err = run(env, tmp_path, 1, "provider", "stake", "0.06")
     assert code == 0 and out["eligible"] is True and "not eligible" not in err
 

@@ -316,7 +316,7 @@ def provider_stake(
             return f"{Decimal(wei) / 10**asset.decimals:f}"
 
         if missing:
-            why = (f"the stake {units(state.stake)} {asset.symbol} is below model {model!r}'s minimum "
+            why = (f"the stake {units(state.stake)} {asset.symbol} is below the minimum of model {model!r}, "
                    f"{units(min_stake)} {asset.symbol}: stake {units(missing)} more "
                    f"(`zkrevox provider stake {units(missing)}`) to be assigned requests")
         elif state.withdrawable_at:
