@@ -6,6 +6,9 @@
 //! - [`field`]: fixed point and BN254 field elements in ezkl's and the EVM's encodings;
 //! - [`batch`]: a batch of prompts as one matrix of quantized circuit inputs;
 //! - [`calldata`]: EVM ABI calldata for the verifier.
+//!
+//! 256-bit integers, hex, Keccak and the ABI coders are alloy's
+//! (`alloy-primitives`' `U256`, i.e. ruint; `alloy-sol-types`; `alloy-dyn-abi`).
 
 pub mod batch;
 pub mod calldata;
