@@ -9,6 +9,7 @@ worker processes. Nothing is mocked.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,6 @@ def _reverted(deployed: NodeEnv):
     finally:
         w3.provider.make_request("evm_setAutomine", [True])
         w3.provider.make_request("evm_revert", [snap])
+        # evm_revert also winds anvil's clock back to the snapshot: without this the chain's time falls
+        # behind the wall clock by every test's duration, until requests look expired on arrival
+        w3.provider.make_request("anvil_setTime", [int(time.time())])
