@@ -74,6 +74,8 @@ class Settler:
         self.on_gas = on_gas  # (batch size, gas used) of every fulfilment mined successfully
 
     def receipt(self, members: list[Job], tx_hash: str, receipt: Any, head: int) -> None:
+        """The unit's transaction ``tx_hash`` was mined: confirm (members named by ``DPromptFulfilled``),
+        fail (members ``DPromptFulfilSkipped`` names, with its reason), or settle the revert."""
         gas = int(receipt["gasUsed"])
         if receipt["status"] == 1:
             if int(receipt["blockNumber"]) > head - self.config.confirmations:
