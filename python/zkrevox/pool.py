@@ -10,6 +10,11 @@ hands them prompts. ``benchmarks/responsiveness.py`` measures the difference.
 Batches: ``submit_batch(prompts)`` proves N prompts with one proof of the model's batch-N circuit;
 each worker loads the prover of a size on first use (``batches`` preloads sizes at start).
 
+``vks`` maps a batch size (1: single requests) to the verifying-key sha256 its proofs must have
+(what a deployment registered): that size's prover is ``Prover.load(name, batch=N, vk_sha256=...)``,
+the current build or one a rebuild kept under ``artifacts/<variant>/by-vk/<sha>/``. Sizes not in it
+use the current build.
+
 ``prove_fn`` replaces what a worker runs for each proof: ``prove_fn(prover, prompts, out_dir)``
 gets the worker's warm prover of the batch size (``Prover.load(name, batch=len(prompts))``) and
 must return what ``Prover.prove`` (one prompt) or ``Prover.prove_batch`` returns. It must be
@@ -25,7 +30,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,7 @@ ProveFn = Callable[[Prover, list[Any], Path | None], Any]
 _worker_prover: Prover | None = None
 _worker_provers: dict[int, Prover] = {}
 _worker_args: tuple[str, str | None, ProveFn | None] = ("ticker", None, None)
+_worker_vks: dict[int, str] = {}
 
 
 ORPHAN_CHECK_S = 0.5
@@ -51,13 +57,14 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def _init_worker(name: str, root: str | None, parent: int | None = None, batches: tuple[int, ...] = (),
-                 prove_fn: ProveFn | None = None) -> None:
-    global _worker_prover, _worker_args
+                 prove_fn: ProveFn | None = None, vks: Mapping[int, str] | None = None) -> None:
+    global _worker_prover, _worker_args, _worker_vks
     # Ctrl-C in a terminal reaches the whole process group; the host decides what to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
         threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan-watch", daemon=True).start()
     _worker_args = (name, root, prove_fn)
+    _worker_vks = dict(vks or {})
     _worker_prover = _prover_of(1)
     for size in batches:
         _prover_of(size)
@@ -66,7 +73,8 @@ def _init_worker(name: str, root: str | None, parent: int | None = None, batches
 def _prover_of(size: int) -> Prover:
     if size not in _worker_provers:
         name, root, _ = _worker_args
-        _worker_provers[size] = Prover.load(name, Path(root) if root else None, batch=size)
+        _worker_provers[size] = Prover.load(name, Path(root) if root else None, batch=size,
+                                            vk_sha256=_worker_vks.get(size))
     return _worker_provers[size]
 
 
@@ -95,16 +103,19 @@ class ProverPool:
     """``workers`` processes proving in parallel; each worker loads the artifacts once."""
 
     def __init__(self, name: str = "ticker", workers: int = 1, root: Path | None = None, *,
-                 batches: Iterable[int] = (), prove_fn: ProveFn | None = None) -> None:
+                 batches: Iterable[int] = (), prove_fn: ProveFn | None = None,
+                 vks: Mapping[int, str] | None = None) -> None:
         # Load once here too: fail fast, in the caller, on missing or mismatched artifacts.
-        self.prover = Prover.load(name, root)
+        vks = dict(vks or {})
+        self.vks = vks
+        self.prover = Prover.load(name, root, vk_sha256=vks.get(1))
         sizes = tuple(sorted({int(n) for n in batches} - {1}))
         for size in sizes:
-            Prover.load(name, root, batch=size)
+            Prover.load(name, root, batch=size, vk_sha256=vks.get(size))
         ctx = multiprocessing.get_context("spawn")
         self._executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=ctx, initializer=_init_worker,
-            initargs=(name, str(root) if root else None, os.getpid(), sizes, prove_fn),
+            initargs=(name, str(root) if root else None, os.getpid(), sizes, prove_fn, vks),
         )
         self.workers = workers
 

@@ -40,6 +40,9 @@ def test_node_registeredVkIsNotTheLocalCircuits_exits1(env: NodeEnv, tmp_path):
     out = _run_node(env, tmp_path / "deployments", tmp_path / "node.db")
     assert out.returncode == 1, out.stderr
     assert "registered with vk sha256 000000000000" in out.stderr and "would be rejected" in out.stderr
+    # names the commands that work on a live deployment (`zkrevox deploy ticker` alone refuses there)
+    assert "`zkrevox deploy ticker --new`" in out.stderr and "`zkrevox publish NAME`" in out.stderr
+    assert "`zkrevox deploy ticker`" not in out.stderr
 
 
 def test_node_badOptions_exit1(env: NodeEnv, tmp_path):

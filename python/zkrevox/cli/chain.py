@@ -416,11 +416,7 @@ def fulfil(
     claimed_prompt: str | None = None
     vk: str | None = None
     if proof is None:
-        from zkrevox import Prover
-
-        prover = Prover.load(model)
-        if not skip_local_checks:
-            _check_local_vk(prover.manifest["files"]["vk"]["sha256"], record.vk_sha256, model, 1)
+        prover = _registered_prover(model, 1, None if skip_local_checks else record.vk_sha256)
         step(f"proving request {request_id}: {prompt!r}")
         made = prover.prove(data)
         chain_proof = ChainProof.from_proof(made)
@@ -479,13 +475,20 @@ def _check_fulfillable(ctx: _Ctx, info: Any, record: Any, model: str) -> None:
                          "the record is stale: check it with `zkrevox models`")
 
 
-def _check_local_vk(local: str, registered: str, model: str, size: int) -> None:
-    if local != registered:
+def _registered_prover(model: str, size: int, registered: str | None) -> Any:
+    """The prover of ``model``'s batch-``size`` circuit whose vk is ``registered`` (the deployment's): the
+    current build, or one a rebuild kept under ``artifacts/<variant>/by-vk/``; None: the current build."""
+    from zkrevox import Prover
+    from zkrevox.errors import ArtifactError
+
+    if registered is None:
+        return Prover.load(model, batch=size)
+    try:
+        return Prover.load(model, batch=size, vk_sha256=registered)
+    except ArtifactError as exc:
         circuit = model if size == 1 else f"batch-{size} circuit of {model}"
-        raise InputError(
-            f"the local {circuit} has vk {local[:12]}…, the registered one {registered[:12]}…: a proof made here "
-            "would be refused. Prove with the artifacts that deployment registered (nothing was proven or sent)"
-        )
+        raise InputError(f"no local build of the {circuit} has the registered vk: {exc}. A proof made with "
+                         "another would be refused (nothing was proven or sent)") from None
 
 
 def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: list[int], prompt: str,
@@ -512,7 +515,6 @@ def fulfil_batch(
     as_json: JsonOpt = False,
 ) -> None:
     """Prove N requests' prompts with one proof of the batch-N circuit and submit one fulfilBatch."""
-    from zkrevox import Prover
     from zkrevox.chain.proofs import ChainProof
 
     ctx = _Ctx(rpc, network)
@@ -534,9 +536,7 @@ def fulfil_batch(
         for request_id in request_ids:
             _check_fulfillable(ctx, ctx.client.request_info(request_id), record, model)
     prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block) for r in request_ids]  # bytes, as stored
-    prover = Prover.load(model, batch=n)
-    if not skip_local_checks:
-        _check_local_vk(prover.manifest["files"]["vk"]["sha256"], batch.vk_sha256, model, n)
+    prover = _registered_prover(model, n, None if skip_local_checks else batch.vk_sha256)
     step(f"proving requests {request_ids} with one batch-{n} proof")
     made = prover.prove_batch(prompts)
     chain_proof = ChainProof.from_proof(made)

@@ -14,6 +14,8 @@ from zkrevox.cli._output import emit, handle_errors
 RpcOpt = Annotated[str | None, typer.Option("--rpc", help="RPC URL (default: $ZKREVOX_RPC_URL, else the network's).")]
 NetworkOpt = Annotated[str, typer.Option("--network", help="Preset: local, bsc-testnet, opbnb-testnet, sepolia.")]
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite job store (created if missing; reuse it after a restart).")]
+JobsDbOpt = Annotated[Path, typer.Option(
+    "--db", help="The SQLite job store a node ran with (only read; it must exist).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -60,14 +62,15 @@ def node(
     The key comes from $ZKREVOX_PRIVATE_KEY or $ZKREVOX_KEYSTORE (anvil dev account on a local chain).
     SIGTERM (or Ctrl-C) finishes in-flight work, then exits; a second one exits at once.
     """
-    from zkrevox.chain.networks import resolve_rpc
+    from zkrevox.chain.networks import resolve_rpc_source
     from zkrevox.cli.chain import _wei
     from zkrevox.node import NodeConfig, ProviderNode
     from zkrevox.node.logs import configure
 
     configure(log_format)
+    url, source = resolve_rpc_source(network, rpc)  # an unknown --network is refused here
     config = NodeConfig(
-        rpc=resolve_rpc(network, rpc), db=db, model=model, workers=workers, confirmations=confirmations,
+        rpc=url, rpc_source=source, network=network, db=db, model=model, workers=workers, confirmations=confirmations,
         stake_wei=_wei(stake) if stake else None, metrics_port=metrics_port, poll_interval=poll_interval,
         rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
         drain_timeout=drain_timeout, max_batch_wait=max_batch_wait, batch_policy=batch_policy,
@@ -103,11 +106,17 @@ def _sizes(text: str | None) -> tuple[int, ...] | None:
 
 @handle_errors
 def node_jobs(
-    db: DbOpt,
+    db: JobsDbOpt,
     state: Annotated[str | None, typer.Option(help="Only jobs in this state (seen, proving, …, skipped).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per job on stdout.")] = False,
 ) -> None:
-    """List the requests a node's job store holds (newest deployment first) with their state and history."""
+    """List the requests a node's job store holds (newest deployment first) with their state and history.
+
+    Columns: proofs and sends are the proofs started and fulfil transactions sent (a replacement
+    with higher fees counts) for the request; failed counts its attempts that failed (the node gives
+    up after --max-attempts of them). --json gives the same as prove_attempts, send_attempts and
+    failures ("attempts" is kept as an alias of failures).
+    """
     from zkrevox.node.store import read_jobs
 
     jobs = read_jobs(db, state)
@@ -118,8 +127,8 @@ def node_jobs(
     if not jobs:
         emit({}, False, f"no jobs in {db}")
         return
-    lines = [f"{'request':>7}  {'state':<9}  {'attempts':>8}  {'batch':>5}  {'prove s':>7}  {'tx':<12}  "
-             "reason / error"]
+    lines = [f"{'request':>7}  {'state':<9}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  {'prove s':>7}  "
+             f"{'tx':<12}  reason / error"]
     for j in jobs:
         tx = (j["fulfil_tx"] or (j["tx_hashes"][-1] if j["tx_hashes"] else "") or "")[:12]
         note = j["reason"] or ""
@@ -127,6 +136,6 @@ def node_jobs(
             note = f"{note}: {j['last_error']}" if note else j["last_error"]
         prove = f"{j['prove_seconds']:.2f}" if j["prove_seconds"] else ""
         size = len(j["batch"]) if j["batch"] else 1
-        lines.append(f"{j['request_id']:>7}  {j['state']:<9}  {j['attempts']:>8}  {size:>5}  {prove:>7}  {tx:<12}  "
-                     f"{note}")
+        lines.append(f"{j['request_id']:>7}  {j['state']:<9}  {j['prove_attempts']:>6}  {j['send_attempts']:>5}  "
+                     f"{j['failures']:>6}  {size:>5}  {prove:>7}  {tx:<12}  {note}")
     emit({}, False, "\n".join(lines))

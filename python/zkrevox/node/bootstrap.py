@@ -10,7 +10,7 @@ locally whose verifier is registered on-chain with the same verifying key.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -20,11 +20,20 @@ from zkrevox.chain.client import DPromptClient, ModelInfo
 from zkrevox.chain.deploy import Deployment, ModelParams, load_deployment, model_params
 from zkrevox.chain.keys import load_account
 from zkrevox.chain.vocab_table import spec_hash
-from zkrevox.errors import ArtifactError, ChainError
+from zkrevox.errors import ArtifactError, ChainError, DeploymentError
 from zkrevox.node.logs import event
 from zkrevox.node.rpc import close_node, connect_node, hexstr
 
 log = logging.getLogger("zkrevox.node")
+
+
+# what works on a chain with a live deployment (`zkrevox deploy MODEL` alone refuses there)
+_PUT_ON_CHAIN = ("`zkrevox publish NAME` adds a model to this DPrompt (then run the node with --model NAME), "
+                 "`zkrevox deploy {model} --new` deploys a new DPrompt (the old record is kept)")
+
+
+class WrongNetwork(DeploymentError):
+    """The RPC serves another chain than ``--network`` names: the node refuses to start (nothing sent)."""
 
 
 @dataclass
@@ -39,6 +48,9 @@ class Chain:
     model_id: int
     model: ModelInfo
     client: DPromptClient
+    # batch size -> the vk sha256 registered for it (1: the model's own verifier); the node proves each
+    # size with the build that has that vk (``Prover.load(..., vk_sha256=...)``), kept builds included
+    vks: dict[int, str] = field(default_factory=dict)
 
     @property
     def scope(self) -> str:
@@ -53,50 +65,78 @@ def local_params(model: str) -> ModelParams:
 
 
 def connect_chain(rpc: str, rpc_timeout: float, model: str, params: ModelParams, account: LocalAccount | None,
-                  deployments_dir: Path | None) -> Chain:
-    """Connect, read the deployment, and check that its model is the one ``params`` describes.
+                  deployments_dir: Path | None, *, network: str | None = None, rpc_source: str = "--rpc") -> Chain:
+    """Connect, check the chain is ``network``'s (if given; ``WrongNetwork`` naming both chain ids if
+    not), read the deployment, and check that its model is the one ``params`` describes.
 
     Raises ``ChainError`` (the RPC fails: retry) or ``DeploymentError``/``ArtifactError``/``InputError``
     (the set-up is wrong: the message names the fix).
     """
     w3 = connect_node(rpc, rpc_timeout)
     try:
-        return _check(w3, rpc, model, params, account, deployments_dir)
+        return _check(w3, rpc, model, params, account, deployments_dir, network, rpc_source)
     except BaseException:
         close_node(w3)
         raise
 
 
 def _check(w3: Web3, rpc: str, model: str, params: ModelParams, account: LocalAccount | None,
-           deployments_dir: Path | None) -> Chain:
+           deployments_dir: Path | None, network: str | None = None, rpc_source: str = "--rpc") -> Chain:
+    from zkrevox.chain.networks import check_network
+
     try:
         chain_id = int(w3.eth.chain_id)
         genesis = hexstr(w3.eth.get_block(0)["hash"])
     except Exception as exc:
         raise ChainError(f"RPC {rpc} does not answer ({type(exc).__name__}: {exc})") from None
+    if network is not None:
+        try:
+            check_network(network, chain_id, rpc, rpc_source)
+        except ChainError as exc:
+            raise WrongNetwork(str(exc).replace("nothing was sent", "the node did not start")) from None
     account = account or load_account(chain_id)
     dep = load_deployment(chain_id, deployments_dir, w3=w3)
     record = dep.model(model)
     client = DPromptClient(w3, dep.dprompt.address, account)
     onchain = client.model(record.model_id)
-    if onchain.vk_hash.hex() != params.vk_sha256:
-        raise ArtifactError(
-            f"model {record.model_id} on DPrompt {dep.dprompt.address} is registered with vk sha256 "
-            f"{onchain.vk_hash.hex()[:12]}…, the local artifacts' is {params.vk_sha256[:12]}…: this node's proofs "
-            f"would be rejected; build the artifacts that were deployed, or deploy these (`zkrevox deploy {model}`)"
-        )
+    registered = onchain.vk_hash.hex()
+    if registered != params.vk_sha256:
+        missing = _kept_build(model, 1, registered)
+        if missing is not None:
+            raise ArtifactError(
+                f"model {record.model_id} on DPrompt {dep.dprompt.address} is registered with vk sha256 "
+                f"{registered[:12]}…, the local artifacts' is {params.vk_sha256[:12]}… and no kept build has it "
+                f"({missing}): this node's proofs would be rejected; build the artifacts that were deployed, or put "
+                f"these on-chain: {_PUT_ON_CHAIN.format(model=model)}"
+            )
+        event(log, f"model {record.model_id} is registered with vk {registered[:12]}…, not the current build's "
+              f"{params.vk_sha256[:12]}…: proving with the kept build that has it", event="kept-build", size=1)
     if onchain.spec_hash != spec_hash(params.spec):
         raise ArtifactError(
             f"model {record.model_id}'s featurizer spec on-chain differs from models/{model}/input_spec.json; "
-            "the on-chain features would not match this node's proofs: deploy the current model"
+            f"the on-chain features would not match this node's proofs; put the current model on-chain: "
+            f"{_PUT_ON_CHAIN.format(model=model)}"
         )
     if onchain.num_outputs != params.num_outputs:
         raise ArtifactError(f"model {record.model_id} has {onchain.num_outputs} outputs on-chain, the circuit "
-                            f"{params.num_outputs}; deploy the current model")
+                            f"{params.num_outputs}; put the current model on-chain: "
+                            f"{_PUT_ON_CHAIN.format(model=model)}")
     if onchain.retired:
         event(log, f"model {record.model_id} is retired: no new requests will come; pending ones are still served",
               level=logging.WARNING, model_id=record.model_id)
-    return Chain(w3, chain_id, genesis, account, dep, record.model_id, onchain, client)
+    return Chain(w3, chain_id, genesis, account, dep, record.model_id, onchain, client, {1: registered})
+
+
+def _kept_build(model: str, size: int, vk_sha256: str) -> str | None:
+    """None if a build of the batch-``size`` circuit with this vk is found (the current one or one kept
+    under ``by-vk/``, checked against its manifest); else why not."""
+    from zkrevox import Prover
+
+    try:
+        Prover.load(model, batch=size, vk_sha256=vk_sha256)
+    except ArtifactError as exc:
+        return str(exc)
+    return None
 
 
 def ensure_stake(chain: Chain, stake_wei: int | None) -> None:
@@ -129,27 +169,23 @@ def local_batch_sizes(model: str) -> list[int]:
 
 
 def usable_batch_sizes(chain: Chain, model: str, wanted: tuple[int, ...] | None) -> tuple[int, ...]:
-    """1, and every batch size that is built locally (artifacts checked against their manifest) and
-    registered on-chain for the node's model with the same verifying key; ``wanted`` restricts them."""
-    from zkrevox import Prover
-
+    """1, and every batch size registered on-chain for the node's model whose registered verifying key
+    a local build has (the current one or one kept under ``by-vk/``, checked against its manifest);
+    ``wanted`` restricts them. Records each size's vk in ``chain.vks``."""
     candidates = local_batch_sizes(model) if wanted is None else sorted(set(wanted) - {1})
     sizes = [1]
     for n in candidates:
         why = None
-        try:
-            local_vk = Prover.load(model, batch=n).manifest["files"]["vk"]["sha256"]
-        except ArtifactError as exc:
-            why = f"not built locally ({exc})"
+        onchain = chain.client.batch_verifier(chain.model_id, n)
+        if onchain is None:
+            why = f"no batch verifier of that size is registered on-chain (`zkrevox deploy {model} --batch {n}`)"
         else:
-            onchain = chain.client.batch_verifier(chain.model_id, n)
-            if onchain is None:
-                why = "no batch verifier of that size is registered on-chain"
-            elif onchain[1].hex() != local_vk:
-                why = (f"the registered verifier's vk is {onchain[1].hex()[:12]}…, the local circuit's "
-                       f"{local_vk[:12]}…")
+            missing = _kept_build(model, n, onchain[1].hex())
+            if missing is not None:
+                why = f"no local build has the registered verifier's vk ({missing})"
         if why is None:
             sizes.append(n)
+            chain.vks[n] = onchain[1].hex()
         elif wanted is not None:
             event(log, f"batch size {n} is not used: {why}", level=logging.WARNING, event="batch-size", size=n)
     return tuple(sizes)

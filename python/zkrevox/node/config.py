@@ -12,6 +12,10 @@ from zkrevox.errors import InputError
 class NodeConfig:
     rpc: str
     db: Path
+    # --network: the RPC's chain id must be this preset's (local: a development chain); None (the Python
+    # API's default) checks nothing. rpc_source says where the URL came from, for the error message.
+    network: str | None = None
+    rpc_source: str = "--rpc"
     model: str = "ticker"
     workers: int = 1
     confirmations: int = 0  # blocks on top of a request (or a fulfilment) before it counts

@@ -120,10 +120,16 @@ class Job:
 
     @property
     def e2e_seconds(self) -> float | None:
-        """Request mined (its block's timestamp) to fulfilment confirmed (wall time)."""
+        """Seconds from the node first seeing the request to its fulfilment confirmed, both on this
+        machine's wall clock (``seen_at``, ``confirmed_at``); never negative.
+
+        Not measured from the request's block timestamp: that is chain time, which a local chain can
+        move at will (``zkrevox chain advance``, ``evm_increaseTime``), so mixing it with wall time
+        gave negative latencies. The few seconds between mining and the node's next poll are left out.
+        """
         if self.confirmed_at is None:
             return None
-        return self.confirmed_at - self.requested_at
+        return max(0.0, self.confirmed_at - self.seen_at)
 
 
 @dataclass

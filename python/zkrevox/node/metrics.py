@@ -40,7 +40,8 @@ class NodeMetrics:
                                            ["size"], registry=r)
         self.prove_seconds = Histogram(p + "prove_seconds", "Proof generation time", buckets=LATENCY_BUCKETS,
                                        registry=r)
-        self.e2e_seconds = Histogram(p + "e2e_seconds", "Request mined to fulfilment confirmed",
+        self.e2e_seconds = Histogram(p + "e2e_seconds",
+                                     "Request first seen by the node to fulfilment confirmed (wall clock)",
                                      buckets=LATENCY_BUCKETS, registry=r)
         self.queue = Gauge(p + "queue_depth", "Requests in each live state", ["state"], registry=r)
         self.stake = Gauge(p + "stake_wei", "Provider stake for the model", registry=r)

@@ -136,7 +136,8 @@ class ProviderNode:
         while not self._stop.is_set():
             try:
                 chain = connect_chain(self.config.rpc, self.config.rpc_timeout, self.config.model, self._params,
-                                      self._account, self.config.deployments_dir)
+                                      self._account, self.config.deployments_dir, network=self.config.network,
+                                      rpc_source=self.config.rpc_source)
                 ensure_stake(chain, self.config.stake_wei)
                 ensure_capacity(chain, self.config.capacity, self.config.workers)
                 sizes = usable_batch_sizes(chain, self.config.model, self.config.batch_sizes)
@@ -157,6 +158,7 @@ class ProviderNode:
 
     def _open(self, chain: Chain, sizes: tuple[int, ...]) -> None:
         self.chain = chain
+        self._proving.use_vks(chain.vks)  # the builds the deployment registered (kept ones too)
         self.batch_sizes = sizes
         self.store = store = SqliteJobStore(self.config.db, chain.scope, {
             "chain_id": chain.chain_id, "genesis": chain.genesis, "dprompt": chain.client.address,

@@ -92,6 +92,7 @@ class Proving:
         self.times = times
         self.batch_sizes = batch_sizes  # preloaded in every worker
         self.prove_fn = prove_fn
+        self.vks: dict[int, str] = {}  # batch size -> the registered vk its prover must have (see use_vks)
         self._wake = wake
         self._slots: list[ProverPool | None] = [None] * workers
         self._inflight: dict[tuple[int, ...], _Flight] = {}
@@ -101,8 +102,7 @@ class Proving:
         """Start every slot's worker and load its provers (checks the artifacts against their manifest)."""
         for slot, pool in enumerate(self._slots):
             if pool is None:
-                self._slots[slot] = pool = ProverPool(self.model, workers=1, batches=self.batch_sizes,
-                                                      prove_fn=self.prove_fn)
+                self._slots[slot] = pool = self._pool()
                 if warm:
                     pool.warm_up()
 
@@ -127,7 +127,7 @@ class Proving:
         busy = {f.slot for f in self._inflight.values()}
         slot = next(i for i in range(self.workers) if i not in busy)
         if self._slots[slot] is None:
-            self._slots[slot] = ProverPool(self.model, workers=1, batches=self.batch_sizes, prove_fn=self.prove_fn)
+            self._slots[slot] = self._pool()
         pool = self._slots[slot]
         assert pool is not None
         out = self.proof_dir(key)
@@ -179,4 +179,20 @@ class Proving:
         if pool is not None:
             pool.terminate()
         # started now (not warmed: the loop does not wait); the next proof on it waits for the load
-        self._slots[slot] = ProverPool(self.model, workers=1, batches=self.batch_sizes, prove_fn=self.prove_fn)
+        self._slots[slot] = self._pool()
+
+    def _pool(self) -> ProverPool:
+        return ProverPool(self.model, workers=1, batches=self.batch_sizes, prove_fn=self.prove_fn, vks=self.vks)
+
+    def use_vks(self, vks: dict[int, str]) -> None:
+        """Prove each batch size with the build whose vk is ``vks[size]`` (the deployment's registered
+        one; a build a rebuild kept under ``by-vk/`` if the current one differs). Idle workers loaded
+        with other builds are replaced (started now, loaded in the background)."""
+        if vks == self.vks:
+            return
+        self.vks = dict(vks)
+        busy = {f.slot for f in self._inflight.values()}
+        for slot, pool in enumerate(self._slots):
+            if slot not in busy and pool is not None and pool.vks != self.vks:
+                pool.close()
+                self._slots[slot] = self._pool()

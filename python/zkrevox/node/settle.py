@@ -270,9 +270,9 @@ class Settler:
 
     def _confirmed(self, job: Job, detail: str) -> None:
         self.metrics.fulfilled.inc()
-        if job.e2e_seconds is not None and job.e2e_seconds >= 0:
+        if job.e2e_seconds is not None:
             self.metrics.e2e_seconds.observe(job.e2e_seconds)
-        e2e = f", {job.e2e_seconds:.1f}s after the request was mined" if job.e2e_seconds is not None else ""
+        e2e = f", {job.e2e_seconds:.1f}s after the node saw the request" if job.e2e_seconds is not None else ""
         event(log, f"request {job.request_id}: submitted → confirmed ({detail}{e2e})", request_id=job.request_id,
               state="confirmed", tx=job.fulfil_tx, gas_used=job.gas_used, e2e_seconds=job.e2e_seconds,
               batch=len(job.unit))

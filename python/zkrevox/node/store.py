@@ -426,6 +426,9 @@ def read_jobs(path: Path, state: str | None = None) -> list[dict[str, Any]]:
                 "last_error": job.last_error, "requested_at": job.requested_at, "seen_at": job.seen_at,
                 "confirmed_at": job.confirmed_at, "e2e_seconds": job.e2e_seconds, "batch": job.batch,
                 "timeouts": job.timeouts,
+                "prove_attempts": sum(1 for _s, d, _at, _d in hist if d == State.PROVING.value),
+                "send_attempts": sum(1 for _s, d, _at, _d in hist if d == State.SUBMITTED.value),
+                "failures": job.attempts,
                 "history": [{"from": s, "to": d, "at": at, "detail": detail} for s, d, at, detail in hist],
             })
         return out
