@@ -107,6 +107,7 @@ def test_chainUp_takesTheLocalPresetsPortOrSaysWhatToExport():
     taken = None
     if port_free(8545):
         taken = socket.socket()
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as anvil binds (TIME_WAIT left by the run above)
         taken.bind(("127.0.0.1", 8545))
         taken.listen()
     try:

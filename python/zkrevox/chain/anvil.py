@@ -28,6 +28,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
     """True when nothing listens on ``host:port`` (so anvil can take it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # as a listening server binds: a closed connection lingering in TIME_WAIT does not hold the port
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

@@ -145,6 +145,7 @@ class Deployment:
     created_at: str
     libraries: dict[str, ContractRecord] = field(default_factory=dict)  # linked into DPrompt, by name
     stake_token: str | None = None  # the ERC-20 providers stake; None: the native coin
+    genesis: str | None = None  # hash of the chain's block 0: a restarted local chain has another one
     path: Path | None = None
 
     def model(self, name: str) -> ModelRecord:
@@ -179,7 +180,7 @@ class Deployment:
             owner=data["owner"], unbonding_delay=int(data["unbonding_delay"]), compiler=data["compiler"],
             models=models, created_at=data["created_at"], path=path,
             libraries={name: ContractRecord(**rec) for name, rec in data.get("libraries", {}).items()},
-            stake_token=data.get("stake_token"),
+            stake_token=data.get("stake_token"), genesis=data.get("genesis"),
         )
 
 
@@ -223,6 +224,10 @@ def archive_deployment(path: Path) -> Path:
     return target
 
 
+def _genesis(w3: Web3) -> str:
+    return "0x" + bytes(w3.eth.get_block(0)["hash"]).hex()
+
+
 def live_deployment(w3: Web3, directory: Path | None = None) -> tuple[Deployment | None, str]:
     """The record of ``w3``'s chain when its contracts are still there, else ``(None, why)``:
     ``"none"`` (no record), ``"gone"`` (its contracts have no code: a restarted chain) or
@@ -260,6 +265,12 @@ def check_deployment(w3: Web3, dep: Deployment) -> None:
     chain_id = int(w3.eth.chain_id)
     if chain_id != dep.chain_id:
         raise DeploymentError(f"deployment record {dep.path} is for chain {dep.chain_id}, the RPC serves {chain_id}")
+    if dep.genesis and _genesis(w3) != dep.genesis:
+        # a restarted local chain deploys to the same addresses: code there proves nothing
+        raise DeploymentError(
+            f"deployment record {dep.path} was written on another chain {chain_id} (genesis {dep.genesis[:12]}…, "
+            f"the RPC's is {_genesis(w3)[:12]}…): was the chain restarted? run `zkrevox deploy`"
+        )
     for what, addr in [("DPrompt", dep.dprompt.address)] + [
         (f"library {n}", rec.address) for n, rec in dep.libraries.items()
     ] + [
@@ -392,7 +403,7 @@ def deploy(
         compiler={"solc": solcjs_version(), "evm_version": EVM_VERSION, "optimizer_runs": OPTIMIZER_RUNS},
         models={params.name: model}, libraries=libraries,
         stake_token=Web3.to_checksum_address(stake_token) if stake_token else None,
-        created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), genesis=_genesis(w3),
     )
     for plan in plans:
         register_batch_verifier(w3, account, dep, params.name, plan.size, write=False, plan=plan)

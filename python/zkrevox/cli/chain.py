@@ -87,6 +87,8 @@ def _units(amount: str, decimals: int) -> int:
         value = Decimal(amount)
     except InvalidOperation:
         raise InputError(f"amount {amount!r} is not a number (whole units, e.g. 1 or 0.5)") from None
+    if not value.is_finite():
+        raise InputError(f"amount {amount!r} is not a finite number (whole units, e.g. 1 or 0.5)")
     if value <= 0:
         raise InputError(f"amount must be positive, got {amount}")
     units = value * 10**decimals
@@ -610,7 +612,8 @@ def reclaim(
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """After a missed deadline: take back the fee plus the slashed stake, and withdraw it."""
+    """After a missed deadline: take back the request's payment and withdraw it (the provider's
+    slash is burned, not paid to anyone)."""
     ctx = _Ctx(rpc, network)
     r1 = ctx.client.reclaim(request_id)
     (event,) = ctx.client.contract.events.DPromptReclaimed().process_receipt(r1)
