@@ -307,6 +307,22 @@ def current_verifier(params: ModelParams) -> Path:
     return generate_for_model(params.name, out)
 
 
+def checked_verifier(params: ModelParams, verifier_sol: Path | None = None) -> tuple[Path, CompiledContract]:
+    """The verifier source for ``params`` (default: :func:`current_verifier`), checked against the
+    circuit's vk named in its header, and compiled; raises ``DeploymentError`` naming the fix."""
+    if verifier_sol is None:
+        verifier_sol = current_verifier(params)
+    elif not verifier_sol.is_file():
+        raise DeploymentError(f"no verifier source at {verifier_sol}")
+    named_vk = verifier_vk_sha256(verifier_sol)
+    if named_vk is not None and named_vk != params.vk_sha256:
+        raise DeploymentError(
+            f"{verifier_sol} was generated for vk {named_vk[:12]}…, the circuit's vk is {params.vk_sha256[:12]}…; "
+            f"run `zkrevox chain verifier {params.name}`"
+        )
+    return verifier_sol, compile_verifier(verifier_sol)
+
+
 def verifier_vk_sha256(path: Path) -> str | None:
     """The vk sha256 named in a generated verifier's header."""
     match = re.search(r"vk\.key sha256: ([0-9a-f]{64})", path.read_text()[:2000])
@@ -369,17 +385,7 @@ def deploy(
     ``batch_sizes``: also deploy and register the verifiers of the model's batch circuits of those
     sizes (built by ``zkrevox build <model> --batch N``), for ``fulfilBatch``. ``stake_token``: the
     ERC-20 providers stake (default: the native coin)."""
-    if verifier_sol is None:
-        verifier_sol = current_verifier(params)
-    elif not verifier_sol.is_file():
-        raise DeploymentError(f"no verifier source at {verifier_sol}")
-    named_vk = verifier_vk_sha256(verifier_sol)
-    if named_vk is not None and named_vk != params.vk_sha256:
-        raise DeploymentError(
-            f"{verifier_sol} was generated for vk {named_vk[:12]}…, the circuit's vk is {params.vk_sha256[:12]}…; "
-            f"run `zkrevox chain verifier {params.name}`"
-        )
-    verifier_compiled = compile_verifier(verifier_sol)
+    verifier_sol, verifier_compiled = checked_verifier(params, verifier_sol)
     check_economics(params, unbonding_delay)
     plans = plan_batch_verifiers(params.name, batch_sizes, num_outputs=params.num_outputs,
                                  input_scale=params.input_scale)  # every check before the first transaction

@@ -24,14 +24,12 @@ from zkrevox.chain.deploy import (
     ModelRecord,
     _display_path,
     check_economics,
-    current_verifier,
+    checked_verifier,
     deploy_contract,
     plan_batch_verifiers,
     register_batch_verifier,
-    verifier_vk_sha256,
     write_deployment,
 )
-from zkrevox.chain.solc import compile_verifier
 from zkrevox.chain.vocab_table import build_table, spec_hash
 from zkrevox.errors import DeploymentError
 
@@ -74,17 +72,7 @@ def publish(
     if not name.strip():
         raise DeploymentError("a model needs a non-empty name in the deployment record (--as NAME)")
     check_name_free(w3, dep, name)
-    if verifier_sol is None:
-        verifier_sol = current_verifier(params)
-    elif not verifier_sol.is_file():
-        raise DeploymentError(f"no verifier source at {verifier_sol}")
-    named_vk = verifier_vk_sha256(verifier_sol)
-    if named_vk is not None and named_vk != params.vk_sha256:
-        raise DeploymentError(
-            f"{verifier_sol} was generated for vk {named_vk[:12]}…, the circuit's vk is {params.vk_sha256[:12]}…; "
-            f"run `zkrevox chain verifier {params.name}`"
-        )
-    compiled = compile_verifier(verifier_sol)
+    verifier_sol, compiled = checked_verifier(params, verifier_sol)
     check_economics(params)
     plans = plan_batch_verifiers(params.name, batch_sizes, num_outputs=params.num_outputs,
                                  input_scale=params.input_scale)  # every check before the first transaction
