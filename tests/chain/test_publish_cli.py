@@ -74,3 +74,19 @@ def test_publish_userMistakes_exit1(env: Env, tmp_path, built, args, message):
     own_deployment(env, tmp_path)
     code, _, err = run(env, tmp_path, OTHER, "publish", *args)
     assert code == 1 and message in err, err
+
+
+def test_publish_anUnfundedKey_isRefusedBeforeSending(env: Env, tmp_path, built):
+    from eth_account import Account
+    from typer.testing import CliRunner
+
+    from zkrevox.cli import app
+
+    own_deployment(env, tmp_path)
+    broke = Account.create()
+    variables = {"ZKREVOX_RPC_URL": env.rpc, "ZKREVOX_DEPLOYMENTS": str(tmp_path),
+                 "ZKREVOX_PRIVATE_KEY": "0x" + bytes(broke.key).hex()}
+    result = CliRunner().invoke(app, ["publish", "ticker", "--as", "ticker-broke", "--no-batch"], env=variables)
+    assert result.exit_code == 1, result.stderr
+    assert "no funds" in result.stderr and "Nothing was sent" in result.stderr
+    assert env.client().model_count() == 1

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from zkrevox.cli._output import EXIT_USER, emit, handle_errors, step
-from zkrevox.cli.chain import JsonOpt, NetworkOpt, RpcOpt, _Ctx, _units, _wei
+from zkrevox.cli.chain import JsonOpt, NetworkOpt, RpcOpt, _check_funded, _Ctx, _units, _wei
 from zkrevox.errors import InputError
 
 
@@ -69,6 +69,7 @@ def publish(
     ctx = _Ctx(rpc, network)
     name = as_name or model
     check_name_free(ctx.w3, ctx.dep, name)  # before any contract is deployed
+    _check_funded(ctx)
     asset = stake_asset(ctx.w3, ctx.client.stake_token())
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
                           response_window_s=response_window, slash_bps=slash_bps,
