@@ -22,11 +22,11 @@ from zkrevox.node.jobs import Job
 
 @dataclass(frozen=True)
 class Skip:
-    reason: str  # short code: other-model, bad-prompt, deadline
+    reason: str  # short code: other-model, bad-prompt, deadline (reclaimed, not-assigned: from the chain)
     message: str
 
 
-def _when(ts: float) -> str:
+def when_utc(ts: float) -> str:
     return _dt.datetime.fromtimestamp(int(ts), tz=_dt.timezone.utc).isoformat(timespec="seconds")
 
 
@@ -35,7 +35,7 @@ def deadline_skip(job: Job, now: float, needed: float) -> Skip | None:
     left = job.deadline - now
     if left >= needed:
         return None
-    return Skip("deadline", f"deadline {_when(job.deadline)} cannot be met: {max(left, 0):.0f}s left, about "
+    return Skip("deadline", f"deadline {when_utc(job.deadline)} cannot be met: {max(left, 0):.0f}s left, about "
                             f"{needed:.0f}s needed to prove and have the fulfilment mined; skipped, not attempted")
 
 

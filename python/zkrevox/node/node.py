@@ -21,6 +21,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from zkrevox.chain.deploy import load_deployment
 from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import ArtifactError, ChainError, DeploymentError
 from zkrevox.node.batching import GasBook
@@ -65,6 +66,7 @@ class ProviderNode:
         self._last_gauges = self._last_chain_check = 0.0
         self._head = 0
         self._verify_chain = True
+        self._warned_dprompt: str | None = None  # the other DPrompt a deployment record named, warned once
         self.chain: Chain | None = None
         self.store: SqliteJobStore | None = None
         self.server: MetricsServer | None = None
@@ -254,7 +256,8 @@ class ProviderNode:
 
     def _check_chain(self, chain: Chain) -> None:
         """Raise ``ChainReset`` if the RPC now serves another chain (checked after every fault, when the
-        head goes backwards, before a reorg is handled, and every ``chain_check_every`` seconds)."""
+        head goes backwards, before a reorg is handled, and every ``chain_check_every`` seconds); then
+        compare the deployment record with the DPrompt followed (``_check_record``)."""
         self._last_chain_check = time.monotonic()
         genesis = hexstr(chain.w3.eth.get_block(0)["hash"])
         if genesis != chain.genesis:
@@ -263,6 +266,23 @@ class ProviderNode:
         if not chain.w3.eth.get_code(chain.client.address):
             raise ChainReset(f"DPrompt {chain.client.address} has no code any more")
         self._verify_chain = False
+        self._check_record(chain)
+
+    def _check_record(self, chain: Chain) -> None:
+        """Warn once per address if the deployment record now names another DPrompt (``zkrevox deploy
+        --new`` ran): the node keeps following its own, whose requests its job store holds."""
+        try:
+            dep = load_deployment(chain.chain_id, self.config.deployments_dir)
+        except DeploymentError:
+            return  # moved aside or being rewritten: nothing to compare now
+        new, old = dep.dprompt.address, chain.client.address
+        if new.lower() == old.lower() or new.lower() == self._warned_dprompt:
+            return
+        self._warned_dprompt = new.lower()
+        event(log, f"the deployment record {dep.path} now names DPrompt {new}; this node still follows DPrompt "
+              f"{old} (its job store belongs to it). Restart the node to follow the new DPrompt",
+              level=logging.WARNING, event="deployment-changed", dprompt=old, new_dprompt=new,
+              record=str(dep.path))
 
     def _reset(self, why: str) -> None:
         store = self.store

@@ -18,7 +18,7 @@ import time
 from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec
-from zkrevox.node.admission import Skip, admit, deadline_skip
+from zkrevox.node.admission import Skip, admit, deadline_skip, when_utc
 from zkrevox.node.batching import GasBook, plan
 from zkrevox.node.bootstrap import Chain
 from zkrevox.node.config import NodeConfig
@@ -93,7 +93,7 @@ class Pipeline:
             skip = admit(job, model_id=self.chain.model_id, model_name=self.config.model, spec=self.spec, now=now,
                          needed=times.expected(1) + self.config.deadline_margin)
             if skip is not None:
-                self.skip(job, skip)
+                self.settle_unadmitted(job, skip)
             else:
                 queue.append(job)
         if not queue:
@@ -168,6 +168,30 @@ class Pipeline:
     def _state(self, job: Job) -> State | None:
         current = self.store.get(job.request_id)
         return current.state if current else None
+
+    def settle_unadmitted(self, job: Job, skip: Skip) -> None:
+        """Skip ``job``; a deadline skip first asks the chain what became of the request: fulfilled
+        meanwhile (e.g. by ``zkrevox fulfil`` while the node was down) it is confirmed
+        (already-fulfilled), reclaimed by its requester it is skipped (reclaimed); only a request
+        still pending is skipped for its deadline. An RPC fault is raised (the job stays, retried later)."""
+        if skip.reason != "deadline":
+            self.skip(job, skip)
+            return
+        try:
+            info = self.chain.client.request_info(job.request_id)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            # e.g. DPromptUnknownRequest: not on-chain (reorged out) and out of time anyway
+            self.skip(job, skip)
+            return
+        if info.status == "fulfilled":
+            self.submitter.settle.confirm_if_fulfilled(job, "already fulfilled on-chain")
+        elif info.status == "reclaimed":
+            self.skip(job, Skip("reclaimed", f"request was reclaimed by its requester after its deadline "
+                                             f"{when_utc(job.deadline)}; nothing to do"))
+        else:
+            self.skip(job, skip)
 
     def skip(self, job: Job, skip: Skip) -> None:
         self.store.transition(job.request_id, State.SKIPPED, detail=skip.message, reason=skip.reason,
@@ -249,7 +273,7 @@ class Pipeline:
             if all(s is not None for s in skips):  # a member with time left goes out; the contract skips late ones
                 for m, s in zip(members, skips, strict=True):
                     assert s is not None
-                    self.skip(m, s)
+                    self.settle_unadmitted(m, s)
                 continue
             try:
                 after = self.submitter.send_unit(members)
