@@ -19,16 +19,14 @@ import time
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_typing import HexStr
 from web3 import Web3
-from web3.exceptions import TransactionNotFound
 
 from zkrevox.chain.networks import fee_fields
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.jobs import Filler, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
-from zkrevox.node.rpc import hexstr
+from zkrevox.node.rpc import hexstr, in_pool, mined_receipt
 from zkrevox.node.store import JobStore
 from zkrevox.node.submitter import bumped_fees
 
@@ -90,12 +88,12 @@ class GapFiller:
 
     def _track(self, filler: Filler, mined: int) -> None:
         if filler.nonce < mined:
-            outcome = "mined" if any(self._receipt(h) for h in filler.tx_hashes) else "superseded"
+            outcome = "mined" if any(mined_receipt(self.w3, h) is not None for h in filler.tx_hashes) else "superseded"
             self.store.settle_filler(filler.nonce, outcome)
             event(log, f"nonce {filler.nonce}: gap closed ({outcome})", event="nonce-gap-closed", nonce=filler.nonce,
                   outcome=outcome)
             return
-        if not any(self._in_pool(h) for h in filler.tx_hashes):
+        if not any(in_pool(self.w3, h) for h in filler.tx_hashes):
             self._broadcast(bytes.fromhex(filler.raw_tx))
         elif time.time() - filler.sent_at >= self.config.bump_after and \
                 filler.fees.get("bumps", 0) < self.config.max_bumps:
@@ -124,16 +122,3 @@ class GapFiller:
             return
         self.metrics.transactions.labels("gap-filler").inc()
 
-    def _receipt(self, tx_hash: str) -> bool:
-        try:
-            self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
-        except TransactionNotFound:
-            return False
-        return True
-
-    def _in_pool(self, tx_hash: str) -> bool:
-        try:
-            self.w3.eth.get_transaction(HexStr(tx_hash))
-        except TransactionNotFound:
-            return False
-        return True

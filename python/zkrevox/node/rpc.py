@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from eth_typing import HexStr
 from web3 import Web3
+from web3.exceptions import TransactionNotFound
 
 DEFAULT_RPC_TIMEOUT_S = 10.0
 _SESSION_ATTR = "_zkrevox_session"
@@ -43,3 +45,20 @@ def hexstr(value: Any) -> str:
     if isinstance(value, str):
         return value.lower() if value.startswith("0x") else "0x" + value.lower()
     return "0x" + bytes(value).hex()
+
+
+def mined_receipt(w3: Web3, tx_hash: str) -> Any | None:
+    """The receipt of ``tx_hash``, or None while it is not mined (or unknown to the node)."""
+    try:
+        return w3.eth.get_transaction_receipt(HexStr(tx_hash))
+    except TransactionNotFound:
+        return None
+
+
+def in_pool(w3: Web3, tx_hash: str) -> bool:
+    """True when the RPC node knows ``tx_hash`` (pending or mined); False when it forgot or never saw it."""
+    try:
+        w3.eth.get_transaction(HexStr(tx_hash))
+    except TransactionNotFound:
+        return False
+    return True

@@ -41,9 +41,8 @@ from collections.abc import Callable
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_typing import HexStr
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, TransactionNotFound
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
 from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.networks import fee_fields
@@ -54,7 +53,7 @@ from zkrevox.node.jobs import Job, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.retry import is_transient
-from zkrevox.node.rpc import hexstr
+from zkrevox.node.rpc import hexstr, in_pool, mined_receipt
 from zkrevox.node.settle import PROOF_REFUSED, Settler, of_batch, who
 from zkrevox.node.store import JobStore
 
@@ -212,7 +211,7 @@ class Submitter:
             else:
                 self.settle.nonce_used_elsewhere(members)
             return
-        if not any(self._in_pool(h) for h in reversed(rep.tx_hashes)):
+        if not any(in_pool(self.w3, h) for h in reversed(rep.tx_hashes)):
             if time.time() < rep.next_attempt_at:
                 return
             latest = rep.tx_hashes[-1]
@@ -280,18 +279,10 @@ class Submitter:
 
     def _receipt(self, job: Job) -> tuple[str, Any] | None:
         for tx_hash in reversed(job.tx_hashes):
-            try:
-                return tx_hash, self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
-            except TransactionNotFound:
-                continue
+            receipt = mined_receipt(self.w3, tx_hash)
+            if receipt is not None:
+                return tx_hash, receipt
         return None
-
-    def _in_pool(self, tx_hash: str) -> bool:
-        try:
-            self.w3.eth.get_transaction(HexStr(tx_hash))
-        except TransactionNotFound:
-            return False
-        return True
 
     def _fn(self, ids: list[int], proof: ChainProof, outputs: list[int], batched: bool) -> Any:
         functions = self.client.contract.functions
