@@ -77,8 +77,13 @@ def _reverted(deployed: NodeEnv):
     try:
         yield deployed
     finally:
+        # a test that failed half-way can leave transactions in the pool: drop them before automining
+        # is back on, or they are mined into the chain the revert is about to discard
+        w3.provider.make_request("anvil_dropAllTransactions", [])
         w3.provider.make_request("evm_setAutomine", [True])
-        w3.provider.make_request("evm_revert", [snap])
+        assert w3.provider.make_request("evm_revert", [snap]).get("result") is True, "evm_revert refused"
         # evm_revert also winds anvil's clock back to the snapshot: without this the chain's time falls
         # behind the wall clock by every test's duration, until requests look expired on arrival
         w3.provider.make_request("anvil_setTime", [int(time.time())])
+        head = w3.eth.block_number
+        assert w3.eth.get_block(head)["number"] == head, "anvil's head block is missing after evm_revert"

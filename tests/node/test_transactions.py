@@ -30,7 +30,14 @@ def _submitted(env: NodeEnv, db, prompt: str) -> tuple[int, dict]:
     """A request whose fulfilment the node has signed and broadcast, with automining off."""
     (rid,) = env.request_held(prompt)
     jobs = wait_jobs(db, [rid], {"submitted"}, timeout=60)
+    _in_pool(env, jobs[rid]["tx_hashes"])
     return rid, jobs[rid]
+
+
+def _in_pool(env: NodeEnv, hashes: list[str]) -> None:
+    """Wait until the RPC node knows every hash: the node records a fulfilment before it broadcasts
+    it, so ``submitted`` alone does not mean the transaction is in the pool yet."""
+    wait_for(lambda: all(env.rpc_call("eth_getTransactionByHash", [h]) for h in hashes), 30, "the broadcast")
 
 
 def test_stuckFulfilment_isReplacedWithHigherFeesAndTheSameNonce(env: NodeEnv, tmp_path):
@@ -103,7 +110,8 @@ def test_concurrentFulfilments_getDistinctConsecutiveNonces(env: NodeEnv, tmp_pa
     start = env.w3.eth.block_number
     with node_thread(config(env, db, workers=2, bump_after=600), env.provider):
         ids = env.request_held("swap 2 bnb for cake", "price of eth", "buy some pepe", "sell my link")
-        wait_jobs(db, ids, {"submitted"}, timeout=90)  # four fulfilments pending at once
+        jobs = wait_jobs(db, ids, {"submitted"}, timeout=90)  # four fulfilments pending at once
+        _in_pool(env, [h for j in jobs.values() for h in j["tx_hashes"]])
         env.rpc_call("evm_mine", [])
         env.rpc_call("evm_setAutomine", [True])
         jobs = wait_jobs(db, ids, {"confirmed"}, timeout=60)
