@@ -1,0 +1,69 @@
+"""Exact-set accuracy of the ticker model by kind of prompt, float and quantized.
+
+Reads a held-out set whose rows carry a ``kind`` (``models/ticker/eval/hard.jsonl``: ticker
+names used as ordinary words, aliases and typos, long multi-ticker prompts, words that are
+both, no ticker, ENS names, tokens outside the label set, projects named as such) and prints
+one JSON line per kind plus ``all``. Float answers come from the ONNX model; quantized ones
+from the circuit's forward pass (``--quantized``; needs ``artifacts/<model>``).
+
+    PYTHONPATH=python .venv/bin/python benchmarks/ticker_by_kind.py [--quantized] [FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from zkrevox.featurizer import featurize_batch
+from zkrevox.model_files import MODELS_DIR, ModelFiles
+
+DEFAULT_FILE = MODELS_DIR / "ticker" / "eval" / "hard.jsonl"
+
+
+def main() -> None:
+    import onnxruntime as ort
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
+    parser.add_argument("--model", default="ticker")
+    parser.add_argument("--quantized", action="store_true", help="also the circuit's forward pass")
+    parser.add_argument("--misses", action="store_true", help="print every miss")
+    args = parser.parse_args()
+
+    rows = [json.loads(line) for line in Path(args.file).read_text().splitlines() if line.strip()]
+    files = ModelFiles(MODELS_DIR / args.model)
+    spec, labels = files.spec(), files.labels()
+    session = ort.InferenceSession(str(files.onnx))
+    feats = np.asarray(featurize_batch([r["prompt"] for r in rows], spec), dtype=np.float32)
+    # model.onnx has batch dimension 1
+    logits = np.stack([session.run(None, {"features": f[None, :]})[0][0] for f in feats])
+    answers = {"float": [[labels[j] for j in np.flatnonzero(row > 0)] for row in logits]}
+    if args.quantized:
+        from zkrevox.prover import Prover
+
+        with Prover.load(args.model) as prover:
+            answers["quantized"] = [prover.predict(r["prompt"]).tickers for r in rows]
+    kinds: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        kinds[r.get("kind", "all")].append(i)
+        if r.get("kind"):
+            kinds["all"].append(i)
+    for kind, idx in sorted(kinds.items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        line: dict = {"kind": kind, "prompts": len(idx)}
+        for name, got in answers.items():
+            line[name] = round(sum(sorted(got[i]) == sorted(rows[i]["tickers"]) for i in idx) / len(idx), 4)
+        if "quantized" in answers:
+            line["agreement"] = round(sum(answers["float"][i] == answers["quantized"][i] for i in idx) / len(idx), 4)
+        print(json.dumps(line))
+    if args.misses:
+        for i, r in enumerate(rows):
+            if sorted(answers["float"][i]) != sorted(r["tickers"]):
+                print(f"MISS [{r.get('kind')}] {r['prompt']!r}: want {r['tickers']} got {answers['float'][i]}")
+
+
+if __name__ == "__main__":
+    main()
