@@ -53,8 +53,9 @@ def is_utf8(data: bytes) -> bool:
 
 def test_vectors_cover_the_specs_and_prompts_they_promise():
     vectors = load_vectors()
-    assert {v["spec_name"] for v in vectors} == {"ticker", "tiny", "exact"}
-    assert len(vectors) >= 3 * 45
+    assert {v["spec_name"] for v in vectors} == {"ticker", "ticker-v1", "tiny", "exact", "context"}
+    assert {v["spec"]["version"] for v in vectors} == {1, 2}
+    assert len(vectors) >= 5 * 45
     data = [bytes.fromhex(v["prompt_hex"]) for v in vectors]
     assert {1, 192} <= {len(d) for d in data}
     not_utf8 = {d for d in data if not is_utf8(d)}
@@ -78,7 +79,7 @@ def test_vector(vector):
 
 def test_vectors_batch():
     vectors = load_vectors()
-    for name in ("ticker", "tiny", "exact"):
+    for name in ("ticker", "ticker-v1", "tiny", "exact", "context"):
         group = [v for v in vectors if v["spec_name"] == name]
         spec = native.FeatureSpec.from_dict(group[0]["spec"])
         data = [bytes.fromhex(v["prompt_hex"]) for v in group]
@@ -95,13 +96,27 @@ normalized_words = st.text(alphabet=string.ascii_lowercase + "0", min_size=1, ma
 
 
 @st.composite
+def v2_fields(draw, words: list[str]) -> dict:
+    """Version 2: some mark words, words dealt into dense slots, the last K of them context."""
+    vocab = words + draw(st.lists(st.sampled_from(["$", "-", ".", "/"]), unique=True, min_size=1))
+    num_slots = draw(st.integers(1, len(vocab)))
+    extra = draw(st.lists(st.integers(0, num_slots - 1), min_size=len(vocab) - num_slots,
+                          max_size=len(vocab) - num_slots))
+    slots = draw(st.permutations(list(range(num_slots)) + extra))
+    return {"vocab": tuple(vocab), "version": 2, "slots": tuple(slots),
+            "context_slots": draw(st.integers(1, num_slots))}
+
+
+@st.composite
 def specs(draw) -> tuple[ref.FeatureSpec, native.FeatureSpec]:
+    words = draw(st.lists(normalized_words, unique=True, max_size=40))
+    fields = draw(v2_fields(words)) if draw(st.booleans()) else {"vocab": tuple(words)}
     spec = ref.FeatureSpec(
-        vocab=tuple(draw(st.lists(normalized_words, unique=True, max_size=40))),
         max_bytes=draw(st.integers(1, 300)),
         trigram_buckets=draw(st.integers(1, 200)),
         clip=draw(st.integers(1, 5)),
         fuzzy_min_len=draw(st.integers(0, 8)),
+        **fields,
     )
     return both(spec)
 
@@ -126,7 +141,7 @@ def vocab_prompts(draw, vocab: tuple[str, ...]) -> str:
         st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=12),
     )
     words = draw(st.lists(pool, min_size=1, max_size=12))
-    separators = st.sampled_from([" ", "  ", ", ", "$", ".", "🚀", "é", "\n", "-"])
+    separators = st.sampled_from([" ", "  ", ", ", "$", ".", "🚀", "é", "\n", "-", "/", " $", "./"])
     seps = draw(st.lists(separators, min_size=len(words), max_size=len(words)))
     return "".join(w + s for w, s in zip(words, seps, strict=True))
 
@@ -291,10 +306,34 @@ def test_lone_surrogates_are_rejected():
         assert outcome(native.featurize, prompt, rs_spec) == py
 
 
-def test_version_check_matches_the_reference():
-    data = {**ref.FeatureSpec(vocab=("eth",)).to_dict(), "version": 2}
-    with pytest.raises(InputError) as py:
+@pytest.mark.parametrize("version", [3, 0, "2", None])
+def test_version_check_matches_the_reference(version):
+    data = {**ref.FeatureSpec(vocab=("eth",)).to_dict(), "version": version}
+    with pytest.raises(InputError, match="upgrade zkrevox") as py:
         ref.FeatureSpec.from_dict(data)
     with pytest.raises(InputError) as rs:
         native.FeatureSpec.from_dict(data)
     assert str(rs.value) == str(py.value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    vocab=st.lists(st.sampled_from(["a", "b", "c0", "$", "/", "-", ".", "$$", "A"]), max_size=5),
+    version=st.integers(0, 3),
+    slots=st.lists(st.integers(-1, 5), max_size=6),
+    context_slots=st.integers(-1, 4),
+)
+def test_v2_spec_validation_parity(vocab, version, slots, context_slots):
+    """Version, mark words, slots and context slots are refused alike, with the same message."""
+    args = dict(version=version, slots=tuple(slots), context_slots=context_slots)
+    try:
+        py = ("ok", ref.FeatureSpec(vocab=tuple(vocab), **args).to_dict())
+    except InputError as exc:
+        py = ("error", str(exc))
+    try:
+        rs = ("ok", native.FeatureSpec(vocab, **args).to_dict())
+    except InputError as exc:
+        rs = ("error", str(exc))
+    assert rs == py
+    if py[0] == "ok":
+        assert ref.FeatureSpec.from_dict(py[1]).to_dict() == native.FeatureSpec.from_dict(py[1]).to_dict() == py[1]

@@ -21,6 +21,9 @@ def native_spec(spec: FeatureSpec) -> _native.FeatureSpec:
             trigram_buckets=spec.trigram_buckets,
             clip=spec.clip,
             fuzzy_min_len=spec.fuzzy_min_len,
+            version=spec.version,
+            slots=list(spec.slots),
+            context_slots=spec.context_slots,
         )
         object.__setattr__(spec, "_native", cached)
     return cached

@@ -27,12 +27,20 @@ SMALL_SPECS = [
     FeatureSpec(vocab=("eth", "bitcoin", "chainlink", "0inch", "a"), trigram_buckets=7, clip=1, fuzzy_min_len=0),
     FeatureSpec(vocab=("eth", "bitcoin", "chainlink", "0inch", "a"), trigram_buckets=300, clip=200, fuzzy_min_len=3),
     FeatureSpec(vocab=("x",), trigram_buckets=1, clip=15, fuzzy_min_len=1, max_bytes=64),
+    # version 2: shared slots, mark words (`-` is out of the vocabulary: its trigrams), adjacency
+    FeatureSpec(vocab=("eth", "ethereum", "bitcoin", "a", "0", "$", "/", ".", "swap", "for"),
+                slots=(0, 0, 1, 2, 3, 4, 5, 5, 6, 6), context_slots=4, version=2, trigram_buckets=5, clip=3,
+                fuzzy_min_len=3),
+    # version 2, every slot context but one, fuzzy matching from one letter, clip 1
+    FeatureSpec(vocab=("x", "$", "-", ".", "/", "y0"), slots=(0, 1, 2, 3, 4, 1), context_slots=4, version=2,
+                trigram_buckets=3, clip=1, fuzzy_min_len=1, max_bytes=64),
 ]
 EDGE_PROMPTS = [
     b"swap 2 bnb for cake", b"x", b"!!!", b" ", b"a b c d e f", "é café ☃".encode(), b"\x00\xff\x80",
     b"Buy 100 ETH, 2.5 LINK and 1inch; chainlnk! etherium bitcoinn tehter solanna",
     b"chainlink chainlink chainlink chainlink chainlink", b"007 1a2b3 99bottles", b"A" * 192, b"ab" * 96,
     b"ETHEREUM Ethereum eThErEuM", b"--eth--btc--", b"bitcoinbitcoin", b"0" * 40,
+    b"swap $eth/bitcoin for 2.5 eth. kim.eth - x$y0/.", b"$-./" * 48, b"a.b-c$d/e $ 0 $0 eth$",
     bytes.fromhex("73776170203220fffe20666f722063616b65"), b"\xff" * 192, b"bnb\xc3", b"\xed\xa0\x80eth",
 ]
 

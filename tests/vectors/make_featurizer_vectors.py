@@ -25,9 +25,23 @@ OUT = HERE / "featurizer.json"
 
 def specs() -> dict[str, FeatureSpec]:
     ticker = json.loads((ROOT / "models" / "ticker" / "input_spec.json").read_text())
+    ticker_v1 = json.loads((HERE / "ticker_v1_spec.json").read_text())
     return {
         # the shipped model's spec, as it was when the vectors were generated
         "ticker": FeatureSpec.from_dict(ticker),
+        # the first ticker model's spec (version 1): version-1 models keep working
+        "ticker-v1": FeatureSpec.from_dict(ticker_v1),
+        # version 2, small: shared name slots, marks, four context slots, fuzzy names only
+        "context": FeatureSpec(
+            vocab=("eth", "ethereum", "etherium", "cake", "pancakeswap", "sushi", "usd", "coin", "0", "$", "/",
+                   ".", "-", "swap", "buy", "dinner", "lunch", "tonight"),
+            slots=(0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 8, 5, 5, 9, 9, 9),
+            context_slots=5,
+            version=2,
+            trigram_buckets=7,
+            clip=3,
+            fuzzy_min_len=5,
+        ),
         # one-edit matching from 4 letters, few trigram buckets, clip 1
         "tiny": FeatureSpec(
             vocab=("bnb", "cake", "eth", "ethereum", "0inch", "doge", "moon"),
@@ -62,6 +76,11 @@ PROMPTS: list[str] = [
     "12345678901234567890",
     "Bitcoin BTC btc BiTcOiN",
     "ETH/USDT",
+    "sushi for dinner tonight, then swap 2 eth for $CAKE",
+    "send 50 usd coin to kim.eth",
+    "op-ed: eth/usdc -> $sushi...//$$",
+    "swap$eth-cake/sushi.",
+    "$",
     "eth,eth,eth,eth,eth",
     "send 0.5 eth to vitalik.eth",
     "the link token vs chainlink",

@@ -70,14 +70,21 @@ class ModelInfo:
     slash_bps: int
     input_scale: int
     num_outputs: int
-    spec: tuple  # Featurizer.Spec: (maxBytes, vocabSize, trigramBuckets, clip, fuzzyMinLen, tableBits, table)
+    # Featurizer.Spec: (maxBytes, vocabSize, trigramBuckets, clip, fuzzyMinLen, tableBits, table, contextSlots)
+    spec: tuple
     retired: bool
     developer_share_bps: int = 0  # part of the model fee credited to the publisher per answer
     publisher: str = ""
 
     @property
     def num_features(self) -> int:
-        return int(self.spec[1]) + int(self.spec[2])
+        """``S + 2K + T`` (FEATURIZER.md §7; version 1: ``K = 0``)."""
+        return int(self.spec[1]) + 2 * int(self.spec[7]) + int(self.spec[2])
+
+    @property
+    def table(self) -> str:
+        """Address of the model's vocabulary table contract."""
+        return self.spec[6]
 
 
 @dataclass(frozen=True)

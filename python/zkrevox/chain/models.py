@@ -167,21 +167,21 @@ def _check_single(w3: Web3, info: ModelInfo, name: str, tmp: Path, regenerate: b
                                          f"the hash of models/{name}/input_spec.json"))
     table = build_table(params.spec)
     local_spec = onchain_spec(params.spec, table)
-    fields = ("maxBytes", "vocabSize", "trigramBuckets", "clip", "fuzzyMinLen", "tableBits")
-    diffs = [f"{f} {a} ≠ {b}" for f, a, b in zip(fields, info.spec[:-1], local_spec[:-1], strict=False)
-             if int(a) != int(b)]
+    fields = ("maxBytes", "vocabSize", "trigramBuckets", "clip", "fuzzyMinLen", "tableBits", "table", "contextSlots")
+    diffs = [f"{f} {a} ≠ {b}" for f, a, b in zip(fields, info.spec, local_spec, strict=True)
+             if f != "table" and int(a) != int(b)]
     diffs += [f"{what} {a} ≠ {b}" for what, a, b in (("numOutputs", info.num_outputs, params.num_outputs),
                                                     ("inputScale", info.input_scale, params.input_scale))
               if int(a) != int(b)]
     out.comparisons.append(Comparison(
         "featurizer parameters", not diffs,
         f"on-chain ≠ local: {', '.join(diffs)}" if diffs else f"equal models/{name}/input_spec.json and the circuit's"))
-    table_code = _code(w3, info.spec[-1])
+    table_code = _code(w3, info.table)
     out.comparisons.append(Comparison(
         "vocabulary table", table_code[1:] == table.data,
-        f"the table contract {info.spec[-1]} holds the one built from models/{name}/input_spec.json"
+        f"the table contract {info.table} holds the one built from models/{name}/input_spec.json"
         if table_code[1:] == table.data else
-        f"the table contract {info.spec[-1]} ({len(table_code)} bytes) is not the one built from "
+        f"the table contract {info.table} ({len(table_code)} bytes) is not the one built from "
         f"models/{name}/input_spec.json ({len(table.data) + 1} bytes)"))
 
 

@@ -1,7 +1,7 @@
 """The featurizer's vocabulary tables in the on-chain form `Featurizer.sol` reads.
 
 FEATURIZER.md §4 defines two maps from a 32-bit ``fnv1a`` hash to a vocabulary
-index, EXACT and FUZZY, first writer winning. On-chain they are one
+index, EXACT and FUZZY, first writer winning (version 2: to a slot). On-chain they are one
 open-addressing hash table stored as a data contract's code:
 
 - ``2^bits`` slots of 8 bytes: key (4) ‖ EXACT index + 1 (2) ‖ FUZZY index + 1 (2), 0 = none;
@@ -41,8 +41,8 @@ def home_slot(key: int, bits: int) -> int:
 
 def build_table(spec: FeatureSpec) -> VocabTable:
     """The on-chain table of ``spec``'s EXACT and FUZZY maps."""
-    if len(spec.vocab) >= 0xFFFF:
-        raise InputError(f"vocabulary has {len(spec.vocab)} words; the on-chain table holds at most 65534")
+    if spec.num_slots >= 0xFFFF:
+        raise InputError(f"vocabulary has {spec.num_slots} slots; the on-chain table holds at most 65534")
     keys = sorted(set(spec.exact) | set(spec.fuzzy))
     bits = 1
     while (1 << bits) < 2 * max(len(keys), 1):
@@ -72,15 +72,17 @@ def spec_hash(spec: FeatureSpec) -> bytes:
 
 def onchain_spec(spec: FeatureSpec, table: VocabTable, table_address: str | None = None) -> tuple:
     """``Featurizer.Spec`` as an ABI tuple: (maxBytes, vocabSize, trigramBuckets, clip,
-    fuzzyMinLen, tableBits, table)."""
+    fuzzyMinLen, tableBits, table, contextSlots); ``vocabSize`` is the number of slots S
+    (version 1: the vocabulary's length), ``contextSlots`` K (version 1: 0)."""
     if spec.clip > 255 or spec.fuzzy_min_len > 255 or spec.max_bytes > 0xFFFF or spec.trigram_buckets > 0xFFFF:
         raise InputError("spec does not fit the on-chain fields (clip, fuzzy_min_len <= 255; max_bytes, T <= 65535)")
     return (
         spec.max_bytes,
-        len(spec.vocab),
+        spec.num_slots,
         spec.trigram_buckets,
         spec.clip,
         spec.fuzzy_min_len,
         table.bits,
         table_address or "0x0000000000000000000000000000000000000000",
+        spec.context_slots,
     )

@@ -45,8 +45,20 @@ pub enum CoreError {
     #[error("vocabulary has duplicate words")]
     SpecVocabDuplicate,
     /// An input spec of another featurizer version.
-    #[error("featurizer version {version} is not supported (this is version 1)")]
+    #[error("featurizer version {version} is not supported (this is versions 1 and 2); upgrade zkrevox")]
     SpecVersion { version: String },
+    /// A version-1 spec with context slots.
+    #[error("context_slots needs featurizer version 2")]
+    SpecContextV1,
+    /// Version 2: `slots` does not give one slot per vocabulary word.
+    #[error("slots has {got} entries for {words} vocabulary words")]
+    SpecSlotsLength { got: usize, words: usize },
+    /// Version 2: the slots skip one, or one is negative.
+    #[error("slots must use every slot 0 .. max(slots), and only those (FEATURIZER.md §7)")]
+    SpecSlotsCover,
+    /// Version 2: `context_slots` out of range.
+    #[error("context_slots is {got}; version 2 needs 1 .. min(slots, 255)")]
+    SpecContextSlots { got: i64 },
     /// A field is too large for the Rust featurizer.
     #[error("{field} is {got}, the largest supported is {max}; use a smaller spec")]
     SpecTooLarge { field: &'static str, got: i64, max: u64 },

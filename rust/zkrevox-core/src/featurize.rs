@@ -1,4 +1,4 @@
-//! The prompt featurizer, version 1 (docs/FEATURIZER.md).
+//! The prompt featurizer, versions 1 and 2 (docs/FEATURIZER.md).
 //!
 //! Bit-identical to `python/zkrevox/featurize.py`. One pass over the bytes
 //! normalizes each word into one reused stack buffer (no allocation per prompt
@@ -9,7 +9,7 @@
 use crate::error::CoreError;
 use crate::parallel;
 pub use crate::spec::FeatureSpec;
-use crate::vocab::Tables;
+use crate::vocab::{Tables, MARKS};
 
 /// FNV-1a offset basis.
 pub const FNV_OFFSET: u32 = 0x811C_9DC5;
@@ -72,19 +72,39 @@ impl FastMod {
     }
 }
 
+/// Whether each byte is a mark word of version 2 (section 7).
+const MARK: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < MARKS.len() {
+        t[MARKS[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// The spec, prepared for the inner loop.
 struct Layout<'a> {
     tables: &'a Tables,
     trigram: FastMod,
     trigram_at: usize,
+    /// S: the adjacency features start here.
+    slots: usize,
+    /// N: slots below are names.
+    names: usize,
+    marks: bool,
 }
 
 impl<'a> Layout<'a> {
     fn new(spec: &'a FeatureSpec) -> Self {
+        let slots = spec.num_slots() as usize;
         Self {
             tables: spec.tables(),
             trigram: FastMod::new(spec.trigram_buckets()),
-            trigram_at: spec.vocab().len(),
+            trigram_at: slots + 2 * spec.context_slots() as usize,
+            slots,
+            names: spec.name_slots() as usize,
+            marks: spec.version() >= 2,
         }
     }
 
@@ -94,11 +114,20 @@ impl<'a> Layout<'a> {
     }
 
     /// A word's contribution (section 5): its vocabulary slot, else the
-    /// trigrams of `" " + word + " "`.
+    /// trigrams of `" " + word + " "`; in version 2 also the adjacency of a name and a
+    /// context word with `prev`, the slot of the previous in-vocabulary word (section 7).
     #[inline]
-    fn add_word(&self, word: &[u8], x: &mut [u32]) {
+    fn add_word(&self, word: &[u8], prev: &mut Option<usize>, x: &mut [u32]) {
         if let Some(i) = self.tables.slot(word, fnv1a(word)) {
             bump(x, i);
+            match *prev {
+                Some(p) if p < self.names && self.names <= i => {
+                    bump(x, self.slots + 2 * (i - self.names) + 1)
+                }
+                Some(p) if i < self.names && self.names <= p => bump(x, self.slots + 2 * (p - self.names)),
+                _ => {}
+            }
+            *prev = Some(i);
             return;
         }
         let mut key24 = SPACE;
@@ -125,14 +154,18 @@ impl<'a> Layout<'a> {
         };
         let mut len = 0;
         let mut prev_digit = false;
+        let mut prev = None;
         for &c in data {
             let m = NORMAL[c as usize];
             if m == 0 {
                 if len > 0 {
-                    self.add_word(&word[..len], x);
+                    self.add_word(&word[..len], &mut prev, x);
                     len = 0;
                 }
                 prev_digit = false;
+                if self.marks && MARK[c as usize] {
+                    self.add_word(&[c], &mut prev, x);
+                }
                 continue;
             }
             let digit = m == DIGIT;
@@ -144,7 +177,7 @@ impl<'a> Layout<'a> {
             len += 1;
         }
         if len > 0 {
-            self.add_word(&word[..len], x);
+            self.add_word(&word[..len], &mut prev, x);
         }
     }
 }
@@ -243,6 +276,14 @@ mod tests {
         let mut cur = vec![];
         let mut prev_digit = false;
         for &c in data {
+            if spec.version() == 2 && b"$-./".contains(&c) {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+                words.push(vec![c]);
+                prev_digit = false;
+                continue;
+            }
             match c {
                 b'A'..=b'Z' => (cur.push(c + 32), prev_digit = false).1,
                 b'a'..=b'z' => (cur.push(c), prev_digit = false).1,
@@ -267,14 +308,16 @@ mod tests {
             |w: &[u8]| -> Vec<Vec<u8>> { (0..w.len()).map(|j| [&w[..j], &w[j + 1..]].concat()).collect() };
         let min_len = spec.fuzzy_min_len() as usize;
         let (mut exact, mut fuzzy) = (HashMap::new(), HashMap::new());
+        let slot_of = |i: usize| spec.slots()[i] as usize;
+        let names = spec.name_slots() as usize;
         for (i, w) in spec.vocab().iter().enumerate() {
-            exact.entry(fnv1a(w.as_bytes())).or_insert(i);
+            exact.entry(fnv1a(w.as_bytes())).or_insert(slot_of(i));
         }
         if min_len > 0 {
             for (i, w) in spec.vocab().iter().enumerate() {
-                if w.len() >= min_len {
+                if w.len() >= min_len && slot_of(i) < names {
                     for d in deletions(w.as_bytes()) {
-                        fuzzy.entry(fnv1a(&d)).or_insert(i);
+                        fuzzy.entry(fnv1a(&d)).or_insert(slot_of(i));
                     }
                 }
             }
@@ -292,11 +335,21 @@ mod tests {
             }
             deletions(w).iter().find_map(|d| exact.get(&fnv1a(d)).or_else(|| fuzzy.get(&fnv1a(d))).copied())
         };
-        let (vn, tn) = (spec.vocab().len(), spec.trigram_buckets());
+        let (sn, tn) = (spec.num_slots() as usize, spec.trigram_buckets());
+        let vn = sn + 2 * spec.context_slots() as usize;
         let mut x = vec![0u32; spec.num_features()];
+        let mut prev: Option<usize> = None;
         for word in words {
             if let Some(i) = slot(&word) {
                 x[i] += 1;
+                if let Some(p) = prev {
+                    if p < names && names <= i {
+                        x[sn + 2 * (i - names) + 1] += 1;
+                    } else if i < names && names <= p {
+                        x[sn + 2 * (p - names)] += 1;
+                    }
+                }
+                prev = Some(i);
                 continue;
             }
             let padded: Vec<u8> = [&b" "[..], &word, b" "].concat();
@@ -319,6 +372,43 @@ mod tests {
     fn spec(words: &[&str], trigram_buckets: u32, clip: u32, fuzzy_min_len: u32) -> FeatureSpec {
         let vocab = words.iter().map(|w| (*w).to_owned()).collect();
         FeatureSpec::new(vocab, 192, trigram_buckets, clip, fuzzy_min_len).unwrap()
+    }
+
+    /// A version-2 spec over `words` plus the four marks: `groups` name slots (words dealt
+    /// round-robin), then `context` context slots holding the rest and the marks.
+    fn spec_v2(
+        words: &[&str],
+        names: usize,
+        context: u32,
+        trigram_buckets: u32,
+        clip: u32,
+        fuzzy: u32,
+    ) -> FeatureSpec {
+        let mut vocab: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        vocab.extend(["$", "-", ".", "/"].map(String::from));
+        let k = context as usize;
+        let slots = (0..vocab.len()).map(|i| {
+            if i < names {
+                (i % names.max(1)) as u32
+            } else {
+                (names.min(vocab.len()) + (i % k)) as u32
+            }
+        });
+        let mut slots: Vec<u32> = slots.collect();
+        // make the slots dense: renumber in order of first use
+        let mut seen = HashMap::new();
+        let mut order = vec![];
+        for s in &slots {
+            let n = seen.len();
+            seen.entry(*s).or_insert_with(|| (order.push(*s), n).1);
+        }
+        let names_used = order.iter().filter(|&&s| (s as usize) < names).count() as u32;
+        order.sort_unstable();
+        for s in &mut slots {
+            *s = order.iter().position(|o| o == s).unwrap() as u32;
+        }
+        let total = order.len() as u32;
+        FeatureSpec::new_v2(vocab, slots, total - names_used, 192, trigram_buckets, clip, fuzzy).unwrap()
     }
 
     const VOCAB: [&str; 12] = [
@@ -367,12 +457,42 @@ mod tests {
     }
 
     #[test]
+    fn version_2_slots_marks_and_adjacency() {
+        // names: eth|ethereum (0), cake (1); context: swap (2), $ (3), dinner (4)
+        let vocab = ["eth", "ethereum", "cake", "swap", "$", "dinner"].map(String::from).to_vec();
+        let s = FeatureSpec::new_v2(vocab, vec![0, 0, 1, 2, 3, 4], 3, 192, 2, 3, 5).unwrap();
+        assert_eq!(s.num_features(), 5 + 6 + 2);
+        let f = |p: &str| featurize(p.as_bytes(), &s).unwrap();
+        // swap before eth (adjacency 2*0), $ after eth (2*1+1) and before cake (2*1); words out
+        // of the vocabulary are transparent
+        assert_eq!(f("swap the ethereum for $cake")[..11], [1, 1, 1, 1, 0, 1, 0, 1, 1, 0, 0]);
+        // dinner after cake: adjacency 2*2+1
+        assert_eq!(f("cake for dinner")[..11], [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+        // a mark ends a word: "eth$" is eth then $
+        assert_eq!(f("eth$")[..11], [1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]);
+        // context next to context, name next to name: no adjacency
+        assert_eq!(f("swap $ eth cake")[5..11], [0, 0, 1, 0, 0, 0]);
+    }
+
+    #[test]
     fn matches_literal_reference_on_random_input() {
         let mut s = 0x9E37_79B9;
-        let alphabet = b"aeiouthrmnbcdgswx 0123456789.$-\xc3\xa9\xff\x00ETH";
+        let alphabet = b"aeiouthrmnbcdgswx 0123456789.$-/\xc3\xa9\xff\x00ETH";
         for round in 0..4000 {
             let vocab: Vec<&str> = VOCAB.iter().copied().filter(|_| rng(&mut s) % 3 != 0).collect();
-            let sp = spec(&vocab, rng(&mut s) % 70 + 1, rng(&mut s) % 4 + 1, rng(&mut s) % 7);
+            let sp = if round % 2 == 0 {
+                spec(&vocab, rng(&mut s) % 70 + 1, rng(&mut s) % 4 + 1, rng(&mut s) % 7)
+            } else {
+                let names = rng(&mut s) as usize % (vocab.len() + 1);
+                spec_v2(
+                    &vocab,
+                    names,
+                    rng(&mut s) % 4 + 1,
+                    rng(&mut s) % 70 + 1,
+                    rng(&mut s) % 4 + 1,
+                    rng(&mut s) % 7,
+                )
+            };
             let len = (rng(&mut s) % 120 + 1) as usize;
             let data: Vec<u8> = if round % 3 == 0 {
                 (0..len).map(|_| rng(&mut s) as u8).collect()

@@ -10,8 +10,9 @@ use crate::vocab::{is_normalized, Tables};
 /// that would allocate gigabytes; real specs have a few hundred features).
 pub const MAX_FEATURES: u64 = 1 << 24;
 
-/// The featurizer version this crate implements (`"version"` in an input spec).
-pub const FEATURIZER_VERSION: u32 = 1;
+/// The newest featurizer version this crate implements (`"version"` in an input spec); it
+/// implements every version from 1 up to it.
+pub const FEATURIZER_VERSION: u32 = 2;
 
 /// Featurizer parameters; part of a model's input spec.
 ///
@@ -24,6 +25,11 @@ pub struct FeatureSpec {
     trigram_buckets: u32,
     clip: u32,
     fuzzy_min_len: u32,
+    version: u32,
+    /// Each word's slot (version 1: word `i` → slot `i`).
+    slots: Vec<u32>,
+    num_slots: u32,
+    context_slots: u32,
     tables: Tables,
 }
 
@@ -52,7 +58,7 @@ fn py_repr(s: &str) -> String {
 }
 
 impl FeatureSpec {
-    /// Build and validate a spec.
+    /// Build and validate a version-1 spec.
     pub fn new(
         vocab: Vec<String>,
         max_bytes: u32,
@@ -63,8 +69,31 @@ impl FeatureSpec {
         Self::from_ints(vocab, max_bytes.into(), trigram_buckets.into(), clip.into(), fuzzy_min_len.into())
     }
 
-    /// Build a spec from possibly out-of-range integers (as a Python caller
-    /// passes them), checking the rules in the same order as the Python reference.
+    /// Build and validate a version-2 spec (FEATURIZER.md §7): word `i` counts in `slots[i]`,
+    /// the last `context_slots` slots are context slots.
+    pub fn new_v2(
+        vocab: Vec<String>,
+        slots: Vec<u32>,
+        context_slots: u32,
+        max_bytes: u32,
+        trigram_buckets: u32,
+        clip: u32,
+        fuzzy_min_len: u32,
+    ) -> Result<Self, CoreError> {
+        let slots: Vec<i64> = slots.into_iter().map(i64::from).collect();
+        Self::from_ints_versioned(
+            vocab,
+            max_bytes.into(),
+            trigram_buckets.into(),
+            clip.into(),
+            fuzzy_min_len.into(),
+            2,
+            &slots,
+            context_slots.into(),
+        )
+    }
+
+    /// Build a version-1 spec from possibly out-of-range integers (as a Python caller passes them).
     pub fn from_ints(
         vocab: Vec<String>,
         max_bytes: i64,
@@ -72,15 +101,49 @@ impl FeatureSpec {
         clip: i64,
         fuzzy_min_len: i64,
     ) -> Result<Self, CoreError> {
+        Self::from_ints_versioned(vocab, max_bytes, trigram_buckets, clip, fuzzy_min_len, 1, &[], 0)
+    }
+
+    /// Build a spec of any version from possibly out-of-range integers, checking the rules in
+    /// the same order as the Python reference. Version 1 ignores `slots`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_ints_versioned(
+        vocab: Vec<String>,
+        max_bytes: i64,
+        trigram_buckets: i64,
+        clip: i64,
+        fuzzy_min_len: i64,
+        version: i64,
+        slots: &[i64],
+        context_slots: i64,
+    ) -> Result<Self, CoreError> {
         if trigram_buckets < 1 || clip < 1 || max_bytes < 1 || fuzzy_min_len < 0 {
             return Err(CoreError::SpecNumbers);
         }
-        if let Some(bad) = vocab.iter().find(|w| !is_normalized(w.as_bytes())) {
+        let version = match version {
+            1 => 1,
+            2 => 2,
+            v => return Err(CoreError::SpecVersion { version: v.to_string() }),
+        };
+        if let Some(bad) = vocab.iter().find(|w| !is_normalized(w.as_bytes(), version)) {
             return Err(CoreError::SpecVocabWord { word_repr: py_repr(bad) });
         }
         if vocab.iter().collect::<HashSet<_>>().len() != vocab.len() {
             return Err(CoreError::SpecVocabDuplicate);
         }
+        let (slots, num_slots, context_slots) = if version == 1 {
+            if context_slots != 0 {
+                return Err(CoreError::SpecContextV1);
+            }
+            let n = u32::try_from(vocab.len()).map_err(|_| CoreError::SpecTooLarge {
+                field: "num_features",
+                got: i64::MAX,
+                max: MAX_FEATURES,
+            })?;
+            ((0..n).collect::<Vec<u32>>(), n, 0)
+        } else {
+            check_slots(slots, vocab.len(), context_slots)?
+        };
         let narrow = |field: &'static str, got: i64| {
             u32::try_from(got).map_err(|_| CoreError::SpecTooLarge { field, got, max: u32::MAX.into() })
         };
@@ -90,18 +153,49 @@ impl FeatureSpec {
             narrow("clip", clip)?,
             narrow("fuzzy_min_len", fuzzy_min_len)?,
         );
-        let features = vocab.len() as u64 + u64::from(trigram_buckets);
+        let features = u64::from(num_slots) + 2 * u64::from(context_slots) + u64::from(trigram_buckets);
         if features > MAX_FEATURES {
             let got = i64::try_from(features).unwrap_or(i64::MAX);
             return Err(CoreError::SpecTooLarge { field: "num_features", got, max: MAX_FEATURES });
         }
-        let tables = Tables::new(&vocab, fuzzy_min_len);
-        Ok(Self { vocab, max_bytes, trigram_buckets, clip, fuzzy_min_len, tables })
+        let tables = Tables::new(&vocab, &slots, num_slots - context_slots, fuzzy_min_len);
+        Ok(Self {
+            vocab,
+            max_bytes,
+            trigram_buckets,
+            clip,
+            fuzzy_min_len,
+            version,
+            slots,
+            num_slots,
+            context_slots,
+            tables,
+        })
     }
 
-    /// The vocabulary; word `i` owns feature `i`.
+    /// The vocabulary; word `i` counts in slot `slots()[i]`.
     pub fn vocab(&self) -> &[String] {
         &self.vocab
+    }
+    /// The featurizer version, 1 or 2.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+    /// Each vocabulary word's slot (version 1: `0, 1, …`).
+    pub fn slots(&self) -> &[u32] {
+        &self.slots
+    }
+    /// S: features `0 .. S-1` count vocabulary words.
+    pub fn num_slots(&self) -> u32 {
+        self.num_slots
+    }
+    /// K: the last K slots are context slots (version 1: 0).
+    pub fn context_slots(&self) -> u32 {
+        self.context_slots
+    }
+    /// N = S - K: slots `0 .. N-1` are names.
+    pub fn name_slots(&self) -> u32 {
+        self.num_slots - self.context_slots
     }
     /// Longest prompt accepted, in bytes.
     pub fn max_bytes(&self) -> u32 {
@@ -123,9 +217,10 @@ impl FeatureSpec {
         &self.tables
     }
 
-    /// Length of the feature vector, `len(vocab) + T` (at most [`MAX_FEATURES`]).
+    /// Length of the feature vector, `S + 2K + T` (version 1: `len(vocab) + T`; at most
+    /// [`MAX_FEATURES`]).
     pub fn num_features(&self) -> usize {
-        self.vocab.len() + self.trigram_buckets as usize
+        self.num_slots as usize + 2 * self.context_slots as usize + self.trigram_buckets as usize
     }
 
     /// Reject an empty prompt or one longer than `max_bytes` (never truncate).
@@ -137,6 +232,32 @@ impl FeatureSpec {
             return Err(CoreError::PromptTooLong { len: prompt.len(), limit: self.max_bytes });
         }
         Ok(())
+    }
+}
+
+/// Version 2's slot rules, in the Python reference's order: one slot per word, every slot
+/// `0 ..= max` used, `1 <= K <= min(S, 255)`. Returns `(slots, S, K)`.
+fn check_slots(slots: &[i64], words: usize, context_slots: i64) -> Result<(Vec<u32>, u32, u32), CoreError> {
+    if slots.len() != words {
+        return Err(CoreError::SpecSlotsLength { got: slots.len(), words });
+    }
+    // A slot is an index below the number of words (each slot needs a word of its own).
+    let slots: Vec<u32> = slots
+        .iter()
+        .map(|&s| u32::try_from(s).ok().filter(|&s| (s as usize) < words))
+        .collect::<Option<_>>()
+        .ok_or(CoreError::SpecSlotsCover)?;
+    let num_slots = slots.iter().max().map_or(0, |&m| m + 1);
+    let mut used = vec![false; num_slots as usize];
+    for &s in &slots {
+        used[s as usize] = true;
+    }
+    if num_slots == 0 || used.contains(&false) {
+        return Err(CoreError::SpecSlotsCover);
+    }
+    match u32::try_from(context_slots) {
+        Ok(k) if k >= 1 && k <= num_slots.min(255) => Ok((slots, num_slots, k)),
+        _ => Err(CoreError::SpecContextSlots { got: context_slots }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The vocabulary tables (docs/FEATURIZER.md section 4): `EXACT` and `FUZZY`,
-//! maps from a word's 32-bit `fnv1a` to its vocabulary index, first writer wins.
+//! maps from a word's 32-bit `fnv1a` to its slot (version 1: its vocabulary index), first
+//! writer wins.
 //!
 //! Membership is by hash, as in the spec: no word is ever compared byte by byte.
 
@@ -88,25 +89,30 @@ pub struct Tables {
 }
 
 impl Tables {
-    /// Build the tables (the vocabulary is already validated).
-    pub fn new(vocab: &[String], fuzzy_min_len: u32) -> Self {
+    /// Build the tables (the vocabulary and `slots` are already validated). Only words of a
+    /// name slot (`slots[i] < name_slots`) enter `FUZZY`: context words match exactly.
+    pub fn new(vocab: &[String], slots: &[u32], name_slots: u32, fuzzy_min_len: u32) -> Self {
         let fuzzy_min_len = fuzzy_min_len as usize;
         let mut exact = HashIndex::with_capacity(vocab.len());
-        for (i, w) in vocab.iter().enumerate() {
-            exact.insert_first(fnv1a(w.as_bytes()), i as u32);
+        for (w, &slot) in vocab.iter().zip(slots) {
+            exact.insert_first(fnv1a(w.as_bytes()), slot);
         }
-        let long = |w: &&String| fuzzy_min_len > 0 && w.len() >= fuzzy_min_len;
-        let mut fuzzy = HashIndex::with_capacity(vocab.iter().filter(long).map(String::len).sum());
-        for (i, w) in vocab.iter().enumerate().filter(|(_, w)| long(w)) {
+        let fuzzy_words: Vec<(&String, u32)> = vocab
+            .iter()
+            .zip(slots.iter().copied())
+            .filter(|&(w, slot)| fuzzy_min_len > 0 && w.len() >= fuzzy_min_len && slot < name_slots)
+            .collect();
+        let mut fuzzy = HashIndex::with_capacity(fuzzy_words.iter().map(|(w, _)| w.len()).sum());
+        for (w, slot) in fuzzy_words {
             find_deletion(w.as_bytes(), |h| {
-                fuzzy.insert_first(h, i as u32);
+                fuzzy.insert_first(h, slot);
                 None
             });
         }
         Self { exact, fuzzy, fuzzy_min_len }
     }
 
-    /// The vocabulary index of a normalized word, exact or within one edit (section 4).
+    /// The slot of a normalized word, exact or within one edit (section 4).
     #[inline]
     pub fn slot(&self, word: &[u8], h: u32) -> Option<usize> {
         let exact = self.exact.get(h);
@@ -119,8 +125,15 @@ impl Tables {
     }
 }
 
-/// Whether `word` is a normalized word: its own and only word (section 2).
-pub fn is_normalized(word: &[u8]) -> bool {
+/// Bytes that are words of their own in version 2 (section 7).
+pub const MARKS: &[u8; 4] = b"$-./";
+
+/// Whether `word` is a normalized word of featurizer `version`: its own and only word
+/// (section 2; version 2 adds the one-byte mark words, section 7).
+pub fn is_normalized(word: &[u8], version: u32) -> bool {
+    if version >= 2 && word.len() == 1 && MARKS.contains(&word[0]) {
+        return true;
+    }
     !word.is_empty()
         && word.iter().all(|&b| b.is_ascii_lowercase() || b == b'0')
         && !word.windows(2).any(|p| p == b"00")
@@ -131,7 +144,13 @@ mod tests {
     use super::*;
 
     fn tables(words: &[&str], fuzzy_min_len: u32) -> Tables {
-        Tables::new(&words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>(), fuzzy_min_len)
+        let slots: Vec<u32> = (0..words.len() as u32).collect();
+        Tables::new(
+            &words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>(),
+            &slots,
+            words.len() as u32,
+            fuzzy_min_len,
+        )
     }
 
     fn slot(t: &Tables, w: &str) -> Option<usize> {
@@ -171,10 +190,16 @@ mod tests {
     #[test]
     fn normalized_words() {
         for w in ["a", "0", "0inch", "a0b0", "eth"] {
-            assert!(is_normalized(w.as_bytes()), "{w}");
+            assert!(is_normalized(w.as_bytes(), 1), "{w}");
+            assert!(is_normalized(w.as_bytes(), 2), "{w}");
         }
-        for w in ["", "A", "1inch", "00", "a00", "e th", "\u{e9}", "a-b"] {
-            assert!(!is_normalized(w.as_bytes()), "{w}");
+        for w in ["", "A", "1inch", "00", "a00", "e th", "\u{e9}", "a-b", "$$", "$a"] {
+            assert!(!is_normalized(w.as_bytes(), 1), "{w}");
+            assert!(!is_normalized(w.as_bytes(), 2), "{w}");
+        }
+        for w in ["$", "-", ".", "/"] {
+            assert!(!is_normalized(w.as_bytes(), 1), "{w}");
+            assert!(is_normalized(w.as_bytes(), 2), "{w}");
         }
     }
 }

@@ -29,6 +29,10 @@ impl From<PyCoreError> for PyErr {
             | CoreError::SpecVocabWord { .. }
             | CoreError::SpecVocabDuplicate
             | CoreError::SpecVersion { .. }
+            | CoreError::SpecContextV1
+            | CoreError::SpecSlotsLength { .. }
+            | CoreError::SpecSlotsCover
+            | CoreError::SpecContextSlots { .. }
             | CoreError::SpecTooLarge { .. }
             | CoreError::CountOverByte { .. }
             | CoreError::Quantize { .. }

@@ -2,16 +2,19 @@
 pragma solidity 0.8.37;
 
 /// @title Featurizer
-/// @notice The zkrevox prompt featurizer, version 1 (`docs/FEATURIZER.md`): vocabulary lookup
-/// with one-edit fuzzy matching, hashed boundary trigrams for out-of-vocabulary words. It must
-/// agree bit for bit with `python/zkrevox/featurize.py` (the reference) and the Rust core;
-/// `tests/chain/test_featurizer_parity.py` checks the committed vectors and random prompts.
+/// @notice The zkrevox prompt featurizer, versions 1 and 2 (`docs/FEATURIZER.md`): vocabulary
+/// lookup with one-edit fuzzy matching, hashed boundary trigrams for out-of-vocabulary words;
+/// version 2 (`contextSlots > 0`) adds the mark words `$ - . /`, vocabulary words sharing slots,
+/// and the adjacency of a name and a context word (§7). It must agree bit for bit with
+/// `python/zkrevox/featurize.py` (the reference) and the Rust core;
+/// `tests/chain/test_onchain_featurizer_parity.py` checks the committed vectors and random prompts.
 ///
 /// @dev The vocabulary tables (EXACT and FUZZY of FEATURIZER.md §4) are one open-addressing hash
 /// table stored as the code of a data contract (`deployTable`), built off-chain by
 /// `zkrevox.chain.vocab_table` from the spec, first writer winning as in the spec:
 ///   code  = 0x00 (STOP, so the contract cannot be run) ‖ 2^tableBits slots of 8 bytes;
-///   slot  = fnv1a key (4 bytes) ‖ EXACT index + 1 (2 bytes) ‖ FUZZY index + 1 (2 bytes), 0 = none;
+///   slot  = fnv1a key (4 bytes) ‖ EXACT slot + 1 (2 bytes) ‖ FUZZY slot + 1 (2 bytes), 0 = none
+///           (version 1: a word's slot is its vocabulary index);
 ///   home  = ((key * 0x9E3779B1) mod 2^32) >> (32 - tableBits), then linear probing to an empty slot.
 /// `featurizePacked` copies the table into memory once (about 4k gas for 1024 slots), after which
 /// a lookup costs tens of gas.
@@ -26,12 +29,13 @@ library Featurizer {
     /// @notice Featurizer parameters: a model's input spec as registered on-chain.
     struct Spec {
         uint16 maxBytes; // longest prompt accepted, in bytes
-        uint16 vocabSize; // V: features 0..V-1 are the vocabulary words
+        uint16 vocabSize; // S: features 0..S-1 count the vocabulary's slots (version 1: its words)
         uint16 trigramBuckets; // T: features V..V+T-1 are the trigram buckets (>= 1)
         uint8 clip; // C: largest value of one feature (1..255)
         uint8 fuzzyMinLen; // words at least this long match within one edit; 0 disables
         uint8 tableBits; // log2 of the number of table slots (1..MAX_TABLE_BITS)
         address table; // data contract holding the vocabulary hash table
+        uint8 contextSlots; // K: version 2 iff > 0; slots S-K..S-1 are context, features S..S+2K-1 adjacency
     }
 
     /// @notice The table is not `0x00 ‖ 2^tableBits × 8 bytes`, or holds an index >= `vocabSize`.
@@ -45,9 +49,14 @@ library Featurizer {
     uint256 private constant _TRIGRAM_TAG = 0x01000000;
     uint256 private constant _FIB = 0x9e3779b1;
 
-    /// @notice Number of features `V + T`.
+    /// @notice Number of features `S + 2K + T`.
     function numFeatures(Spec memory spec) internal pure returns (uint256) {
-        return uint256(spec.vocabSize) + spec.trigramBuckets;
+        return numFeatures(spec.vocabSize, spec.contextSlots, spec.trigramBuckets);
+    }
+
+    /// @notice Number of features `S + 2K + T` of `S` slots, `K` of them context, `T` trigram buckets.
+    function numFeatures(uint256 slots, uint256 contextSlots, uint256 trigramBuckets) internal pure returns (uint256) {
+        return slots + 2 * contextSlots + trigramBuckets;
     }
 
     /// @notice Bits one packed feature takes: the smallest of 1, 2, 4, 8 that holds `clip`.
@@ -67,7 +76,7 @@ library Featurizer {
     /// checked by `checkTable`).
     function isValid(Spec memory spec) internal pure returns (bool) {
         return spec.maxBytes >= 1 && spec.trigramBuckets >= 1 && spec.clip >= 1 && spec.tableBits >= 1
-            && spec.tableBits <= MAX_TABLE_BITS;
+            && spec.tableBits <= MAX_TABLE_BITS && spec.contextSlots <= spec.vocabSize;
     }
 
     /// @notice Deploys `table` (the 8-byte slots, without the leading 0x00) as a data contract.
@@ -117,14 +126,15 @@ library Featurizer {
     /// else the word's trigrams. In Solidity each 32-bit step would carry cleanup masks and
     /// bounds checks, and the 16-slot stack would not hold the loop state. The loop-invariant
     /// values live in a small memory context `ctx` passed to the helper functions:
-    ///   0x00 packed data   0x20 bits   0x40 clip   0x60 V   0x80 T   0xa0 fuzzyMinLen
-    ///   0xc0 table data    0xe0 tableBits   0x100 word buffer
+    ///   0x00 packed data   0x20 bits   0x40 clip   0x60 S   0x80 T   0xa0 fuzzyMinLen
+    ///   0xc0 table data    0xe0 tableBits   0x100 word buffer   0x120 N = S - K (names)
+    ///   0x140 slot + 1 of the previous vocabulary word (0: none)   0x160 first trigram feature S + 2K
     function featurizePacked(bytes memory prompt, Spec memory spec) internal view returns (uint256[] memory packed) {
         packed = new uint256[](packedWords(spec)); // zeroed by the allocation
         uint256 slots = 1 << spec.tableBits;
         bytes memory table = new bytes(slots * 8);
         bytes memory wordBuf = new bytes(prompt.length);
-        uint256[9] memory ctx = [
+        uint256[12] memory ctx = [
             _dataPtr(packed),
             bitsPerFeature(spec.clip),
             spec.clip,
@@ -133,8 +143,12 @@ library Featurizer {
             spec.fuzzyMinLen,
             _dataPtr(table),
             spec.tableBits,
-            _dataPtr(wordBuf)
+            _dataPtr(wordBuf),
+            uint256(spec.vocabSize) - spec.contextSlots,
+            0,
+            numFeatures(spec.vocabSize, spec.contextSlots, 0)
         ];
+        bool marks = spec.contextSlots > 0;
         address tableAddr = spec.table;
         assembly ("memory-safe") {
             extcodecopy(tableAddr, add(table, 0x20), 1, mload(table))
@@ -198,13 +212,14 @@ library Featurizer {
                     }
                 }
             }
-            // Features of one word: its vocabulary slot, else its padded trigrams (§5).
+            // Features of one word: its vocabulary slot, else its padded trigrams (§5); with
+            // context slots, a name next to a context word also bumps their adjacency (§7).
             function closeWord(c, h, len) {
                 let slot := vocabSlot(c, h, len)
                 switch slot
                 case 0 {
                     let buf := mload(add(c, 0x100))
-                    let v := mload(add(c, 0x60))
+                    let v := mload(add(c, 0x160))
                     let t := mload(add(c, 0x80))
                     // Trigrams of 0x20 ‖ w ‖ 0x20, sliding a 3-byte window `win`.
                     let win := or(0x2000, byte(0, mload(buf)))
@@ -215,7 +230,20 @@ library Featurizer {
                         bump(c, add(v, mod(fmix(or(_TRIGRAM_TAG, win)), t)))
                     }
                 }
-                default { bump(c, sub(slot, 1)) }
+                default {
+                    bump(c, sub(slot, 1))
+                    // Slots are stored + 1: a name is slot <= N, a context word slot > N.
+                    let prev := mload(add(c, 0x140))
+                    let n := mload(add(c, 0x120))
+                    if prev {
+                        let s := mload(add(c, 0x60))
+                        // context after a name: S + 2(slot - 1 - N) + 1
+                        if and(iszero(gt(prev, n)), gt(slot, n)) { bump(c, add(s, sub(shl(1, sub(slot, n)), 1))) }
+                        // context before a name: S + 2(prev - 1 - N)
+                        if and(iszero(gt(slot, n)), gt(prev, n)) { bump(c, add(s, sub(shl(1, sub(prev, n)), 2))) }
+                    }
+                    mstore(add(c, 0x140), slot)
+                }
             }
 
             let end := add(add(prompt, 0x20), mload(prompt))
@@ -245,6 +273,11 @@ library Featurizer {
                             closeWord(ctx, h, len)
                             h := _FNV_OFFSET
                             len := 0
+                        }
+                        // Version 2: `$` `-` `.` `/` are one-byte words of their own.
+                        if and(marks, or(eq(c, 0x24), lt(sub(c, 0x2d), 3))) {
+                            mstore8(buf, c)
+                            closeWord(ctx, and(mul(xor(_FNV_OFFSET, c), _FNV_PRIME), 0xffffffff), 1)
                         }
                     }
                 }

@@ -43,6 +43,7 @@ library ModelRegistry {
         uint8 clip;
         uint8 fuzzyMinLen;
         uint8 tableBits;
+        uint8 contextSlots; // featurizer version 2 iff > 0
         bool retired;
         IHalo2Verifier verifier;
         uint96 developerCut; // wei of each answer's payment credited to the publisher: fee * share / BPS
@@ -86,6 +87,7 @@ library ModelRegistry {
         m.clip = spec.clip;
         m.fuzzyMinLen = spec.fuzzyMinLen;
         m.tableBits = spec.tableBits;
+        m.contextSlots = spec.contextSlots;
         m.verifier = config.verifier;
         m.developerCut = uint96((uint256(config.fee) * config.developerShareBps) / BPS);
         m.vkHash = config.vkHash;
@@ -181,12 +183,13 @@ library ModelRegistry {
             clip: m.clip,
             fuzzyMinLen: m.fuzzyMinLen,
             tableBits: m.tableBits,
-            table: m.table
+            table: m.table,
+            contextSlots: m.contextSlots
         });
     }
 
     function numFeatures(Model storage m) internal view returns (uint256) {
-        return uint256(m.vocabSize) + m.trigramBuckets;
+        return Featurizer.numFeatures(m.vocabSize, m.contextSlots, m.trigramBuckets);
     }
 
     /// @dev A prompt is 1..maxBytes bytes of any value; it is never truncated.
