@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from zkrevox.model_files import ModelFiles, exact_set_accuracy, load_eval_set, model_dir
+from zkrevox.model_files import HARD_EVAL_FILE, ModelFiles, exact_set_accuracy, load_eval_set, model_dir
 
 PROMPTS = [
     "swap 2 bnb for cake", "buy some pepe", "sell half my dogecoin for tether", "hello there",
@@ -94,14 +94,22 @@ class PlainEzkl:
         self.ezkl.prove(self.p("witness.json"), self.p("model.compiled"), self.p("pk.key"), self.p("proof.json"),
                         self.p("kzg.srs"))
 
-    def accuracy(self, limit: int) -> float:
+    def accuracy(self, examples: list) -> float:
+        """Exact-set accuracy of this circuit's witness outputs on ``examples`` (``EvalExample``)."""
         from zkrevox.encoding import instances_to_ints
 
-        examples = load_eval_set()[:limit]
         preds = [[v > 0 for v in instances_to_ints(self.witness(e.prompt)["outputs"][0])] for e in examples]
         import numpy as np
 
         return exact_set_accuracy(np.asarray(preds), [e.tickers for e in examples])
+
+
+def quantized_accuracy(prover, examples: list) -> float:
+    """Exact-set accuracy of the zkrevox circuit's forward pass (what a proof attests) on ``examples``."""
+    import numpy as np
+
+    preds = [[v > 0 for v in prover.predict(e.prompt).outputs] for e in examples]
+    return exact_set_accuracy(np.asarray(preds), [e.tickers for e in examples])
 
 
 def g1_points_in_proof(proof: bytes) -> int:
@@ -234,14 +242,17 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
             "build_seconds": plain.build_seconds,
         }
 
-        log("accuracy of both circuits on the realistic held-out set")
+        log("accuracy of both circuits on the same held-out prompts")
         limit = 100 if quick else 400
-        from zkrevox.evaluate import evaluate
-
-        ours = evaluate(prover, synthetic=0 if quick else 200)["realistic"]
-        result["accuracy"] = ours["quantized_exact_set_accuracy"]
-        result["plain_ezkl_accuracy"] = plain.accuracy(limit)
-        result["plain_ezkl_accuracy_prompts"] = limit
+        sets = {"realistic": load_eval_set()[:limit], "hard": load_eval_set(HARD_EVAL_FILE)}
+        result["accuracy_by_set"] = {
+            name: {"prompts": len(examples), "zkrevox": quantized_accuracy(prover, examples),
+                   "plain_ezkl": plain.accuracy(examples)}
+            for name, examples in sets.items()
+        }
+        result["accuracy"] = result["accuracy_by_set"]["realistic"]["zkrevox"]
+        result["plain_ezkl_accuracy"] = result["accuracy_by_set"]["realistic"]["plain_ezkl"]
+        result["accuracy_prompts"] = result["plain_ezkl_accuracy_prompts"] = limit
 
     log("3. gas per fulfilled request on anvil")
     from zkrevox.chain.gasbench import measure as gas_measure
@@ -274,8 +285,8 @@ def markdown(r: dict, command: str) -> str:
         ("gas per fulfilled request, N=1", "", f"{r['gas_per_request_n1']:,}", ""),
         ("gas per fulfilled request, N=8", "", f"{r['gas_per_request_n8']:,}", ""),
         (f"gas per fulfilled request, best N={r['best_n']}", "", f"{r['gas_per_request_best']:,}", ""),
-        ("realistic held-out accuracy (quantized)", f"{r['plain_ezkl_accuracy']} ({r['plain_ezkl_accuracy_prompts']})",
-         f"{r['accuracy']} (400)", ""),
+        *[(f"{name} held-out accuracy (quantized, same {a['prompts']} prompts)", f"{a['plain_ezkl']}",
+           f"{a['zkrevox']}", "") for name, a in r.get("accuracy_by_set", {}).items()],
     ]
     lines = [
         f"Command: `{command}`", "",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkrevox.featurizer import featurize_batch
+from zkrevox.featurize import featurize
 from zkrevox.model_files import MODELS_DIR, ModelFiles
 
 DEFAULT_FILE = MODELS_DIR / "ticker" / "eval" / "hard.jsonl"
@@ -30,15 +30,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
     parser.add_argument("--model", default="ticker")
+    parser.add_argument("--dir", help="a model folder (default models/MODEL), e.g. a scratch training run")
     parser.add_argument("--quantized", action="store_true", help="also the circuit's forward pass")
     parser.add_argument("--misses", action="store_true", help="print every miss")
     args = parser.parse_args()
 
     rows = [json.loads(line) for line in Path(args.file).read_text().splitlines() if line.strip()]
-    files = ModelFiles(MODELS_DIR / args.model)
+    files = ModelFiles(Path(args.dir) if args.dir else MODELS_DIR / args.model)
     spec, labels = files.spec(), files.labels()
     session = ort.InferenceSession(str(files.onnx))
-    feats = np.asarray(featurize_batch([r["prompt"] for r in rows], spec), dtype=np.float32)
+    feats = np.asarray([featurize(r["prompt"], spec) for r in rows], dtype=np.float32)
     # model.onnx has batch dimension 1
     logits = np.stack([session.run(None, {"features": f[None, :]})[0][0] for f in feats])
     answers = {"float": [[labels[j] for j in np.flatnonzero(row > 0)] for row in logits]}

@@ -22,6 +22,9 @@ RESULT = {
     "accuracy": 0.93,
     "plain_ezkl_accuracy": 0.93,
     "plain_ezkl_accuracy_prompts": 400,
+    "accuracy_prompts": 400,
+    "accuracy_by_set": {"realistic": {"prompts": 400, "zkrevox": 0.93, "plain_ezkl": 0.925},
+                        "hard": {"prompts": 212, "zkrevox": 0.97, "plain_ezkl": 0.96}},
     "circuit": {"logrows": 13, "rows": 7866, "public_instances": 180, "commitments_in_proof": 13,
                 "proof_bytes": 1856, "msm_seconds_at_domain": 0.045, "floor_estimate_s": 0.585,
                 "measured_prove_s": 0.575},
@@ -49,3 +52,6 @@ def test_markdown_namesTheCommandTheTargetsAndThePackedBatch():
     assert "gas_single_request_le_450k NOT met (575,540)" in text
     assert "N=16 137,027 (packed)" in text
     assert "6.17×" in text and "14.76×" in text
+    # both flows on the same prompts, each held-out set
+    assert "| realistic held-out accuracy (quantized, same 400 prompts) | 0.925 | 0.93 |" in text
+    assert "| hard held-out accuracy (quantized, same 212 prompts) | 0.96 | 0.97 |" in text

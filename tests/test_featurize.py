@@ -78,4 +78,79 @@ def test_max_length_prompt_is_accepted():
 def test_ticker_spec_round_trips_through_json():
     spec = ModelFiles(model_dir("ticker")).spec()
     assert ref.FeatureSpec.from_dict(spec.to_dict()) == spec
-    assert spec.num_features == len(spec.vocab) + spec.trigram_buckets
+    assert spec.num_features == spec.num_slots + 2 * spec.context_slots + spec.trigram_buckets
+    if spec.version == 1:
+        assert spec.num_slots == len(spec.vocab) and spec.context_slots == 0
+
+
+V2 = FeatureSpec(vocab=("eth", "ethereum", "sushi", "swap", "0", "$", "/", ".", "-", "dinner"),
+                 slots=(0, 0, 1, 2, 3, 4, 5, 6, 7, 8), context_slots=7, version=2, trigram_buckets=4)
+NAMES, CONTEXT = 2, 7  # slots: eth 0, sushi 1 | swap 2, 0 3, $ 4, / 5, . 6, - 7, dinner 8
+
+
+def adjacency(x: list[int]) -> dict[tuple[str, str], int]:
+    """The non-zero adjacency features of a V2 vector, as (context word, before|after)."""
+    words = ("swap", "0", "$", "/", ".", "-", "dinner")
+    at = NAMES + CONTEXT
+    return {(words[k // 2], ("before", "after")[k % 2]): v for k, v in enumerate(x[at : at + 2 * CONTEXT]) if v}
+
+
+def test_v2_marks_are_words_of_their_own():
+    assert ref.words(b"$PEPE eth/usdc kim.eth op-ed 2.5", 2) == [
+        b"$", b"pepe", b"eth", b"/", b"usdc", b"kim", b".", b"eth", b"op", b"-", b"ed", b"0", b".", b"0"]
+    assert ref.words(b"$PEPE eth/usdc", 1) == [b"pepe", b"eth", b"usdc"]
+
+
+@pytest.mark.parametrize("featurize", IMPLS)
+@pytest.mark.parametrize(
+    ("prompt", "want"),
+    [
+        ("swap 2 eth for sushi", {("0", "before"): 1}),  # swap, 0, eth: only the nearest context word counts
+        ("sushi for dinner tonight", {("dinner", "after"): 1}),  # out-of-vocabulary words are transparent
+        # "to kim" is out of the vocabulary: the . stands after sushi and before eth
+        ("send $sushi to kim.eth", {("$", "before"): 1, (".", "after"): 1, (".", "before"): 1}),
+        ("eth/sushi", {("/", "after"): 1, ("/", "before"): 1}),
+        ("op-ed about ethereum.", {("-", "before"): 1, (".", "after"): 1}),
+        ("swap $ / dinner", {}),  # context next to context
+        ("eth sushi ethereum", {}),  # names next to names
+    ],
+)
+def test_v2_adjacency_reads_the_words_next_to_a_name(featurize, prompt, want):
+    x = featurize(prompt, V2)
+    assert len(x) == V2.num_features == 9 + 14 + 4
+    assert adjacency(x) == want
+
+
+@pytest.mark.parametrize("featurize", IMPLS)
+def test_v2_words_share_their_slot(featurize):
+    x = featurize("eth ethereum etherum", V2)  # etherum: one edit from ethereum
+    assert x[0] == 3 and x[1:9] == [0] * 8
+
+
+@pytest.mark.parametrize("featurize", IMPLS)
+def test_v2_only_names_enter_the_fuzzy_table(featurize):
+    assert featurize("dinne", V2)[8] == 0  # a dropped letter is found through FUZZY: names only
+    assert featurize("dinnerr", V2)[8] == 1  # an added letter through EXACT of a deletion: any word
+    assert featurize("ethereu", V2)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(vocab=("eth",), context_slots=1), "context_slots needs featurizer version 2"),
+        (dict(vocab=("eth", "$"), version=2, slots=(0,), context_slots=1), "slots has 1 entries for 2"),
+        (dict(vocab=("eth", "$"), version=2, slots=(0, 2), context_slots=1), "every slot 0 .. max"),
+        (dict(vocab=("eth", "$"), version=2, slots=(0, 1), context_slots=0), "context_slots is 0"),
+        (dict(vocab=("eth", "$"), version=2, slots=(0, 1), context_slots=3), "context_slots is 3"),
+        (dict(vocab=("$",), slots=(0,)), "not a normalized word"),  # a mark is a word in version 2 only
+        (dict(vocab=("eth",), version=3), "featurizer version 3 is not supported"),
+    ],
+)
+def test_v2_spec_mistakes_are_named(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        FeatureSpec(**kwargs)
+
+
+def test_v2_spec_round_trips_through_json():
+    assert FeatureSpec.from_dict(V2.to_dict()) == V2
+    assert V2.to_dict()["slots"] == list(V2.slots) and V2.to_dict()["version"] == 2

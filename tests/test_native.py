@@ -48,9 +48,10 @@ def test_feature_spec_mirrors_the_dataclass(ticker):
     data = json.loads(TICKER_SPEC.read_text())
     py = ref.FeatureSpec.from_dict(data)
     assert ticker.to_dict() == py.to_dict()
-    assert ticker.num_features == py.num_features == len(py.vocab) + py.trigram_buckets
+    assert ticker.num_features == py.num_features == py.num_slots + 2 * py.context_slots + py.trigram_buckets
     assert ticker.vocab == py.vocab
-    for field in ("max_bytes", "trigram_buckets", "clip", "fuzzy_min_len"):
+    for field in ("max_bytes", "trigram_buckets", "clip", "fuzzy_min_len", "version", "slots", "context_slots",
+                  "num_slots", "name_slots"):
         assert getattr(ticker, field) == getattr(py, field)
     defaults_py, defaults_rs = ref.FeatureSpec(vocab=("eth",)), native.FeatureSpec(["eth"])
     assert defaults_rs.to_dict() == defaults_py.to_dict()

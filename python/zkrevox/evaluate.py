@@ -11,7 +11,7 @@ import json
 
 import numpy as np
 
-from zkrevox.model_files import exact_set_accuracy, load_eval_set
+from zkrevox.model_files import HARD_EVAL_FILE, exact_set_accuracy, load_eval_set
 from zkrevox.prover import Prover
 
 
@@ -23,7 +23,11 @@ def evaluate(prover: Prover, synthetic: int = 600) -> dict:
 
     session = ort.InferenceSession(str(prover.artifacts.model.onnx))
     realistic = load_eval_set()
-    sets = {"realistic": ([e.prompt for e in realistic], [e.tickers for e in realistic])}
+    hard = load_eval_set(HARD_EVAL_FILE)
+    sets = {
+        "realistic": ([e.prompt for e in realistic], [e.tickers for e in realistic]),
+        "hard": ([e.prompt for e in hard], [e.tickers for e in hard]),
+    }
     if synthetic:
         held = synthetic_heldout(prover.spec, synthetic)
         sets["synthetic"] = ([e.prompt for e in held], [e.tickers for e in held])

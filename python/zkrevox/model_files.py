@@ -21,6 +21,8 @@ from zkrevox.tickers import LABELS
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "models"
 EVAL_FILE = MODELS_DIR / "ticker" / "eval" / "realistic.jsonl"
+# Hand-written hard prompts by kind (issue 13): ordinary words, aliases, long, ENS, projects.
+HARD_EVAL_FILE = MODELS_DIR / "ticker" / "eval" / "hard.jsonl"
 TRAINERS = ("ticker",)  # models `zkrevox train` can generate (zkrevox.train)
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from zkrevox.dataset import Example, PromptGenerator
+from zkrevox.dataset_hard import HardPromptGenerator
 from zkrevox.errors import InputError
 from zkrevox.featurize import FeatureSpec, featurize, words
-from zkrevox.model_files import ModelFiles, exact_set_accuracy, labels_matrix, load_eval_set
+from zkrevox.model_files import HARD_EVAL_FILE, ModelFiles, exact_set_accuracy, labels_matrix, load_eval_set
+from zkrevox.ticker_vocab import build_spec_v2
 from zkrevox.tickers import LABELS, TickerDatabase, load_database
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,9 @@ class TrainConfig:
     batch_size: int = 256
     learning_rate: float = 3e-3
     weight_decay: float = 1e-5
-    trigram_buckets: int = 32
+    featurizer_version: int = 2  # 1: the first model's spec (vocabulary + trigrams), 2: with context
+    hard: float = 0.5  # share of training prompts from HardPromptGenerator (0: the first model's data)
+    trigram_buckets: int = 29
     max_bytes: int = 192
     clip: int = 3
     fuzzy_min_len: int = 5
@@ -97,16 +101,10 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
     config = config or TrainConfig()
     torch.set_num_threads(2)
     db = load_database()
-    spec = FeatureSpec(
-        vocab=build_vocab(db),
-        max_bytes=config.max_bytes,
-        trigram_buckets=config.trigram_buckets,
-        clip=config.clip,
-        fuzzy_min_len=config.fuzzy_min_len,
-    )
+    spec = build_spec(db, config)
     t0 = time.monotonic()
-    train_set = PromptGenerator(db, config.seed).generate(config.train_prompts, spec.max_bytes)
-    heldout = synthetic_heldout(spec, config.heldout_prompts, config.seed)
+    train_set = generator(db, config.seed, config.hard).generate(config.train_prompts, spec.max_bytes)
+    heldout = synthetic_heldout(spec, config.heldout_prompts, config.seed, config.hard)
     x_train = torch.tensor(featurize_many([e.prompt for e in train_set], spec))
     y_train = torch.tensor(labels_matrix([e.tickers for e in train_set]))
     log.info("generated and featurized %d prompts in %.1fs", len(train_set), time.monotonic() - t0)
@@ -138,6 +136,7 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
             return model(torch.tensor(featurize_many(prompts, spec))).numpy() > 0
 
     realistic = load_eval_set()
+    hard = load_eval_set(HARD_EVAL_FILE)
     metrics = {
         "features": spec.num_features,
         "vocab_words": len(spec.vocab),
@@ -153,6 +152,10 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
                 predict([e.prompt for e in realistic]), [e.tickers for e in realistic]
             ),
             "realistic_heldout_prompts": len(realistic),
+            "hard_heldout_exact_set_accuracy": exact_set_accuracy(
+                predict([e.prompt for e in hard]), [e.tickers for e in hard]
+            ),
+            "hard_heldout_prompts": len(hard),
         },
         "token_list": f"{db.source}@{db.source_version}",
         "config": config.__dict__,
@@ -164,9 +167,34 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
     return metrics
 
 
-def synthetic_heldout(spec: FeatureSpec, n: int, seed: int = TrainConfig.seed) -> list[Example]:
-    """The first ``n`` prompts of training's synthetic held-out split (never trained on)."""
-    return PromptGenerator(load_database(), seed + 1).generate(n, spec.max_bytes)
+def build_spec(db: TickerDatabase, config: TrainConfig) -> FeatureSpec:
+    """The featurizer spec ``config`` asks for (version 1 or 2)."""
+    if config.featurizer_version == 2:
+        return build_spec_v2(db, max_bytes=config.max_bytes, trigram_buckets=config.trigram_buckets,
+                             clip=config.clip, fuzzy_min_len=config.fuzzy_min_len)
+    if config.featurizer_version != 1:
+        raise InputError(f"featurizer_version {config.featurizer_version} is not 1 or 2")
+    return FeatureSpec(
+        vocab=build_vocab(db),
+        max_bytes=config.max_bytes,
+        trigram_buckets=config.trigram_buckets,
+        clip=config.clip,
+        fuzzy_min_len=config.fuzzy_min_len,
+    )
+
+
+def generator(db: TickerDatabase, seed: int, hard: float) -> PromptGenerator:
+    """The prompt generator: with ``hard > 0``, that share of prompts are the hard kinds."""
+    return HardPromptGenerator(db, seed, hard) if hard > 0 else PromptGenerator(db, seed)
+
+
+def synthetic_heldout(spec: FeatureSpec, n: int, seed: int = TrainConfig.seed,
+                      hard: float | None = None) -> list[Example]:
+    """The first ``n`` prompts of training's synthetic held-out split (never trained on). ``hard``
+    defaults to the share a model of ``spec``'s version is trained with (version 1: none)."""
+    if hard is None:
+        hard = TrainConfig.hard if spec.version == 2 else 0.0
+    return generator(load_database(), seed + 1, hard).generate(n, spec.max_bytes)
 
 
 def dump(metrics: dict) -> str:

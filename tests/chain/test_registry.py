@@ -84,9 +84,9 @@ def test_registerModel_revertsOnMalformedTable(env: Env):
     with pytest.raises(RevertedError) as err:
         owner.publish_model(env.params.config_for(_verifier(env)), table.data[:-8])  # wrong size
     assert err.value.error_name == "FeaturizerInvalidTable"
-    vocab = len(env.params.spec.vocab)
+    slots = env.params.spec.num_slots
     poisoned = bytearray(table.data)
-    poisoned[0:8] = (0x12345678 << 32 | (vocab + 1) << 16).to_bytes(8, "big")  # index == vocab: out of range
+    poisoned[0:8] = (0x12345678 << 32 | (slots + 1) << 16).to_bytes(8, "big")  # slot == S: out of range
     with pytest.raises(RevertedError) as err:
         owner.publish_model(env.params.config_for(_verifier(env)), bytes(poisoned))
     assert err.value.error_name == "FeaturizerInvalidTable"
