@@ -28,8 +28,7 @@ ORDINARY: dict[str, tuple[str, ...]] = {
     "gala": ("the {w} was fun", "charity {w} on saturday", "{w} dinner dress code", "school {w} tickets",
              "went to a {w} last night", "the museum {w}"),
     "op": ("{w}-ed in the times", "the {w}-ed was biased", "the {w} of this post", "{w} deleted the thread",
-           "as {w} said above", "reply to the {w}", "nice {w}, thanks for sharing", "the {w} said so",
-           "thanks {w}"),
+           "as {w} said above", "reply to the {w}"),
     "graph": ("a {w} of my spending", "{w} paper for school", "this {w} looks off", "line {w} of the data",
               "draw the {w} again", "bar {w} in the slide", "{w} theory class", "the {w} on page 2"),
     "compound": ("{w} interest on savings", "{w} growth over ten years", "{w} annual return", "a {w} word",
@@ -42,14 +41,12 @@ ORDINARY: dict[str, tuple[str, ...]] = {
     "arb": ("an {w} between two exchanges", "{w} bots front running", "{w} opportunity on prices", "{w} spreadsheet",
             "doing {w} between markets", "{w} trade between stores"),
     "ape": ("don't {w} into random stuff", "i {w}d into a memecoin", "{w} into the next hype", "{w}s at the zoo",
-            "planet of the {w}s", "{w} into anything new", "{w} into something today"),
+            "planet of the {w}s", "{w} into anything new"),
     "sandbox": ("a {w} account for testing", "test it in a {w}", "{w} mode of the api", "{w} environment",
                 "kids in the {w}", "a {w} game"),
     "sand": ("{w} at the beach", "{w} in my shoes", "a bag of {w}"),
-    "link": ("the {w} is broken", "send me the {w}", "{w} to the docs", "a {w} in bio", "share the {w} please",
-             "how do i {w} my wallet", "{w} my account to the app"),
-    "bat": ("a cricket {w}", "a {w} in the attic", "baseball {w}", "didn't {w} an eye", "bring a {w} to the game",
-            "grab a {w}, we play at 5", "a {w} flew by"),
+    "link": ("the {w} is broken", "send me the {w}", "{w} to the docs", "a {w} in bio", "share the {w} please"),
+    "bat": ("a cricket {w}", "a {w} in the attic", "baseball {w}", "didn't {w} an eye"),
     "curve": ("learning {w}", "bell {w}", "a {w} ball", "the {w} of the road", "ahead of the {w}"),
     "mana": ("out of {w}", "{w} potion", "{w} bar in the game"),
     "floki": ("my dog {w}", "{w} the husky", "{w} is a good boy", "{w} in the movie"),
@@ -65,12 +62,11 @@ ORDINARY: dict[str, tuple[str, ...]] = {
     "ether": ("lost in the {w}", "diethyl {w}"),
     "graphs": ("{w} of my returns", "make {w} for the report"),
     "basic": ("{w} cooking", "the {w} plan"),
-    "inch": ("one {w} taller", "an {w} of rain", "a 1 {w} screw", "2 {w} shelf"),
+    "inch": ("one {w} taller", "an {w} of rain"),
 }
 # Crypto requests to put beside ordinary text: {a}, {b} are mentions, {n} an amount.
 REQUESTS = (
-    "check my {a}", "then swap {n} {a} for {b}", "ape into {a}", "aping {n} into {a}", "ape {n} into {a}?",
-    "what's {a} doing", "show my {a} and {b}", "buy {n} {a}",
+    "check my {a}", "then swap {n} {a} for {b}", "what's {a} doing", "show my {a} and {b}", "buy {n} {a}",
     "any news on {a}", "price of {a} pls", "stake my {a}", "sell {a}", "is {a} up today", "send {n} {a} to my ledger",
     "how are {a} and {b} doing", "move {a} into {b}", "{a} chart", "set an alert for {a}",
 )
@@ -126,9 +122,7 @@ LIST_ITEMS = ("{m}", "{m}", "{n} {m}", "{m} {n}", "{m} at {n}", "some {m}", "{m}
 # A name with no trade word around it: news, governance, people talking.
 NEWS = ("did {a} settle with the sec", "{a} proposal results", "{a} roadmap update", "{a} lawsuit news",
         "is {a} still a thing", "{a} merged with another project", "what is {a} working on", "{a} team update",
-        "who runs {a}", "{a} partnership rumors", "{a} governance drama", "{a} hack?", "{a} community call recap",
-        "{a} wars explained", "{a} won the case?", "any updates on {a}", "pull up the {a} weekly", "{a} to the moon",
-        "anyone still use {a}?", "{a} migration, do i need to do anything")
+        "who runs {a}", "{a} partnership rumors", "{a} governance drama", "{a} hack?", "{a} community call recap")
 MULTI_WORD = ("usd coin", "binance coin", "shiba inu", "floki inu", "basic attention token", "fetch ai",
               "immutable x", "axie infinity", "the sandbox", "the graph", "lido dao", "curve dao", "world coin",
               "wrapped ether", "wrapped bitcoin", "gala games", "injective protocol", "yearn finance", "pepe coin",
@@ -221,9 +215,9 @@ class HardPromptGenerator(PromptGenerator):
         if self.rng.random() >= self.hard:
             return super().example()
         r = self.rng.random()
-        if r < 0.28:
+        if r < 0.3:
             return self.ordinary()
-        if r < 0.38:
+        if r < 0.42:
             return self.both()
         if r < 0.56:
             return self.names()

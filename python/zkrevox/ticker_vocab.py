@@ -18,7 +18,7 @@ from zkrevox.tickers import LABELS, TickerDatabase
 # Words with a name slot of their own (ambiguous in English, or shared by several labels).
 # Each tuple is one slot; its words are spellings of the same thing.
 OWN_SLOTS: tuple[tuple[str, ...], ...] = (
-    ("bitcoin", "btc"), ("circle",), ("cake",), ("pancake",), ("uni",), ("link",),
+    ("ether",), ("bitcoin", "btc"), ("circle",), ("cake",), ("pancake",), ("uni",), ("link",),
     ("polygon",), ("pol",), ("sol",), ("arb",), ("op",), ("optimism",), ("curve",), ("comp",),
     ("compound",), ("sushi",), ("inch",), ("ape",), ("graph",), ("maker",), ("fetch",), ("ai",),
     ("sand",), ("sandbox",), ("mana",), ("gala",), ("games",), ("immutable",), ("bat",),
@@ -56,12 +56,11 @@ CONTEXT_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "tonight night yesterday tomorrow weekend friday saturday sunday monday morning evening party charity "
         "fundraiser conference trip wedding concert friends friend dog dogs cat puppy uncle mom dad student "
         "students university college exam exams lecture lectures school sci class homework zoo movie tv song "
-        "beach garden kids game gym dress year semester fees cricket baseball softball attic laptop screw shelf "
-        "taller team".split())),
+        "beach garden kids game gym dress year semester fees".split())),
     ("prose", tuple(
         "ed thread post article docs bio slide draw plot bar bell function theory axis interest annual growth "
         "effect learning taker market makers bot bots test testing environment mode api spreadsheet opportunity "
-        "arbitrage comment reply said says answer page thanks sharing explained".split())),
+        "arbitrage comment reply said says answer page".split())),
     ("the", ("the",)),
     ("of", ("of",)),
 )

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    train_prompts: int = 60_000
+    train_prompts: int = 90_000
     heldout_prompts: int = 6_000
     hidden: int = 42
     activation: str = "square"  # "square" (no lookups in the circuit) or "relu"

@@ -39,7 +39,8 @@ library ModelRegistry {
         uint16 numOutputs;
         uint16 maxBytes;
         uint16 vocabSize;
-        uint16 trigramBuckets;
+        /// @dev S + 2K + T, stored instead of T: the fulfil paths read it alone (T = it - S - 2K).
+        uint16 featureCount;
         uint8 clip;
         uint8 fuzzyMinLen;
         uint8 tableBits;
@@ -83,7 +84,7 @@ library ModelRegistry {
         m.numOutputs = config.numOutputs;
         m.maxBytes = spec.maxBytes;
         m.vocabSize = spec.vocabSize;
-        m.trigramBuckets = spec.trigramBuckets;
+        m.featureCount = uint16(Featurizer.numFeatures(spec)); // <= MAX_FEATURES, checked in _validate
         m.clip = spec.clip;
         m.fuzzyMinLen = spec.fuzzyMinLen;
         m.tableBits = spec.tableBits;
@@ -179,7 +180,7 @@ library ModelRegistry {
         return Featurizer.Spec({
             maxBytes: m.maxBytes,
             vocabSize: m.vocabSize,
-            trigramBuckets: m.trigramBuckets,
+            trigramBuckets: uint16(uint256(m.featureCount) - m.vocabSize - 2 * uint256(m.contextSlots)),
             clip: m.clip,
             fuzzyMinLen: m.fuzzyMinLen,
             tableBits: m.tableBits,
@@ -189,7 +190,7 @@ library ModelRegistry {
     }
 
     function numFeatures(Model storage m) internal view returns (uint256) {
-        return Featurizer.numFeatures(m.vocabSize, m.contextSlots, m.trigramBuckets);
+        return m.featureCount;
     }
 
     /// @dev A prompt is 1..maxBytes bytes of any value; it is never truncated.
