@@ -260,8 +260,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         uint256 required = _requiredPayment(m.fee, callbackGasLimit, tx.gasprice);
         if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
         if (msg.value > type(uint96).max) revert DPromptFeeTooHigh(msg.value);
-        Featurizer.Spec memory spec = ModelRegistry.spec(m);
-        _checkPrompt(prompt.length, spec.maxBytes);
+        _checkPrompt(prompt.length, m.maxBytes);
 
         requestId = _nextRequestId;
         // Cannot overflow: one increment per request, 2^64 of them.
@@ -269,7 +268,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
             _nextRequestId = uint64(requestId + 1);
         }
         (address provider, uint256 deadline) = _storeRequest(requestId, modelId, m.responseWindow, callbackGasLimit);
-        _storeFeatures(requestId, Featurizer.featurizePacked(prompt, spec));
+        _storeFeatures(requestId, ModelRegistry.featurizePacked(m, prompt));
         emit DPromptRequested(requestId, msg.sender, provider, modelId, deadline, msg.value, prompt);
     }
 

@@ -13,8 +13,9 @@ import {Featurizer} from "./Featurizer.sol";
 ///
 /// The registration paths are `external`: the library is deployed once and DPrompt reaches it by
 /// DELEGATECALL (the storage stays DPrompt's), so their bytecode does not count against DPrompt's
-/// EIP-170 limit. They run rarely (a registration, a client's read), never on a request or a
-/// fulfilment path. The `internal` helpers are the ones those hot paths use; they are inlined.
+/// EIP-170 limit. They run rarely (a registration, a client's read), never on a fulfilment path;
+/// the one on the request path is `featurizePacked` (the featurizer is too large to inline in
+/// DPrompt). The `internal` helpers are the ones the hot paths use; they are inlined.
 library ModelRegistry {
     uint256 internal constant MAX_OUTPUTS = 256; // the answer is a 256-bit bitmap
     uint256 internal constant MAX_FEATURES = 4096;
@@ -157,6 +158,13 @@ library ModelRegistry {
     function featurize(Model storage m, bytes calldata prompt) external view returns (uint256[] memory) {
         checkPrompt(prompt.length, m.maxBytes);
         return Featurizer.featurize(prompt, spec(m));
+    }
+
+    /// @notice `prompt`'s features under model `m`'s featurizer, packed (`Featurizer.featurizePacked`),
+    /// as `request` stores them. Here rather than inlined in DPrompt: the featurizer's code stays out
+    /// of DPrompt's EIP-170 budget for one DELEGATECALL per request. Length limits are the caller's.
+    function featurizePacked(Model storage m, bytes calldata prompt) external view returns (uint256[] memory) {
+        return Featurizer.featurizePacked(prompt, spec(m));
     }
 
     /// @notice The feature counts stored packed in `words` (a request's payload) under model `m`.
