@@ -10,7 +10,7 @@ from zkrevox.chain.solc import MAX_DEPLOYED_SIZE, project_contracts
 pytestmark = pytest.mark.chain
 
 HEADROOM = 3 * 1024
-DEPLOYED = ["DPrompt", "ModelRegistry", "ProviderStaking"]  # DPrompt and the external libraries it links
+DEPLOYED = ["DPrompt", "ModelRegistry", "ProviderStaking", "OptimisticAnswers"]  # DPrompt and the external libraries it links
 
 
 @pytest.mark.parametrize("name", DEPLOYED)
@@ -23,4 +23,4 @@ def test_contract_keepsThreeKilobytesBelowEip170(name: str):
 
 
 def test_dprompt_linksItsRoleLibraries():
-    assert set(project_contracts()["DPrompt"].link_references) == {"ModelRegistry", "ProviderStaking"}
+    assert set(project_contracts()["DPrompt"].link_references) == {"ModelRegistry", "ProviderStaking", "OptimisticAnswers"}

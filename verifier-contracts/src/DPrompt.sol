@@ -9,7 +9,9 @@ import {IDPromptConsumer} from "./interfaces/IDPromptConsumer.sol";
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
 import {Featurizer} from "./libraries/Featurizer.sol";
 import {ModelRegistry} from "./libraries/ModelRegistry.sol";
+import {OptimisticAnswers} from "./libraries/OptimisticAnswers.sol";
 import {ProviderStaking} from "./libraries/ProviderStaking.sol";
+import {Request, requirePending} from "./libraries/Requests.sol";
 
 /// @title DPrompt
 /// @notice Pays for an AI answer only when a zk proof shows that the published model produced
@@ -65,17 +67,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev Gas kept back for the call itself and what follows it (Chainlink's exact-gas check uses 5,000).
     uint256 internal constant CALLBACK_RESERVE_GAS = 5_000;
 
-    /// @dev Two slots, written by `request`.
-    struct Request {
-        address requester; // the consumer, for a callback request
-        uint32 modelId;
-        uint32 deadline;
-        RequestStatus status;
-        uint24 callbackGasLimit; // 0: no callback
-        address provider;
-        uint96 fee; // the whole payment, wei
-    }
-
     address private _owner;
     uint32 private _modelCount;
     /// @dev One slot, read and written by every request: the pause flag costs it no extra read.
@@ -93,6 +84,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     mapping(uint256 requestId => mapping(uint256 word => uint256)) private _payload;
     mapping(address account => uint256) private _credits;
     mapping(uint32 modelId => mapping(uint256 size => ModelRegistry.BatchVerifier)) private _batchVerifiers;
+    /// @dev Optimistic requests only: the mode flag, the window end and the posted (then final) answer.
+    mapping(uint256 requestId => OptimisticAnswers.Answer) private _answers;
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert DPromptNotOwner(msg.sender);
@@ -236,7 +229,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @inheritdoc IDPrompt
     /// @dev The whole payment is the request's fee (anything above the model fee is a tip).
     function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256) {
-        return _request(modelId, prompt, 0);
+        return _request(modelId, prompt, 0, false);
     }
 
     /// @inheritdoc IDPrompt
@@ -248,17 +241,29 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         if (callbackGasLimit == 0 || callbackGasLimit > MAX_CALLBACK_GAS) {
             revert DPromptCallbackGasLimit(callbackGasLimit, MAX_CALLBACK_GAS);
         }
-        return _request(modelId, prompt, callbackGasLimit);
+        return _request(modelId, prompt, callbackGasLimit, false);
     }
 
-    function _request(uint32 modelId, bytes calldata prompt, uint256 callbackGasLimit)
+    /// @inheritdoc IDPrompt
+    function requestOptimistic(uint32 modelId, bytes calldata prompt, uint32 callbackGasLimit)
+        external
+        payable
+        returns (uint256)
+    {
+        if (callbackGasLimit > MAX_CALLBACK_GAS) revert DPromptCallbackGasLimit(callbackGasLimit, MAX_CALLBACK_GAS);
+        return _request(modelId, prompt, callbackGasLimit, true);
+    }
+
+    function _request(uint32 modelId, bytes calldata prompt, uint256 callbackGasLimit, bool optimistic)
         private
         whenNotPaused
         returns (uint256 requestId)
     {
         ModelRegistry.Model storage m = _liveModel(modelId);
-        uint256 required = _requiredPayment(m.fee, callbackGasLimit, tx.gasprice);
-        if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
+        {
+            uint256 required = _requiredPayment(_requestFee(m, modelId, optimistic), callbackGasLimit, tx.gasprice);
+            if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
+        }
         if (msg.value > type(uint96).max) revert DPromptFeeTooHigh(msg.value);
         Featurizer.Spec memory spec = ModelRegistry.spec(m);
         _checkPrompt(prompt.length, spec.maxBytes);
@@ -270,7 +275,15 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         }
         (address provider, uint256 deadline) = _storeRequest(requestId, modelId, m.responseWindow, callbackGasLimit);
         _storeFeatures(requestId, Featurizer.featurizePacked(prompt, spec));
+        if (optimistic) _answers[requestId].optimistic = true;
         emit DPromptRequested(requestId, msg.sender, provider, modelId, deadline, msg.value, prompt);
+    }
+
+    /// @dev The least fee of a request of the mode asked for.
+    function _requestFee(ModelRegistry.Model storage m, uint32 modelId, bool optimistic) private view returns (uint256) {
+        if (!optimistic) return m.fee;
+        if (m.challengeWindow == 0) revert DPromptOptimisticNotOffered(modelId);
+        return m.optimisticFee;
     }
 
     /// @dev Assigns `requestId` to a provider with room and records it (two slots) and the
@@ -300,7 +313,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @inheritdoc IDPrompt
     function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external nonReentrant {
         Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
+        requirePending(requestId, r.status);
         address provider = r.provider;
         if (msg.sender != provider) revert DPromptNotAssigned(requestId, msg.sender);
         uint256 deadline = r.deadline;
@@ -393,13 +406,44 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
+    function answer(uint256 requestId, uint256 bitmap) external nonReentrant {
+        OptimisticAnswers.answer(_requests, _answers, _models, _pools, requestId, bitmap);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Checks (answered, window open), then the proof against the stored features, then the
+    /// effects ({OptimisticAnswers-overturn}), then the callback with the proven answer.
+    function dispute(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external nonReentrant {
+        uint32 modelId = OptimisticAnswers.disputable(_requests, _answers, requestId);
+        uint256 proven = _verify(requestId, _models[modelId], proof, outputs);
+        (address requester, uint256 callbackGasLimit) = OptimisticAnswers.overturn(
+            _requests, _answers, _models, _pools, _credits, requestId, proven, _stakeToken
+        );
+        if (callbackGasLimit != 0) _callback(requestId, requester, modelId, proven, callbackGasLimit);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Every request's effects first ({OptimisticAnswers-finalize}), then the callbacks in order.
+    function finalize(uint256[] calldata requestIds) external nonReentrant {
+        OptimisticAnswers.finalize(_requests, _answers, _models, _pools, requestIds);
+        for (uint256 i; i < requestIds.length; ++i) {
+            uint256 requestId = requestIds[i];
+            Request storage r = _requests[requestId];
+            uint256 callbackGasLimit = r.callbackGasLimit;
+            if (callbackGasLimit != 0) {
+                _callback(requestId, r.requester, r.modelId, _answers[requestId].posted, callbackGasLimit);
+            }
+        }
+    }
+
+    /// @inheritdoc IDPrompt
     /// @dev The requester gets its payment back and nothing more; the slash is burned (see the
     /// economics in verifier-contracts/README.md: no one can profit from a provider's miss). The
     /// stored features stay, so a batch proof that already covers this request still verifies for
     /// its other members (`fulfilBatch` skips this one).
     function reclaim(uint256 requestId) external nonReentrant {
         Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
+        requirePending(requestId, r.status);
         if (msg.sender != r.requester) revert DPromptNotRequester(requestId, msg.sender);
         uint256 deadline = r.deadline;
         if (block.timestamp <= deadline) revert DPromptDeadlineNotPassed(requestId, deadline);
@@ -540,41 +584,58 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @inheritdoc IDPrompt
     function requestState(uint256 requestId) external view returns (RequestState memory) {
         Request storage r = _requests[requestId];
-        if (r.status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
+        RequestStatus status = r.status;
+        if (status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
+        OptimisticAnswers.Answer storage a = _answers[requestId];
         return RequestState({
-            status: r.status,
+            status: status,
             modelId: r.modelId,
             requester: r.requester,
             provider: r.provider,
             deadline: r.deadline,
             fee: r.fee,
-            answer: r.status == RequestStatus.Fulfilled ? _payload[requestId][0] : 0,
-            callbackGasLimit: r.callbackGasLimit
+            answer: status == RequestStatus.Pending || status == RequestStatus.Reclaimed ? 0 : _answerOf(requestId),
+            callbackGasLimit: r.callbackGasLimit,
+            optimistic: a.optimistic,
+            windowEnd: a.windowEnd
         });
     }
 
     /// @inheritdoc IDPrompt
     function answerOf(uint256 requestId) external view returns (uint256 bitmap) {
-        Request storage r = _requests[requestId];
-        if (r.status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
-        if (r.status != RequestStatus.Fulfilled) revert DPromptNotFulfilled(requestId);
-        return _payload[requestId][0];
+        RequestStatus status = _requests[requestId].status;
+        if (status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
+        if (status == RequestStatus.Answered) revert DPromptAnswerNotFinal(requestId, _answers[requestId].windowEnd);
+        if (status != RequestStatus.Fulfilled && status != RequestStatus.Overturned) revert DPromptNotFulfilled(requestId);
+        return _answerOf(requestId);
+    }
+
+    /// @dev The answer of a request that has one: an optimistic answer (`answer` sets the window
+    /// end) lives in `_answers`, a proven one in payload word 0.
+    function _answerOf(uint256 requestId) private view returns (uint256) {
+        OptimisticAnswers.Answer storage a = _answers[requestId];
+        return a.windowEnd != 0 ? a.posted : _payload[requestId][0];
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev Only while pending: fulfilment replaces the features with the answer.
+    /// @dev Fulfilment replaces the features with the answer; an optimistic answer leaves them.
     function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts) {
         Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
+        _requireFeatures(requestId, r.status);
         return ModelRegistry.storedFeatures(_models[r.modelId], _payload[requestId]);
     }
 
+    /// @dev The features are stored while pending and while an optimistic answer is `Answered`.
+    function _requireFeatures(uint256 requestId, RequestStatus status) private pure {
+        if (status != RequestStatus.Answered) requirePending(requestId, status);
+    }
+
     /// @inheritdoc IDPrompt
-    /// @dev Exactly the vector `fulfil` hands the verifier (only while the request is pending);
-    /// clients compare it with their proof's instances before sending.
+    /// @dev Exactly the vector `fulfil` (or `dispute`) hands the verifier (only while the request is
+    /// pending or answered); clients compare it with their proof's instances before sending.
     function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory) {
         Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
+        _requireFeatures(requestId, r.status);
         ModelRegistry.Model storage m = _models[r.modelId];
         uint256[] memory instances = new uint256[](ModelRegistry.numFeatures(m) + outputs.length);
         uint256 dst;
@@ -693,7 +754,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
             if (fulfilling && status == RequestStatus.Reclaimed) {
                 skipped |= 1 << i;
             } else {
-                _requirePending(requestId, status);
+                requirePending(requestId, status);
             }
             if (fulfilling) {
                 if (msg.sender != r.provider) revert DPromptNotAssigned(requestId, msg.sender);
@@ -703,13 +764,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
             if (i == 0) modelId = requestModel;
             else if (requestModel != modelId) revert DPromptBatchModelMismatch(requestId, requestModel, modelId);
         }
-    }
-
-    function _requirePending(uint256 requestId, RequestStatus status) private pure {
-        if (status == RequestStatus.Pending) return;
-        if (status == RequestStatus.Fulfilled) revert DPromptAlreadyFulfilled(requestId);
-        if (status == RequestStatus.Reclaimed) revert DPromptAlreadyReclaimed(requestId);
-        revert DPromptUnknownRequest(requestId);
     }
 
     function _storeFeatures(uint256 requestId, uint256[] memory packed) private {

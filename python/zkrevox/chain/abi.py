@@ -28,7 +28,7 @@ from zkrevox.chain.solc import CompiledContract, project_contracts
 from zkrevox.errors import ChainError
 
 # file name -> (contract, contracts whose errors it also carries)
-DELEGATECALLED = ("ModelRegistry", "ProviderStaking")  # linked libraries: their events come from DPrompt
+DELEGATECALLED = ("ModelRegistry", "ProviderStaking", "OptimisticAnswers")  # linked libraries: their events come from DPrompt
 REVERTS_THROUGH_DPROMPT = (*DELEGATECALLED, "Featurizer", "IERC20Errors")
 ABI_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "DPrompt": ("DPrompt", REVERTS_THROUGH_DPROMPT),
