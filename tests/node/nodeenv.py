@@ -238,3 +238,54 @@ def log_has(log_path: Path, text: str) -> bool:
 def open_store(db: Path) -> SqliteJobStore:
     scope = read_jobs(db)[0]["scope"]
     return SqliteJobStore(db, scope)
+
+
+# ---------------------------------------------------------------- optimistic answers and the watcher
+
+
+def dprompt_calls(env: NodeEnv, since_block: int, *names: str) -> list[dict[str, Any]]:
+    """Every DPrompt transaction calling one of ``names`` mined since ``since_block`` (reverted ones
+    too), read from the blocks: function, arguments, sender, status, gas, hash, block."""
+    contract = env.client().contract
+    out = []
+    for n in range(since_block, env.w3.eth.block_number + 1):
+        for tx in env.w3.eth.get_block(n, full_transactions=True)["transactions"]:
+            if tx["to"] is None or tx["to"].lower() != env.dep.dprompt.address.lower():
+                continue
+            fn, args = contract.decode_function_input(tx["input"])
+            if fn.fn_name not in names:
+                continue
+            receipt = env.w3.eth.get_transaction_receipt(tx["hash"])
+            out.append({"fn": fn.fn_name, "args": args, "from": tx["from"], "status": receipt["status"],
+                        "gas": receipt["gasUsed"], "hash": "0x" + bytes(tx["hash"]).hex(), "block": n})
+    return out
+
+
+@contextlib.contextmanager
+def watch_thread(cfg: NodeConfig, account: LocalAccount, *, up_timeout: float = 60.0,
+                 **kwargs: Any) -> Iterator[Any]:
+    """A ``Watcher`` running in a thread; stopped (and joined) on exit."""
+    from zkrevox.node.watch import Watcher
+
+    watcher = Watcher(cfg, account, **kwargs)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            watcher.run()
+        except BaseException as exc:  # reported by the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, name="watcher", daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: watcher.status == "ok" or errors or not thread.is_alive(), up_timeout, "watcher up")
+        if errors:
+            raise errors[0]
+        yield watcher
+    finally:
+        watcher.stop()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the watcher did not stop within 60 s"
+    if errors:
+        raise errors[0]
