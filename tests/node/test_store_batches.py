@@ -73,4 +73,5 @@ def test_schemaOneStore_isMigratedInPlace(tmp_path):
     job = store.get(5)
     assert job.state == State.SEEN and job.batch is None and job.timeouts == 0 and store.fillers() == []
     store.close()
-    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (str(SCHEMA_VERSION),)
+    schema = sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    assert schema == (str(SCHEMA_VERSION),)
