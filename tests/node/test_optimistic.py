@@ -14,6 +14,7 @@ from nodeenv import (
     wait_for,
     wait_states,
 )
+from web3.exceptions import TransactionNotFound
 
 from zkrevox import Prover
 from zkrevox.node.optimistic import answer_bitmap
@@ -43,8 +44,11 @@ def request_optimistic_held(env: NodeEnv, prompt: str) -> int:
 
 
 def in_pool(env: NodeEnv, tx_hash: str) -> bool:
-    tx = env.w3.eth.get_transaction(tx_hash) if tx_hash else None
-    return tx is not None and tx["blockNumber"] is None
+    try:
+        tx = env.w3.eth.get_transaction(tx_hash)
+    except TransactionNotFound:
+        return False
+    return tx["blockNumber"] is None
 
 
 def test_node_answersOptimisticAtOnce_thenFinalizesAfterWindow_provenUntouched(env: NodeEnv, tmp_path):
