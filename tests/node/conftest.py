@@ -18,7 +18,7 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))  # nodeenv, tcpproxy
 
-from nodeenv import BATCH, NodeEnv
+from nodeenv import BATCH, STAKE, NodeEnv
 
 from zkrevox import Prover
 from zkrevox.chain.anvil import Anvil
@@ -87,3 +87,10 @@ def _reverted(deployed: NodeEnv):
         w3.provider.make_request("anvil_setTime", [int(time.time())])
         head = w3.eth.block_number
         assert w3.eth.get_block(head)["number"] == head, "anvil's head block is missing after evm_revert"
+
+
+@pytest.fixture()
+def staked(env: NodeEnv) -> NodeEnv:
+    """``env`` with ``env.provider`` staked by hand (no node): the only provider, so every request is its."""
+    env.client(env.provider).stake(env.model_id, STAKE)
+    return env

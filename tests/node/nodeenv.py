@@ -243,6 +243,33 @@ def open_store(db: Path) -> SqliteJobStore:
 # ---------------------------------------------------------------- optimistic answers and the watcher
 
 
+def expected(prompt: str) -> int:
+    """The answer bitmap of ``prompt`` by the local ticker build (what an honest provider posts)."""
+    from zkrevox import Prover
+    from zkrevox.node.optimistic import answer_bitmap
+
+    return answer_bitmap(Prover.load("ticker").predict(prompt).outputs)
+
+
+def posted(env: NodeEnv, prompt: str, bitmap: int) -> int:
+    """An optimistic request assigned to the staked ``env.provider``, answered by it with ``bitmap``."""
+    rid, _ = env.client(env.user).request(env.model_id, prompt, optimistic=True)
+    assert env.client().request_info(rid).provider == env.provider.address
+    env.client(env.provider).post_answer(rid, bitmap)
+    return rid
+
+
+def in_pool(env: NodeEnv, tx_hash: str) -> bool:
+    """Whether ``tx_hash`` waits in the RPC node's pool (known, not mined)."""
+    from web3.exceptions import TransactionNotFound
+
+    try:
+        tx = env.w3.eth.get_transaction(tx_hash)
+    except TransactionNotFound:
+        return False
+    return tx["blockNumber"] is None
+
+
 def dprompt_calls(env: NodeEnv, since_block: int, *names: str) -> list[dict[str, Any]]:
     """Every DPrompt transaction calling one of ``names`` mined since ``since_block`` (reverted ones
     too), read from the blocks: function, arguments, sender, status, gas, hash, block."""

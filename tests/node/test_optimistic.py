@@ -10,24 +10,18 @@ from nodeenv import (
     NodeEnv,
     config,
     dprompt_calls,
+    expected,
+    in_pool,
     node_thread,
     wait_for,
     wait_states,
 )
-from web3.exceptions import TransactionNotFound
-
-from zkrevox import Prover
-from zkrevox.node.optimistic import answer_bitmap
 
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
 PROMPT = "swap 2 bnb for cake"
 PROVEN = "sell half my dogecoin for tether"
 ANSWER_GAS_TARGET = 80_000
-
-
-def expected(prompt: str) -> int:
-    return answer_bitmap(Prover.load("ticker").predict(prompt).outputs)
 
 
 def request_optimistic_held(env: NodeEnv, prompt: str) -> int:
@@ -41,14 +35,6 @@ def request_optimistic_held(env: NodeEnv, prompt: str) -> int:
     env.rpc_call("evm_mine", [])
     event = client.contract.events.DPromptRequested()
     return int(event.process_receipt(env.w3.eth.get_transaction_receipt(tx))[0].args.requestId)
-
-
-def in_pool(env: NodeEnv, tx_hash: str) -> bool:
-    try:
-        tx = env.w3.eth.get_transaction(tx_hash)
-    except TransactionNotFound:
-        return False
-    return tx["blockNumber"] is None
 
 
 def test_node_answersOptimisticAtOnce_thenFinalizesAfterWindow_provenUntouched(env: NodeEnv, tmp_path):

@@ -1,0 +1,93 @@
+"""The watcher as users run it: ``zkrevox watch`` killed with SIGKILL after recording its dispute and
+restarted on the same ``--db`` disputes once; ``zkrevox node --watch`` (the node's loop, the
+provider's key) overturns a wrong answer of another provider. Real anvil, contracts and proofs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nodeenv import (
+    NodeEnv,
+    config,
+    dprompt_calls,
+    expected,
+    in_pool,
+    log_has,
+    node_thread,
+    posted,
+    wait_for,
+    wait_states,
+)
+from test_watch import WRONG
+
+from zkrevox.chain.keys import ANVIL_DEV_KEYS
+from zkrevox.node.watch import watch_db
+
+pytestmark = [pytest.mark.chain, pytest.mark.slow]
+
+OTHER = 4  # dev account of NodeEnv.other
+
+
+@contextlib.contextmanager
+def watch_process(env: NodeEnv, db: Path, log_path: Path) -> Iterator[subprocess.Popen]:
+    """``zkrevox watch`` as a real process (JSON logs to ``log_path``); killed on exit if still running."""
+    variables = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(env.deployments_dir),
+                 "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[OTHER]}
+    cmd = [sys.executable, "-c", "from zkrevox.cli import main; main()", "watch", "--rpc", env.rpc, "--db", str(db),
+           "--poll-interval", "0.1", "--rpc-timeout", "2", "--log-format", "json"]
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=variables)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+
+
+def test_watchSigkilledAfterRecordingDispute_restartDisputesOnce(staked: NodeEnv, tmp_path):
+    env, db, log = staked, tmp_path / "watch.db", tmp_path / "watch.log"
+    assert env.other.address == env.w3.eth.account.from_key(ANVIL_DEV_KEYS[OTHER]).address
+    start = env.w3.eth.block_number
+    rid = posted(env, WRONG, expected(WRONG) ^ 1)
+    env.rpc_call("evm_setAutomine", [False])
+    with watch_process(env, db, log) as proc:
+        wait_for(lambda: log_has(log, '"event": "up"') or proc.poll() is not None, 90, "watcher up")
+        assert proc.poll() is None, log.read_text()
+        job = wait_states(db, [rid], {"submitted"}, 120)[rid]
+        recorded = job["tx_hashes"][-1]
+        wait_for(lambda: in_pool(env, recorded), 10, "the dispute in the pool")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    env.rpc_call("anvil_dropAllTransactions", [])  # killed, and its broadcast lost
+    with watch_process(env, db, log) as proc:
+        wait_for(lambda: in_pool(env, recorded) or proc.poll() is not None, 60, "the dispute broadcast again")
+        assert proc.poll() is None, log.read_text()
+        env.rpc_call("evm_setAutomine", [True])
+        env.rpc_call("evm_mine", [])
+        wait_states(db, [rid], {"confirmed"}, 30)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    assert [(d["hash"], d["status"]) for d in dprompt_calls(env, start, "dispute")] == [(recorded, 1)]
+    assert log_has(log, '"event": "up"') and env.client().request_info(rid).status == "overturned"
+
+
+def test_nodeWithWatch_overturnsAnotherProvidersWrongAnswer(staked: NodeEnv, tmp_path):
+    env, db = staked, tmp_path / "node.db"
+    rid = posted(env, WRONG, expected(WRONG) ^ 1)  # by env.provider, before the node (provider2) stakes
+    credits0 = env.client().credits(env.provider2.address)
+    with node_thread(config(env, db, watch=True), env.provider2):
+        jobs = wait_states(watch_db(db), [rid], {"confirmed", "failed", "skipped"}, 120)
+    assert jobs[rid]["state"] == "confirmed", jobs[rid]
+    info = env.client().request_info(rid)
+    assert (info.status, info.answer) == ("overturned", expected(WRONG))
+    [dispute] = dprompt_calls(env, 0, "dispute")
+    assert dispute["from"] == env.provider2.address and dispute["status"] == 1
+    assert env.client().credits(env.provider2.address) > credits0
