@@ -5,8 +5,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IDPrompt} from "./interfaces/IDPrompt.sol";
-import {IDPromptConsumer} from "./interfaces/IDPromptConsumer.sol";
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
+import {Callbacks} from "./libraries/Callbacks.sol";
 import {Featurizer} from "./libraries/Featurizer.sol";
 import {ModelRegistry} from "./libraries/ModelRegistry.sol";
 import {OptimisticAnswers} from "./libraries/OptimisticAnswers.sol";
@@ -56,7 +56,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev Largest field element read as a non-negative signed value, (r - 1) / 2.
     uint256 internal constant HALF_FIELD =
         10944121435919637611123202872628637544274182200208017171849102093287904247808;
-    uint256 internal constant BPS = 10_000;
     /// @dev Longest unbonding delay; keeps `withdrawableAt` within 32 bits for a century.
     uint256 internal constant MAX_UNBONDING_DELAY = 365 days;
     /// @dev Most gas a callback may ask for (fits the request's 24-bit field).
@@ -64,8 +63,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev Gas a request pays for on top of its callback's limit: DPrompt's own work around the call
     /// (account access, calldata, the `DPromptCallback` event), measured below it in the gas snapshot.
     uint256 internal constant CALLBACK_OVERHEAD_GAS = 15_000;
-    /// @dev Gas kept back for the call itself and what follows it (Chainlink's exact-gas check uses 5,000).
-    uint256 internal constant CALLBACK_RESERVE_GAS = 5_000;
 
     address private _owner;
     uint32 private _modelCount;
@@ -335,7 +332,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         if (developerCut != 0) m.developerEarned += uint80(developerCut);
         emit DPromptFulfilled(requestId, provider, answer);
         uint256 callbackGasLimit = r.callbackGasLimit;
-        if (callbackGasLimit != 0) _callback(requestId, r.requester, modelId, answer, callbackGasLimit);
+        if (callbackGasLimit != 0) Callbacks.deliver(requestId, r.requester, modelId, answer, callbackGasLimit);
     }
 
     /// @inheritdoc IDPrompt
@@ -401,7 +398,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
             if (skipped & (1 << i) != 0) continue;
             Request storage r = _requests[requestIds[i]];
             uint256 callbackGasLimit = r.callbackGasLimit;
-            if (callbackGasLimit != 0) _callback(requestIds[i], r.requester, modelId, answers[i], callbackGasLimit);
+            if (callbackGasLimit != 0) Callbacks.deliver(requestIds[i], r.requester, modelId, answers[i], callbackGasLimit);
         }
     }
 
@@ -416,24 +413,13 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     function dispute(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external nonReentrant {
         uint32 modelId = OptimisticAnswers.disputable(_requests, _answers, requestId);
         uint256 proven = _verify(requestId, _models[modelId], proof, outputs);
-        (address requester, uint256 callbackGasLimit) = OptimisticAnswers.overturn(
-            _requests, _answers, _models, _pools, _credits, requestId, proven, _stakeToken
-        );
-        if (callbackGasLimit != 0) _callback(requestId, requester, modelId, proven, callbackGasLimit);
+        OptimisticAnswers.overturn(_requests, _answers, _models, _pools, _credits, requestId, proven, _stakeToken);
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev Every request's effects first ({OptimisticAnswers-finalize}), then the callbacks in order.
+    /// @dev Every request's effects first, then the callbacks in order ({OptimisticAnswers-finalize}).
     function finalize(uint256[] calldata requestIds) external nonReentrant {
         OptimisticAnswers.finalize(_requests, _answers, _models, _pools, requestIds);
-        for (uint256 i; i < requestIds.length; ++i) {
-            uint256 requestId = requestIds[i];
-            Request storage r = _requests[requestId];
-            uint256 callbackGasLimit = r.callbackGasLimit;
-            if (callbackGasLimit != 0) {
-                _callback(requestId, r.requester, r.modelId, _answers[requestId].posted, callbackGasLimit);
-            }
-        }
     }
 
     /// @inheritdoc IDPrompt
@@ -442,30 +428,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// stored features stay, so a batch proof that already covers this request still verifies for
     /// its other members (`fulfilBatch` skips this one).
     function reclaim(uint256 requestId) external nonReentrant {
-        Request storage r = _requests[requestId];
-        requirePending(requestId, r.status);
-        if (msg.sender != r.requester) revert DPromptNotRequester(requestId, msg.sender);
-        uint256 deadline = r.deadline;
-        if (block.timestamp <= deadline) revert DPromptDeadlineNotPassed(requestId, deadline);
-        uint32 modelId = r.modelId;
-        ModelRegistry.Model storage m = _models[modelId];
-        address provider = r.provider;
-        ProviderStaking.Pool storage pool = _pools[modelId];
-        ProviderStaking.Provider storage p = pool.providers[provider];
-        uint256 stakeBefore = p.stake;
-        uint256 slashed = (stakeBefore * m.slashBps) / BPS;
-        uint256 refund = r.fee;
-
-        r.status = RequestStatus.Reclaimed;
-        // Cannot underflow: `slashed` <= the stake (slashBps <= BPS), and `pending` counts this request.
-        unchecked {
-            p.stake = uint96(stakeBefore - slashed);
-            p.pending -= 1;
-        }
-        if (stakeBefore - slashed < m.minStake && pool.slots[provider] != 0) ProviderStaking.leavePool(pool, provider);
-        _burned += slashed;
-        _credits[msg.sender] += refund;
-        emit DPromptReclaimed(requestId, msg.sender, provider, refund, slashed);
+        _burned += ProviderStaking.reclaim(_requests, _models, _pools, _credits, requestId);
     }
 
     /// @inheritdoc IDPrompt
@@ -476,37 +439,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         emit DPromptWithdrawn(msg.sender, amount);
         (bool ok,) = msg.sender.call{value: amount}("");
         if (!ok) revert DPromptTransferFailed(msg.sender, amount);
-    }
-
-    /// @dev Calls `consumer.onDPromptAnswer(requestId, modelId, answer)` with exactly `gasLimit` gas
-    /// and records the outcome. Reverts (the whole fulfilment) only if this transaction cannot give
-    /// the callback all of `gasLimit`: the call keeps 1/64 of what is left (EIP-150), so at least
-    /// gasLimit * 64 / 63 must remain besides the reserve. Return data is never copied, so a
-    /// consumer returning megabytes costs nothing here. A consumer without code counts as failed.
-    function _callback(uint256 requestId, address consumer, uint32 modelId, uint256 answer, uint256 gasLimit)
-        private
-    {
-        bytes memory data = abi.encodeCall(IDPromptConsumer.onDPromptAnswer, (requestId, modelId, answer));
-        bytes4 insufficient = DPromptInsufficientGasForCallback.selector;
-        bool success;
-        assembly ("memory-safe") {
-            let g := gas()
-            if lt(g, CALLBACK_RESERVE_GAS) {
-                mstore(0x00, insufficient)
-                mstore(0x04, requestId)
-                mstore(0x24, gasLimit)
-                revert(0x00, 0x44)
-            }
-            g := sub(g, CALLBACK_RESERVE_GAS)
-            if iszero(gt(sub(g, div(g, 64)), gasLimit)) {
-                mstore(0x00, insufficient)
-                mstore(0x04, requestId)
-                mstore(0x24, gasLimit)
-                revert(0x00, 0x44)
-            }
-            if extcodesize(consumer) { success := call(gasLimit, consumer, 0, add(data, 0x20), mload(data), 0, 0) }
-        }
-        emit DPromptCallback(requestId, consumer, success);
     }
 
     function _requiredPayment(uint256 fee, uint256 callbackGasLimit, uint256 gasPrice) private pure returns (uint256) {
@@ -531,15 +463,9 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
-    function model(uint32 modelId)
-        external
-        view
-        returns (ModelConfig memory config, address publisher, bool retired)
-    {
-        ModelRegistry.Model storage m = _model(modelId);
-        config = ModelRegistry.config(m);
-        publisher = m.publisher;
-        retired = m.retired;
+    /// @dev Returns the data ModelRegistry encoded (see `_returnEncoded`).
+    function model(uint32 modelId) external view returns (ModelConfig memory, address, bool) {
+        _returnEncoded(ModelRegistry.encodedModel(_model(modelId)));
     }
 
     /// @inheritdoc IDPrompt
@@ -558,17 +484,9 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
+    /// @dev Returns the data ProviderStaking encoded (see `_returnEncoded`).
     function providerState(uint32 modelId, address provider) external view returns (ProviderState memory) {
-        ProviderStaking.Pool storage pool = _pools[modelId];
-        ProviderStaking.Provider storage p = pool.providers[provider];
-        return ProviderState({
-            stake: p.stake,
-            earned: p.earned,
-            pending: p.pending,
-            capacity: ProviderStaking.capacityOf(p),
-            withdrawableAt: p.withdrawableAt,
-            eligible: pool.slots[provider] != 0
-        });
+        _returnEncoded(ProviderStaking.encodedProviderState(_pools[modelId], provider));
     }
 
     /// @inheritdoc IDPrompt
@@ -582,47 +500,30 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
+    /// @dev Returns the data OptimisticAnswers encoded (see `_returnEncoded`).
     function requestState(uint256 requestId) external view returns (RequestState memory) {
-        Request storage r = _requests[requestId];
-        RequestStatus status = r.status;
-        if (status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
-        OptimisticAnswers.Answer storage a = _answers[requestId];
-        return RequestState({
-            status: status,
-            modelId: r.modelId,
-            requester: r.requester,
-            provider: r.provider,
-            deadline: r.deadline,
-            fee: r.fee,
-            answer: status == RequestStatus.Pending || status == RequestStatus.Reclaimed ? 0 : _answerOf(requestId),
-            callbackGasLimit: r.callbackGasLimit,
-            optimistic: a.optimistic,
-            windowEnd: a.windowEnd
-        });
+        _returnEncoded(OptimisticAnswers.encodedRequestState(_requests, _answers, _payload, requestId));
     }
 
     /// @inheritdoc IDPrompt
-    function answerOf(uint256 requestId) external view returns (uint256 bitmap) {
-        RequestStatus status = _requests[requestId].status;
-        if (status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
-        if (status == RequestStatus.Answered) revert DPromptAnswerNotFinal(requestId, _answers[requestId].windowEnd);
-        if (status != RequestStatus.Fulfilled && status != RequestStatus.Overturned) revert DPromptNotFulfilled(requestId);
-        return _answerOf(requestId);
+    function answerOf(uint256 requestId) external view returns (uint256) {
+        return OptimisticAnswers.finalAnswer(_requests, _answers, _payload, requestId);
     }
 
-    /// @dev The answer of a request that has one: an optimistic answer (`answer` sets the window
-    /// end) lives in `_answers`, a proven one in payload word 0.
-    function _answerOf(uint256 requestId) private view returns (uint256) {
-        OptimisticAnswers.Answer storage a = _answers[requestId];
-        return a.windowEnd != 0 ? a.posted : _payload[requestId][0];
+    /// @dev Ends the call returning `data` as it is: the ABI encoding of the function's return
+    /// values, made by a library (DELEGATECALL) so that encoder is not DPrompt's bytecode.
+    function _returnEncoded(bytes memory data) private pure {
+        assembly ("memory-safe") {
+            return(add(data, 0x20), mload(data))
+        }
     }
 
     /// @inheritdoc IDPrompt
     /// @dev Fulfilment replaces the features with the answer; an optimistic answer leaves them.
-    function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts) {
+    function requestFeatures(uint256 requestId) external view returns (uint256[] memory) {
         Request storage r = _requests[requestId];
         _requireFeatures(requestId, r.status);
-        return ModelRegistry.storedFeatures(_models[r.modelId], _payload[requestId]);
+        _returnEncoded(ModelRegistry.encodedStoredFeatures(_models[r.modelId], _payload[requestId]));
     }
 
     /// @dev The features are stored while pending and while an optimistic answer is `Answered`.
@@ -679,8 +580,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
 
     /// @inheritdoc IDPrompt
     /// @dev Applies the same length rule as `request`.
-    function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts) {
-        return ModelRegistry.featurize(_model(modelId), prompt);
+    function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory) {
+        _returnEncoded(ModelRegistry.encodedFeaturize(_model(modelId), prompt));
     }
 
     /// @inheritdoc IDPrompt

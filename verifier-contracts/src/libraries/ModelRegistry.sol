@@ -146,8 +146,14 @@ library ModelRegistry {
 
     // ---------------------------------------------------------------- reads (external)
 
-    /// @notice The configuration `m` was registered with (the table address filled in).
-    function config(Model storage m) external view returns (IDPrompt.ModelConfig memory) {
+    /// @notice `IDPrompt.model`'s return data, ABI-encoded: the configuration `m` was registered
+    /// with (the table address filled in), its publisher and whether it is retired. Encoded here so
+    /// the encoder of the large struct is this library's bytecode, not DPrompt's.
+    function encodedModel(Model storage m) external view returns (bytes memory) {
+        return abi.encode(_config(m), m.publisher, m.retired);
+    }
+
+    function _config(Model storage m) private view returns (IDPrompt.ModelConfig memory) {
         return IDPrompt.ModelConfig({
             verifier: m.verifier,
             vkHash: m.vkHash,
@@ -166,15 +172,25 @@ library ModelRegistry {
         });
     }
 
-    /// @notice The feature counts of `prompt` under model `m`'s featurizer, with `request`'s length rule.
-    function featurize(Model storage m, bytes calldata prompt) external view returns (uint256[] memory) {
+    /// @notice The feature counts of `prompt` under model `m`'s featurizer, with `request`'s length
+    /// rule, ABI-encoded as `IDPrompt.featurize` returns them (DPrompt returns the data as it is).
+    function encodedFeaturize(Model storage m, bytes calldata prompt) external view returns (bytes memory) {
         checkPrompt(prompt.length, m.maxBytes);
-        return Featurizer.featurize(prompt, spec(m));
+        return abi.encode(Featurizer.featurize(prompt, spec(m)));
     }
 
-    /// @notice The feature counts stored packed in `words` (a request's payload) under model `m`.
-    function storedFeatures(Model storage m, mapping(uint256 => uint256) storage words)
+    /// @notice The feature counts stored packed in `words` (a request's payload) under model `m`,
+    /// ABI-encoded as `IDPrompt.requestFeatures` returns them.
+    function encodedStoredFeatures(Model storage m, mapping(uint256 => uint256) storage words)
         external
+        view
+        returns (bytes memory)
+    {
+        return abi.encode(_storedFeatures(m, words));
+    }
+
+    function _storedFeatures(Model storage m, mapping(uint256 => uint256) storage words)
+        private
         view
         returns (uint256[] memory)
     {

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 import {IDPrompt} from "../interfaces/IDPrompt.sol";
+import {Callbacks} from "./Callbacks.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {ProviderStaking} from "./ProviderStaking.sol";
 import {Request, requirePending} from "./Requests.sol";
@@ -86,8 +87,7 @@ library OptimisticAnswers {
 
     /// @notice The effects of a dispute whose proof of `proven` verified (DPrompt checked it against
     /// the stored features): reverts {DPromptAnswerNotWrong} if `proven` is the posted answer; else
-    /// replaces it, slashes the bond (see the library's notes) and returns whom to call back and with
-    /// how much gas (0: no callback).
+    /// replaces it, slashes the bond (see the library's notes), then calls the consumer back (last).
     function overturn(
         mapping(uint256 => Request) storage requests,
         mapping(uint256 => Answer) storage answers,
@@ -97,14 +97,14 @@ library OptimisticAnswers {
         uint256 requestId,
         uint256 proven,
         IERC20 stakeToken
-    ) external returns (address requester, uint256 callbackGasLimit) {
+    ) external {
         Answer storage a = answers[requestId];
         uint256 posted = a.posted;
         if (proven == posted) revert IDPrompt.DPromptAnswerNotWrong(requestId, posted);
         Request storage r = requests[requestId];
         r.status = IDPrompt.RequestStatus.Overturned;
         a.posted = uint216(proven); // the verifier's outputs: numOutputs <= 216 bits
-        requester = r.requester;
+        address requester = r.requester;
         credits[requester] += r.fee;
         uint256 bond = _slash(models[r.modelId], pools[r.modelId], r.provider);
         uint256 toRequester = bond / 2;
@@ -119,11 +119,12 @@ library OptimisticAnswers {
             if (toDisputer != 0) stakeToken.safeTransfer(msg.sender, toDisputer);
             if (toRequester != 0) stakeToken.safeTransfer(requester, toRequester);
         }
-        callbackGasLimit = r.callbackGasLimit;
+        uint256 callbackGasLimit = r.callbackGasLimit;
+        if (callbackGasLimit != 0) Callbacks.deliver(requestId, requester, r.modelId, proven, callbackGasLimit);
     }
 
-    /// @notice `finalize`'s checks and effects for every request (see {IDPrompt-finalize});
-    /// DPrompt makes the callbacks afterwards.
+    /// @notice `finalize` (see {IDPrompt-finalize}): every request's checks and effects, then the
+    /// consumers' callbacks in order.
     function finalize(
         mapping(uint256 => Request) storage requests,
         mapping(uint256 => Answer) storage answers,
@@ -153,24 +154,81 @@ library OptimisticAnswers {
             if (developerCut != 0) m.developerEarned += uint80(developerCut);
             emit IDPrompt.DPromptFulfilled(requestId, provider, a.posted);
         }
+        for (uint256 i; i < requestIds.length; ++i) {
+            uint256 requestId = requestIds[i];
+            Request storage r = requests[requestId];
+            uint256 callbackGasLimit = r.callbackGasLimit;
+            if (callbackGasLimit != 0) {
+                Callbacks.deliver(requestId, r.requester, r.modelId, answers[requestId].posted, callbackGasLimit);
+            }
+        }
     }
 
-    /// @dev Takes `min(answerBond, stake)` from `provider`'s stake (it leaves the pool below the
-    /// minimum stake, as after a reclaim's slash) and its pending count; returns the amount.
+    // ---------------------------------------------------------------- reads (external)
+
+    /// @notice `IDPrompt.requestState`'s return data, ABI-encoded (DPrompt returns it as it is).
+    function encodedRequestState(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint256 => Answer) storage answers,
+        mapping(uint256 => mapping(uint256 => uint256)) storage payload,
+        uint256 requestId
+    ) external view returns (bytes memory) {
+        Request storage r = requests[requestId];
+        IDPrompt.RequestStatus status = r.status;
+        if (status == IDPrompt.RequestStatus.None) revert IDPrompt.DPromptUnknownRequest(requestId);
+        Answer storage a = answers[requestId];
+        bool answered = status != IDPrompt.RequestStatus.Pending && status != IDPrompt.RequestStatus.Reclaimed;
+        return abi.encode(
+            IDPrompt.RequestState({
+                status: status,
+                modelId: r.modelId,
+                requester: r.requester,
+                provider: r.provider,
+                deadline: r.deadline,
+                fee: r.fee,
+                answer: answered ? _answerOf(a, payload[requestId]) : 0,
+                callbackGasLimit: r.callbackGasLimit,
+                optimistic: a.optimistic,
+                windowEnd: a.windowEnd
+            })
+        );
+    }
+
+    /// @notice `IDPrompt.answerOf`: the final answer (Fulfilled, or Overturned: the proven one).
+    function finalAnswer(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint256 => Answer) storage answers,
+        mapping(uint256 => mapping(uint256 => uint256)) storage payload,
+        uint256 requestId
+    ) external view returns (uint256) {
+        IDPrompt.RequestStatus status = requests[requestId].status;
+        Answer storage a = answers[requestId];
+        if (status == IDPrompt.RequestStatus.None) revert IDPrompt.DPromptUnknownRequest(requestId);
+        if (status == IDPrompt.RequestStatus.Answered) revert IDPrompt.DPromptAnswerNotFinal(requestId, a.windowEnd);
+        if (status != IDPrompt.RequestStatus.Fulfilled && status != IDPrompt.RequestStatus.Overturned) {
+            revert IDPrompt.DPromptNotFulfilled(requestId);
+        }
+        return _answerOf(a, payload[requestId]);
+    }
+
+    /// @dev An optimistic answer (`answer` sets the window end) lives in `a`; a proven one in
+    /// payload word 0 (fulfilment writes it there).
+    function _answerOf(Answer storage a, mapping(uint256 => uint256) storage words) private view returns (uint256) {
+        return a.windowEnd != 0 ? a.posted : words[0];
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /// @dev Takes `min(answerBond, stake)` from `provider`'s stake and ends its hold of the request
+    /// ({ProviderStaking-release}: below the minimum stake it leaves the pool); returns the amount.
     function _slash(ModelRegistry.Model storage m, ProviderStaking.Pool storage pool, address provider)
         private
         returns (uint256 bond)
     {
-        ProviderStaking.Provider storage p = pool.providers[provider];
-        uint256 stakeBefore = p.stake;
+        uint256 stake = pool.providers[provider].stake;
         bond = m.answerBond;
-        if (bond > stakeBefore) bond = stakeBefore;
-        // Cannot underflow: bond <= stake, and `pending` counts this answered request.
-        unchecked {
-            p.stake = uint96(stakeBefore - bond);
-            p.pending -= 1;
-        }
-        if (stakeBefore - bond < m.minStake && pool.slots[provider] != 0) ProviderStaking.leavePool(pool, provider);
+        if (bond > stake) bond = stake;
+        ProviderStaking.release(pool, provider, bond, m.minStake);
     }
 
     function _requireAnswered(uint256 requestId, IDPrompt.RequestStatus status) private pure {
