@@ -209,7 +209,9 @@ class Optimistic:
         answered = [j for j in self.store.jobs([State.ANSWERED]) if j.next_attempt_at <= wall]
         if not answered:
             return
-        now = int(self.chain.w3.eth.get_block("latest")["timestamp"])
+        # the next block's time: the latest block's, or the wall clock's if later (an idle chain that mines
+        # only on transactions, e.g. anvil, stamps the next block with the current time)
+        now = max(int(self.chain.w3.eth.get_block("latest")["timestamp"]), int(wall))
         due = sorted((j for j in answered if j.window_end is not None and j.window_end <= now),
                      key=lambda j: (j.window_end, j.request_id))
         ready: list[Job] = []
@@ -217,7 +219,7 @@ class Optimistic:
             if len(ready) == FINALIZE_BATCH:
                 break
             info = self.chain.client.request_info(job.request_id)
-            if info.status == "finalizable":
+            if info.status == "finalizable" or (info.status == "answered" and info.window_end <= now):
                 ready.append(job)
             elif info.status == "fulfilled":
                 self._confirm(job, None, "finalized by another transaction (paid all the same)")
@@ -236,8 +238,9 @@ class Optimistic:
             err = self.chain.client.revert_error(exc, "finalize")
             for j in ready:
                 self.store.update(j.request_id, last_error=f"finalize: {err}", next_attempt_at=wall + FINALIZE_RETRY_S)
+            early = err.error_name == "DPromptChallengeWindowOpen"  # the chain's clock is behind this machine's
             event(log, f"{who(ids)}: finalize refused in simulation ({err}); trying again in {FINALIZE_RETRY_S:g}s",
-                  level=logging.WARNING, request_ids=ids, event="finalize-refused")
+                  level=logging.INFO if early else logging.WARNING, request_ids=ids, event="finalize-refused")
             return
         self.submitter.record_and_send(ready, fn, gas, State.ANSWERED, State.FINALIZING, batch=ids)
 
