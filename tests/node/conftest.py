@@ -89,6 +89,28 @@ def _reverted(deployed: NodeEnv):
         assert w3.eth.get_block(head)["number"] == head, "anvil's head block is missing after evm_revert"
 
 
+@pytest.fixture(scope="session")
+def node_bond_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
+    """A deployment whose answer bond is the whole minimum stake: a provider staked at the minimum
+    can hold one optimistic answer at a time (the bond rule), for the node's fallback to a proof."""
+    from dataclasses import replace
+
+    w3 = Web3(Web3.HTTPProvider(node_anvil.url))
+    owner, provider, provider2, user, other = (Account.from_key(k) for k in ANVIL_DEV_KEYS)
+    params = model_params("ticker")
+    params = replace(params, answer_bond_wei=params.min_stake_wei)
+    directory = tmp_path_factory.mktemp("node-bond-deployments")
+    dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=directory)
+    return NodeEnv(w3, node_anvil.url, dep, directory, dep.models["ticker"].model_id, owner, provider, provider2,
+                   user, other)
+
+
+@pytest.fixture()
+def bond_env(node_bond_deployed: NodeEnv):
+    """The one-bond deployment, reverted to its pristine state after the test."""
+    yield from _reverted(node_bond_deployed)
+
+
 @pytest.fixture()
 def staked(env: NodeEnv) -> NodeEnv:
     """``env`` with ``env.provider`` staked by hand (no node): the only provider, so every request is its."""

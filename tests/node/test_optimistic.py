@@ -88,3 +88,21 @@ def test_answerRecordedThenLost_restartPostsTheSameTransactionOnce(env: NodeEnv,
     answers = dprompt_calls(env, start, "answer")
     assert [(a["hash"], a["status"]) for a in answers] == [(recorded, 1)]  # one answer, the recorded bytes
     assert env.client().request_info(rid).answer == expected(PROMPT)
+
+
+def test_stakeCoversOneBondOnly_secondRequestProvedInstead(bond_env: NodeEnv, tmp_path):
+    env, db = bond_env, tmp_path / "node.db"
+    min_stake = env.client().model(env.model_id).min_stake
+    start = env.w3.eth.block_number
+    with node_thread(config(env, db, stake_wei=min_stake), env.provider):
+        user = env.client(env.user)
+        first, _ = user.request(env.model_id, PROMPT, optimistic=True)
+        wait_states(db, [first], {"answered"}, 30)
+        second, _ = user.request(env.model_id, PROVEN, optimistic=True)
+        jobs = wait_states(db, [second], {"confirmed", "failed"}, 120)
+    assert jobs[second]["state"] == "confirmed", jobs[second]
+    assert "DPromptStakeBelowBonds" in " ".join(h["detail"] for h in jobs[second]["history"])
+    assert env.client().request_info(second).status == "fulfilled"  # by a proof: final at once
+    assert env.client().request_info(second).answer == expected(PROVEN)
+    calls = [(c["fn"], int(c["args"]["requestId"])) for c in dprompt_calls(env, start, "answer", "fulfil")]
+    assert calls == [("answer", first), ("fulfil", second)]  # the refused answer was never sent

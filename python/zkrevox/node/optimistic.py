@@ -167,6 +167,15 @@ class Optimistic:
         """An answer the contract refused (in simulation or mined): what the request's status says."""
         info = self.chain.client.request_info(job.request_id)
         where = f" (tx {tx_hash}, gas {gas})" if tx_hash else " (refused in simulation; nothing sent)"
+        if info.status == "pending" and info.provider.lower() == self.me:
+            # e.g. DPromptStakeBelowBonds: the stake does not cover one more bond. A proof answers an
+            # optimistic request too (final at once, no bond): prove it rather than let it expire.
+            why = f"answer refused{where}: {err}; proving it instead"
+            job = self.store.transition(job.request_id, State.SEEN, optimistic=False, answer=None, nonce=None,
+                                        tx_hashes=[], raw_tx=None, gas_used=gas, last_error=why, detail=why)
+            event(log, f"request {job.request_id}: {why}", level=logging.WARNING, request_id=job.request_id,
+                  state="seen", error=err.error_name)
+            return job
         return self._settle_status(job, info, f"answer refused{where}: {err}", gas=gas)
 
     def _settle_status(self, job: Job, info: Any, why: str, gas: int | None = None) -> Job:
