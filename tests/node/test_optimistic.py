@@ -106,3 +106,26 @@ def test_stakeCoversOneBondOnly_secondRequestProvedInstead(bond_env: NodeEnv, tm
     assert env.client().request_info(second).answer == expected(PROVEN)
     calls = [(c["fn"], int(c["args"]["requestId"])) for c in dprompt_calls(env, start, "answer", "fulfil")]
     assert calls == [("answer", first), ("fulfil", second)]  # the refused answer was never sent
+
+
+def test_finalizeRecordedThenLost_restartSendsTheSameTransactionOnce(env: NodeEnv, tmp_path):
+    db = tmp_path / "node.db"
+    cfg = config(env, db, drain_timeout=0.5)
+    window = env.client().model(env.model_id).challenge_window
+    start = env.w3.eth.block_number
+    with node_thread(cfg, env.provider):
+        rid, _ = env.client(env.user).request(env.model_id, PROMPT, optimistic=True)
+        wait_states(db, [rid], {"answered"}, 30)
+        env.rpc_call("evm_setAutomine", [False])
+        env.advance(window + 1)  # a block past the window, mined by hand
+        job = wait_states(db, [rid], {"finalizing"}, 30)[rid]
+        recorded = job["tx_hashes"][-1]
+        wait_for(lambda: in_pool(env, recorded), 10, "the finalize in the pool")
+    env.rpc_call("anvil_dropAllTransactions", [])  # stopped, its broadcast lost
+    with node_thread(cfg, env.provider):
+        wait_for(lambda: in_pool(env, recorded), 30, "the recorded finalize broadcast again")
+        env.rpc_call("evm_setAutomine", [True])
+        env.rpc_call("evm_mine", [])
+        jobs = wait_states(db, [rid], {"confirmed"}, 30)
+    assert [(f["hash"], f["status"]) for f in dprompt_calls(env, start, "finalize")] == [(recorded, 1)]
+    assert jobs[rid]["finalize_tx"] == recorded and env.client().request_info(rid).status == "fulfilled"
