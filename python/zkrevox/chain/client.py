@@ -121,6 +121,11 @@ class AnsweredEvent:
     tx_hash: str
 
 
+def answer_bitmap(outputs: list[int]) -> int:
+    """The answer bitmap DPrompt records for signed ``outputs``: bit i set iff output i is > 0."""
+    return sum(1 << i for i, v in enumerate(outputs) if v > 0)
+
+
 def bitmap_indices(bitmap: int, n: int) -> list[int]:
     return [i for i in range(n) if bitmap >> i & 1]
 

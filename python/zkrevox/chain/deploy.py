@@ -460,7 +460,8 @@ def _optimistic_problems(params: ModelParams) -> list[str]:
             "an optimistic fee or answer bond needs a challenge window (or set both to 0: no optimistic mode)"]
     problems = []
     if not MIN_CHALLENGE_WINDOW <= window <= MAX_CHALLENGE_WINDOW:
-        problems.append(f"challenge window {window} s is outside {MIN_CHALLENGE_WINDOW} s..30 days (0: no optimistic mode)")
+        problems.append(f"challenge window {window} s is outside {MIN_CHALLENGE_WINDOW} s..30 days "
+                        "(0: no optimistic mode)")
     if params.num_outputs > MAX_OPTIMISTIC_OUTPUTS:
         problems.append(f"{params.num_outputs} outputs: optimistic mode takes at most {MAX_OPTIMISTIC_OUTPUTS} "
                         "(set the challenge window to 0)")

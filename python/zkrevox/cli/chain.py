@@ -1,5 +1,6 @@
 """On-chain commands: deploy, provider stake/unbond/withdraw, request, fulfil, fulfil-batch,
-answer, reclaim, withdraw, chain up, chain verifier. ``register(app)`` mounts them on the ``zkrevox`` app.
+answer, reclaim, withdraw, chain up, chain verifier (and, from ``cli/optimistic.py``, finalize and
+dispute). ``register(app)`` mounts them on the ``zkrevox`` app.
 
 Every command takes ``--rpc URL`` (else ``$ZKREVOX_RPC_URL``, else the ``--network`` preset) and
 ``--json``. Keys come from the environment only (see ``zkrevox.chain.keys``).
@@ -43,6 +44,9 @@ def register(app: typer.Typer) -> None:
     app.command()(withdraw)
     app.add_typer(provider_app, name="provider")
     app.add_typer(chain_app, name="chain")
+    from zkrevox.cli import optimistic
+
+    optimistic.register(app)  # finalize, dispute
 
 
 # ---------------------------------------------------------------- helpers
@@ -381,7 +385,12 @@ def provider_withdraw_stake(
 def request(
     prompt: Annotated[str, typer.Argument(help="The prompt (UTF-8 text).")],
     model: ModelOpt = "ticker",
-    value: Annotated[str | None, typer.Option(help="Payment in ether units (default: the model's fee).")] = None,
+    value: Annotated[
+        str | None, typer.Option(help="Payment in ether units (default: the model's fee, or its optimistic fee).")
+    ] = None,
+    optimistic: Annotated[bool, typer.Option(
+        "--optimistic", help="Answered at once without a proof, final after the model's challenge window unless "
+        "a dispute proves it wrong (the model's optimistic fee).")] = False,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
@@ -389,10 +398,15 @@ def request(
     """Pay for an answer to PROMPT; prints the request id."""
     ctx = _Ctx(rpc, network)
     model_id = ctx.dep.model(model).model_id
-    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None)
+    if optimistic and not ctx.client.model(model_id).challenge_window:
+        raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
+                         "without --optimistic")
+    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None,
+                                             optimistic=optimistic)
     info = ctx.client.request_info(request_id)
-    result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline}
-    emit(result, as_json, f"request {request_id} assigned to {info.provider} (tx {result['tx']})")
+    result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline,
+              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee}
+    emit(result, as_json, f"{result['mode']} request {request_id} assigned to {info.provider} (tx {result['tx']})")
 
 
 @handle_errors
@@ -400,15 +414,31 @@ def fulfil(
     request_id: Annotated[int, typer.Argument(help="Request to answer.")],
     proof: Annotated[Path | None, typer.Option(help="Submit this proof (proof.json or its directory).")] = None,
     skip_local_checks: SkipChecksOpt = False,
+    optimistic: Annotated[bool, typer.Option(
+        "--optimistic", help="Post the answer of an optimistic request without a proof (the local model's "
+        "prediction, or --claim).")] = False,
+    claim: Annotated[str | None, typer.Option(
+        help="With --optimistic: post these tickers (comma-separated labels, e.g. BNB,PEPE; '' for none) instead "
+        "of the model's answer. A wrong claim loses the provider its bond to a dispute.")] = None,
     model: ModelOpt = "ticker",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Prove the request's prompt (or take --proof) and submit the answer."""
+    """Prove the request's prompt (or take --proof) and submit the answer; with --optimistic, post
+    the answer of an optimistic request without a proof."""
     from zkrevox.chain.proofs import ChainProof
 
+    if claim is not None and not optimistic:
+        raise InputError("--claim posts an answer without a proof: it needs --optimistic")
+    if optimistic and proof is not None:
+        raise InputError("--optimistic posts no proof; drop --proof (or --optimistic to answer with the proof)")
     ctx = _Ctx(rpc, network)
+    if optimistic:
+        from zkrevox.cli.optimistic import post_optimistic
+
+        post_optimistic(ctx, request_id, model, claim, skip_local_checks, as_json)
+        return
     record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
     if not skip_local_checks:  # the cheap checks before the expensive proof
@@ -585,19 +615,28 @@ def answer(
         record = next((r for r in ctx.dep.models.values() if r.model_id == info.model_id), None)
         labels, n = (record.labels, record.num_outputs) if record else ([], 256)
     fulfilled = info.status == "fulfilled"
-    tickers = _tickers(info.answer, labels, n) if fulfilled else []
+    has_answer = info.status in ("fulfilled", "overturned", "answered", "finalizable")
+    tickers = _tickers(info.answer, labels, n) if has_answer else []
+    from_block = ctx.dep.dprompt.block
     result = {
         "request_id": request_id,
         "status": info.status,
-        "tickers": tickers,
-        "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=ctx.dep.dprompt.block) if fulfilled else None,
+        "tickers": tickers,  # the posted, not yet final answer while answered/finalizable (see "final")
+        "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=from_block) if fulfilled else None,
+        "mode": "optimistic" if info.optimistic else "proven",
+        "final": info.final,
+        "answer_tx": ctx.client.answer_tx(request_id, from_block=from_block) if has_answer else None,
+        "window_end": info.window_end or None,
         "provider": info.provider,
         "deadline": info.deadline,
         "callback_gas_limit": info.callback_gas_limit,
         "callback": ctx.client.callback_outcome(request_id, from_block=ctx.dep.dprompt.block)
         if info.callback_gas_limit else None,
     }
-    human = f"request {request_id}: {info.status} {tickers if fulfilled else ''}".rstrip()
+    human = f"request {request_id}: {info.status} {tickers if has_answer else ''}".rstrip()
+    if info.status in ("answered", "finalizable"):
+        human += (f" (optimistic, not final: disputable until unix time {info.window_end})" if info.status == "answered"
+                  else f" (optimistic, window over at {info.window_end}: `zkrevox finalize {request_id}`)")
     if info.callback_gas_limit:
         cb = result["callback"]
         human += (f"; callback to {info.requester} ({info.callback_gas_limit} gas): "
