@@ -95,9 +95,9 @@ def test_finalize_afterTheWindow_paysTheProvider(staked: Env):
 
 
 def test_optimisticFee_isTheLeastPayment(staked: Env):
-    reverts("DPromptFeeTooLow", ask, staked, value=staked.params.optimistic_fee_wei - 1)
+    reverts("DPromptFeeTooLow", ask, staked, value=staked.params.optimistic_fee - 1)
     rid = ask(staked)
-    assert staked.client().request_info(rid).fee == staked.params.optimistic_fee_wei
+    assert staked.client().request_info(rid).fee == staked.params.optimistic_fee
 
 
 # ------------------------------------------------------------------ disputes
@@ -108,7 +108,7 @@ def test_dispute_overturnsAWrongAnswer_andSplitsTheBond(staked: Env):
     proven = posted ^ 1
     client = staked.client()
     fee = client.request_info(rid).fee
-    bond = staked.params.answer_bond_wei
+    bond = staked.params.answer_bond
     stake_before = client.provider(staked.model_id, staked.provider.address)
     receipt = dispute(staked, staked.other, rid, proof)
     info = client.request_info(rid)
@@ -172,7 +172,7 @@ def test_providerDisputingItself_losesHalfItsBond(staked: Env):
     before = wealth()
     rid, _, proof = answered(staked, wrong=True)
     dispute(staked, staked.provider, rid, proof)
-    bond = staked.params.answer_bond_wei
+    bond = staked.params.answer_bond
     assert wealth() == before - bond // 2
     assert client.credits(staked.user.address) == client.request_info(rid).fee + bond // 2
 
@@ -258,7 +258,7 @@ def _consumer(env: Env, compiled, mode: int, gas: int = 200_000):
 def _ask_via(env: Env, consumer, prompt: str = PROMPT) -> int:
     gas = consumer.functions.callbackGas().call()
     price = env.w3.eth.gas_price
-    pay = env.params.optimistic_fee_wei + (gas + 15_000) * price
+    pay = env.params.optimistic_fee + (gas + 15_000) * price
     tx = consumer.functions.askOptimistic(env.model_id, prompt.encode()).transact(
         {"from": env.user.address, "value": pay, "gasPrice": price})
     receipt = env.w3.eth.wait_for_transaction_receipt(tx)
@@ -317,3 +317,29 @@ def test_finalize_batch_ofSixteen_underThirtyThousandGasEach(staked: Env):
     receipt = staked.client(staked.other).finalize(ids)
     assert receipt["gasUsed"] / 16 <= 30_000, receipt["gasUsed"]
     assert {staked.client().request_info(r).status for r in ids} == {"fulfilled"}
+
+
+# ------------------------------------------------------------------ publication rules
+
+
+@pytest.mark.parametrize(("economics", "problem"), [
+    ({"answer_bond_wei": MIN_STAKE + 1}, "answerBond above minStake"),
+    ({"answer_bond_wei": 1}, "answerBond below 2"),
+    ({"optimistic_fee_wei": 1}, "optimisticFee below the developer's cut"),
+    ({"challenge_window_s": 59}, "challengeWindow below 60 s"),
+    ({"challenge_window_s": 31 * 24 * 3600}, "challengeWindow over 30 days"),
+    ({"challenge_window_s": 0, "answer_bond_wei": 10}, "optimisticFee/answerBond need a challengeWindow"),
+])
+def test_publish_refusesBadOptimisticEconomics_offlineAndOnChain(env: Env, economics: dict, problem: str):
+    from dataclasses import replace
+
+    from zkrevox.chain.deploy import check_economics
+    from zkrevox.chain.vocab_table import build_table
+    from zkrevox.errors import DeploymentError
+
+    params = replace(env.params, **economics)
+    with pytest.raises(DeploymentError):
+        check_economics(params)
+    err = reverts("DPromptInvalidModelConfig", env.client(env.owner).publish_model,
+                  params.config_for(env.dep.models["ticker"].verifier.address), build_table(params.spec).data)
+    assert err.error_args["reason"] == problem

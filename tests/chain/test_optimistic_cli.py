@@ -19,8 +19,9 @@ from zkrevox.cli import app
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
 PROMPT = "swap 2 bnb for cake"
-WINDOW = ModelParams.challenge_window_s  # the deployed ticker's challenge window (ModelParams' default)
-BOND = ModelParams.answer_bond_wei
+# `zkrevox deploy`'s default economics (ModelParams' defaults): challenge window, bond, optimistic fee
+DEFAULTS = ModelParams(name="ticker", spec=None, input_scale=0, num_outputs=0, vk_sha256="")  # type: ignore[arg-type]
+WINDOW, BOND = DEFAULTS.challenge_window_s, DEFAULTS.answer_bond
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def _advance(cli, seconds: int) -> None:
 def _request(cli, prompt: str = PROMPT) -> int:
     code, out, err = cli(2, "request", prompt, "--optimistic")
     assert code == 0, err
-    assert out["mode"] == "optimistic" and out["fee_wei"] == ModelParams.optimistic_fee_wei
+    assert out["mode"] == "optimistic" and out["fee_wei"] == DEFAULTS.optimistic_fee
     return out["request_id"]
 
 

@@ -64,8 +64,25 @@ class ModelParams:
     developer_share_bps: int = 1000  # 10 % of the model fee to the publisher per answer
     # Optimistic mode (README "Optimistic answers"); challenge_window_s 0 with fee and bond 0: not offered.
     challenge_window_s: int = 60  # seconds an optimistic answer can be disputed (short: a local demo)
-    optimistic_fee_wei: int = 5 * 10**14  # least payment of an optimistic request (half the default fee)
-    answer_bond_wei: int = 5 * 10**15  # stake slashed per overturned answer; 16 held x bond <= min stake
+    optimistic_fee_wei: int | None = None  # least payment of an optimistic request; None: see optimistic_fee
+    answer_bond_wei: int | None = None  # stake slashed per overturned answer; None: see answer_bond
+
+    @property
+    def optimistic_fee(self) -> int:
+        """``optimistic_fee_wei``, by default half the fee but at least the developer's cut (0 without the mode)."""
+        if self.optimistic_fee_wei is not None:
+            return self.optimistic_fee_wei
+        if not self.challenge_window_s:
+            return 0
+        return max(self.fee_wei // 2, self.fee_wei * self.developer_share_bps // 10_000)
+
+    @property
+    def answer_bond(self) -> int:
+        """``answer_bond_wei``, by default 1/20 of the minimum stake: a provider at the minimum covers the
+        bonds of 16 held requests (the default capacity) with 80 % of its stake (0 without the mode)."""
+        if self.answer_bond_wei is not None:
+            return self.answer_bond_wei
+        return self.min_stake_wei // 20 if self.challenge_window_s else 0
 
     def config(self) -> tuple:
         """``IDPrompt.ModelConfig`` without the verifier address (see :meth:`config_for`)."""
@@ -86,8 +103,8 @@ class ModelParams:
             self.num_outputs,
             onchain_spec(self.spec, table),
             self.challenge_window_s,
-            self.optimistic_fee_wei,
-            self.answer_bond_wei,
+            self.optimistic_fee,
+            self.answer_bond,
         )
 
 
@@ -454,7 +471,7 @@ def check_economics(params: ModelParams, unbonding_delay: int | None = None) -> 
 
 def _optimistic_problems(params: ModelParams) -> list[str]:
     """ModelRegistry's rules for the optimistic mode's fields (all zero: the mode is not offered)."""
-    window, fee, bond = params.challenge_window_s, params.optimistic_fee_wei, params.answer_bond_wei
+    window, fee, bond = params.challenge_window_s, params.optimistic_fee, params.answer_bond
     if window == 0:
         return [] if fee == bond == 0 else [
             "an optimistic fee or answer bond needs a challenge window (or set both to 0: no optimistic mode)"]

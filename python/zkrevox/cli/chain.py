@@ -101,6 +101,30 @@ def _units(amount: str, decimals: int) -> int:
     return int(units)
 
 
+ChallengeWindowOpt = Annotated[int | None, typer.Option(
+    help="Seconds an optimistic answer can be disputed, 60 s..30 days; 0: the model offers no optimistic mode "
+    "[default: 60].")]
+OptimisticFeeOpt = Annotated[str | None, typer.Option(
+    help="Least payment of an optimistic request, in ether units [default: half the fee, at least the "
+    "developer's cut].")]
+AnswerBondOpt = Annotated[str | None, typer.Option(
+    help="Stake slashed per overturned optimistic answer (half to the disputer, half to the requester), in "
+    "units of the stake asset, at most the minimum stake [default: 1/20 of the minimum stake].")]
+
+
+def _optimistic_economics(challenge_window: int | None, optimistic_fee: str | None, answer_bond: str | None,
+                          decimals: int) -> dict[str, int]:
+    """``ModelParams`` fields of the optimistic mode from the command line (window 0: not offered)."""
+    window = 60 if challenge_window is None else challenge_window
+    if window == 0:
+        if optimistic_fee is not None or answer_bond is not None:
+            raise InputError("--challenge-window 0 offers no optimistic mode: drop --optimistic-fee/--answer-bond")
+        return {"challenge_window_s": 0, "optimistic_fee_wei": 0, "answer_bond_wei": 0}
+    return {"challenge_window_s": window,
+            "optimistic_fee_wei": None if optimistic_fee is None else _wei(optimistic_fee),
+            "answer_bond_wei": None if answer_bond is None else _units(answer_bond, decimals)}
+
+
 def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
 
@@ -116,7 +140,7 @@ def _tickers(bitmap: int, labels: list[str], n: int) -> list[str]:
 
 
 _NEW_DEPLOYMENT_OPTIONS = ("--fee", "--min-stake", "--response-window", "--slash-bps", "--unbonding-delay",
-                           "--stake-token")
+                           "--stake-token", "--challenge-window", "--optimistic-fee", "--answer-bond")
 
 
 @handle_errors
@@ -137,6 +161,9 @@ def deploy(
     unbonding_delay: Annotated[
         int | None, typer.Option(help="Seconds between unbond and withdrawal [default: 3600].")
     ] = None,
+    challenge_window: ChallengeWindowOpt = None,
+    optimistic_fee: OptimisticFeeOpt = None,
+    answer_bond: AnswerBondOpt = None,
     batch: Annotated[
         list[int] | None,
         typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build MODEL --batch N`). "
@@ -163,7 +190,8 @@ def deploy(
     existing, state = live_deployment(ctx.w3)
     if existing is not None and not new:
         given = [name for name, value in zip(
-            _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token),
+            _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
+                                      challenge_window, optimistic_fee, answer_bond),
             strict=True) if value is not None]
         _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
         return
@@ -180,11 +208,13 @@ def deploy(
                 response_window=600 if response_window is None else response_window,
                 slash_bps=1000 if slash_bps is None else slash_bps,
                 unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
-                batch=batch, stake_token=stake_token, as_json=as_json)
+                batch=batch, stake_token=stake_token, as_json=as_json,
+                optimistic=(challenge_window, optimistic_fee, answer_bond))
 
 
 def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
-                unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool) -> None:
+                unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool,
+                optimistic: tuple[int | None, str | None, str | None] = (None, None, None)) -> None:
     from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.stake_token import stake_asset
@@ -195,7 +225,8 @@ def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_win
         stake_token = _token_address(ctx, stake_token)
     asset = stake_asset(ctx.w3, stake_token)
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
-                          response_window_s=response_window, slash_bps=slash_bps)
+                          response_window_s=response_window, slash_bps=slash_bps,
+                          **_optimistic_economics(*optimistic, asset.decimals))
     check_economics(params, unbonding_delay)
     sizes = sorted(set(batch if batch is not None else local_batch_sizes(model)))
     plan_batch_verifiers(model, sizes, num_outputs=params.num_outputs, input_scale=params.input_scale)
