@@ -5,16 +5,14 @@ provider's key) overturns a wrong answer of another provider. Real anvil, contra
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from nodeenv import (
     NodeEnv,
+    cli_process,
     config,
     dprompt_calls,
     expected,
@@ -35,21 +33,9 @@ pytestmark = [pytest.mark.chain, pytest.mark.slow]
 OTHER = 4  # dev account of NodeEnv.other
 
 
-@contextlib.contextmanager
-def watch_process(env: NodeEnv, db: Path, log_path: Path) -> Iterator[subprocess.Popen]:
-    """``zkrevox watch`` as a real process (JSON logs to ``log_path``); killed on exit if still running."""
-    variables = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(env.deployments_dir),
-                 "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[OTHER]}
-    cmd = [sys.executable, "-c", "from zkrevox.cli import main; main()", "watch", "--rpc", env.rpc, "--db", str(db),
-           "--poll-interval", "0.1", "--rpc-timeout", "2", "--log-format", "json"]
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=variables)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
+def watch_process(env: NodeEnv, db: Path, log_path: Path) -> contextlib.AbstractContextManager[subprocess.Popen]:
+    """``zkrevox watch`` as a real process with ``env.other``'s key (JSON logs to ``log_path``)."""
+    return cli_process(env, OTHER, log_path, "watch", "--db", str(db))
 
 
 def test_watchSigkilledAfterRecordingDispute_restartDisputesOnce(staked: NodeEnv, tmp_path):
