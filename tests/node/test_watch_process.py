@@ -77,3 +77,14 @@ def test_nodeWithWatch_overturnsAnotherProvidersWrongAnswer(staked: NodeEnv, tmp
     [dispute] = dprompt_calls(env, 0, "dispute")
     assert dispute["from"] == env.provider2.address and dispute["status"] == 1
     assert env.client().credits(env.provider2.address) > credits0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--model", "nosuchmodel"), "are not in the deployment record"),
+    (("--margin", "-1"), "--margin must be 0 or more"),
+])
+def test_watchRefusesBadOptions_namingTheFix(env: NodeEnv, tmp_path, args: tuple[str, ...], message: str):
+    log = tmp_path / "watch.log"
+    with cli_process(env, OTHER, log, "watch", "--db", str(tmp_path / "watch.db"), *args) as proc:
+        assert proc.wait(timeout=60) == 1
+    assert message in log.read_text(), log.read_text()
