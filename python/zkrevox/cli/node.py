@@ -133,7 +133,7 @@ def node_jobs(
     if not jobs:
         emit({}, False, f"no jobs in {db}")
         return
-    lines = [f"{'request':>7}  {'state':<9}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  {'prove s':>7}  "
+    lines = [f"{'request':>7}  {'state':<10}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  {'prove s':>7}  "
              f"{'tx':<12}  reason / error"]
     for j in jobs:
         tx = (j["fulfil_tx"] or (j["tx_hashes"][-1] if j["tx_hashes"] else "") or "")[:12]
@@ -142,6 +142,6 @@ def node_jobs(
             note = f"{note}: {j['last_error']}" if note else j["last_error"]
         prove = f"{j['prove_seconds']:.2f}" if j["prove_seconds"] else ""
         size = len(j["batch"]) if j["batch"] else 1
-        lines.append(f"{j['request_id']:>7}  {j['state']:<9}  {j['prove_attempts']:>6}  {j['send_attempts']:>5}  "
+        lines.append(f"{j['request_id']:>7}  {j['state']:<10}  {j['prove_attempts']:>6}  {j['send_attempts']:>5}  "
                      f"{j['failures']:>6}  {size:>5}  {prove:>7}  {tx:<12}  {note}")
     emit({}, False, "\n".join(lines))
