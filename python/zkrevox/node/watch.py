@@ -35,7 +35,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.proofs import ChainProof
 from zkrevox.chain.revert import RevertedError
-from zkrevox.errors import ArtifactError, ChainError, DeploymentError
+from zkrevox.errors import ArtifactError, ChainError, DeploymentError, InputError, ProofError
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.jobs import IN_FLIGHT, Job, SeenRequest, State
 from zkrevox.node.logs import event
@@ -232,13 +232,44 @@ class Watcher:
             store.set_cursor(to, [])
             done = to
         now = int(self._w3.eth.get_block("latest")["timestamp"])
-        for job in store.jobs([State.SEEN]):
-            if job.next_attempt_at <= time.time():
-                self._check(job, now)
-        for job in store.jobs([State.PROVED]):
-            if job.next_attempt_at <= time.time():
-                self.submitter.send_unit([job])
+        for job in store.jobs([State.SEEN, State.PROVED]):
+            if job.next_attempt_at > time.time():
+                continue
+            try:
+                if job.state == State.SEEN:
+                    self._check(job, now)
+                else:
+                    self.submitter.send_unit([job])
+            except Exception as exc:
+                if is_transient(exc):
+                    raise  # the RPC: the loop backs off as a whole
+                self._job_fault(job, exc)  # this answer's own problem: the others go on
         self.submitter.track(store.jobs(IN_FLIGHT), head)
+
+    def _job_fault(self, job: Job, exc: BaseException) -> None:
+        """A fault of one answer (its prompt's event unreadable, its proof failed, its dispute unsendable):
+        retried after a backoff, failed after ``max_attempts``."""
+        assert self.store is not None
+        current = self.store.get(job.request_id)
+        assert current is not None
+        attempts = current.attempts + 1
+        error = f"{type(exc).__name__}: {exc}"
+        if attempts >= self.config.max_attempts:
+            self.store.transition(job.request_id, State.FAILED, detail=error, reason="error", attempts=attempts,
+                                  last_error=error)
+            self.metrics.failed.labels("error").inc()
+            event(log, f"request {job.request_id}: failed after {attempts} attempt(s): {error}", level=logging.ERROR,
+                  request_id=job.request_id, state="failed", reason="error")
+            return
+        delay = self._backoff.delay_for(attempts)
+        back = State.SEEN if current.state == State.PROVING else current.state
+        fields = {"attempts": attempts, "last_error": error, "next_attempt_at": time.time() + delay}
+        if back == current.state:
+            self.store.update(job.request_id, **fields)
+        else:
+            self.store.transition(job.request_id, back, expect=current.state, detail=error, **fields)
+        event(log, f"request {job.request_id}: {error}; trying again in {delay:.1f}s", level=logging.WARNING,
+              request_id=job.request_id, state=str(back), attempt=attempts)
 
     def _record(self, ev: Any) -> None:
         assert self.store is not None
@@ -270,7 +301,12 @@ class Watcher:
         if info.status != "answered":
             self._skip(job, "not-answered", f"the request is {info.status} on-chain; nothing to dispute")
             return
-        prompt = self.client.prompt(rid, from_block=self.start_block)
+        try:
+            prompt = self.client.prompt(rid, from_block=self.start_block)
+        except ChainError as exc:
+            if "no DPromptRequested event" in str(exc):  # this request's own problem (logs pruned?), not the RPC's
+                raise InputError(f"{exc}: its prompt cannot be read, so its answer cannot be checked") from None
+            raise
         predicted = answer_bitmap(model.prover.predict(prompt).outputs)
         if predicted == job.answer:
             self._skip(job, "correct", f"posted answer {predicted:#x} is the model's answer; left alone")
@@ -283,10 +319,7 @@ class Watcher:
         try:
             proof = model.prover.prove(prompt, out_dir=self.proofs_dir / f"request-{rid}-{time.time_ns()}")
         except Exception as exc:
-            self.store.transition(rid, State.SEEN, expect=State.PROVING, last_error=f"prove: {exc}",
-                                  attempts=job.attempts + 1, next_attempt_at=time.time() + 1.0,
-                                  detail=f"prove failed: {exc}")
-            raise
+            raise ProofError(f"proving the answer of request {rid} failed: {exc}") from exc
         seconds = time.monotonic() - t0
         self.store.transition(rid, State.PROVED, expect=State.PROVING, proof_path=str(proof.path),
                               prove_seconds=seconds, detail=f"proved {proof.tickers} in {seconds:.2f}s")
