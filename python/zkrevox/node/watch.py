@@ -2,7 +2,10 @@
 DPrompt and dispute each wrong one with a proof before its challenge window ends, earning the bond.
 
 It follows ``DPromptAnswered`` events from the DPrompt's deployment block (a cursor in its job
-store, ``confirmations`` blocks behind the head). Each answer is a job of its own store (scope
+store, ``confirmations`` blocks behind the head). Unlike the node's follower it does not walk back
+a reorg: an answer re-mined differently after its block was read is not checked again. On a chain
+that reorgs, run it ``--confirmations K`` deep (a dispute of an answer that a reorg removed only
+reverts: recorded, never retried). Each answer is a job of its own store (scope
 ``watch:…``, states as the node's; ``jobs`` has the map):
 
 * ``seen``: the posted answer. Its model's prompt is predicted with the local build whose verifying
