@@ -16,6 +16,9 @@ RESULT = {
     "gas_per_request_n8": 270_319,
     "gas_per_request_best": 137_027,
     "best_n": 16,
+    "gas_optimistic_answer": 47_753,
+    "gas_finalize_per_request_16": 17_367,
+    "gas_optimistic": {"dispute_overturned": 634_814, "dispute_refused": 567_886},
     "gas": {"batches": {"1": {"per_request": {"total": 575_540, "verifier": 1, "calldata": 2, "dprompt": 3}},
                         "16": {"per_request": {"total": 137_027, "verifier": 1, "calldata": 2, "dprompt": 3},
                                "feature_packing": {"digits": 11, "bits": 10, "shift": 14}}}},
@@ -38,6 +41,8 @@ def test_targets_judgeEachFigureAgainstItsBound():
         "gas_single_request_le_450k": False,
         "gas_per_request_best_le_150k": True,
         "featurizer_speedup_ge_50x": True,
+        "gas_optimistic_answer_le_80k": True,
+        "gas_finalize_per_request_16_le_30k": True,
     }
     assert t["accuracy"] == {"zkrevox": 0.93, "plain_ezkl": 0.93}
     assert targets({**RESULT, "gas_per_request_n1": 450_000})["gas_single_request_le_450k"]["met"]
@@ -49,3 +54,4 @@ def test_markdown_namesTheCommandTheTargetsAndThePackedBatch():
     assert "gas_single_request_le_450k NOT met (575,540)" in text
     assert "N=16 137,027 (packed)" in text
     assert "6.17×" in text and "14.76×" in text
+    assert "gas of an optimistic answer (no proof) |  | 47,753" in text and "634,814 / 567,886" in text
