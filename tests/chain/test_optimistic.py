@@ -343,3 +343,24 @@ def test_publish_refusesBadOptimisticEconomics_offlineAndOnChain(env: Env, econo
     err = reverts("DPromptInvalidModelConfig", env.client(env.owner).publish_model,
                   params.config_for(env.dep.models["ticker"].verifier.address), build_table(params.spec).data)
     assert err.error_args["reason"] == problem
+
+
+def test_dispute_withAnErc20Stake_paysTheBondInTheToken(env: Env, compiled):
+    """With an ERC-20 stake the bond halves are transferred in the token; the fee comes back native."""
+    from test_stake_token import _token_deployment
+
+    from zkrevox.chain.client import DPromptClient
+
+    address, model_id, erc20 = _token_deployment(env, compiled, "MintableToken")
+    provider, user, other = (DPromptClient(env.w3, address, a) for a in (env.provider, env.user, env.other))
+    provider.stake(model_id, MIN_STAKE)
+    rid, _ = user.request(model_id, PROMPT, optimistic=True)
+    proof = env.toy.prove(PROMPT)
+    provider.post_answer(rid, bitmap_of(proof, env.toy.num_outputs) ^ 1)
+    other.dispute(rid, proof.proof_bytes, proof.outputs(env.toy.num_outputs))
+    bond = env.params.answer_bond
+    balance = erc20.functions.balanceOf
+    assert (balance(env.other.address).call(), balance(env.user.address).call()) == (bond - bond // 2, bond // 2)
+    assert balance(address).call() == MIN_STAKE - bond == provider.provider(model_id, env.provider.address).stake
+    assert user.credits(env.user.address) == env.params.optimistic_fee  # the native fee back
+    assert user.credits(env.other.address) == 0
