@@ -32,23 +32,33 @@ import {Request, requirePending} from "./libraries/Requests.sol";
 /// request's features, then every request's outputs, in the order of the request ids; each
 /// request gets the checks and effects of `fulfil` (one past its deadline or reclaimed is skipped).
 ///
+/// Optimistic mode (verifier-contracts/README.md, "Optimistic answers"): `requestOptimistic` pays
+/// the model's lower optimistic fee; the assigned provider `answer`s with the bitmap only, backed by
+/// its stake; anyone may `dispute` it during the model's challenge window with one proof against the
+/// stored features (a wrong answer is replaced, final at once, and the provider's bond slashed:
+/// half to the disputer, half to the requester, who also gets its fee back); after the window
+/// `finalize` (batched, anyone) makes it final and pays the provider as for a proof.
+///
 /// Storage per request: two slots written by `request` plus the packed features (one slot per
 /// 256 bits: two for the ticker spec). Fulfilment overwrites feature word 0 with the answer
 /// bitmap and clears the other words (the features are dead once proven), so storing the
 /// answer costs a warm re-write instead of a fresh slot. A provider's stake, earned fees, pending
 /// count and capacity share one slot, so `fulfil` updates the provider with a single write.
 ///
-/// Roles: this contract holds the state and the hot paths (requests, fulfilment, reclaim,
-/// payments); publishing lives in the {ModelRegistry} library and staking in {ProviderStaking},
-/// both external libraries reached by DELEGATECALL, so their code does not count against EIP-170.
+/// Roles: this contract holds the state and the hot paths (requests, fulfilment, proof checks,
+/// payments); publishing lives in the {ModelRegistry} library, staking and reclaim in
+/// {ProviderStaking}, the optimistic mode and the request reads in {OptimisticAnswers}: external
+/// libraries reached by DELEGATECALL, so their code does not count against EIP-170. Reads whose
+/// return data is a large struct or array are ABI-encoded by the library and returned as they are.
 ///
 /// Security notes: every payout of fees goes through `_credits` and the one `withdraw` (pull
 /// payments, checks-effects-interactions); stake tokens go back only to their provider, in
 /// `withdrawStake`. The verifier (or a batch verifier) is called with STATICCALL: it can change no
 /// state, so proof verification is a *check* and runs before the effects. A consumer's callback
 /// is the last thing a fulfilment does, with a fixed gas limit and its return data never copied;
-/// its failure is recorded, never propagated; fulfilment, reclaim and the payout paths are
-/// `nonReentrant` (transient storage), so a callback can request again but not re-enter them.
+/// its failure is recorded, never propagated; fulfilment, reclaim, answer, dispute, finalize and the
+/// payout paths are `nonReentrant` (transient storage), so a callback can request again but not
+/// re-enter them.
 contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev BN254 scalar field modulus r; instances and outputs are elements of F_r.
     uint256 internal constant FIELD_MODULUS =
