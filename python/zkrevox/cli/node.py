@@ -133,8 +133,8 @@ def node_jobs(
     if not jobs:
         emit({}, False, f"no jobs in {db}")
         return
-    lines = [f"{'request':>7}  {'state':<10}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  {'prove s':>7}  "
-             f"{'tx':<12}  reason / error"]
+    lines = [f"{'request':>7}  {'state':<10}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  "
+             f"{'prove s':>7}  {'tx':<12}  reason / error"]
     for j in jobs:
         tx = (j["fulfil_tx"] or (j["tx_hashes"][-1] if j["tx_hashes"] else "") or "")[:12]
         note = j["reason"] or ""
