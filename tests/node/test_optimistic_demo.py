@@ -24,4 +24,7 @@ def test_demo_optimisticAnsweredFinalizedAndWrongClaimOverturned(prover, batch_p
     assert (dispute["status"], dispute["tickers"], dispute["before_window_end"]) == (
         "overturned", ["USDT", "DOGE"], True)
     assert dispute["watcher_gain"] > 0
+    shown = dispute["answer_cli"]  # zkrevox answer ID --json
+    assert (shown["status"], shown["mode"], shown["final"], shown["tickers"]) == (
+        "overturned", "optimistic", True, ["USDT", "DOGE"])
     assert result["node_exit"] == 0

@@ -339,18 +339,20 @@ def _await_final(user: DPromptClient, ids: list[int]) -> dict:
 
 def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work: Path,
                  say: Callable[[str], None]) -> dict:
-    """The provider's key posts a wrong answer (as `zkrevox fulfil ID --optimistic --claim BNB,PEPE` would);
+    """The provider's key posts a wrong answer (`zkrevox fulfil ID --optimistic --claim BNB,PEPE`);
     the watcher proves the right one and disputes before the window ends; the bond goes as documented."""
     w3 = user.w3
     rid, _ = user.request(model_id, WRONG_PROMPT, optimistic=True)
-    provider = DPromptClient(w3, user.address, Account.from_key(ANVIL_DEV_KEYS[1]))
-    wrong = sum(1 << params.labels.index(t) for t in WRONG_CLAIM)
     token = w3.eth.contract(address=user.stake_token(), abi=project_contracts()["LocalStakeToken"].abi)
     before = int(token.functions.balanceOf(watcher).call())
-    provider.post_answer(rid, wrong)
+    rpc = user.w3.provider.endpoint_uri
+    claim = ["fulfil", str(rid), "--optimistic", "--claim", ",".join(WRONG_CLAIM), "--skip-local-checks"]
+    posted = _cli(work, [*claim, "--rpc", rpc], key=ANVIL_DEV_KEYS[1])
+    if posted.returncode != 0:
+        raise ChainError(f"zkrevox {' '.join(claim)} failed: {posted.stderr[-500:]}")
     window_end = user.request_info(rid).window_end
     say(f"request {rid} (optimistic): \"{WRONG_PROMPT}\"; the provider posts {{{', '.join(WRONG_CLAIM)}}}, "
-        f"which is wrong; open to dispute until {window_end}")
+        f"which is wrong (zkrevox {' '.join(claim)}); open to dispute until {window_end}")
     deadline = time.monotonic() + ANSWER_TIMEOUT_S
     while (info := user.request_info(rid)).status == "answered":
         if time.monotonic() > deadline:
@@ -369,13 +371,20 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
         say(f"bond {s.bond / 10**18:g} ZKRS slashed from the provider: {s.toDisputer / 10**18:g} to the watcher "
             f"(its ZKRS balance +{gained / 10**18:g}), {s.toRequester / 10**18:g} to the requester, who also gets its "
             "fee back")
-    shown = subprocess.run([*node_command(), "answer", str(rid), "--json", "--rpc", user.w3.provider.endpoint_uri],
-                           capture_output=True, text=True, env={**os.environ, "ZKREVOX_DEPLOYMENTS": str(work)},
-                           timeout=120)
+    shown = _cli(work, ["answer", str(rid), "--json", "--rpc", rpc])
     say(f"zkrevox answer {rid} --json: {shown.stdout.strip() or shown.stderr.strip()[-300:]}")
     return {"request_id": rid, "status": info.status, "posted": list(WRONG_CLAIM), "tickers": proven,
             "dispute_gas": int(receipt["gasUsed"]) if receipt else None, "watcher_gain": gained,
-            "before_window_end": mined_at is not None and mined_at < window_end}
+            "before_window_end": mined_at is not None and mined_at < window_end,
+            "answer_cli": json.loads(shown.stdout) if shown.returncode == 0 else None}
+
+
+def _cli(work: Path, args: list[str], *, key: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``zkrevox ARGS`` on the demo's deployment record (with ``key`` as $ZKREVOX_PRIVATE_KEY if given)."""
+    env = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(work)}
+    if key is not None:
+        env["ZKREVOX_PRIVATE_KEY"] = key
+    return subprocess.run([*node_command(), *args], capture_output=True, text=True, env=env, timeout=120)
 
 
 if __name__ == "__main__":
