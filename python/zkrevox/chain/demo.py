@@ -8,7 +8,11 @@ through the agent, which gets its proven answer by callback; send
 several prompts as the user, including one with no ticker, one with a typo and one that is not
 UTF-8 text; print each answer once the contract has verified its proof, with its end-to-end
 latency and gas; then a burst of requests that the node answers with batch proofs, with the
-average gas per request read from the receipts; then stop the node (SIGTERM) and anvil.
+average gas per request read from the receipts; then the optimistic mode: a watcher (``zkrevox
+watch``) starts, optimistic requests are answered by the node at once (blocks after the request
+and gas from the receipts) and finalized after the challenge window, and a wrong answer posted with
+``zkrevox fulfil --optimistic --claim`` is overturned by the watcher before the window ends; then
+stop the node (SIGTERM) and anvil.
 """
 
 from __future__ import annotations
