@@ -364,3 +364,24 @@ def test_dispute_withAnErc20Stake_paysTheBondInTheToken(env: Env, compiled):
     assert balance(address).call() == MIN_STAKE - bond == provider.provider(model_id, env.provider.address).stake
     assert user.credits(env.user.address) == env.params.optimistic_fee  # the native fee back
     assert user.credits(env.other.address) == 0
+
+
+def test_finalize_cannotStarveTheCallback(staked: Env, compiled):
+    """Exact gas: a finalize sent with too little gas for a callback's limit reverts as a whole
+    (nothing is finalized); with enough it runs and the consumer gets its full limit."""
+    consumer = _consumer(staked, compiled, STORE, gas=1_000_000)
+    rid = _ask_via(staked, consumer)
+    proof = staked.toy.prove(PROMPT)
+    staked.client(staked.provider).post_answer(rid, bitmap_of(proof, staked.toy.num_outputs))
+    staked.advance(staked.params.challenge_window_s)
+    fn = staked.client().contract.functions.finalize([rid])
+    tx = fn.transact({"from": staked.other.address, "gas": 600_000})
+    receipt = staked.w3.eth.wait_for_transaction_receipt(tx)
+    assert receipt["status"] == 0
+    with pytest.raises(Exception) as raised:  # the same call replayed: web3's revert exception
+        fn.call({"from": staked.other.address, "gas": 600_000})
+    assert staked.client().revert_error(raised.value, "finalize").error_name == "DPromptInsufficientGasForCallback"
+    assert staked.client().request_info(rid).status == "finalizable"
+    receipt = staked.client(staked.other).finalize([rid])
+    assert _callbacks(staked, receipt) == [(rid, True)]
+    assert consumer.functions.lastAnswer().call() == bitmap_of(proof, staked.toy.num_outputs)
