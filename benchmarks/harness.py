@@ -170,6 +170,9 @@ TARGETS = {
     "gas_single_request_le_450k": ("gas_per_request_n1", "<=", 450_000),
     "gas_per_request_best_le_150k": ("gas_per_request_best", "<=", 150_000),
     "featurizer_speedup_ge_50x": ("featurizer_speedup_vs_python", ">=", 50),
+    # Issue #12's targets (the optimistic mode)
+    "gas_optimistic_answer_le_80k": ("gas_optimistic_answer", "<=", 80_000),
+    "gas_finalize_per_request_16_le_30k": ("gas_finalize_per_request_16", "<=", 30_000),
 }
 
 
@@ -265,6 +268,12 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
     best_n = min(gas["per_request"], key=lambda k: gas["per_request"][k])
     result["gas_per_request_best"] = gas["per_request"][best_n]
     result["best_n"] = int(best_n)
+    log("4. gas of the optimistic mode on anvil")
+    from zkrevox.chain.gasbench import measure_optimistic
+
+    result["gas_optimistic"] = optimistic = measure_optimistic()
+    result["gas_optimistic_answer"] = optimistic["answer"]
+    result["gas_finalize_per_request_16"] = optimistic["finalize_per_request_16"]
     result["targets"] = targets(result)
     return result
 
@@ -285,6 +294,10 @@ def markdown(r: dict, command: str) -> str:
         ("gas per fulfilled request, N=1", "", f"{r['gas_per_request_n1']:,}", ""),
         ("gas per fulfilled request, N=8", "", f"{r['gas_per_request_n8']:,}", ""),
         (f"gas per fulfilled request, best N={r['best_n']}", "", f"{r['gas_per_request_best']:,}", ""),
+        ("gas of an optimistic answer (no proof)", "", f"{r['gas_optimistic_answer']:,}", ""),
+        ("gas of finalization per request, batch of 16", "", f"{r['gas_finalize_per_request_16']:,}", ""),
+        ("gas of a dispute that overturns / is refused", "",
+         f"{r['gas_optimistic']['dispute_overturned']:,} / {r['gas_optimistic']['dispute_refused']:,}", ""),
         *[(f"{name} held-out accuracy (quantized, same {a['prompts']} prompts)", f"{a['plain_ezkl']}",
            f"{a['zkrevox']}", "") for name, a in r.get("accuracy_by_set", {}).items()],
     ]

@@ -10,7 +10,8 @@ from zkrevox.chain.solc import MAX_DEPLOYED_SIZE, project_contracts
 pytestmark = pytest.mark.chain
 
 HEADROOM = 3 * 1024
-DEPLOYED = ["DPrompt", "ModelRegistry", "ProviderStaking"]  # DPrompt and the external libraries it links
+# DPrompt and the external libraries it links
+DEPLOYED = ["DPrompt", "ModelRegistry", "ProviderStaking", "OptimisticAnswers"]
 
 
 @pytest.mark.parametrize("name", DEPLOYED)
@@ -23,4 +24,5 @@ def test_contract_keepsThreeKilobytesBelowEip170(name: str):
 
 
 def test_dprompt_linksItsRoleLibraries():
-    assert set(project_contracts()["DPrompt"].link_references) == {"ModelRegistry", "ProviderStaking"}
+    linked = set(project_contracts()["DPrompt"].link_references)
+    assert linked == {"ModelRegistry", "ProviderStaking", "OptimisticAnswers"}

@@ -105,8 +105,52 @@ def measure(env: Env, compiled) -> dict[str, int]:
     return gas
 
 
+def measure_optimistic(env: Env) -> dict[str, int]:
+    """Gas of the optimistic mode: request, answer, finalize (one; sixteen in one call, per request),
+    a dispute that overturns a wrong answer and one that reverts because the answer is right."""
+    from zkrevox.chain.revert import RevertedError
+
+    gas: dict[str, int] = {}
+    provider, user, other = env.client(env.provider), env.client(env.user), env.client(env.other)
+    provider.stake(env.model_id, 2 * MIN_STAKE)  # stays above the minimum after the dispute's slash
+    provider.set_capacity(env.model_id, 32)
+    n = env.toy.num_outputs
+    proof = env.toy.prove(PROMPTS["19B"])
+    right = sum(1 << i for i, v in enumerate(proof.signed_outputs(n)) if v > 0)
+
+    rid, receipt = user.request(env.model_id, PROMPTS["19B"], optimistic=True)
+    gas["requestOptimistic 19B"] = int(receipt["gasUsed"])
+    gas["answer (optimistic)"] = int(provider.post_answer(rid, right)["gasUsed"])
+    try:
+        other.dispute(rid, proof.proof_bytes, proof.outputs(n), simulate=False)
+        raise AssertionError("a dispute of a right answer went through")
+    except RevertedError as err:
+        assert err.error_name == "DPromptAnswerNotWrong", err
+        gas["dispute, failed (answer right; reverted, toy circuit)"] = int(err.gas_used)
+    wrong, _ = user.request(env.model_id, PROMPTS["19B"], optimistic=True)
+    provider.post_answer(wrong, right ^ 1)
+    gas["dispute, successful (overturns, toy circuit)"] = int(
+        other.dispute(wrong, proof.proof_bytes, proof.outputs(n))["gasUsed"])
+
+    batch = [user.request(env.model_id, PROMPTS["19B"], optimistic=True)[0] for _ in range(16)]
+    for r in batch:
+        provider.post_answer(r, right)
+    env.advance(env.params.challenge_window_s)
+    gas["finalize, single"] = int(other.finalize([rid])["gasUsed"])
+    gas["finalize, batch of 16, per request"] = int(other.finalize(batch)["gasUsed"]) // 16
+    return gas
+
+
 def test_gas_withinSnapshot(env: Env, compiled):
     check_snapshot(measure(env, compiled))
+
+
+def test_gas_optimistic_withinSnapshotAndTargets(env: Env):
+    gas = measure_optimistic(env)
+    print(json.dumps(gas, indent=2))
+    assert gas["answer (optimistic)"] <= 80_000  # the issue's targets
+    assert gas["finalize, batch of 16, per request"] <= 30_000
+    check_snapshot(gas)
 
 
 def check_snapshot(measured: dict[str, int]) -> None:

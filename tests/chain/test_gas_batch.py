@@ -43,3 +43,17 @@ def test_gasPerRequest_withinSnapshot(batch_provers, packed_prover):
     assert per_request["1"] > per_request["4"] > per_request["8"] > per_request["16"]  # batching pays per request
     assert gas["batches"]["16"]["feature_packing"] and gas["batches"]["16"]["instances"] == 16 * (13 + 42)
     check_snapshot(snapshot_entries(gas))
+
+
+def test_gasOptimistic_realTicker_withinTargetsAndSnapshot(prover):
+    """The issue's targets with the real ticker circuit: an optimistic answer <= 80k gas,
+    finalization <= 30k per request in a batch of 16."""
+    from zkrevox.chain.gasbench import measure_optimistic
+
+    gas = measure_optimistic()
+    print(json.dumps(gas))
+    assert gas["answer"] <= 80_000
+    assert gas["finalize_per_request_16"] <= 30_000
+    assert gas["dispute_overturned"] > gas["dispute_overturned_verifier"]
+    check_snapshot({f"optimistic ticker: {k}": v for k, v in gas.items()
+                    if isinstance(v, int) and k != "challenge_window_s"})

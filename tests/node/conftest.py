@@ -18,11 +18,11 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))  # nodeenv, tcpproxy
 
-from nodeenv import BATCH, NodeEnv
+from nodeenv import BATCH, STAKE, NodeEnv
 
 from zkrevox import Prover
 from zkrevox.chain.anvil import Anvil
-from zkrevox.chain.deploy import current_verifier, deploy, model_params
+from zkrevox.chain.deploy import ModelParams, current_verifier, deploy, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
 
 
@@ -35,12 +35,14 @@ def node_anvil():
 @pytest.fixture(scope="session")
 def node_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
     """The ticker model deployed on the session's anvil (``prover`` makes sure its artifacts are built)."""
-    w3 = Web3(Web3.HTTPProvider(node_anvil.url))
+    return _deployed(node_anvil, tmp_path_factory.mktemp("node-deployments"), model_params("ticker"))
+
+
+def _deployed(anvil: Anvil, directory: Path, params: ModelParams, **options) -> NodeEnv:
+    w3 = Web3(Web3.HTTPProvider(anvil.url))
     owner, provider, provider2, user, other = (Account.from_key(k) for k in ANVIL_DEV_KEYS)
-    params = model_params("ticker")
-    directory = tmp_path_factory.mktemp("node-deployments")
-    dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=directory)
-    return NodeEnv(w3, node_anvil.url, dep, directory, dep.models["ticker"].model_id, owner, provider, provider2,
+    dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=directory, **options)
+    return NodeEnv(w3, anvil.url, dep, directory, dep.models["ticker"].model_id, owner, provider, provider2,
                    user, other)
 
 
@@ -49,14 +51,8 @@ def node_batch_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
     """A second deployment on the session's anvil with the batch-4 verifier registered too (packed
     features), for the batching tests (built once if missing)."""
     Prover.load_or_build("ticker", batch=BATCH)
-    w3 = Web3(Web3.HTTPProvider(node_anvil.url))
-    owner, provider, provider2, user, other = (Account.from_key(k) for k in ANVIL_DEV_KEYS)
-    params = model_params("ticker")
-    directory = tmp_path_factory.mktemp("node-batch-deployments")
-    dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=directory,
-                 batch_sizes=[BATCH])
-    return NodeEnv(w3, node_anvil.url, dep, directory, dep.models["ticker"].model_id, owner, provider, provider2,
-                   user, other)
+    return _deployed(node_anvil, tmp_path_factory.mktemp("node-batch-deployments"), model_params("ticker"),
+                     batch_sizes=[BATCH])
 
 
 @pytest.fixture()
@@ -87,3 +83,27 @@ def _reverted(deployed: NodeEnv):
         w3.provider.make_request("anvil_setTime", [int(time.time())])
         head = w3.eth.block_number
         assert w3.eth.get_block(head)["number"] == head, "anvil's head block is missing after evm_revert"
+
+
+@pytest.fixture(scope="session")
+def node_bond_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
+    """A deployment whose answer bond is the whole minimum stake: a provider staked at the minimum
+    can hold one optimistic answer at a time (the bond rule), for the node's fallback to a proof."""
+    from dataclasses import replace
+
+    params = model_params("ticker")
+    return _deployed(node_anvil, tmp_path_factory.mktemp("node-bond-deployments"),
+                     replace(params, answer_bond_wei=params.min_stake_wei))
+
+
+@pytest.fixture()
+def bond_env(node_bond_deployed: NodeEnv):
+    """The one-bond deployment, reverted to its pristine state after the test."""
+    yield from _reverted(node_bond_deployed)
+
+
+@pytest.fixture()
+def staked(env: NodeEnv) -> NodeEnv:
+    """``env`` with ``env.provider`` staked by hand (no node): the only provider, so every request is its."""
+    env.client(env.provider).stake(env.model_id, STAKE)
+    return env

@@ -84,25 +84,33 @@ def node_thread(cfg: NodeConfig, account: LocalAccount, *, up_timeout: float = 6
                 prove_fn: Any = None) -> Iterator[ProviderNode]:
     """A ``ProviderNode`` running in a thread (its provers in worker processes); stopped on exit."""
     node = ProviderNode(cfg, account, prove_fn=prove_fn)
+    with in_thread(node, lambda: node.health()["status"] == "ok", "node", up_timeout):
+        yield node
+
+
+@contextlib.contextmanager
+def in_thread(service: Any, is_up: Callable[[], bool], name: str, up_timeout: float) -> Iterator[None]:
+    """``service.run()`` in a thread until ``is_up()``; ``service.stop()`` and joined on exit; what
+    ``run`` raised is raised here."""
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            node.run()
+            service.run()
         except BaseException as exc:  # reported by the test below
             errors.append(exc)
 
-    thread = threading.Thread(target=run, name="provider-node", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: node.health()["status"] == "ok" or errors or not thread.is_alive(), up_timeout, "node up")
+        wait_for(lambda: is_up() or errors or not thread.is_alive(), up_timeout, f"{name} up")
         if errors:
             raise errors[0]
-        yield node
+        yield
     finally:
-        node.stop()
+        service.stop()
         thread.join(timeout=60)
-        assert not thread.is_alive(), "the node did not stop within 60 s (deadlock?)"
+        assert not thread.is_alive(), f"the {name} did not stop within 60 s (deadlock?)"
     if errors:
         raise errors[0]
 
@@ -141,38 +149,16 @@ def wait_states(db: Path, ids: list[int], states: set[str], timeout: float) -> d
 
 def fulfil_calls(env: NodeEnv, since_block: int = 0) -> list[dict[str, Any]]:
     """Every fulfil transaction mined since ``since_block`` (reverted ones too), read from the blocks."""
-    contract = env.client().contract
-    out = []
-    for n in range(since_block, env.w3.eth.block_number + 1):
-        for tx in env.w3.eth.get_block(n, full_transactions=True)["transactions"]:
-            if tx["to"] is None or tx["to"].lower() != env.dep.dprompt.address.lower():
-                continue
-            fn, args = contract.decode_function_input(tx["input"])
-            if fn.fn_name != FULFIL:
-                continue
-            receipt = env.w3.eth.get_transaction_receipt(tx["hash"])
-            out.append({"request_id": int(args["requestId"]), "from": tx["from"], "status": receipt["status"],
-                        "hash": "0x" + bytes(tx["hash"]).hex(), "nonce": tx["nonce"], "block": n})
-    return out
+    keys = ("from", "status", "hash", "nonce", "block")
+    return [{"request_id": int(c["args"]["requestId"]), **{k: c[k] for k in keys}}
+            for c in dprompt_calls(env, since_block, FULFIL)]
 
 
 def fulfil_txs(env: NodeEnv, since_block: int = 0) -> list[dict[str, Any]]:
     """Every ``fulfil`` and ``fulfilBatch`` transaction mined since ``since_block``, with its request ids."""
-    contract = env.client().contract
-    out = []
-    for n in range(since_block, env.w3.eth.block_number + 1):
-        for tx in env.w3.eth.get_block(n, full_transactions=True)["transactions"]:
-            if tx["to"] is None or tx["to"].lower() != env.dep.dprompt.address.lower():
-                continue
-            fn, args = contract.decode_function_input(tx["input"])
-            if fn.fn_name not in (FULFIL, "fulfilBatch"):
-                continue
-            ids = [int(r) for r in args["requestIds"]] if fn.fn_name == "fulfilBatch" else [int(args["requestId"])]
-            receipt = env.w3.eth.get_transaction_receipt(tx["hash"])
-            out.append({"fn": fn.fn_name, "request_ids": ids, "status": receipt["status"],
-                        "gas": receipt["gasUsed"], "hash": "0x" + bytes(tx["hash"]).hex(), "nonce": tx["nonce"],
-                        "block": n})
-    return out
+    return [{"fn": c["fn"], "request_ids": [int(r) for r in c["args"]["requestIds"]] if c["fn"] == "fulfilBatch"
+             else [int(c["args"]["requestId"])], **{k: c[k] for k in ("status", "gas", "hash", "nonce", "block")}}
+            for c in dprompt_calls(env, since_block, FULFIL, "fulfilBatch")]
 
 
 def skipped_events(env: NodeEnv, since_block: int = 0) -> dict[int, bytes]:
@@ -217,10 +203,19 @@ def node_command(*args: str) -> list[str]:
 @contextlib.contextmanager
 def node_process(env: NodeEnv, db: Path, dev_account: int, log_path: Path, *extra: str) -> Iterator[subprocess.Popen]:
     """``zkrevox node`` as a real process (JSON logs to ``log_path``); killed on exit if still running."""
+    with cli_process(env, dev_account, log_path, "node", "--db", str(db), "--stake", "1", *extra) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def cli_process(env: NodeEnv, dev_account: int, log_path: Path, command: str,
+                *args: str) -> Iterator[subprocess.Popen]:
+    """``zkrevox COMMAND --rpc … ARGS`` (node, watch) as a real process with dev account ``dev_account``'s
+    key, fast polls and JSON logs to ``log_path``; killed on exit if still running."""
     variables = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(env.deployments_dir),
                  "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[dev_account]}
-    cmd = node_command("--rpc", env.rpc, "--db", str(db), "--stake", "1", "--poll-interval", "0.1",
-                       "--rpc-timeout", "2", "--log-format", "json", *extra)
+    cmd = [sys.executable, "-c", "from zkrevox.cli import main; main()", command, "--rpc", env.rpc,
+           "--poll-interval", "0.1", "--rpc-timeout", "2", "--log-format", "json", *args]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=variables)
     try:
@@ -238,3 +233,63 @@ def log_has(log_path: Path, text: str) -> bool:
 def open_store(db: Path) -> SqliteJobStore:
     scope = read_jobs(db)[0]["scope"]
     return SqliteJobStore(db, scope)
+
+
+# ---------------------------------------------------------------- optimistic answers and the watcher
+
+
+def expected(prompt: str) -> int:
+    """The answer bitmap of ``prompt`` by the local ticker build (what an honest provider posts)."""
+    from zkrevox import Prover
+    from zkrevox.node.optimistic import answer_bitmap
+
+    return answer_bitmap(Prover.load("ticker").predict(prompt).outputs)
+
+
+def posted(env: NodeEnv, prompt: str, bitmap: int) -> int:
+    """An optimistic request assigned to the staked ``env.provider``, answered by it with ``bitmap``."""
+    rid, _ = env.client(env.user).request(env.model_id, prompt, optimistic=True)
+    assert env.client().request_info(rid).provider == env.provider.address
+    env.client(env.provider).post_answer(rid, bitmap)
+    return rid
+
+
+def in_pool(env: NodeEnv, tx_hash: str) -> bool:
+    """Whether ``tx_hash`` waits in the RPC node's pool (known, not mined)."""
+    from web3.exceptions import TransactionNotFound
+
+    try:
+        tx = env.w3.eth.get_transaction(tx_hash)
+    except TransactionNotFound:
+        return False
+    return tx["blockNumber"] is None
+
+
+def dprompt_calls(env: NodeEnv, since_block: int, *names: str) -> list[dict[str, Any]]:
+    """Every DPrompt transaction calling one of ``names`` mined since ``since_block`` (reverted ones
+    too), read from the blocks: function, arguments, sender, status, gas, hash, nonce, block."""
+    contract = env.client().contract
+    out = []
+    for n in range(since_block, env.w3.eth.block_number + 1):
+        for tx in env.w3.eth.get_block(n, full_transactions=True)["transactions"]:
+            if tx["to"] is None or tx["to"].lower() != env.dep.dprompt.address.lower():
+                continue
+            fn, args = contract.decode_function_input(tx["input"])
+            if fn.fn_name not in names:
+                continue
+            receipt = env.w3.eth.get_transaction_receipt(tx["hash"])
+            out.append({"fn": fn.fn_name, "args": args, "from": tx["from"], "status": receipt["status"],
+                        "gas": receipt["gasUsed"], "hash": "0x" + bytes(tx["hash"]).hex(), "nonce": tx["nonce"],
+                        "block": n})
+    return out
+
+
+@contextlib.contextmanager
+def watch_thread(cfg: NodeConfig, account: LocalAccount, *, up_timeout: float = 60.0,
+                 **kwargs: Any) -> Iterator[Any]:
+    """A ``Watcher`` running in a thread; stopped (and joined) on exit."""
+    from zkrevox.node.watch import Watcher
+
+    watcher = Watcher(cfg, account, **kwargs)
+    with in_thread(watcher, lambda: watcher.status == "ok", "watcher", up_timeout):
+        yield watcher

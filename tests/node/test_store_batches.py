@@ -9,7 +9,7 @@ import pytest
 from test_store import seen
 
 from zkrevox.node.jobs import Filler, State
-from zkrevox.node.store import SqliteJobStore, StaleJobError
+from zkrevox.node.store import SCHEMA_VERSION, SqliteJobStore, StaleJobError
 
 SCOPE = "31337:0xgen:0xdprompt:0xme"
 
@@ -73,4 +73,5 @@ def test_schemaOneStore_isMigratedInPlace(tmp_path):
     job = store.get(5)
     assert job.state == State.SEEN and job.batch is None and job.timeouts == 0 and store.fillers() == []
     store.close()
-    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
+    schema = sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    assert schema == (str(SCHEMA_VERSION),)

@@ -5,11 +5,13 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IDPrompt} from "./interfaces/IDPrompt.sol";
-import {IDPromptConsumer} from "./interfaces/IDPromptConsumer.sol";
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
+import {Callbacks} from "./libraries/Callbacks.sol";
 import {Featurizer} from "./libraries/Featurizer.sol";
 import {ModelRegistry} from "./libraries/ModelRegistry.sol";
+import {OptimisticAnswers} from "./libraries/OptimisticAnswers.sol";
 import {ProviderStaking} from "./libraries/ProviderStaking.sol";
+import {Request, requirePending} from "./libraries/Requests.sol";
 
 /// @title DPrompt
 /// @notice Pays for an AI answer only when a zk proof shows that the published model produced
@@ -30,23 +32,33 @@ import {ProviderStaking} from "./libraries/ProviderStaking.sol";
 /// request's features, then every request's outputs, in the order of the request ids; each
 /// request gets the checks and effects of `fulfil` (one past its deadline or reclaimed is skipped).
 ///
+/// Optimistic mode (verifier-contracts/README.md, "Optimistic answers"): `requestOptimistic` pays
+/// the model's lower optimistic fee; the assigned provider `answer`s with the bitmap only, backed by
+/// its stake; anyone may `dispute` it during the model's challenge window with one proof against the
+/// stored features (a wrong answer is replaced, final at once, and the provider's bond slashed:
+/// half to the disputer, half to the requester, who also gets its fee back); after the window
+/// `finalize` (batched, anyone) makes it final and pays the provider as for a proof.
+///
 /// Storage per request: two slots written by `request` plus the packed features (one slot per
 /// 256 bits: two for the ticker spec). Fulfilment overwrites feature word 0 with the answer
 /// bitmap and clears the other words (the features are dead once proven), so storing the
 /// answer costs a warm re-write instead of a fresh slot. A provider's stake, earned fees, pending
 /// count and capacity share one slot, so `fulfil` updates the provider with a single write.
 ///
-/// Roles: this contract holds the state and the hot paths (requests, fulfilment, reclaim,
-/// payments); publishing lives in the {ModelRegistry} library and staking in {ProviderStaking},
-/// both external libraries reached by DELEGATECALL, so their code does not count against EIP-170.
+/// Roles: this contract holds the state and the hot paths (requests, fulfilment, proof checks,
+/// payments); publishing lives in the {ModelRegistry} library, staking and reclaim in
+/// {ProviderStaking}, the optimistic mode and the request reads in {OptimisticAnswers}: external
+/// libraries reached by DELEGATECALL, so their code does not count against EIP-170. Reads whose
+/// return data is a large struct or array are ABI-encoded by the library and returned as they are.
 ///
 /// Security notes: every payout of fees goes through `_credits` and the one `withdraw` (pull
 /// payments, checks-effects-interactions); stake tokens go back only to their provider, in
 /// `withdrawStake`. The verifier (or a batch verifier) is called with STATICCALL: it can change no
 /// state, so proof verification is a *check* and runs before the effects. A consumer's callback
 /// is the last thing a fulfilment does, with a fixed gas limit and its return data never copied;
-/// its failure is recorded, never propagated; fulfilment, reclaim and the payout paths are
-/// `nonReentrant` (transient storage), so a callback can request again but not re-enter them.
+/// its failure is recorded, never propagated; fulfilment, reclaim, answer, dispute, finalize and the
+/// payout paths are `nonReentrant` (transient storage), so a callback can request again but not
+/// re-enter them.
 contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev BN254 scalar field modulus r; instances and outputs are elements of F_r.
     uint256 internal constant FIELD_MODULUS =
@@ -54,7 +66,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev Largest field element read as a non-negative signed value, (r - 1) / 2.
     uint256 internal constant HALF_FIELD =
         10944121435919637611123202872628637544274182200208017171849102093287904247808;
-    uint256 internal constant BPS = 10_000;
     /// @dev Longest unbonding delay; keeps `withdrawableAt` within 32 bits for a century.
     uint256 internal constant MAX_UNBONDING_DELAY = 365 days;
     /// @dev Most gas a callback may ask for (fits the request's 24-bit field).
@@ -62,19 +73,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev Gas a request pays for on top of its callback's limit: DPrompt's own work around the call
     /// (account access, calldata, the `DPromptCallback` event), measured below it in the gas snapshot.
     uint256 internal constant CALLBACK_OVERHEAD_GAS = 15_000;
-    /// @dev Gas kept back for the call itself and what follows it (Chainlink's exact-gas check uses 5,000).
-    uint256 internal constant CALLBACK_RESERVE_GAS = 5_000;
-
-    /// @dev Two slots, written by `request`.
-    struct Request {
-        address requester; // the consumer, for a callback request
-        uint32 modelId;
-        uint32 deadline;
-        RequestStatus status;
-        uint24 callbackGasLimit; // 0: no callback
-        address provider;
-        uint96 fee; // the whole payment, wei
-    }
 
     address private _owner;
     uint32 private _modelCount;
@@ -93,6 +91,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     mapping(uint256 requestId => mapping(uint256 word => uint256)) private _payload;
     mapping(address account => uint256) private _credits;
     mapping(uint32 modelId => mapping(uint256 size => ModelRegistry.BatchVerifier)) private _batchVerifiers;
+    /// @dev Optimistic requests only: the mode flag, the window end and the posted (then final) answer.
+    mapping(uint256 requestId => OptimisticAnswers.Answer) private _answers;
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert DPromptNotOwner(msg.sender);
@@ -236,7 +236,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @inheritdoc IDPrompt
     /// @dev The whole payment is the request's fee (anything above the model fee is a tip).
     function request(uint32 modelId, bytes calldata prompt) external payable returns (uint256) {
-        return _request(modelId, prompt, 0);
+        return _request(modelId, prompt, 0, false);
     }
 
     /// @inheritdoc IDPrompt
@@ -248,17 +248,29 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         if (callbackGasLimit == 0 || callbackGasLimit > MAX_CALLBACK_GAS) {
             revert DPromptCallbackGasLimit(callbackGasLimit, MAX_CALLBACK_GAS);
         }
-        return _request(modelId, prompt, callbackGasLimit);
+        return _request(modelId, prompt, callbackGasLimit, false);
     }
 
-    function _request(uint32 modelId, bytes calldata prompt, uint256 callbackGasLimit)
+    /// @inheritdoc IDPrompt
+    function requestOptimistic(uint32 modelId, bytes calldata prompt, uint32 callbackGasLimit)
+        external
+        payable
+        returns (uint256)
+    {
+        if (callbackGasLimit > MAX_CALLBACK_GAS) revert DPromptCallbackGasLimit(callbackGasLimit, MAX_CALLBACK_GAS);
+        return _request(modelId, prompt, callbackGasLimit, true);
+    }
+
+    function _request(uint32 modelId, bytes calldata prompt, uint256 callbackGasLimit, bool optimistic)
         private
         whenNotPaused
         returns (uint256 requestId)
     {
         ModelRegistry.Model storage m = _liveModel(modelId);
-        uint256 required = _requiredPayment(m.fee, callbackGasLimit, tx.gasprice);
-        if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
+        {
+            uint256 required = _requiredPayment(_requestFee(m, modelId, optimistic), callbackGasLimit, tx.gasprice);
+            if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
+        }
         if (msg.value > type(uint96).max) revert DPromptFeeTooHigh(msg.value);
         _checkPrompt(prompt.length, m.maxBytes);
 
@@ -269,7 +281,15 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         }
         (address provider, uint256 deadline) = _storeRequest(requestId, modelId, m.responseWindow, callbackGasLimit);
         _storeFeatures(requestId, ModelRegistry.featurizePacked(m, prompt));
+        if (optimistic) _answers[requestId].optimistic = true;
         emit DPromptRequested(requestId, msg.sender, provider, modelId, deadline, msg.value, prompt);
+    }
+
+    /// @dev The least fee of a request of the mode asked for.
+    function _requestFee(ModelRegistry.Model storage m, uint32 modelId, bool optimistic) private view returns (uint256) {
+        if (!optimistic) return m.fee;
+        if (m.challengeWindow == 0) revert DPromptOptimisticNotOffered(modelId);
+        return m.optimisticFee;
     }
 
     /// @dev Assigns `requestId` to a provider with room and records it (two slots) and the
@@ -299,7 +319,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @inheritdoc IDPrompt
     function fulfil(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external nonReentrant {
         Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
+        requirePending(requestId, r.status);
         address provider = r.provider;
         if (msg.sender != provider) revert DPromptNotAssigned(requestId, msg.sender);
         uint256 deadline = r.deadline;
@@ -321,7 +341,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         if (developerCut != 0) m.developerEarned += uint80(developerCut);
         emit DPromptFulfilled(requestId, provider, answer);
         uint256 callbackGasLimit = r.callbackGasLimit;
-        if (callbackGasLimit != 0) _callback(requestId, r.requester, modelId, answer, callbackGasLimit);
+        if (callbackGasLimit != 0) Callbacks.deliver(requestId, r.requester, modelId, answer, callbackGasLimit);
     }
 
     /// @inheritdoc IDPrompt
@@ -387,8 +407,28 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
             if (skipped & (1 << i) != 0) continue;
             Request storage r = _requests[requestIds[i]];
             uint256 callbackGasLimit = r.callbackGasLimit;
-            if (callbackGasLimit != 0) _callback(requestIds[i], r.requester, modelId, answers[i], callbackGasLimit);
+            if (callbackGasLimit != 0) Callbacks.deliver(requestIds[i], r.requester, modelId, answers[i], callbackGasLimit);
         }
+    }
+
+    /// @inheritdoc IDPrompt
+    function answer(uint256 requestId, uint256 bitmap) external nonReentrant {
+        OptimisticAnswers.answer(_requests, _answers, _models, _pools, requestId, bitmap);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Checks (answered, window open), then the proof against the stored features, then the
+    /// effects ({OptimisticAnswers-overturn}), then the callback with the proven answer.
+    function dispute(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external nonReentrant {
+        uint32 modelId = OptimisticAnswers.disputable(_requests, _answers, requestId);
+        uint256 proven = _verify(requestId, _models[modelId], proof, outputs);
+        OptimisticAnswers.overturn(_requests, _answers, _models, _pools, _credits, requestId, proven, _stakeToken);
+    }
+
+    /// @inheritdoc IDPrompt
+    /// @dev Every request's effects first, then the callbacks in order ({OptimisticAnswers-finalize}).
+    function finalize(uint256[] calldata requestIds) external nonReentrant {
+        OptimisticAnswers.finalize(_requests, _answers, _models, _pools, requestIds);
     }
 
     /// @inheritdoc IDPrompt
@@ -397,30 +437,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// stored features stay, so a batch proof that already covers this request still verifies for
     /// its other members (`fulfilBatch` skips this one).
     function reclaim(uint256 requestId) external nonReentrant {
-        Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
-        if (msg.sender != r.requester) revert DPromptNotRequester(requestId, msg.sender);
-        uint256 deadline = r.deadline;
-        if (block.timestamp <= deadline) revert DPromptDeadlineNotPassed(requestId, deadline);
-        uint32 modelId = r.modelId;
-        ModelRegistry.Model storage m = _models[modelId];
-        address provider = r.provider;
-        ProviderStaking.Pool storage pool = _pools[modelId];
-        ProviderStaking.Provider storage p = pool.providers[provider];
-        uint256 stakeBefore = p.stake;
-        uint256 slashed = (stakeBefore * m.slashBps) / BPS;
-        uint256 refund = r.fee;
-
-        r.status = RequestStatus.Reclaimed;
-        // Cannot underflow: `slashed` <= the stake (slashBps <= BPS), and `pending` counts this request.
-        unchecked {
-            p.stake = uint96(stakeBefore - slashed);
-            p.pending -= 1;
-        }
-        if (stakeBefore - slashed < m.minStake && pool.slots[provider] != 0) ProviderStaking.leavePool(pool, provider);
-        _burned += slashed;
-        _credits[msg.sender] += refund;
-        emit DPromptReclaimed(requestId, msg.sender, provider, refund, slashed);
+        _burned += ProviderStaking.reclaim(_requests, _models, _pools, _credits, requestId);
     }
 
     /// @inheritdoc IDPrompt
@@ -431,37 +448,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         emit DPromptWithdrawn(msg.sender, amount);
         (bool ok,) = msg.sender.call{value: amount}("");
         if (!ok) revert DPromptTransferFailed(msg.sender, amount);
-    }
-
-    /// @dev Calls `consumer.onDPromptAnswer(requestId, modelId, answer)` with exactly `gasLimit` gas
-    /// and records the outcome. Reverts (the whole fulfilment) only if this transaction cannot give
-    /// the callback all of `gasLimit`: the call keeps 1/64 of what is left (EIP-150), so at least
-    /// gasLimit * 64 / 63 must remain besides the reserve. Return data is never copied, so a
-    /// consumer returning megabytes costs nothing here. A consumer without code counts as failed.
-    function _callback(uint256 requestId, address consumer, uint32 modelId, uint256 answer, uint256 gasLimit)
-        private
-    {
-        bytes memory data = abi.encodeCall(IDPromptConsumer.onDPromptAnswer, (requestId, modelId, answer));
-        bytes4 insufficient = DPromptInsufficientGasForCallback.selector;
-        bool success;
-        assembly ("memory-safe") {
-            let g := gas()
-            if lt(g, CALLBACK_RESERVE_GAS) {
-                mstore(0x00, insufficient)
-                mstore(0x04, requestId)
-                mstore(0x24, gasLimit)
-                revert(0x00, 0x44)
-            }
-            g := sub(g, CALLBACK_RESERVE_GAS)
-            if iszero(gt(sub(g, div(g, 64)), gasLimit)) {
-                mstore(0x00, insufficient)
-                mstore(0x04, requestId)
-                mstore(0x24, gasLimit)
-                revert(0x00, 0x44)
-            }
-            if extcodesize(consumer) { success := call(gasLimit, consumer, 0, add(data, 0x20), mload(data), 0, 0) }
-        }
-        emit DPromptCallback(requestId, consumer, success);
     }
 
     function _requiredPayment(uint256 fee, uint256 callbackGasLimit, uint256 gasPrice) private pure returns (uint256) {
@@ -486,15 +472,9 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
-    function model(uint32 modelId)
-        external
-        view
-        returns (ModelConfig memory config, address publisher, bool retired)
-    {
-        ModelRegistry.Model storage m = _model(modelId);
-        config = ModelRegistry.config(m);
-        publisher = m.publisher;
-        retired = m.retired;
+    /// @dev Returns the data ModelRegistry encoded (see `_returnEncoded`).
+    function model(uint32 modelId) external view returns (ModelConfig memory, address, bool) {
+        _returnEncoded(ModelRegistry.encodedModel(_model(modelId)));
     }
 
     /// @inheritdoc IDPrompt
@@ -513,17 +493,9 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
+    /// @dev Returns the data ProviderStaking encoded (see `_returnEncoded`).
     function providerState(uint32 modelId, address provider) external view returns (ProviderState memory) {
-        ProviderStaking.Pool storage pool = _pools[modelId];
-        ProviderStaking.Provider storage p = pool.providers[provider];
-        return ProviderState({
-            stake: p.stake,
-            earned: p.earned,
-            pending: p.pending,
-            capacity: ProviderStaking.capacityOf(p),
-            withdrawableAt: p.withdrawableAt,
-            eligible: pool.slots[provider] != 0
-        });
+        _returnEncoded(ProviderStaking.encodedProviderState(_pools[modelId], provider));
     }
 
     /// @inheritdoc IDPrompt
@@ -537,43 +509,43 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
+    /// @dev Returns the data OptimisticAnswers encoded (see `_returnEncoded`).
     function requestState(uint256 requestId) external view returns (RequestState memory) {
-        Request storage r = _requests[requestId];
-        if (r.status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
-        return RequestState({
-            status: r.status,
-            modelId: r.modelId,
-            requester: r.requester,
-            provider: r.provider,
-            deadline: r.deadline,
-            fee: r.fee,
-            answer: r.status == RequestStatus.Fulfilled ? _payload[requestId][0] : 0,
-            callbackGasLimit: r.callbackGasLimit
-        });
+        _returnEncoded(OptimisticAnswers.encodedRequestState(_requests, _answers, _payload, requestId));
     }
 
     /// @inheritdoc IDPrompt
-    function answerOf(uint256 requestId) external view returns (uint256 bitmap) {
-        Request storage r = _requests[requestId];
-        if (r.status == RequestStatus.None) revert DPromptUnknownRequest(requestId);
-        if (r.status != RequestStatus.Fulfilled) revert DPromptNotFulfilled(requestId);
-        return _payload[requestId][0];
+    function answerOf(uint256 requestId) external view returns (uint256) {
+        return OptimisticAnswers.finalAnswer(_requests, _answers, _payload, requestId);
+    }
+
+    /// @dev Ends the call returning `data` as it is: the ABI encoding of the function's return
+    /// values, made by a library (DELEGATECALL) so that encoder is not DPrompt's bytecode.
+    function _returnEncoded(bytes memory data) private pure {
+        assembly ("memory-safe") {
+            return(add(data, 0x20), mload(data))
+        }
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev Only while pending: fulfilment replaces the features with the answer.
-    function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts) {
+    /// @dev Fulfilment replaces the features with the answer; an optimistic answer leaves them.
+    function requestFeatures(uint256 requestId) external view returns (uint256[] memory) {
         Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
-        return ModelRegistry.storedFeatures(_models[r.modelId], _payload[requestId]);
+        _requireFeatures(requestId, r.status);
+        _returnEncoded(ModelRegistry.encodedStoredFeatures(_models[r.modelId], _payload[requestId]));
+    }
+
+    /// @dev The features are stored while pending and while an optimistic answer is `Answered`.
+    function _requireFeatures(uint256 requestId, RequestStatus status) private pure {
+        if (status != RequestStatus.Answered) requirePending(requestId, status);
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev Exactly the vector `fulfil` hands the verifier (only while the request is pending);
-    /// clients compare it with their proof's instances before sending.
+    /// @dev Exactly the vector `fulfil` (or `dispute`) hands the verifier (only while the request is
+    /// pending or answered); clients compare it with their proof's instances before sending.
     function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory) {
         Request storage r = _requests[requestId];
-        _requirePending(requestId, r.status);
+        _requireFeatures(requestId, r.status);
         ModelRegistry.Model storage m = _models[r.modelId];
         uint256[] memory instances = new uint256[](ModelRegistry.numFeatures(m) + outputs.length);
         uint256 dst;
@@ -617,8 +589,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
 
     /// @inheritdoc IDPrompt
     /// @dev Applies the same length rule as `request`.
-    function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory counts) {
-        return ModelRegistry.featurize(_model(modelId), prompt);
+    function featurize(uint32 modelId, bytes calldata prompt) external view returns (uint256[] memory) {
+        _returnEncoded(ModelRegistry.encodedFeaturize(_model(modelId), prompt));
     }
 
     /// @inheritdoc IDPrompt
@@ -692,7 +664,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
             if (fulfilling && status == RequestStatus.Reclaimed) {
                 skipped |= 1 << i;
             } else {
-                _requirePending(requestId, status);
+                requirePending(requestId, status);
             }
             if (fulfilling) {
                 if (msg.sender != r.provider) revert DPromptNotAssigned(requestId, msg.sender);
@@ -702,13 +674,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
             if (i == 0) modelId = requestModel;
             else if (requestModel != modelId) revert DPromptBatchModelMismatch(requestId, requestModel, modelId);
         }
-    }
-
-    function _requirePending(uint256 requestId, RequestStatus status) private pure {
-        if (status == RequestStatus.Pending) return;
-        if (status == RequestStatus.Fulfilled) revert DPromptAlreadyFulfilled(requestId);
-        if (status == RequestStatus.Reclaimed) revert DPromptAlreadyReclaimed(requestId);
-        revert DPromptUnknownRequest(requestId);
     }
 
     function _storeFeatures(uint256 requestId, uint256[] memory packed) private {

@@ -13,7 +13,8 @@ contract HostileConsumer is DPromptConsumerBase {
         BurnGas, // run out of gas
         HugeReturn, // return 64 KiB of data
         ReenterFulfil, // call fulfil / fulfilBatch / reclaim / withdraw on DPrompt
-        RequestAgain // ask again from inside the callback (agents chain requests)
+        RequestAgain, // ask again from inside the callback (agents chain requests)
+        ReenterOptimistic // call finalize / dispute / answer / withdraw on DPrompt
     }
 
     Mode public mode;
@@ -34,6 +35,10 @@ contract HostileConsumer is DPromptConsumerBase {
 
     function ask(uint32 modelId, bytes calldata prompt) external payable returns (uint256) {
         return _ask(modelId, prompt, callbackGas, msg.value);
+    }
+
+    function askOptimistic(uint32 modelId, bytes calldata prompt) external payable returns (uint256) {
+        return dprompt.requestOptimistic{value: msg.value}(modelId, prompt, callbackGas);
     }
 
     function _onDPromptAnswer(uint256 requestId, uint32 modelId, uint256 answer) internal override {
@@ -59,6 +64,17 @@ contract HostileConsumer is DPromptConsumerBase {
                 address(dprompt).call(abi.encodeCall(IDPrompt.fulfil, (requestId, "", new uint256[](0))));
             (bool ok2,) = address(dprompt).call(abi.encodeCall(IDPrompt.fulfilBatch, (ids, "", new uint256[](0))));
             (bool ok3,) = address(dprompt).call(abi.encodeCall(IDPrompt.reclaim, (requestId)));
+            (bool ok4,) = address(dprompt).call(abi.encodeCall(IDPrompt.withdraw, ()));
+            if (ok || ok2 || ok3 || ok4) revert("re-entry went through");
+            reentryError = err;
+        }
+        if (m == Mode.ReenterOptimistic) {
+            uint256[] memory ids = new uint256[](1);
+            ids[0] = requestId;
+            (bool ok, bytes memory err) = address(dprompt).call(abi.encodeCall(IDPrompt.finalize, (ids)));
+            (bool ok2,) =
+                address(dprompt).call(abi.encodeCall(IDPrompt.dispute, (requestId, "", new uint256[](0))));
+            (bool ok3,) = address(dprompt).call(abi.encodeCall(IDPrompt.answer, (requestId, 0)));
             (bool ok4,) = address(dprompt).call(abi.encodeCall(IDPrompt.withdraw, ()));
             if (ok || ok2 || ok3 || ok4) revert("re-entry went through");
             reentryError = err;

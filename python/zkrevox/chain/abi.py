@@ -8,11 +8,12 @@ compares, and ``tests/chain/test_abi.py`` fails when the committed files differ 
 Decoding every revert: a call to DPrompt can revert with an error declared elsewhere, because
 DPrompt runs its registration and staking code in linked external libraries (DELEGATECALL, so the
 revert data comes back from DPrompt's address) and moves an ERC-20 stake with SafeERC20. So
-``DPrompt.json`` is DPrompt's own ABI plus every error of ``ModelRegistry``, ``ProviderStaking``
-and ``Featurizer`` and OpenZeppelin's ``IERC20Errors`` (a standard token's own reverts, bubbled up
-by ``stake``) that it does not already hold. The libraries emit only ``IDPrompt`` events, which are
-in DPrompt's ABI already (checked here). A consumer contract's ``_ask`` forwards DPrompt's reverts,
-so ``DPromptConsumerBase.json`` and ``TickerConsumer.json`` carry DPrompt's errors too.
+``DPrompt.json`` is DPrompt's own ABI plus every error of ``ModelRegistry``, ``ProviderStaking``,
+``OptimisticAnswers`` and ``Featurizer`` and OpenZeppelin's ``IERC20Errors`` (a standard token's
+own reverts, bubbled up by ``stake``) that it does not already hold. The libraries emit only
+``IDPrompt`` events, which are in DPrompt's ABI already (checked here). A consumer contract's
+``_ask`` forwards DPrompt's reverts, so ``DPromptConsumerBase.json`` and ``TickerConsumer.json``
+carry DPrompt's errors too.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from zkrevox.chain.solc import CompiledContract, project_contracts
 from zkrevox.errors import ChainError
 
 # file name -> (contract, contracts whose errors it also carries)
-DELEGATECALLED = ("ModelRegistry", "ProviderStaking")  # linked libraries: their events come from DPrompt
+# linked libraries: their events come from DPrompt
+DELEGATECALLED = ("ModelRegistry", "ProviderStaking", "OptimisticAnswers")
 REVERTS_THROUGH_DPROMPT = (*DELEGATECALLED, "Featurizer", "IERC20Errors")
 ABI_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "DPrompt": ("DPrompt", REVERTS_THROUGH_DPROMPT),

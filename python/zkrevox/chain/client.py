@@ -21,26 +21,35 @@ from zkrevox.chain.revert import ErrorDecoder, RevertedError, revert_data
 from zkrevox.chain.solc import project_contracts
 from zkrevox.errors import ChainError
 
-STATUS_NAMES = ("none", "pending", "fulfilled", "reclaimed")
+STATUS_NAMES = ("none", "pending", "fulfilled", "reclaimed", "answered", "overturned")
 RECEIPT_TIMEOUT_S = 180
 POLL_LATENCY_S = 0.1
 GAS_MARGIN = 1.2
 # Where a DPrompt transaction's revert data can come from: DPrompt, its libraries, a stake token.
-DECODED_ABIS = ("DPrompt", "Featurizer", "ModelRegistry", "ProviderStaking", "IERC20Errors")
+DECODED_ABIS = ("DPrompt", "Featurizer", "ModelRegistry", "ProviderStaking", "OptimisticAnswers", "IERC20Errors")
 UNSIMULATED_GAS = 3_000_000
 
 
 @dataclass(frozen=True)
 class RequestInfo:
     request_id: int
-    status: str  # none | pending | expired | fulfilled | reclaimed
+    # none | pending | expired | fulfilled | reclaimed | answered (optimistic answer, window open)
+    # | finalizable (answered, window over, not yet finalized) | overturned (a dispute replaced it; final)
+    status: str
     model_id: int
     requester: str
     provider: str
     deadline: int
     fee: int
-    answer: int  # output bitmap (fulfilled only)
+    answer: int  # output bitmap: final if fulfilled/overturned, the posted one if answered/finalizable, else 0
     callback_gas_limit: int = 0  # gas of the consumer's callback; 0: no callback
+    optimistic: bool = False  # requested with ``requestOptimistic``
+    window_end: int = 0  # unix time the optimistic answer's challenge window ends; 0 until answered
+
+    @property
+    def final(self) -> bool:
+        """True once the answer can no longer change (fulfilled or overturned)."""
+        return self.status in ("fulfilled", "overturned")
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,9 @@ class ModelInfo:
     retired: bool
     developer_share_bps: int = 0  # part of the model fee credited to the publisher per answer
     publisher: str = ""
+    challenge_window: int = 0  # seconds an optimistic answer can be disputed; 0: no optimistic mode
+    optimistic_fee: int = 0  # least payment of an optimistic request, wei
+    answer_bond: int = 0  # stake slashed per overturned optimistic answer (stake asset units)
 
     @property
     def num_features(self) -> int:
@@ -102,6 +114,23 @@ class RequestedEvent:
     block_hash: str
     tx_hash: str
     log_index: int
+
+
+@dataclass(frozen=True)
+class AnsweredEvent:
+    """A decoded ``DPromptAnswered`` log (an optimistic answer posted) and where it was mined."""
+
+    request_id: int
+    provider: str
+    answer: int
+    window_end: int
+    block_number: int
+    tx_hash: str
+
+
+def answer_bitmap(outputs: list[int]) -> int:
+    """The answer bitmap DPrompt records for signed ``outputs``: bit i set iff output i is > 0."""
+    return sum(1 << i for i, v in enumerate(outputs) if v > 0)
 
 
 def bitmap_indices(bitmap: int, n: int) -> list[int]:
@@ -174,13 +203,36 @@ class DPromptClient:
         """An ERC-20 contract at ``address`` (OpenZeppelin's IERC20 ABI)."""
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=project_contracts()["IERC20"].abi)
 
-    def request(self, model_id: int, prompt: str | bytes, *, value: int | None = None) -> tuple[int, Any]:
+    def request(self, model_id: int, prompt: str | bytes, *, value: int | None = None,
+                optimistic: bool = False) -> tuple[int, Any]:
+        """Request an answer of ``model_id`` to ``prompt``, paying ``value`` wei (default: the
+        model's fee, or its optimistic fee). ``optimistic``: the provider answers at once without a
+        proof, final after the model's challenge window unless disputed (``requestOptimistic``; a
+        model with ``challenge_window`` 0 refuses it). Returns ``(request_id, receipt)``."""
         data = prompt.encode("utf-8") if isinstance(prompt, str) else bytes(prompt)
         if value is None:
-            value = self.model(model_id).fee
-        receipt = self._send(self.contract.functions.request(model_id, data), value=value)
+            info = self.model(model_id)
+            value = info.optimistic_fee if optimistic else info.fee
+        fn = (self.contract.functions.requestOptimistic(model_id, data, 0) if optimistic
+              else self.contract.functions.request(model_id, data))
+        receipt = self._send(fn, value=value)
         (event,) = self.contract.events.DPromptRequested().process_receipt(receipt)
         return int(event.args.requestId), receipt
+
+    def post_answer(self, request_id: int, bitmap: int, *, simulate: bool = True) -> Any:
+        """The assigned provider posts the answer ``bitmap`` (bit i: output i positive) of the
+        optimistic request ``request_id`` (``answer``); final after the challenge window."""
+        return self._send(self.contract.functions.answer(request_id, bitmap), simulate=simulate)
+
+    def dispute(self, request_id: int, proof: bytes, outputs: list[int], *, simulate: bool = True) -> Any:
+        """Overturn ``request_id``'s optimistic answer with a proof of the model's outputs for its
+        stored features (``outputs`` zigzag-encoded, as :meth:`fulfil`); reverts with
+        ``DPromptAnswerNotWrong`` if the proof shows the posted answer is right."""
+        return self._send(self.contract.functions.dispute(request_id, proof, outputs), simulate=simulate)
+
+    def finalize(self, request_ids: list[int], *, simulate: bool = True) -> Any:
+        """Make each answered request whose challenge window is over final (its provider paid)."""
+        return self._send(self.contract.functions.finalize([int(r) for r in request_ids]), simulate=simulate)
 
     def fulfil(self, request_id: int, proof: bytes, outputs: list[int], *, simulate: bool = True) -> Any:
         return self._send(self.contract.functions.fulfil(request_id, proof, outputs), simulate=simulate)
@@ -219,9 +271,11 @@ class DPromptClient:
 
     def model(self, model_id: int) -> ModelInfo:
         cfg, publisher, retired = self._call(self.contract.functions.model(model_id))
-        verifier, vk_hash, spec_hash, fee, min_stake, window, slash, share, scale, n_out, spec = cfg
+        (verifier, vk_hash, spec_hash, fee, min_stake, window, slash, share, scale, n_out, spec,
+         challenge_window, optimistic_fee, answer_bond) = cfg
         return ModelInfo(model_id, verifier, bytes(vk_hash), bytes(spec_hash), fee, min_stake, window, slash, scale,
-                         n_out, tuple(spec), bool(retired), share, publisher)
+                         n_out, tuple(spec), bool(retired), share, publisher, challenge_window, optimistic_fee,
+                         answer_bond)
 
     def model_count(self) -> int:
         return int(self._call(self.contract.functions.modelCount()))
@@ -241,13 +295,15 @@ class DPromptClient:
         return bool(self._call(self.contract.functions.paused()))
 
     def request_info(self, request_id: int) -> RequestInfo:
-        status, model_id, requester, provider, deadline, fee, answer, callback_gas = self._call(
-            self.contract.functions.requestState(request_id)
-        )
+        (status, model_id, requester, provider, deadline, fee, answer, callback_gas, optimistic,
+         window_end) = self._call(self.contract.functions.requestState(request_id))
         name = STATUS_NAMES[status]
         if name == "pending" and self._now() > deadline:
             name = "expired"
-        return RequestInfo(request_id, name, model_id, requester, provider, deadline, fee, answer, callback_gas)
+        elif name == "answered" and self._now() >= window_end:
+            name = "finalizable"  # DPrompt's `finalize` accepts it from window_end on
+        return RequestInfo(request_id, name, model_id, requester, provider, deadline, fee, answer, callback_gas,
+                           bool(optimistic), int(window_end))
 
     def callback_outcome(self, request_id: int, *, from_block: int = 0) -> dict[str, Any] | None:
         """The ``DPromptCallback`` of ``request_id``: ``{"consumer", "success", "tx"}``, or None before it ran."""
@@ -342,13 +398,48 @@ class DPromptClient:
             ))
         return out
 
-    def fulfil_tx(self, request_id: int, *, from_block: int = 0) -> str | None:
+    def answered_events(self, from_block: int, to_block: int) -> list[AnsweredEvent]:
+        """``DPromptAnswered`` events (optimistic answers posted) mined in ``[from_block, to_block]``."""
+        event = self.contract.events.DPromptAnswered()
+        try:
+            logs = self.w3.eth.get_logs({"address": self.address, "fromBlock": from_block, "toBlock": to_block,
+                                         "topics": [event.topic]})
+        except (Web3Exception, ValueError, OSError) as exc:
+            raise ChainError(f"cannot read DPrompt's answer events in blocks {from_block}..{to_block}: {exc}") from None
+        out = []
+        for raw in logs:
+            args = event.process_log(raw).args
+            out.append(AnsweredEvent(
+                request_id=int(args.requestId), provider=args.provider, answer=int(args.answer),
+                window_end=int(args.windowEnd), block_number=int(raw["blockNumber"]),
+                tx_hash="0x" + bytes(raw["transactionHash"]).hex(),
+            ))
+        return out
+
+    def answer_tx(self, request_id: int, *, from_block: int = 0) -> str | None:
+        """The transaction that posted ``request_id``'s current answer: the dispute that overturned
+        it, else the optimistic answer, else the proof (``fulfil``/``fulfilBatch``); None without one."""
+        for name in ("DPromptAnswerOverturned", "DPromptAnswered", "DPromptFulfilled"):
+            tx = self._event_tx(name, request_id, from_block)
+            if tx is not None:
+                return tx
+        return None
+
+    def _event_tx(self, name: str, request_id: int, from_block: int) -> str | None:
+        """The transaction of the first ``name`` event of ``request_id`` (its first indexed topic)."""
         topic = "0x" + request_id.to_bytes(32, "big").hex()
-        event = self.contract.events.DPromptFulfilled()
-        logs = self.w3.eth.get_logs({
-            "address": self.address, "fromBlock": from_block, "toBlock": "latest", "topics": [event.topic, topic],
-        })
+        event = getattr(self.contract.events, name)()
+        try:
+            logs = self.w3.eth.get_logs({
+                "address": self.address, "fromBlock": from_block, "toBlock": "latest", "topics": [event.topic, topic],
+            })
+        except (Web3Exception, ValueError, OSError) as exc:
+            raise ChainError(f"cannot read the {name} logs of request {request_id}: {exc}") from None
         return "0x" + bytes(logs[0]["transactionHash"]).hex() if logs else None
+
+    def fulfil_tx(self, request_id: int, *, from_block: int = 0) -> str | None:
+        """The transaction that emitted ``request_id``'s ``DPromptFulfilled`` (a proof, or ``finalize``)."""
+        return self._event_tx("DPromptFulfilled", request_id, from_block)
 
     # ------------------------------------------------------------ plumbing
 

@@ -8,7 +8,11 @@ through the agent, which gets its proven answer by callback; send
 several prompts as the user, including one with no ticker, one with a typo and one that is not
 UTF-8 text; print each answer once the contract has verified its proof, with its end-to-end
 latency and gas; then a burst of requests that the node answers with batch proofs, with the
-average gas per request read from the receipts; then stop the node (SIGTERM) and anvil.
+average gas per request read from the receipts; then the optimistic mode: a watcher (``zkrevox
+watch``) starts, optimistic requests are answered by the node at once (blocks after the request
+and gas from the receipts) and finalized after the challenge window, and a wrong answer posted with
+``zkrevox fulfil --optimistic --claim`` is overturned by the watcher before the window ends; then
+stop the node (SIGTERM) and anvil.
 """
 
 from __future__ import annotations
@@ -104,10 +108,11 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
             share = user.developer_earnings(record.model_id)
             say(f"paid: provider {earned / 10**18:.6f} ETH in fees, publisher {share / 10**18:.6f} ETH developer "
                 f"share, withdrawable (zkrevox withdraw)")
+            optimistic = _optimistic(chain.url, work, user, record.model_id, params, list(prompts), node, say)
         finally:
             code = _stop_node(node)
         say(f"node stopped (SIGTERM, exit {code}); anvil stopped")
-        return {"requests": results, "node_exit": code, "callback": results_cb}
+        return {"requests": results, "node_exit": code, "callback": results_cb, "optimistic": optimistic}
 
 
 def _transact(w3, account, fn, value: int = 0) -> dict:
@@ -223,6 +228,167 @@ def _stop_node(node: subprocess.Popen[bytes]) -> int:
         except subprocess.TimeoutExpired:
             node.kill()
     return node.wait(timeout=10)
+
+
+# ---------------------------------------------------------------- optimistic answers (issue 12)
+
+WATCHER_ACCOUNT = 3  # anvil dev account of the watcher (needs no stake, only gas)
+OPTIMISTIC_BLOCK_TIME_S = 1  # anvil mines a block every second for this part, as a real chain would
+WRONG_CLAIM = ("BNB", "PEPE")
+WRONG_PROMPT = "sell half my dogecoin for tether"
+
+
+def _optimistic(rpc: str, work: Path, user: DPromptClient, model_id: int, params, prompts: list,
+                node: subprocess.Popen[bytes], say: Callable[[str], None]) -> dict:
+    """Optimistic requests answered by the node at once (no proof) and finalized after the challenge
+    window; then, the node stopped, its provider key posts a wrong answer, and a watcher proves and
+    disputes it before the window ends. Returns the measured figures."""
+    from zkrevox.featurize import prompt_text
+
+    w3, model = user.w3, user.model(model_id)
+    log_path = work / "watch.log"
+    watcher = _start_watcher(rpc, work, log_path)
+    try:
+        _wait_up(watcher, log_path)
+        watcher_acct = Account.from_key(ANVIL_DEV_KEYS[WATCHER_ACCOUNT])
+        say(f"optimistic mode: fee {model.optimistic_fee:,} wei (proven: {model.fee:,}), answer bond "
+            f"{model.answer_bond / 10**18:g} ZKRS of the provider's stake, challenge window {model.challenge_window}s; "
+            f"watcher {watcher_acct.address} (zkrevox watch, pid {watcher.pid}) checks every answer")
+        answered = _ask_optimistic(user, model_id, prompts, params, say, prompt_text)
+        _rpc(w3, "evm_increaseTime", [model.challenge_window + 1])
+        _rpc(w3, "evm_mine", [])
+        final = _await_final(user, [a["request_id"] for a in answered])
+        say(f"challenge window over (anvil clock moved {model.challenge_window + 1}s): the node finalized "
+            f"{len(final['ids'])} answers in {final['txs']} finalize transaction(s), {final['gas']:,} gas "
+            f"({final['gas'] // len(final['ids']):,} per request); status fulfilled, provider paid")
+        code = _stop_node(node)
+        say(f"node stopped (exit {code}); now its provider key answers by hand, wrongly")
+        dispute = _wrong_claim(user, model_id, params, watcher_acct.address, work, say)
+    finally:
+        _stop_node(watcher)
+    return {"answered": answered, "finalize": final, "dispute": dispute}
+
+
+def _rpc(w3, method: str, params: list) -> None:
+    response = w3.provider.make_request(method, params)
+    if "error" in response:
+        raise ChainError(f"{method}: {response['error']}")
+
+
+def _start_watcher(rpc: str, work: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(work), "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[WATCHER_ACCOUNT]}
+    cmd = [*node_command(), "watch", "--rpc", rpc, "--db", str(work / "watch.db"), "--poll-interval", "0.25",
+           "--log-format", "json"]
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=env)
+
+
+def _ask_optimistic(user: DPromptClient, model_id: int, prompts: list, params, say: Callable[[str], None],
+                    show: Callable[[bytes], str]) -> list[dict]:
+    """Send every prompt at once as an optimistic request while anvil mines a block a second; wait for
+    each answer; measure blocks from the request's block to the answer's, and the answer's gas."""
+    w3 = user.w3
+    fee = user.model(model_id).optimistic_fee
+    _rpc(w3, "evm_setIntervalMining", [OPTIMISTIC_BLOCK_TIME_S])
+    try:
+        sent = []
+        for prompt in prompts:
+            data = prompt.encode() if isinstance(prompt, str) else bytes(prompt)
+            tx = user.contract.functions.requestOptimistic(model_id, data, 0).transact(
+                {"from": user.account.address, "value": fee})
+            sent.append((tx, prompt, time.monotonic()))
+        out = []
+        for tx, prompt, t0 in sent:
+            receipt = w3.eth.wait_for_transaction_receipt(tx, timeout=ANSWER_TIMEOUT_S)
+            (ev,) = user.contract.events.DPromptRequested().process_receipt(receipt, errors=DISCARD)
+            rid = int(ev.args.requestId)
+            deadline = time.monotonic() + ANSWER_TIMEOUT_S
+            while (info := user.request_info(rid)).status == "pending":
+                if time.monotonic() > deadline:
+                    raise ChainError(f"optimistic request {rid} was not answered within {ANSWER_TIMEOUT_S}s")
+                time.sleep(0.05)
+            tx_answer = user.answer_tx(rid, from_block=int(receipt["blockNumber"]))
+            answer_receipt = w3.eth.get_transaction_receipt(HexStr(tx_answer)) if tx_answer else None
+            out.append({"request_id": rid, "prompt": prompt if isinstance(prompt, str) else show(prompt),
+                        "status": info.status, "tickers": [params.labels[i] for i in
+                                                           bitmap_indices(info.answer, params.num_outputs)],
+                        "request_block": int(receipt["blockNumber"]),
+                        "answer_block": int(answer_receipt["blockNumber"]) if answer_receipt else None,
+                        "answer_gas": int(answer_receipt["gasUsed"]) if answer_receipt else None,
+                        "seconds": time.monotonic() - t0})
+    finally:
+        _rpc(w3, "evm_setIntervalMining", [0])
+        _rpc(w3, "evm_setAutomine", [True])
+    for r in out:
+        blocks = r["answer_block"] - r["request_block"]
+        say(f"request {r['request_id']} (optimistic): \"{r['prompt']}\" -> {', '.join(r['tickers']) or 'no ticker'}"
+            f"  [answered by prediction, no proof] {blocks} block(s) after the request, answer gas "
+            f"{r['answer_gas']:,}")
+    worst = max(r["answer_block"] - r["request_block"] for r in out)
+    say(f"{len(out)} optimistic requests sent at once in {OPTIMISTIC_BLOCK_TIME_S}s blocks: every answer mined "
+        f"within {worst} block(s) of its request, answer gas {max(r['answer_gas'] for r in out):,} at most")
+    return out
+
+
+def _await_final(user: DPromptClient, ids: list[int]) -> dict:
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S
+    while any(user.request_info(r).status != "fulfilled" for r in ids):
+        if time.monotonic() > deadline:
+            raise ChainError(f"the node did not finalize requests {ids} within {ANSWER_TIMEOUT_S}s")
+        time.sleep(0.1)
+    txs = {user.fulfil_tx(r) for r in ids}
+    gas = sum(int(user.w3.eth.get_transaction_receipt(HexStr(t))["gasUsed"]) for t in txs if t)
+    return {"ids": ids, "txs": len(txs), "gas": gas}
+
+
+def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work: Path,
+                 say: Callable[[str], None]) -> dict:
+    """The provider's key posts a wrong answer (`zkrevox fulfil ID --optimistic --claim BNB,PEPE`);
+    the watcher proves the right one and disputes before the window ends; the bond goes as documented."""
+    w3 = user.w3
+    rid, _ = user.request(model_id, WRONG_PROMPT, optimistic=True)
+    token = w3.eth.contract(address=user.stake_token(), abi=project_contracts()["LocalStakeToken"].abi)
+    before = int(token.functions.balanceOf(watcher).call())
+    rpc = user.w3.provider.endpoint_uri
+    claim = ["fulfil", str(rid), "--optimistic", "--claim", ",".join(WRONG_CLAIM), "--skip-local-checks"]
+    posted = _cli(work, [*claim, "--rpc", rpc], key=ANVIL_DEV_KEYS[1])
+    if posted.returncode != 0:
+        raise ChainError(f"zkrevox {' '.join(claim)} failed: {posted.stderr[-500:]}")
+    window_end = user.request_info(rid).window_end
+    say(f"request {rid} (optimistic): \"{WRONG_PROMPT}\"; the provider posts {{{', '.join(WRONG_CLAIM)}}}, "
+        f"which is wrong (zkrevox {' '.join(claim)}); open to dispute until {window_end}")
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S
+    while (info := user.request_info(rid)).status == "answered":
+        if time.monotonic() > deadline:
+            raise ChainError(f"the watcher did not dispute request {rid} within {ANSWER_TIMEOUT_S}s")
+        time.sleep(0.1)
+    tx = user.answer_tx(rid)
+    receipt = w3.eth.get_transaction_receipt(HexStr(tx)) if tx else None
+    proven = [params.labels[i] for i in bitmap_indices(info.answer, params.num_outputs)]
+    slashed = user.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD) if receipt else ()
+    gained = int(token.functions.balanceOf(watcher).call()) - before
+    mined_at = int(w3.eth.get_block(receipt["blockNumber"])["timestamp"]) if receipt else None
+    say(f"request {rid}: {info.status} by the watcher's dispute (tx {tx}, gas {receipt['gasUsed']:,} with its proof, "
+        f"mined at {mined_at}, before the window's end {window_end}); proven answer {{{', '.join(proven)}}}")
+    if slashed:
+        s = slashed[0].args
+        say(f"bond {s.bond / 10**18:g} ZKRS slashed from the provider: {s.toDisputer / 10**18:g} to the watcher "
+            f"(its ZKRS balance +{gained / 10**18:g}), {s.toRequester / 10**18:g} to the requester, who also gets its "
+            "fee back")
+    shown = _cli(work, ["answer", str(rid), "--json", "--rpc", rpc])
+    say(f"zkrevox answer {rid} --json: {shown.stdout.strip() or shown.stderr.strip()[-300:]}")
+    return {"request_id": rid, "status": info.status, "posted": list(WRONG_CLAIM), "tickers": proven,
+            "dispute_gas": int(receipt["gasUsed"]) if receipt else None, "watcher_gain": gained,
+            "before_window_end": mined_at is not None and mined_at < window_end,
+            "answer_cli": json.loads(shown.stdout) if shown.returncode == 0 else None}
+
+
+def _cli(work: Path, args: list[str], *, key: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``zkrevox ARGS`` on the demo's deployment record (with ``key`` as $ZKREVOX_PRIVATE_KEY if given)."""
+    env = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(work)}
+    if key is not None:
+        env["ZKREVOX_PRIVATE_KEY"] = key
+    return subprocess.run([*node_command(), *args], capture_output=True, text=True, env=env, timeout=120)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,27 @@ class ModelParams:
     response_window_s: int = 600
     slash_bps: int = 1000
     developer_share_bps: int = 1000  # 10 % of the model fee to the publisher per answer
+    # Optimistic mode (README "Optimistic answers"); challenge_window_s 0 with fee and bond 0: not offered.
+    challenge_window_s: int = 60  # seconds an optimistic answer can be disputed (short: a local demo)
+    optimistic_fee_wei: int | None = None  # least payment of an optimistic request; None: see optimistic_fee
+    answer_bond_wei: int | None = None  # stake slashed per overturned answer; None: see answer_bond
+
+    @property
+    def optimistic_fee(self) -> int:
+        """``optimistic_fee_wei``, by default half the fee but at least the developer's cut (0 without the mode)."""
+        if self.optimistic_fee_wei is not None:
+            return self.optimistic_fee_wei
+        if not self.challenge_window_s:
+            return 0
+        return max(self.fee_wei // 2, self.fee_wei * self.developer_share_bps // 10_000)
+
+    @property
+    def answer_bond(self) -> int:
+        """``answer_bond_wei``, by default 1/20 of the minimum stake: a provider at the minimum covers the
+        bonds of 16 held requests (the default capacity) with 80 % of its stake (0 without the mode)."""
+        if self.answer_bond_wei is not None:
+            return self.answer_bond_wei
+        return self.min_stake_wei // 20 if self.challenge_window_s else 0
 
     def config(self) -> tuple:
         """``IDPrompt.ModelConfig`` without the verifier address (see :meth:`config_for`)."""
@@ -81,6 +102,9 @@ class ModelParams:
             self.input_scale,
             self.num_outputs,
             onchain_spec(self.spec, table),
+            self.challenge_window_s,
+            self.optimistic_fee,
+            self.answer_bond,
         )
 
 
@@ -420,6 +444,8 @@ def deploy(
 
 MAX_UNBONDING_DELAY = 365 * 24 * 3600  # DPrompt.MAX_UNBONDING_DELAY
 MIN_RESPONSE_WINDOW = 60  # ModelRegistry.MIN_RESPONSE_WINDOW
+MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW = 60, 30 * 24 * 3600  # ModelRegistry's bounds
+MAX_OPTIMISTIC_OUTPUTS = 216  # ModelRegistry.MAX_OPTIMISTIC_OUTPUTS
 _UINT96 = 2**96
 
 
@@ -436,10 +462,32 @@ def check_economics(params: ModelParams, unbonding_delay: int | None = None) -> 
         problems.append(f"slash {params.slash_bps} bps is outside 0..10000")
     if not 0 <= params.developer_share_bps <= 10_000:
         problems.append(f"developer share {params.developer_share_bps} bps is outside 0..10000")
+    problems += _optimistic_problems(params)
     if unbonding_delay is not None and not 0 <= unbonding_delay <= MAX_UNBONDING_DELAY:
         problems.append(f"unbonding delay {unbonding_delay} s is outside 0..{MAX_UNBONDING_DELAY} (365 days)")
     if problems:
         raise DeploymentError("; ".join(problems) + "; nothing was sent")
+
+
+def _optimistic_problems(params: ModelParams) -> list[str]:
+    """ModelRegistry's rules for the optimistic mode's fields (all zero: the mode is not offered)."""
+    window, fee, bond = params.challenge_window_s, params.optimistic_fee, params.answer_bond
+    if window == 0:
+        return [] if fee == bond == 0 else [
+            "an optimistic fee or answer bond needs a challenge window (or set both to 0: no optimistic mode)"]
+    problems = []
+    if not MIN_CHALLENGE_WINDOW <= window <= MAX_CHALLENGE_WINDOW:
+        problems.append(f"challenge window {window} s is outside {MIN_CHALLENGE_WINDOW} s..30 days "
+                        "(0: no optimistic mode)")
+    if params.num_outputs > MAX_OPTIMISTIC_OUTPUTS:
+        problems.append(f"{params.num_outputs} outputs: optimistic mode takes at most {MAX_OPTIMISTIC_OUTPUTS} "
+                        "(set the challenge window to 0)")
+    if not 2 <= bond <= params.min_stake_wei:
+        problems.append(f"answer bond {bond} must be at least 2 and at most the minimum stake {params.min_stake_wei}")
+    cut = params.fee_wei * params.developer_share_bps // 10_000
+    if not cut <= fee < _UINT96:
+        problems.append(f"optimistic fee {fee} wei must cover the developer's cut {cut} wei and be below 2^96")
+    return problems
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ proof of the model's batch-N circuit (``artifacts/<model>-b<N>/``; N = 1 is the 
   features, building the instances, answer bitmaps, request and provider state, events).
 
 ``zkrevox bench`` calls :func:`measure`; by hand: ``python -m zkrevox.chain.gasbench 1 4 8``.
+:func:`measure_optimistic` measures the optimistic mode the same way (``python -m
+zkrevox.chain.gasbench --optimistic``): an answer, finalization (one, and sixteen in one call), a
+dispute that overturns a wrong answer and one refused because the answer is right.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from zkrevox.chain.anvil import Anvil
-from zkrevox.chain.client import DPromptClient, bitmap_indices
+from zkrevox.chain.client import DPromptClient, answer_bitmap, bitmap_indices
 from zkrevox.chain.deploy import current_verifier, deploy, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
 from zkrevox.chain.networks import connect
@@ -141,7 +144,72 @@ def measure(batch_sizes: Iterable[int] = (1, 8), *, model: str = "ticker") -> di
     }
 
 
+FINALIZE_BATCH = 16
+
+
+def measure_optimistic(*, model: str = "ticker") -> dict[str, Any]:
+    """Gas of the optimistic mode on a fresh anvil with the model's real single circuit.
+
+    Returns ``{"answer", "finalize_single", "finalize_per_request_16", "dispute_overturned",
+    "dispute_overturned_verifier", "dispute_refused", "challenge_window_s", ...}``: each a
+    receipt's gas (``dispute_refused``: the gas of the mined, reverted transaction;
+    ``dispute_overturned_verifier``: the verifier's STATICCALL inside the successful dispute).
+    """
+    from eth_account import Account
+
+    from zkrevox.chain.revert import RevertedError
+    from zkrevox.prover import Prover
+
+    prover = Prover.load(model)  # fails early, naming the build command
+    params = model_params(model, min_stake_wei=STAKE_WEI)
+    prompts = eval_prompts(model, FINALIZE_BATCH)
+    owner, provider_acct, user_acct, watcher_acct = (Account.from_key(k) for k in ANVIL_DEV_KEYS[:4])
+    with tempfile.TemporaryDirectory(prefix="zkrevox-gasbench-") as tmp, Anvil() as chain:
+        w3 = connect(chain.url)
+        dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=Path(tmp), write=False)
+        model_id = dep.models[model].model_id
+        provider, user, watcher = (DPromptClient(w3, dep.dprompt.address, a)
+                                   for a in (provider_acct, user_acct, watcher_acct))
+        provider.stake(model_id, 2 * STAKE_WEI)  # still above the minimum after one slashed bond
+        provider.set_capacity(model_id, 2 * FINALIZE_BATCH)
+        rights = {p: answer_bitmap(prover.predict(p).outputs) for p in prompts}
+        ids = [user.request(model_id, p, optimistic=True)[0] for p in prompts]
+        answer_gas = [int(provider.post_answer(r, rights[p])["gasUsed"]) for r, p in zip(ids, prompts, strict=True)]
+        proof = ChainProof.from_proof(prover.prove(prompts[0]))
+        outputs = proof.outputs(params.num_outputs)
+        try:
+            watcher.dispute(ids[0], proof.proof_bytes, outputs, simulate=False)
+            raise ChainError("a dispute of a right answer went through")
+        except RevertedError as err:
+            if err.error_name != "DPromptAnswerNotWrong":
+                raise
+            refused = int(err.gas_used or 0)
+        wrong, _ = user.request(model_id, prompts[0], optimistic=True)
+        provider.post_answer(wrong, rights[prompts[0]] ^ 1)
+        receipt = watcher.dispute(wrong, proof.proof_bytes, outputs)
+        overturned = breakdown(w3, receipt)
+        single, _ = user.request(model_id, prompts[1], optimistic=True)
+        provider.post_answer(single, rights[prompts[1]])
+        w3.provider.make_request("evm_increaseTime", [params.challenge_window_s])
+        w3.provider.make_request("evm_mine", [])
+        finalize_single = int(watcher.finalize([single])["gasUsed"])
+        finalize_batch = int(watcher.finalize(ids)["gasUsed"])
+    return {
+        "model": model,
+        "challenge_window_s": params.challenge_window_s,
+        "answer": max(answer_gas),
+        "finalize_single": finalize_single,
+        "finalize_per_request_16": finalize_batch // FINALIZE_BATCH,
+        "dispute_overturned": overturned["total"],
+        "dispute_overturned_verifier": overturned["verifier"],
+        "dispute_refused": refused,
+    }
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--optimistic"]:
+        print(json.dumps(measure_optimistic(), indent=1))
+        return 0
     sizes = [int(a) for a in argv] or [1, 8]
     print(json.dumps(measure(sizes), indent=1))
     return 0

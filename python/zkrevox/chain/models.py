@@ -48,6 +48,9 @@ def model_summary(client: DPromptClient, info: ModelInfo, name: str | None) -> d
         "min_stake_wei": info.min_stake,
         "response_window_s": info.response_window,
         "slash_bps": info.slash_bps,
+        "challenge_window_s": info.challenge_window,  # 0: no optimistic mode
+        "optimistic_fee_wei": info.optimistic_fee,
+        "answer_bond": info.answer_bond,  # in the stake asset's smallest unit
         "num_outputs": info.num_outputs,
         "input_scale": info.input_scale,
         "developer_earnings_wei": client.developer_earnings(info.model_id),

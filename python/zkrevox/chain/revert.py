@@ -41,7 +41,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "ERC20InsufficientBalance": lambda a: f"{a['sender']} holds {a['balance']} of the stake token, {a['needed']} "
     "is needed; get more of the token first",
     "ReentrancyGuardReentrantCall": lambda a: "DPrompt was re-entered (a consumer callback or a token called back "
-    "into fulfil, reclaim, stake or a withdrawal); those calls cannot run inside another",
+    "into fulfil, reclaim, answer, dispute, finalize, stake or a withdrawal); those calls cannot run inside another",
     "DPromptNotPublisher": lambda a: f"{a['caller']} did not publish model {a['modelId']}; only its publisher may "
     "retire it or register its batch verifiers: use the publisher's key",
     "DPromptIsPaused": lambda a: "DPrompt's owner paused new requests, stakes and publications (an emergency stop); "
@@ -108,9 +108,31 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "run `zkrevox provider unbond` first",
     "DPromptUnbondingNotOver": lambda a: f"the unbonding delay runs until {_when(a['withdrawableAt'])}; "
     "withdraw after it",
-    "DPromptStakeLocked": lambda a: f"stake of {a['provider']} is locked by {a['pending']} pending request(s); "
-    "fulfil them or wait for them to be reclaimed",
+    "DPromptStakeLocked": lambda a: f"stake of {a['provider']} is locked by {a['pending']} pending or optimistically "
+    "answered request(s); fulfil them (finalize answered ones after their window) or wait for them to be reclaimed",
     "DPromptNothingToWithdraw": lambda a: f"{a['account']} has no credit to withdraw",
+    "DPromptAlreadyAnswered": lambda a: f"request {a['requestId']} already has an optimistic answer; read it with "
+    f"`zkrevox answer {a['requestId']}` (it is final after its challenge window: `zkrevox finalize`)",
+    "DPromptAlreadyOverturned": lambda a: f"request {a['requestId']}'s optimistic answer was overturned by a "
+    f"dispute; its proven answer is final (`zkrevox answer {a['requestId']}`)",
+    "DPromptOptimisticNotOffered": lambda a: f"model {a['modelId']} offers no optimistic mode (challenge window 0); "
+    "request it without --optimistic",
+    "DPromptNotOptimistic": lambda a: f"request {a['requestId']} was not requested optimistically; answer it with a "
+    f"proof (`zkrevox fulfil {a['requestId']}`)",
+    "DPromptNotAnswered": lambda a: f"request {a['requestId']} has no optimistic answer yet: nothing to dispute or "
+    "finalize",
+    "DPromptAnswerOutOfRange": lambda a: f"answer {a['answer']:#x} sets a bit at or above the model's "
+    f"{a['numOutputs']} outputs",
+    "DPromptStakeBelowBonds": lambda a: f"stake {a['stake']} of {a['provider']} for model {a['modelId']} is below "
+    f"the answer bonds of the requests it holds ({a['required']}); stake more (`zkrevox provider stake`) first",
+    "DPromptChallengeWindowOver": lambda a: f"request {a['requestId']}'s challenge window ended at "
+    f"{_when(a['windowEnd'])}: it can no longer be disputed, only finalized",
+    "DPromptChallengeWindowOpen": lambda a: f"request {a['requestId']}'s challenge window runs until "
+    f"{_when(a['windowEnd'])}; finalize it then",
+    "DPromptAnswerNotWrong": lambda a: f"the proof shows request {a['requestId']}'s posted answer {a['answer']:#x} "
+    "is the model's answer: nothing to dispute",
+    "DPromptAnswerNotFinal": lambda a: f"request {a['requestId']}'s optimistic answer is not final before "
+    f"{_when(a['windowEnd'])} (it can still be disputed); finalize it then",
     "DPromptTransferFailed": lambda a: f"sending {a['amount']} wei to {a['account']} failed (the account refuses "
     "payments); the credit is kept",
 }

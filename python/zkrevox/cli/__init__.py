@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from zkrevox.cli import bench, chain, model, node, publish
+from zkrevox.cli import bench, chain, model, node, publish, watch
 from zkrevox.cli._output import EXIT_USER, closed_pipe
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command()(bench.bench)
 chain.register(app)  # deploy, request, fulfil, answer, reclaim, withdraw, provider …, chain …
 node.register(app)  # node, node-jobs
 publish.register(app)  # publish, models, check-model
+watch.register(app)  # watch
 
 
 def _show_usage_error(exc: Exception) -> None:

@@ -1,5 +1,6 @@
 """On-chain commands: deploy, provider stake/unbond/withdraw, request, fulfil, fulfil-batch,
-answer, reclaim, withdraw, chain up, chain verifier. ``register(app)`` mounts them on the ``zkrevox`` app.
+answer, reclaim, withdraw, chain up, chain verifier (and, from ``cli/optimistic.py``, finalize and
+dispute). ``register(app)`` mounts them on the ``zkrevox`` app.
 
 Every command takes ``--rpc URL`` (else ``$ZKREVOX_RPC_URL``, else the ``--network`` preset) and
 ``--json``. Keys come from the environment only (see ``zkrevox.chain.keys``).
@@ -43,6 +44,9 @@ def register(app: typer.Typer) -> None:
     app.command()(withdraw)
     app.add_typer(provider_app, name="provider")
     app.add_typer(chain_app, name="chain")
+    from zkrevox.cli import optimistic
+
+    optimistic.register(app)  # finalize, dispute
 
 
 # ---------------------------------------------------------------- helpers
@@ -97,6 +101,30 @@ def _units(amount: str, decimals: int) -> int:
     return int(units)
 
 
+ChallengeWindowOpt = Annotated[int | None, typer.Option(
+    help="Seconds an optimistic answer can be disputed, 60 s..30 days; 0: the model offers no optimistic mode "
+    "[default: 60].")]
+OptimisticFeeOpt = Annotated[str | None, typer.Option(
+    help="Least payment of an optimistic request, in ether units [default: half the fee, at least the "
+    "developer's cut].")]
+AnswerBondOpt = Annotated[str | None, typer.Option(
+    help="Stake slashed per overturned optimistic answer (half to the disputer, half to the requester), in "
+    "units of the stake asset, at most the minimum stake [default: 1/20 of the minimum stake].")]
+
+
+def _optimistic_economics(challenge_window: int | None, optimistic_fee: str | None, answer_bond: str | None,
+                          decimals: int) -> dict[str, int]:
+    """``ModelParams`` fields of the optimistic mode from the command line (window 0: not offered)."""
+    window = 60 if challenge_window is None else challenge_window
+    if window == 0:
+        if optimistic_fee is not None or answer_bond is not None:
+            raise InputError("--challenge-window 0 offers no optimistic mode: drop --optimistic-fee/--answer-bond")
+        return {"challenge_window_s": 0, "optimistic_fee_wei": 0, "answer_bond_wei": 0}
+    return {"challenge_window_s": window,
+            "optimistic_fee_wei": None if optimistic_fee is None else _wei(optimistic_fee),
+            "answer_bond_wei": None if answer_bond is None else _units(answer_bond, decimals)}
+
+
 def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
 
@@ -112,7 +140,7 @@ def _tickers(bitmap: int, labels: list[str], n: int) -> list[str]:
 
 
 _NEW_DEPLOYMENT_OPTIONS = ("--fee", "--min-stake", "--response-window", "--slash-bps", "--unbonding-delay",
-                           "--stake-token")
+                           "--stake-token", "--challenge-window", "--optimistic-fee", "--answer-bond")
 
 
 @handle_errors
@@ -133,6 +161,9 @@ def deploy(
     unbonding_delay: Annotated[
         int | None, typer.Option(help="Seconds between unbond and withdrawal [default: 3600].")
     ] = None,
+    challenge_window: ChallengeWindowOpt = None,
+    optimistic_fee: OptimisticFeeOpt = None,
+    answer_bond: AnswerBondOpt = None,
     batch: Annotated[
         list[int] | None,
         typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build MODEL --batch N`). "
@@ -159,7 +190,8 @@ def deploy(
     existing, state = live_deployment(ctx.w3)
     if existing is not None and not new:
         given = [name for name, value in zip(
-            _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token),
+            _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
+                                      challenge_window, optimistic_fee, answer_bond),
             strict=True) if value is not None]
         _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
         return
@@ -176,11 +208,13 @@ def deploy(
                 response_window=600 if response_window is None else response_window,
                 slash_bps=1000 if slash_bps is None else slash_bps,
                 unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
-                batch=batch, stake_token=stake_token, as_json=as_json)
+                batch=batch, stake_token=stake_token, as_json=as_json,
+                optimistic=(challenge_window, optimistic_fee, answer_bond))
 
 
 def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
-                unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool) -> None:
+                unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool,
+                optimistic: tuple[int | None, str | None, str | None] = (None, None, None)) -> None:
     from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.stake_token import stake_asset
@@ -191,7 +225,8 @@ def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_win
         stake_token = _token_address(ctx, stake_token)
     asset = stake_asset(ctx.w3, stake_token)
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
-                          response_window_s=response_window, slash_bps=slash_bps)
+                          response_window_s=response_window, slash_bps=slash_bps,
+                          **_optimistic_economics(*optimistic, asset.decimals))
     check_economics(params, unbonding_delay)
     sizes = sorted(set(batch if batch is not None else local_batch_sizes(model)))
     plan_batch_verifiers(model, sizes, num_outputs=params.num_outputs, input_scale=params.input_scale)
@@ -381,7 +416,12 @@ def provider_withdraw_stake(
 def request(
     prompt: Annotated[str, typer.Argument(help="The prompt (UTF-8 text).")],
     model: ModelOpt = "ticker",
-    value: Annotated[str | None, typer.Option(help="Payment in ether units (default: the model's fee).")] = None,
+    value: Annotated[
+        str | None, typer.Option(help="Payment in ether units (default: the model's fee, or its optimistic fee).")
+    ] = None,
+    optimistic: Annotated[bool, typer.Option(
+        "--optimistic", help="Answered at once without a proof, final after the model's challenge window unless "
+        "a dispute proves it wrong (the model's optimistic fee).")] = False,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
@@ -389,10 +429,15 @@ def request(
     """Pay for an answer to PROMPT; prints the request id."""
     ctx = _Ctx(rpc, network)
     model_id = ctx.dep.model(model).model_id
-    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None)
+    if optimistic and not ctx.client.model(model_id).challenge_window:
+        raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
+                         "without --optimistic")
+    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None,
+                                             optimistic=optimistic)
     info = ctx.client.request_info(request_id)
-    result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline}
-    emit(result, as_json, f"request {request_id} assigned to {info.provider} (tx {result['tx']})")
+    result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline,
+              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee}
+    emit(result, as_json, f"{result['mode']} request {request_id} assigned to {info.provider} (tx {result['tx']})")
 
 
 @handle_errors
@@ -400,15 +445,31 @@ def fulfil(
     request_id: Annotated[int, typer.Argument(help="Request to answer.")],
     proof: Annotated[Path | None, typer.Option(help="Submit this proof (proof.json or its directory).")] = None,
     skip_local_checks: SkipChecksOpt = False,
+    optimistic: Annotated[bool, typer.Option(
+        "--optimistic", help="Post the answer of an optimistic request without a proof (the local model's "
+        "prediction, or --claim).")] = False,
+    claim: Annotated[str | None, typer.Option(
+        help="With --optimistic: post these tickers (comma-separated labels, e.g. BNB,PEPE; '' for none) instead "
+        "of the model's answer. A wrong claim loses the provider its bond to a dispute.")] = None,
     model: ModelOpt = "ticker",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Prove the request's prompt (or take --proof) and submit the answer."""
+    """Prove the request's prompt (or take --proof) and submit the answer; with --optimistic, post
+    the answer of an optimistic request without a proof."""
     from zkrevox.chain.proofs import ChainProof
 
+    if claim is not None and not optimistic:
+        raise InputError("--claim posts an answer without a proof: it needs --optimistic")
+    if optimistic and proof is not None:
+        raise InputError("--optimistic posts no proof; drop --proof (or --optimistic to answer with the proof)")
     ctx = _Ctx(rpc, network)
+    if optimistic:
+        from zkrevox.cli.optimistic import post_optimistic
+
+        post_optimistic(ctx, request_id, model, claim, skip_local_checks, as_json)
+        return
     record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
     if not skip_local_checks:  # the cheap checks before the expensive proof
@@ -585,19 +646,28 @@ def answer(
         record = next((r for r in ctx.dep.models.values() if r.model_id == info.model_id), None)
         labels, n = (record.labels, record.num_outputs) if record else ([], 256)
     fulfilled = info.status == "fulfilled"
-    tickers = _tickers(info.answer, labels, n) if fulfilled else []
+    has_answer = info.status in ("fulfilled", "overturned", "answered", "finalizable")
+    tickers = _tickers(info.answer, labels, n) if has_answer else []
+    from_block = ctx.dep.dprompt.block
     result = {
         "request_id": request_id,
         "status": info.status,
-        "tickers": tickers,
-        "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=ctx.dep.dprompt.block) if fulfilled else None,
+        "tickers": tickers,  # the posted, not yet final answer while answered/finalizable (see "final")
+        "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=from_block) if fulfilled else None,
+        "mode": "optimistic" if info.optimistic else "proven",
+        "final": info.final,
+        "answer_tx": ctx.client.answer_tx(request_id, from_block=from_block) if has_answer else None,
+        "window_end": info.window_end or None,
         "provider": info.provider,
         "deadline": info.deadline,
         "callback_gas_limit": info.callback_gas_limit,
         "callback": ctx.client.callback_outcome(request_id, from_block=ctx.dep.dprompt.block)
         if info.callback_gas_limit else None,
     }
-    human = f"request {request_id}: {info.status} {tickers if fulfilled else ''}".rstrip()
+    human = f"request {request_id}: {info.status} {tickers if has_answer else ''}".rstrip()
+    if info.status in ("answered", "finalizable"):
+        human += (f" (optimistic, not final: disputable until unix time {info.window_end})" if info.status == "answered"
+                  else f" (optimistic, window over at {info.window_end}: `zkrevox finalize {request_id}`)")
     if info.callback_gas_limit:
         cb = result["callback"]
         human += (f"; callback to {info.requester} ({info.callback_gas_limit} gas): "

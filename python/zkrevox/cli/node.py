@@ -56,8 +56,14 @@ def node(
     prove_timeout: Annotated[float, typer.Option(
         help="Most seconds a proof may take (also the time-out of a batch size not yet measured); below that, "
              "a multiple of the size's average prove time.")] = 300.0,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="Also watch every optimistic answer on this DPrompt and dispute the wrong ones with a "
+                        "proof (as `zkrevox watch`, with this key; its job store: <db stem>-watch.db).")] = False,
 ) -> None:
     """Run a provider node: follow requests assigned to this key, prove them, fulfil them, record every step.
+
+    Optimistic requests are answered at once with the model's prediction (no proof) and finalized after
+    their challenge window, so the provider is paid.
 
     The key comes from $ZKREVOX_PRIVATE_KEY or $ZKREVOX_KEYSTORE (anvil dev account on a local chain).
     SIGTERM (or Ctrl-C) finishes in-flight work, then exits; a second one exits at once.
@@ -74,7 +80,7 @@ def node(
         stake_wei=_wei(stake) if stake else None, metrics_port=metrics_port, poll_interval=poll_interval,
         rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
         drain_timeout=drain_timeout, max_batch_wait=max_batch_wait, batch_policy=batch_policy,
-        batch_sizes=_sizes(batch_sizes), capacity=_capacity(capacity), prove_timeout=prove_timeout,
+        batch_sizes=_sizes(batch_sizes), capacity=_capacity(capacity), prove_timeout=prove_timeout, watch=watch,
     )
     ProviderNode(config).run(install_signals=True)
     if sys.stderr.isatty():
@@ -127,8 +133,8 @@ def node_jobs(
     if not jobs:
         emit({}, False, f"no jobs in {db}")
         return
-    lines = [f"{'request':>7}  {'state':<9}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  {'prove s':>7}  "
-             f"{'tx':<12}  reason / error"]
+    lines = [f"{'request':>7}  {'state':<10}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  "
+             f"{'prove s':>7}  {'tx':<12}  reason / error"]
     for j in jobs:
         tx = (j["fulfil_tx"] or (j["tx_hashes"][-1] if j["tx_hashes"] else "") or "")[:12]
         note = j["reason"] or ""
@@ -136,6 +142,6 @@ def node_jobs(
             note = f"{note}: {j['last_error']}" if note else j["last_error"]
         prove = f"{j['prove_seconds']:.2f}" if j["prove_seconds"] else ""
         size = len(j["batch"]) if j["batch"] else 1
-        lines.append(f"{j['request_id']:>7}  {j['state']:<9}  {j['prove_attempts']:>6}  {j['send_attempts']:>5}  "
+        lines.append(f"{j['request_id']:>7}  {j['state']:<10}  {j['prove_attempts']:>6}  {j['send_attempts']:>5}  "
                      f"{j['failures']:>6}  {size:>5}  {prove:>7}  {tx:<12}  {note}")
     emit({}, False, "\n".join(lines))

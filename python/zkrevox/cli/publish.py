@@ -16,7 +16,19 @@ from typing import Annotated, Any
 import typer
 
 from zkrevox.cli._output import EXIT_USER, emit, handle_errors, step
-from zkrevox.cli.chain import JsonOpt, NetworkOpt, RpcOpt, _check_funded, _Ctx, _units, _wei
+from zkrevox.cli.chain import (
+    AnswerBondOpt,
+    ChallengeWindowOpt,
+    JsonOpt,
+    NetworkOpt,
+    OptimisticFeeOpt,
+    RpcOpt,
+    _check_funded,
+    _Ctx,
+    _optimistic_economics,
+    _units,
+    _wei,
+)
 from zkrevox.errors import InputError
 
 
@@ -41,6 +53,9 @@ def publish(
     developer_share_bps: Annotated[
         int, typer.Option(help="Part of the fee credited to you, the publisher, per answer, basis points.")
     ] = 1000,
+    challenge_window: ChallengeWindowOpt = None,
+    optimistic_fee: OptimisticFeeOpt = None,
+    answer_bond: AnswerBondOpt = None,
     batch: Annotated[
         list[int] | None,
         typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build --batch N`). "
@@ -73,7 +88,8 @@ def publish(
     asset = stake_asset(ctx.w3, ctx.client.stake_token())
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
                           response_window_s=response_window, slash_bps=slash_bps,
-                          developer_share_bps=developer_share_bps)
+                          developer_share_bps=developer_share_bps,
+                          **_optimistic_economics(challenge_window, optimistic_fee, answer_bond, asset.decimals))
     sizes = [] if no_batch else batch if batch is not None else local_batch_sizes(model)
     step(f"publishing {model} as {name!r} to DPrompt {ctx.dep.dprompt.address} on chain {ctx.chain_id} "
          f"from {ctx.account.address}" + (f", batch verifiers {', '.join(map(str, sizes))}" if sizes else ""))
@@ -82,6 +98,8 @@ def publish(
         "model_id": record.model_id, "name": name, "model": model, "publisher": record.publisher,
         "verifier": record.verifier.address, "tx": record.register_tx,
         "developer_share_bps": record.developer_share_bps, "fee_wei": record.fee_wei,
+        "challenge_window_s": params.challenge_window_s, "optimistic_fee_wei": params.optimistic_fee,
+        "answer_bond": params.answer_bond,
         "batch_verifiers": {k: b.verifier.address for k, b in record.batch_verifiers.items()},
         "deployment_file": str(ctx.dep.path),
     }

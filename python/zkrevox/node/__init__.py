@@ -7,7 +7,9 @@ reorgs), ``admission`` (which requests to prove), ``proving`` (worker processes)
 (nonces, fees, write-ahead, broadcast, replacement), ``settle`` (what receipts and reverts mean),
 ``batching`` (which requests share a proof), ``nonces`` (nonce-gap filling), ``retry`` (backoff,
 fault classes), ``metrics`` (/metrics, /healthz), ``logs`` (structured logs), ``bootstrap`` (start-up checks, stake),
-``pipeline`` (one tick of work on the jobs), ``node`` (the loop, start, stop, signals).
+``pipeline`` (one tick of work on the jobs), ``optimistic`` (optimistic requests: answered by prediction,
+finalized after their window), ``node`` (the loop, start, stop, signals), ``watch`` (the watcher:
+disputes wrong optimistic answers with a proof).
 """
 
 from zkrevox.node.config import NodeConfig

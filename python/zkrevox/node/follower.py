@@ -185,10 +185,13 @@ class Follower:
         fields = dict(model_id=seen.model_id, requester=seen.requester, prompt=seen.prompt, deadline=seen.deadline,
                       fee_wei=seen.fee_wei, block_number=seen.block_number, block_hash=seen.block_hash,
                       request_tx=seen.request_tx, requested_at=seen.requested_at)
-        if job.state in (State.PROVING, State.PROVED):
-            self.store.transition(job.request_id, State.SEEN, expect=job.state, proof_path=None,
-                                  detail=f"re-mined by a reorg in block {seen.block_number}", **fields)
-        elif job.state in (State.SEEN, State.SUBMITTED):
+        if job.state in (State.PROVING, State.PROVED):  # its mode is read again (the new request's may differ)
+            self.store.transition(job.request_id, State.SEEN, expect=job.state, proof_path=None, answer=None,
+                                  optimistic=None, detail=f"re-mined by a reorg in block {seen.block_number}",
+                                  **fields)
+        elif job.state == State.SEEN:
+            self.store.update(job.request_id, optimistic=None, **fields)
+        elif job.state == State.SUBMITTED:
             # submitted: the fulfilment in flight proves the old prompt; it will revert and be proved again
             self.store.update(job.request_id, **fields)
         else:

@@ -7,6 +7,24 @@
       │         └──┘(retry) │  └────────┘  └──► failed      (attempted, gave up: reason recorded)
       └──────────────────────┴─────────────────► skipped     (not attempted: deadline, other model, bad prompt)
 
+An optimistic request (``optimistic``: answered without a proof, final after the model's challenge
+window) takes another road::
+
+    seen ──► proved ──► submitted ──► answered ──► finalizing ──► confirmed
+     (predicted:         (answer tx)   (window      (finalize tx,      │
+      ``answer`` set)                   open)        batched)          └─ or failed (overturned)
+
+``proved`` then holds the predicted bitmap (no proof); ``answered`` waits for the window to end;
+``finalizing`` shares one ``finalize`` transaction with the other members of its ``batch``;
+``finalizing → answered`` sends the finalization again (reverted, or its nonce used otherwise);
+``answered → failed`` (reason ``overturned``) when a dispute replaced the answer.
+
+The watcher (``zkrevox watch``) keeps its own jobs with the same states: ``seen`` (an answer
+posted by some provider), ``proving`` → ``proved`` (the answer is wrong: proof of the right
+one made), ``submitted`` (the dispute in flight), ``confirmed`` (overturned by us); ``skipped``
+(reason ``correct``: the answer is right; ``other-model``), ``failed`` (``lost-race``: another
+dispute overturned it first; ``window-passed``).
+
 Backward moves: ``proving → seen`` is a retry (or a restart: a proof interrupted by a crash is
 made again); ``proved → seen`` and ``submitted → seen`` prove again when the request's on-chain
 features no longer match the proof (a reorg re-mined the request id with another prompt; in
@@ -30,6 +48,8 @@ class State(str, enum.Enum):
     CONFIRMED = "confirmed"
     FAILED = "failed"
     SKIPPED = "skipped"
+    ANSWERED = "answered"  # optimistic: the answer is mined, its challenge window not yet finalized
+    FINALIZING = "finalizing"  # optimistic: a finalize transaction for it is recorded (in flight)
 
     def __str__(self) -> str:
         return self.value
@@ -41,13 +61,16 @@ class State(str, enum.Enum):
 
 TERMINAL = frozenset({State.CONFIRMED, State.FAILED, State.SKIPPED})
 LIVE = frozenset(State) - TERMINAL
+IN_FLIGHT = (State.SUBMITTED, State.FINALIZING)  # states whose job holds a nonce of a transaction in flight
 _ENDS = {State.CONFIRMED, State.FAILED, State.SKIPPED}
 
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.SEEN: frozenset({State.PROVING, *_ENDS}),
+    State.SEEN: frozenset({State.PROVING, State.PROVED, *_ENDS}),
     State.PROVING: frozenset({State.PROVED, State.SEEN, *_ENDS}),
     State.PROVED: frozenset({State.SUBMITTED, State.SEEN, *_ENDS}),
-    State.SUBMITTED: frozenset({State.SUBMITTED, State.PROVED, State.SEEN, *_ENDS}),
+    State.SUBMITTED: frozenset({State.SUBMITTED, State.PROVED, State.SEEN, State.ANSWERED, *_ENDS}),
+    State.ANSWERED: frozenset({State.FINALIZING, *_ENDS}),
+    State.FINALIZING: frozenset({State.FINALIZING, State.ANSWERED, *_ENDS}),
     State.CONFIRMED: frozenset(),
     State.FAILED: frozenset(),
     State.SKIPPED: frozenset(),
@@ -108,6 +131,10 @@ class Job:
     confirmed_at: float | None = None
     batch: list[int] | None = None  # the members of its batch proof, in the proof's order (None: proved alone)
     timeouts: int = 0  # proofs of this request that timed out
+    optimistic: bool | None = None  # None until read from the chain; True: answered without a proof
+    answer: int | None = None  # optimistic: the bitmap predicted (node) or posted by the provider (watcher)
+    window_end: int | None = None  # optimistic: unix seconds (chain time) the answer can be disputed until
+    finalize_tx: str | None = None  # optimistic: the finalize transaction that made it final
 
     @property
     def unit(self) -> tuple[int, ...]:

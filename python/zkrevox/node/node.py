@@ -28,7 +28,7 @@ from zkrevox.node.batching import GasBook
 from zkrevox.node.bootstrap import Chain, connect_chain, ensure_capacity, ensure_stake, local_params, usable_batch_sizes
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.follower import Follower
-from zkrevox.node.jobs import LIVE, State
+from zkrevox.node.jobs import IN_FLIGHT, LIVE, State
 from zkrevox.node.logs import StatusLineHandler, event
 from zkrevox.node.metrics import MetricsServer, NodeMetrics
 from zkrevox.node.nonces import GapFiller
@@ -68,6 +68,7 @@ class ProviderNode:
         self._verify_chain = True
         self._warned_dprompt: str | None = None  # the other DPrompt a deployment record named, warned once
         self.chain: Chain | None = None
+        self.watcher: Any = None  # node.watch.Watcher with --watch
         self.store: SqliteJobStore | None = None
         self.server: MetricsServer | None = None
         self.submitter: Submitter
@@ -175,6 +176,8 @@ class ProviderNode:
         self.submitter.filler_nonces = gaps.nonces
         self.pipeline = Pipeline(chain, store, self._proving, self.submitter, self.metrics, self.config,
                                  self._params.spec, self._backoff, sizes=sizes, gas=gas, gaps=gaps)
+        if self.config.watch:
+            self._open_watcher(chain, gaps)
         self.follower = Follower(chain.w3, chain.client, store, chain.account.address, chain.deployment.dprompt.block,
                                  self.config.confirmations, self.config.log_chunk_blocks, self.pipeline.seen,
                                  on_reorg=lambda: self._check_chain(chain))
@@ -193,6 +196,29 @@ class ProviderNode:
               f"{self.config.batch_policy}, max batch wait {self.config.max_batch_wait:g}s", event="up",
               provider=chain.account.address, chain_id=chain.chain_id, resumed=sum(live.values()),
               batch_sizes=list(sizes), batch_policy=self.config.batch_policy)
+
+    def _open_watcher(self, chain: Chain, gaps: GapFiller) -> None:
+        """``--watch``: the watcher runs in this loop with the provider's key; the two senders share
+        its nonces (each counts the other's in flight, and resyncs after the other takes one)."""
+        from dataclasses import replace
+
+        from zkrevox.node.watch import Watcher, watch_db
+
+        if self.watcher is not None:
+            self.watcher.close()
+        self.watcher = watcher = Watcher(replace(self.config, db=watch_db(self.config.db), watch=False), chain.account)
+        watcher.open()
+        node_sub, watch_sub = self.submitter, watcher.submitter
+
+        def inflight(store: SqliteJobStore) -> list[int]:
+            return [j.nonce for j in store.jobs(IN_FLIGHT) if j.nonce is not None]
+
+        assert watcher.store is not None
+        node_sub.filler_nonces = lambda: [*gaps.nonces(), *inflight(watcher.store)]  # type: ignore[arg-type]
+        watch_sub.filler_nonces = lambda: [*gaps.nonces(), *inflight(self.store)]  # type: ignore[arg-type]
+        node_sub.on_allocate = watch_sub.forget_nonce
+        watch_sub.on_allocate = node_sub.forget_nonce
+        node_sub.sync_nonce()
 
     # ------------------------------------------------------------ loop
 
@@ -224,6 +250,8 @@ class ProviderNode:
         more = self.follower.poll(head) if follow else False
         self.metrics.cursor.set(self.follower.processed)
         self.pipeline.step(now_chain, head, admit_new=follow)
+        if self.watcher is not None and follow:
+            self.watcher.tick()
         self._gauges(store, chain)
         if more:
             return 0.0
@@ -320,9 +348,11 @@ class ProviderNode:
             busy = self._busy(store)
 
     def _busy(self, store: SqliteJobStore) -> int:
-        return len(self._proving.inflight) + len(store.jobs([State.PROVED, State.SUBMITTED]))
+        return len(self._proving.inflight) + len(store.jobs([State.PROVED, *IN_FLIGHT]))
 
     def _shutdown(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
         store = self.store
         inflight = self._proving.inflight
         self._proving.close(kill=bool(inflight))

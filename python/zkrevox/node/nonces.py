@@ -23,7 +23,7 @@ from web3 import Web3
 
 from zkrevox.chain.networks import fee_fields
 from zkrevox.node.config import NodeConfig
-from zkrevox.node.jobs import Filler, State
+from zkrevox.node.jobs import IN_FLIGHT, Filler
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.rpc import hexstr, in_pool, mined_receipt
@@ -53,7 +53,7 @@ class GapFiller:
     def step(self) -> None:
         """Track the fillers in flight; detect a gap below the lowest nonce in flight and fill it."""
         fillers = self.store.fillers()
-        inflight = [j.nonce for j in self.store.jobs([State.SUBMITTED]) if j.nonce is not None]
+        inflight = [j.nonce for j in self.store.jobs(IN_FLIGHT) if j.nonce is not None]
         if not fillers and not inflight:
             self._gap_since = None
             return

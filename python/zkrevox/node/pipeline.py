@@ -22,10 +22,11 @@ from zkrevox.node.admission import Skip, admit, deadline_skip, when_utc
 from zkrevox.node.batching import GasBook, plan
 from zkrevox.node.bootstrap import Chain
 from zkrevox.node.config import NodeConfig
-from zkrevox.node.jobs import Job, State
+from zkrevox.node.jobs import IN_FLIGHT, Job, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.nonces import GapFiller
+from zkrevox.node.optimistic import Optimistic
 from zkrevox.node.proving import Outcome, ProveTimeout, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.settle import REORG_RECHECK_S
@@ -55,18 +56,20 @@ class Pipeline:
         self.gas = gas or GasBook(sizes)
         self.gaps = gaps
         self.wake_at: float | None = None  # wall time at which waiting requests stop waiting
+        self.optimistic = Optimistic(self)
 
     def step(self, now: float, head: int, *, admit_new: bool = True) -> None:
         self.wake_at = None
         self.collect()
         if admit_new:
+            self.optimistic.step(now)  # classifies new requests: the optimistic ones are answered, not proved
             self.dispatch(now)
         self.send(now)
-        self.submitter.track(self.store.jobs([State.SUBMITTED]), head)
+        self.submitter.track(self.store.jobs(IN_FLIGHT), head)
         if self.gaps is not None:
             self.gaps.step()
         wall = time.time()
-        if any((j.sent_at or 0) > wall - FRESH_TX_S for j in self.store.jobs([State.SUBMITTED])):
+        if any((j.sent_at or 0) > wall - FRESH_TX_S for j in self.store.jobs(IN_FLIGHT)):
             # a fulfilment just sent: look for its receipt again soon rather than a poll interval later
             self.wake_at = min(self.wake_at or math.inf, wall + FRESH_TX_RECHECK_S)
 
@@ -88,6 +91,8 @@ class Pipeline:
         queue = []
         running = set(self.proving.inflight)
         for job in self.store.jobs([State.SEEN]):
+            if job.optimistic is not False:
+                continue  # optimistic (answered by ``optimistic``), or its mode not read from the chain yet
             if job.next_attempt_at > wall or job.request_id in running:
                 continue  # backing off, or a stale proof of its previous prompt (before a reorg) still runs
             skip = admit(job, model_id=self.chain.model_id, model_name=self.config.model, spec=self.spec, now=now,

@@ -25,7 +25,7 @@ from typing import Any
 from zkrevox.errors import InputError
 from zkrevox.node.jobs import LIVE, Filler, Job, SeenRequest, State, Transition, allowed
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class StaleJobError(RuntimeError):
@@ -110,7 +110,7 @@ _COLUMNS = (
     "request_id", "state", "model_id", "requester", "prompt", "deadline", "fee_wei", "block_number", "block_hash",
     "request_tx", "requested_at", "attempts", "proof_path", "prove_seconds", "nonce", "tx_hashes", "raw_tx",
     "tx_fees", "sent_at", "fulfil_tx", "gas_used", "reason", "last_error", "next_attempt_at", "seen_at",
-    "updated_at", "confirmed_at", "batch", "timeouts",
+    "updated_at", "confirmed_at", "batch", "timeouts", "optimistic", "answer", "window_end", "finalize_tx",
 )
 _MUTABLE = frozenset(_COLUMNS) - {"request_id", "state"}
 
@@ -145,6 +145,8 @@ CREATE TABLE IF NOT EXISTS fillers (
 );
 """
 _JOB_COLUMNS_2 = (("batch", "TEXT"), ("timeouts", "INTEGER NOT NULL DEFAULT 0"))
+# Schema 3: optimistic requests (mode, bitmap answered, challenge window end, finalize transaction).
+_JOB_COLUMNS_3 = (("optimistic", "INTEGER"), ("answer", "TEXT"), ("window_end", "INTEGER"), ("finalize_tx", "TEXT"))
 
 
 class SqliteJobStore(JobStore):
@@ -162,7 +164,7 @@ class SqliteJobStore(JobStore):
             self._db.executescript(_SCHEMA)
             self._db.executescript(_SCHEMA_2)
             have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
-            for name, decl in _JOB_COLUMNS_2:
+            for name, decl in (*_JOB_COLUMNS_2, *_JOB_COLUMNS_3):
                 if name not in have:
                     self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {decl}")
         except sqlite3.DatabaseError as exc:
@@ -171,7 +173,7 @@ class SqliteJobStore(JobStore):
         version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(version[0]) == 1:  # migrated above: the new columns and table are added
+        elif int(version[0]) in (1, 2):  # migrated above: the new columns and table are added
             self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
         elif int(version[0]) != SCHEMA_VERSION:
             raise InputError(f"job store {self.path} has schema {version[0]}, this node needs {SCHEMA_VERSION}")
@@ -382,6 +384,10 @@ def _encode(key: str, value: Any) -> Any:
         return json.dumps(dict(value), sort_keys=True)
     if key == "fee_wei":
         return str(int(value))
+    if key == "answer":
+        return None if value is None else str(int(value))
+    if key == "optimistic":
+        return None if value is None else int(bool(value))
     if isinstance(value, State):
         return value.value
     return value
@@ -395,6 +401,8 @@ def _job(row: tuple) -> Job:
     d["tx_hashes"] = json.loads(d["tx_hashes"])
     d["tx_fees"] = {k: int(v) for k, v in json.loads(d["tx_fees"]).items()}
     d["batch"] = json.loads(d["batch"]) if d["batch"] else None
+    d["answer"] = None if d["answer"] is None else int(d["answer"])
+    d["optimistic"] = None if d["optimistic"] is None else bool(d["optimistic"])
     return Job(**d)
 
 
@@ -425,7 +433,8 @@ def read_jobs(path: Path, state: str | None = None) -> list[dict[str, Any]]:
                 "fulfil_tx": job.fulfil_tx, "gas_used": job.gas_used, "reason": job.reason,
                 "last_error": job.last_error, "requested_at": job.requested_at, "seen_at": job.seen_at,
                 "confirmed_at": job.confirmed_at, "e2e_seconds": job.e2e_seconds, "batch": job.batch,
-                "timeouts": job.timeouts,
+                "timeouts": job.timeouts, "optimistic": job.optimistic, "answer": job.answer,
+                "window_end": job.window_end, "finalize_tx": job.finalize_tx,
                 "prove_attempts": sum(1 for _s, d, _at, _d in hist if d == State.PROVING.value),
                 "send_attempts": sum(1 for _s, d, _at, _d in hist if d == State.SUBMITTED.value),
                 "failures": job.attempts,

@@ -49,7 +49,7 @@ from zkrevox.chain.networks import fee_fields
 from zkrevox.chain.proofs import ChainProof
 from zkrevox.chain.revert import RevertedError
 from zkrevox.node.config import NodeConfig
-from zkrevox.node.jobs import Job, State
+from zkrevox.node.jobs import IN_FLIGHT, Job, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.retry import is_transient
@@ -80,7 +80,9 @@ class Submitter:
         self.num_outputs = num_outputs
         self.filler_nonces: Callable[[], list[int]] = lambda: []  # nonces held by gap fillers in flight
         self._next: int | None = None
-        self.settle = Settler(w3, client, account, store, metrics, config, self._proof, self._forget_nonce, on_gas)
+        self.optimistic: Any = None  # optimistic.Optimistic: what answer and finalize receipts mean
+        self.on_allocate: Callable[[], None] | None = None  # after a new nonce is taken (another sender resyncs)
+        self.settle = Settler(w3, client, account, store, metrics, config, self._proof, self.forget_nonce, on_gas)
 
     # ------------------------------------------------------------ sending
 
@@ -91,6 +93,8 @@ class Submitter:
     def send_unit(self, members: list[Job]) -> list[Job]:
         """Check, simulate, sign, record and broadcast one fulfilment of ``members`` (one job, or a
         whole batch in its proof's order)."""
+        if members[0].optimistic and self.optimistic is not None:
+            return [self.optimistic.send_answer(members[0])]
         ids = [m.request_id for m in members]
         batched = members[0].batch is not None
         proof, outputs = self._proof(members[0])
@@ -112,6 +116,15 @@ class Submitter:
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             err = self.client.revert_error(exc, fn.fn_name)
             return self.drop_members(members, err) if batched else [self.settle.settle_revert(members[0], err)]
+        if batched:
+            self.metrics.batches.labels(str(len(ids))).inc()
+        return self.record_and_send(members, fn, gas, State.PROVED, State.SUBMITTED)
+
+    def record_and_send(self, members: list[Job], fn: Any, gas: int, src: State, dst: State,
+                        **fields: Any) -> list[Job]:
+        """Sign ``fn`` (estimated ``gas``) with the next nonce, record it on every member (``src → dst``,
+        with ``fields``, one store transaction), and only then broadcast it."""
+        ids = [m.request_id for m in members]
         if self._next is None:
             self.sync_nonce()
         assert self._next is not None
@@ -119,20 +132,20 @@ class Submitter:
         fees = {"gas": gas, **fee_fields(self.w3), "bumps": 0}
         raw, tx_hash = self._sign(fn, nonce, fees)
         members = self.store.transition_many(
-            ids, State.SUBMITTED, expect=State.PROVED, detail=f"tx {tx_hash} nonce {nonce}" + of_batch(ids),
-            nonce=nonce, tx_hashes=[tx_hash], raw_tx=raw.hex(), tx_fees=fees, sent_at=time.time(),
+            ids, dst, expect=src, detail=f"tx {tx_hash} nonce {nonce}" + of_batch(ids),
+            nonce=nonce, tx_hashes=[tx_hash], raw_tx=raw.hex(), tx_fees=fees, sent_at=time.time(), **fields,
         )
         self._next = nonce + 1
-        if batched:
-            self.metrics.batches.labels(str(len(ids))).inc()
-        event(log, f"{who(ids)}: proved → submitted (tx {tx_hash}, nonce {nonce})", request_id=ids[0],
-              request_ids=ids, state="submitted", tx=tx_hash, nonce=nonce, batch=len(ids))
+        if self.on_allocate is not None:
+            self.on_allocate()
+        event(log, f"{who(ids)}: {src} → {dst} (tx {tx_hash}, nonce {nonce})", request_id=ids[0],
+              request_ids=ids, state=str(dst), tx=tx_hash, nonce=nonce, batch=len(ids))
         return self._broadcast(members, raw, "first")
 
     def sync_nonce(self) -> None:
         """Next nonce: the chain's pending count, above every nonce recorded as in flight."""
         chain = int(self.w3.eth.get_transaction_count(self.account.address, "pending"))
-        inflight = [j.nonce + 1 for j in self.store.jobs([State.SUBMITTED]) if j.nonce is not None]
+        inflight = [j.nonce + 1 for j in self.store.jobs(IN_FLIGHT) if j.nonce is not None]
         self._next = max([chain, *inflight, *(n + 1 for n in self.filler_nonces())])
 
     def drop_members(self, members: list[Job], err: RevertedError) -> list[Job]:
@@ -200,16 +213,16 @@ class Submitter:
         rep = members[0]
         found = self._receipt(rep)
         if found is not None:
-            self.settle.receipt(members, *found, head)
+            self.on_receipt(members, *found, head)
             return
         assert rep.nonce is not None
         if mined_nonce > rep.nonce:
             time.sleep(RECEIPT_GRACE_S)  # some nodes count a mined nonce before they serve its receipt
             found = self._receipt(rep)
             if found is not None:
-                self.settle.receipt(members, *found, head)
+                self.on_receipt(members, *found, head)
             else:
-                self.settle.nonce_used_elsewhere(members)
+                self.on_nonce_used(members)
             return
         if not any(in_pool(self.w3, h) for h in reversed(rep.tx_hashes)):
             if time.time() < rep.next_attempt_at:
@@ -228,18 +241,17 @@ class Submitter:
         if old.get("bumps", 0) >= self.config.max_bumps:
             return members
         new = bumped_fees(old, fee_fields(self.w3), self.config.bump_factor)
-        proof, outputs = self._proof(rep)
         ids = [m.request_id for m in members]
-        fn = self._fn(list(rep.unit), proof, outputs, rep.batch is not None)
+        fn = self.unit_fn(members)
         assert rep.nonce is not None
         raw, tx_hash = self._sign(fn, rep.nonce, new)
         members = self.store.transition_many(
-            ids, State.SUBMITTED, expect=State.SUBMITTED, detail=f"replaced by {tx_hash} (fee bump)",
+            ids, rep.state, expect=rep.state, detail=f"replaced by {tx_hash} (fee bump)",
             tx_hashes=[*rep.tx_hashes, tx_hash], raw_tx=raw.hex(), tx_fees=new, sent_at=time.time(),
         )
-        event(log, f"{who(ids)}: fulfilment unmined after {self.config.bump_after:.0f}s; replaced by "
+        event(log, f"{who(ids)}: {fn.fn_name} unmined after {self.config.bump_after:.0f}s; replaced by "
               f"{tx_hash} with fees x{self.config.bump_factor} (nonce {rep.nonce}, bump {new['bumps']})",
-              request_id=ids[0], state="submitted", tx=tx_hash, event="bump")
+              request_id=ids[0], state=str(rep.state), tx=tx_hash, event="bump")
         return self._broadcast(members, raw, "bump")
 
     def _broadcast(self, members: list[Job], raw: bytes, kind: str) -> list[Job]:
@@ -268,6 +280,10 @@ class Submitter:
             if members[0].attempts >= self.config.max_attempts:
                 reason = "insufficient-funds" if "insufficient funds" in text else "broadcast-refused"
                 self._next = None  # its nonce is free again (a later fulfilment above it is a gap: GapFiller)
+                if rep.state == State.FINALIZING:  # the answers stay final-able: finalized again later
+                    return self.store.transition_many(ids, State.ANSWERED, expect=State.FINALIZING, detail=reason,
+                                                      nonce=None, tx_hashes=[], raw_tx=None, batch=None,
+                                                      last_error=f"broadcast: {exc}")
                 out = []
                 for m in members:
                     self.metrics.failed.labels(reason).inc()
@@ -284,6 +300,33 @@ class Submitter:
                 return tx_hash, receipt
         return None
 
+    # ------------------------------------------------------------ what a unit's transaction is, and means
+
+    def unit_fn(self, members: list[Job]) -> Any:
+        """The contract call of a unit's transaction: finalize (``finalizing``), answer (optimistic), or
+        the proof's fulfil / fulfilBatch."""
+        rep = members[0]
+        if rep.state == State.FINALIZING:
+            return self.client.contract.functions.finalize(list(rep.unit))
+        if rep.optimistic:
+            assert rep.answer is not None
+            return self.client.contract.functions.answer(rep.request_id, rep.answer)
+        proof, outputs = self._proof(rep)
+        return self._fn(list(rep.unit), proof, outputs, rep.batch is not None)
+
+    def on_receipt(self, members: list[Job], tx_hash: str, receipt: Any, head: int) -> None:
+        if self.optimistic is not None and (members[0].optimistic or members[0].state == State.FINALIZING):
+            self.optimistic.receipt(members, tx_hash, receipt, head)
+        else:
+            self.settle.receipt(members, tx_hash, receipt, head)
+
+    def on_nonce_used(self, members: list[Job]) -> None:
+        if self.optimistic is not None and (members[0].optimistic or members[0].state == State.FINALIZING):
+            self._next = None
+            self.optimistic.nonce_used_elsewhere(members)
+        else:
+            self.settle.nonce_used_elsewhere(members)
+
     def _fn(self, ids: list[int], proof: ChainProof, outputs: list[int], batched: bool) -> Any:
         functions = self.client.contract.functions
         if batched:
@@ -297,7 +340,8 @@ class Submitter:
         signed = self.account.sign_transaction(tx)
         return bytes(signed.raw_transaction), hexstr(signed.hash)
 
-    def _forget_nonce(self) -> None:
+    def forget_nonce(self) -> None:
+        """The next nonce is read from the chain (and the nonces in flight) again before it is used."""
         self._next = None
 
     def _proof(self, job: Job) -> tuple[ChainProof, list[int]]:

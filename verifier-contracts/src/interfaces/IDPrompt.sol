@@ -12,12 +12,17 @@ import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 /// verifies against public instances it derives itself from the stored features and the outputs.
 interface IDPrompt {
     /// @notice Life cycle of a request. A `Pending` request past its deadline is "expired":
-    /// it can no longer be fulfilled, only reclaimed by its requester.
+    /// it can no longer be fulfilled or answered, only reclaimed by its requester. An optimistic
+    /// request (`requestOptimistic`) answered with `answer` is `Answered` (not final) until either
+    /// a dispute proves the answer wrong (`Overturned`: the proven answer replaced it; final) or its
+    /// challenge window ends and `finalize` makes it `Fulfilled` (final, the provider paid).
     enum RequestStatus {
         None,
         Pending,
         Fulfilled,
-        Reclaimed
+        Reclaimed,
+        Answered,
+        Overturned
     }
 
     /// @notice How a batch circuit takes a request's features. `digits == 0`: one public instance
@@ -44,6 +49,10 @@ interface IDPrompt {
         uint8 inputScale; // circuit input = feature * 2^inputScale
         uint16 numOutputs; // model outputs (public instances after the features), 1..256
         Featurizer.Spec spec; // featurizer parameters; `spec.table` is set by `publishModel`
+        // Optimistic mode (all zero: the model offers proven requests only):
+        uint32 challengeWindow; // seconds an optimistic answer can be disputed (60 s .. 30 days)
+        uint96 optimisticFee; // least payment of an optimistic request, wei (at least the developer's cut)
+        uint96 answerBond; // stake slashed from a provider whose optimistic answer is overturned (2 .. minStake)
     }
 
     /// @notice A provider's position for one model.
@@ -64,8 +73,11 @@ interface IDPrompt {
         address provider;
         uint256 deadline; // unix time; fulfil must be mined at or before it
         uint256 fee; // wei paid with the request (fee, tip and callback payment)
-        uint256 answer; // bit i set iff output i is strictly positive (Fulfilled only)
+        uint256 answer; // bit i set iff output i is strictly positive: final when Fulfilled or
+        // Overturned; the posted, not yet final answer when Answered; 0 otherwise
         uint256 callbackGasLimit; // gas `onDPromptAnswer` is called with; 0: no callback
+        bool optimistic; // requested with `requestOptimistic`
+        uint256 windowEnd; // unix time the challenge window of the optimistic answer ends; 0 until answered
     }
 
     /// @notice Ownership moved from `previousOwner` to `newOwner`.
@@ -112,8 +124,21 @@ interface IDPrompt {
         uint256 fee,
         bytes prompt
     );
-    /// @notice `provider` answered `requestId` with a valid proof; `answer` is the output bitmap.
+    /// @notice `requestId`'s answer is final and `provider` was paid: it answered with a valid proof,
+    /// or its optimistic answer outlived the challenge window (`finalize`); `answer` is the output bitmap.
     event DPromptFulfilled(uint256 indexed requestId, address indexed provider, uint256 answer);
+    /// @notice `provider` answered optimistic request `requestId` with `answer` (no proof), backed by
+    /// the model's answer bond; anyone may dispute it with a proof until `windowEnd` (exclusive).
+    event DPromptAnswered(uint256 indexed requestId, address indexed provider, uint256 answer, uint256 windowEnd);
+    /// @notice `disputer` proved that request `requestId`'s posted answer `posted` was wrong: the
+    /// proven answer `proven` replaced it and is final.
+    event DPromptAnswerOverturned(uint256 indexed requestId, address indexed disputer, uint256 posted, uint256 proven);
+    /// @notice For its overturned answer to `requestId`, `bond` of `provider`'s stake was slashed:
+    /// `toDisputer` to the disputer, `toRequester` to the requester (in the stake asset: credit for
+    /// the native coin, a transfer for an ERC-20 stake), who also got its whole fee back as credit.
+    event DPromptBondSlashed(
+        uint256 indexed requestId, address indexed provider, uint256 bond, uint256 toDisputer, uint256 toRequester
+    );
     /// @notice After a missed deadline the requester took back its fee (`refund`), and `slashed` wei
     /// of the provider's stake were burned.
     event DPromptReclaimed(
@@ -212,6 +237,30 @@ interface IDPrompt {
     /// derived from the `size` requests starting with `firstRequestId`, in the order given, and the
     /// submitted outputs: a tampered proof, prompts in another order, or another circuit.
     error DPromptBatchProofRejected(uint256 firstRequestId, uint256 size);
+    /// @notice Request `requestId` already has an optimistic answer (it is in or past its challenge window).
+    error DPromptAlreadyAnswered(uint256 requestId);
+    /// @notice Request `requestId`'s optimistic answer was overturned by a dispute; its proven answer is final.
+    error DPromptAlreadyOverturned(uint256 requestId);
+    /// @notice Model `modelId` offers no optimistic mode (its `challengeWindow` is 0); use `request`.
+    error DPromptOptimisticNotOffered(uint32 modelId);
+    /// @notice Request `requestId` was not requested optimistically: answer it with `fulfil` and a proof.
+    error DPromptNotOptimistic(uint256 requestId);
+    /// @notice Request `requestId` has no optimistic answer to dispute or finalize (it is pending).
+    error DPromptNotAnswered(uint256 requestId);
+    /// @notice The answer bitmap `answer` sets a bit at or above the model's `numOutputs`.
+    error DPromptAnswerOutOfRange(uint256 answer, uint256 numOutputs);
+    /// @notice `provider`'s stake `stake` for model `modelId` does not cover the answer bond of each
+    /// request it holds (`required`); stake more before answering optimistically.
+    error DPromptStakeBelowBonds(uint32 modelId, address provider, uint256 stake, uint256 required);
+    /// @notice Request `requestId`'s challenge window ended at `windowEnd`: it can no longer be
+    /// disputed, only finalized.
+    error DPromptChallengeWindowOver(uint256 requestId, uint256 windowEnd);
+    /// @notice Request `requestId`'s challenge window runs until `windowEnd`: it can be finalized only then.
+    error DPromptChallengeWindowOpen(uint256 requestId, uint256 windowEnd);
+    /// @notice The proof shows the posted answer `answer` of request `requestId` is right: nothing to dispute.
+    error DPromptAnswerNotWrong(uint256 requestId, uint256 answer);
+    /// @notice Request `requestId`'s optimistic answer is not final before `windowEnd` (then `finalize` it).
+    error DPromptAnswerNotFinal(uint256 requestId, uint256 windowEnd);
     /// @notice A zero amount was sent or requested.
     error DPromptZeroAmount();
     /// @notice `provider` has no stake for model `modelId`.
@@ -301,6 +350,38 @@ interface IDPrompt {
     /// answer, no fee); every other request gets the effects of `fulfil`. Any other failed check
     /// reverts the whole call.
     function fulfilBatch(uint256[] calldata requestIds, bytes calldata proof, uint256[] calldata outputs) external;
+
+    // --- optimistic mode (see verifier-contracts/README.md, "Optimistic answers") ---
+    /// @notice An optimistic request: paid at least the model's `optimisticFee` (plus, with a
+    /// callback, (callbackGasLimit + 15,000) x the gas price, as `requestWithCallback`); the assigned
+    /// provider answers with the bitmap only (`answer`), backed by its stake, and the answer is final
+    /// after the model's challenge window unless a dispute proves it wrong. `callbackGasLimit`: 0 for
+    /// no callback, else 1..2,000,000 (the caller, a consumer contract, is called back once the
+    /// answer is final: at `finalize` or at a successful `dispute`). Emits {DPromptRequested}; the
+    /// mode is `requestState(id).optimistic`.
+    function requestOptimistic(uint32 modelId, bytes calldata prompt, uint32 callbackGasLimit)
+        external
+        payable
+        returns (uint256 requestId);
+    /// @notice The assigned provider posts the answer bitmap of optimistic request `requestId`
+    /// (pending, before its deadline). Its stake must cover the model's `answerBond` for every
+    /// request it holds; the stake stays locked (no `withdrawStake`) until each is finalized,
+    /// overturned or reclaimed. Opens the challenge window: `windowEnd` = now + `challengeWindow`.
+    function answer(uint256 requestId, uint256 bitmap) external;
+    /// @notice Anyone, while `block.timestamp < windowEnd`: a proof of the model's outputs for the
+    /// request's STORED features (checked with the model's single-request verifier, as `fulfil`).
+    /// If the proven bitmap equals the posted one the call reverts ({DPromptAnswerNotWrong}).
+    /// Otherwise the proven answer replaces the posted one and is final (`Overturned`); the
+    /// provider earns nothing and `min(answerBond, stake)` of its stake is slashed: half (rounded
+    /// up) to the caller, half to the requester, who also gets its whole fee back; then the
+    /// consumer's callback gets the proven answer.
+    function dispute(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external;
+    /// @notice Anyone: makes each answered request whose challenge window has ended
+    /// (`block.timestamp >= windowEnd`) final (`Fulfilled`, {DPromptFulfilled}): its provider is
+    /// paid as for a proven answer, then each consumer's callback runs (after all the effects).
+    /// Reverts if any request is not answered, already final, or still in its window.
+    function finalize(uint256[] calldata requestIds) external;
+
     function reclaim(uint256 requestId) external;
     function withdraw() external;
 
@@ -319,7 +400,10 @@ interface IDPrompt {
     function providers(uint32 modelId) external view returns (address[] memory);
     function nextRequestId() external view returns (uint256);
     function requestState(uint256 requestId) external view returns (RequestState memory);
+    /// @notice The final answer of `requestId` (Fulfilled, or Overturned: the proven answer).
     function answerOf(uint256 requestId) external view returns (uint256 bitmap);
+    /// @notice The stored feature counts of `requestId`: while pending, and while an optimistic
+    /// answer is disputable or finalizable (`Answered`), which is what a dispute's proof is checked against.
     function requestFeatures(uint256 requestId) external view returns (uint256[] memory counts);
     function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory);
     /// @notice The batch verifier registered for model `modelId` and batches of `size` (zero if none).

@@ -27,6 +27,12 @@ library ModelRegistry {
     /// @dev Least response window: a provider must have time to prove and have its answer mined
     /// (a proof of the ticker model takes about a second; a batch of 16, about ten).
     uint256 internal constant MIN_RESPONSE_WINDOW = 60;
+    /// @dev Most outputs of a model offering optimistic mode: a posted answer shares a slot with
+    /// its window end (see {OptimisticAnswers.Answer}).
+    uint256 internal constant MAX_OPTIMISTIC_OUTPUTS = 216;
+    /// @dev Least and longest challenge window: a watcher must have time to prove and dispute.
+    uint256 internal constant MIN_CHALLENGE_WINDOW = 60;
+    uint256 internal constant MAX_CHALLENGE_WINDOW = 30 days;
 
     /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2, and
     /// writes slot 5 when the developer has a share.
@@ -56,6 +62,10 @@ library ModelRegistry {
         /// @dev Developer shares not yet collected, plus 1: the slot never goes back to zero, so
         /// crediting a share costs a warm re-write, never a fresh slot.
         uint80 developerEarned;
+        /// @dev Optimistic mode (slot 6; zero challengeWindow: not offered); read by `requestOptimistic` and `answer`.
+        uint32 challengeWindow;
+        uint96 optimisticFee;
+        uint96 answerBond;
     }
 
     /// @dev A verifier of a model's batch-N circuit; `fulfilBatch` reads the first slot only.
@@ -97,6 +107,9 @@ library ModelRegistry {
         m.publisher = publisher;
         m.developerShareBps = config.developerShareBps;
         m.developerEarned = 1;
+        m.challengeWindow = config.challengeWindow;
+        m.optimisticFee = config.optimisticFee;
+        m.answerBond = config.answerBond;
     }
 
     /// @notice Records `verifier` as model `m`'s batch-`size` verifier in `b` (which must be empty),
@@ -137,8 +150,14 @@ library ModelRegistry {
 
     // ---------------------------------------------------------------- reads (external)
 
-    /// @notice The configuration `m` was registered with (the table address filled in).
-    function config(Model storage m) external view returns (IDPrompt.ModelConfig memory) {
+    /// @notice `IDPrompt.model`'s return data, ABI-encoded: the configuration `m` was registered
+    /// with (the table address filled in), its publisher and whether it is retired. Encoded here so
+    /// the encoder of the large struct is this library's bytecode, not DPrompt's.
+    function encodedModel(Model storage m) external view returns (bytes memory) {
+        return abi.encode(_config(m), m.publisher, m.retired);
+    }
+
+    function _config(Model storage m) private view returns (IDPrompt.ModelConfig memory) {
         return IDPrompt.ModelConfig({
             verifier: m.verifier,
             vkHash: m.vkHash,
@@ -150,14 +169,18 @@ library ModelRegistry {
             developerShareBps: m.developerShareBps,
             inputScale: m.inputScale,
             numOutputs: m.numOutputs,
-            spec: spec(m)
+            spec: spec(m),
+            challengeWindow: m.challengeWindow,
+            optimisticFee: m.optimisticFee,
+            answerBond: m.answerBond
         });
     }
 
-    /// @notice The feature counts of `prompt` under model `m`'s featurizer, with `request`'s length rule.
-    function featurize(Model storage m, bytes calldata prompt) external view returns (uint256[] memory) {
+    /// @notice The feature counts of `prompt` under model `m`'s featurizer, with `request`'s length
+    /// rule, ABI-encoded as `IDPrompt.featurize` returns them (DPrompt returns the data as it is).
+    function encodedFeaturize(Model storage m, bytes calldata prompt) external view returns (bytes memory) {
         checkPrompt(prompt.length, m.maxBytes);
-        return Featurizer.featurize(prompt, spec(m));
+        return abi.encode(Featurizer.featurize(prompt, spec(m)));
     }
 
     /// @notice `prompt`'s features under model `m`'s featurizer, packed (`Featurizer.featurizePacked`),
@@ -167,9 +190,18 @@ library ModelRegistry {
         return Featurizer.featurizePacked(prompt, spec(m));
     }
 
-    /// @notice The feature counts stored packed in `words` (a request's payload) under model `m`.
-    function storedFeatures(Model storage m, mapping(uint256 => uint256) storage words)
+    /// @notice The feature counts stored packed in `words` (a request's payload) under model `m`,
+    /// ABI-encoded as `IDPrompt.requestFeatures` returns them.
+    function encodedStoredFeatures(Model storage m, mapping(uint256 => uint256) storage words)
         external
+        view
+        returns (bytes memory)
+    {
+        return abi.encode(_storedFeatures(m, words));
+    }
+
+    function _storedFeatures(Model storage m, mapping(uint256 => uint256) storage words)
+        private
         view
         returns (uint256[] memory)
     {
@@ -225,6 +257,31 @@ library ModelRegistry {
         if (c.developerShareBps > BPS) revert IDPrompt.DPromptInvalidModelConfig("developerShareBps");
         if (c.responseWindow < MIN_RESPONSE_WINDOW) {
             revert IDPrompt.DPromptInvalidModelConfig("responseWindow below 60 s");
+        }
+        _validateOptimistic(c);
+    }
+
+    /// @dev The optimistic mode's fields: all zero (not offered), or a window of 60 s..30 days, a
+    /// bond of 2..minStake (a provider at the minimum stake can answer; the bond splits in two), an
+    /// optimistic fee that covers the developer's cut, and at most 216 outputs.
+    function _validateOptimistic(IDPrompt.ModelConfig calldata c) private pure {
+        if (c.challengeWindow == 0) {
+            if (c.optimisticFee != 0 || c.answerBond != 0) {
+                revert IDPrompt.DPromptInvalidModelConfig("optimisticFee/answerBond need a challengeWindow");
+            }
+            return;
+        }
+        if (c.challengeWindow < MIN_CHALLENGE_WINDOW) revert IDPrompt.DPromptInvalidModelConfig("challengeWindow below 60 s");
+        if (c.challengeWindow > MAX_CHALLENGE_WINDOW) {
+            revert IDPrompt.DPromptInvalidModelConfig("challengeWindow over 30 days");
+        }
+        if (c.numOutputs > MAX_OPTIMISTIC_OUTPUTS) {
+            revert IDPrompt.DPromptInvalidModelConfig("numOutputs over 216: no optimistic mode");
+        }
+        if (c.answerBond < 2) revert IDPrompt.DPromptInvalidModelConfig("answerBond below 2");
+        if (c.answerBond > c.minStake) revert IDPrompt.DPromptInvalidModelConfig("answerBond above minStake");
+        if (c.optimisticFee < (uint256(c.fee) * c.developerShareBps) / BPS) {
+            revert IDPrompt.DPromptInvalidModelConfig("optimisticFee below the developer's cut");
         }
     }
 }

@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 import {IDPrompt} from "../interfaces/IDPrompt.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
+import {Request, requirePending} from "./Requests.sol";
 
 /// @title ProviderStaking
 /// @notice DPrompt's providers: their stake (in the native coin or one ERC-20 token, chosen per
@@ -116,7 +117,68 @@ library ProviderStaking {
         emit IDPrompt.DPromptEarningsCollected(modelId, provider, amount);
     }
 
+    /// @notice `IDPrompt.reclaim`: after a missed deadline the requester (the caller) gets its whole
+    /// payment back as credit, and `slashBps` of the assigned provider's stake is taken; returns the
+    /// amount taken, which DPrompt burns (see verifier-contracts/README.md: no one profits from a miss).
+    /// The stored features stay, so a batch proof that already covers this request still verifies
+    /// for its other members (`fulfilBatch` skips this one).
+    function reclaim(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint32 => Pool) storage pools,
+        mapping(address => uint256) storage credits,
+        uint256 requestId
+    ) external returns (uint256 slashed) {
+        Request storage r = requests[requestId];
+        requirePending(requestId, r.status);
+        if (msg.sender != r.requester) revert IDPrompt.DPromptNotRequester(requestId, msg.sender);
+        uint256 deadline = r.deadline;
+        if (block.timestamp <= deadline) revert IDPrompt.DPromptDeadlineNotPassed(requestId, deadline);
+        uint32 modelId = r.modelId;
+        ModelRegistry.Model storage m = models[modelId];
+        address provider = r.provider;
+        Pool storage pool = pools[modelId];
+        slashed = (uint256(pool.providers[provider].stake) * m.slashBps) / ModelRegistry.BPS;
+        uint256 refund = r.fee;
+
+        r.status = IDPrompt.RequestStatus.Reclaimed;
+        release(pool, provider, slashed, m.minStake);
+        credits[msg.sender] += refund;
+        emit IDPrompt.DPromptReclaimed(requestId, msg.sender, provider, refund, slashed);
+    }
+
+    // ---------------------------------------------------------------- reads (external)
+
+    /// @notice `IDPrompt.providerState`'s return data, ABI-encoded (DPrompt returns it as it is).
+    function encodedProviderState(Pool storage pool, address provider) external view returns (bytes memory) {
+        Provider storage p = pool.providers[provider];
+        return abi.encode(
+            IDPrompt.ProviderState({
+                stake: p.stake,
+                earned: p.earned,
+                pending: p.pending,
+                capacity: capacityOf(p),
+                withdrawableAt: p.withdrawableAt,
+                eligible: pool.slots[provider] != 0
+            })
+        );
+    }
+
     // ---------------------------------------------------------------- hot-path helpers (internal)
+
+    /// @dev A request `provider` held ends without pay (reclaimed, or its optimistic answer
+    /// overturned): its pending count drops and `taken` (at most its stake) leaves its stake; below
+    /// `minStake` it leaves the pool.
+    function release(Pool storage pool, address provider, uint256 taken, uint256 minStake) internal {
+        Provider storage p = pool.providers[provider];
+        uint256 left = p.stake - taken;
+        p.stake = uint96(left);
+        // Cannot underflow: `pending` counts the request that ended.
+        unchecked {
+            p.pending -= 1;
+        }
+        if (left < minStake && pool.slots[provider] != 0) leavePool(pool, provider);
+    }
 
     /// @dev Round-robin by request id over the pool, skipping providers at capacity: the first
     /// provider from position `requestId % members.length` whose pending requests are fewer than

@@ -1,0 +1,59 @@
+"""``zkrevox watch``: check every optimistic answer posted on a DPrompt and dispute the wrong ones with
+a proof (a thin shell over ``zkrevox.node.watch``). ``register(app)`` mounts it on the ``zkrevox`` app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zkrevox.cli._output import handle_errors
+from zkrevox.cli.node import DbOpt, NetworkOpt, RpcOpt
+
+
+def register(app: typer.Typer) -> None:
+    app.command("watch")(watch)
+
+
+@handle_errors
+def watch(
+    db: DbOpt,
+    rpc: RpcOpt = None,
+    network: NetworkOpt = "local",
+    model: Annotated[list[str] | None, typer.Option(
+        help="Model to watch (repeat for several). Default: every model of the deployment record whose "
+             "registered build is in the local artifacts.")] = None,
+    confirmations: Annotated[int, typer.Option(help="Blocks on top before an answer or receipt counts.")] = 0,
+    margin: Annotated[float, typer.Option(
+        help="Seconds before a challenge window's end below which an answer is no longer disputed.")] = 4.0,
+    log_format: Annotated[str, typer.Option(help="Logs on stderr: text or json (one object per line).")] = "text",
+    poll_interval: Annotated[float, typer.Option(help="Seconds between chain polls.")] = 1.0,
+    rpc_timeout: Annotated[float, typer.Option(help="Seconds per RPC request.")] = 10.0,
+    bump_after: Annotated[float, typer.Option(help="Seconds unmined before a dispute's fees are raised.")] = 15.0,
+) -> None:
+    """Watch optimistic answers: recompute each with the local model, prove and dispute the wrong ones
+    before their challenge window ends (the disputer earns the answer bond), record every step in --db.
+
+    The key comes from $ZKREVOX_PRIVATE_KEY or $ZKREVOX_KEYSTORE (anvil dev account on a local chain); it
+    needs no stake, only gas. Reuse --db after a restart: no answer is disputed twice. SIGTERM or Ctrl-C
+    stops it.
+    """
+    import signal
+
+    from zkrevox.chain.networks import resolve_rpc_source
+    from zkrevox.errors import InputError
+    from zkrevox.node import NodeConfig
+    from zkrevox.node.logs import configure
+    from zkrevox.node.watch import Watcher
+
+    configure(log_format)
+    if margin < 0:
+        raise InputError(f"--margin must be 0 or more seconds, got {margin}")
+    url, source = resolve_rpc_source(network, rpc)
+    config = NodeConfig(rpc=url, rpc_source=source, network=network, db=Path(db), confirmations=confirmations,
+                        poll_interval=poll_interval, rpc_timeout=rpc_timeout, bump_after=bump_after)
+    watcher = Watcher(config, models=tuple(model) if model else None, margin=margin)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: watcher.stop())
+    watcher.run()
