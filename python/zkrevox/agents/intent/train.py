@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IntentTrainConfig:
-    train_prompts: int = 60_000
+    train_prompts: int = 120_000
     heldout_prompts: int = 4_000
     hidden: int = 32
     activation: str = "square"
