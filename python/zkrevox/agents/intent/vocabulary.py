@@ -1,0 +1,63 @@
+"""The intent agent's featurizer table: the vocabulary of FEATURIZER.md version 1, its own words.
+
+Same featurizer family as the ticker (one feature per vocabulary word, matched
+exactly or within one edit, hashed boundary trigrams for every other word); only
+the table differs. The words are grouped by what they tell the model: each
+intent's verbs and nouns, the crypto context that makes "swap" a trade rather
+than "swap places", and two everyday words ("steak", "stakes") that the one-edit
+match would otherwise fold into "stake" (an exact match wins over a fuzzy one).
+
+The size is bounded by the on-chain table (``zkrevox.chain.vocab_table``): the
+exact words plus every one-letter deletion of the words of ``fuzzy_min_len`` or
+more letters must be at most 1,024 keys. This vocabulary has exactly 1,024;
+inflections one edit from a kept word ("swaps", "alerts") and long rare words
+were cut to get there. A new word costs one key, plus about its length in keys
+if it has 4 letters or more.
+"""
+
+from __future__ import annotations
+
+from zkrevox.featurize import FeatureSpec
+
+GROUPS: dict[str, str] = {
+    "SWAP": "swap buy bought sell sold trade trading exchange convert ape aping dca limit order market dump "
+    "flip rotate purchase cash long short dip profit stop loss load exit "
+    "close switch",
+    "TRANSFER": "send sent transfer pay tip give venmo shoot withdraw address wallet",
+    "BRIDGE": "bridge cross chain mainnet layer rollup arbitrum base optimism polygon bsc zksync linea scroll "
+    "blast port from",
+    "STAKE": "stake staking staked unstake restake delegate validator farm harvest yield apy apr liquidity lp "
+    "pool vault lend supply earn interest passive income reward claim compound lock deposit lido "
+    "steth",
+    "PRICE": "price worth cost much market cap mcap fdv volume alert notify ping hits at above below under "
+    "quote peg rn current trading value",
+    "CHART": "chart graph candle plot visualize draw daily",
+    "PORTFOLIO": "my balance holdings hold portfolio pnl position history txs tx own have bags lost did "
+    "up down made",
+    "INFO": "why what news sentiment explain about who latest mean scam going happened saying tell does how "
+    "wut wat legit safe",
+    "CRYPTO": "eth btc bitcoin ethereum usdc usdt dai sol solana bnb doge pepe shib link matic pol avax arb op "
+    "uni aave crv ldo cake atom dot wif bonk inj jup tia sui gmx weth wbtc crypto token coin stables "
+    "give it defi dex uniswap curve usd bucks 0 0k 0m",
+    "PEOPLE": "to me him her them friend mom dad ens",
+    "EVERYDAY": "the a we us our let can you please pls thanks steak stakes",
+}
+
+
+def vocabulary() -> tuple[str, ...]:
+    """Every word of every group, each once, sorted (a word's index is its feature)."""
+    return tuple(sorted({w for group in GROUPS.values() for w in group.split()}))
+
+
+def feature_spec(
+    trigram_buckets: int = 64, max_bytes: int = 192, clip: int = 3, fuzzy_min_len: int = 4
+) -> FeatureSpec:
+    """The intent agent's input spec (``models/intent/input_spec.json``).
+
+    ``fuzzy_min_len`` is 4, not the ticker's 5: the intent verbs are short ("swap",
+    "send", "sell") and their typos ("swpa", "sned") are what users write.
+    """
+    return FeatureSpec(
+        vocab=vocabulary(), max_bytes=max_bytes, trigram_buckets=trigram_buckets, clip=clip,
+        fuzzy_min_len=fuzzy_min_len,
+    )
