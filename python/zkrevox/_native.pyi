@@ -44,7 +44,7 @@ class FeatureSpec:
         clip: int = 3,
         fuzzy_min_len: int = 5,
         version: int = 1,
-        slots: Sequence[int] = (),
+        slots: Sequence[int] = ...,  # () (PyO3 shows a vec![] default as ...)
         context_slots: int = 0,
     ) -> FeatureSpec: ...
     @staticmethod
