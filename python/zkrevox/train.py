@@ -95,6 +95,35 @@ def featurize_many(prompts: list[str], spec: FeatureSpec) -> np.ndarray:
     return np.asarray([featurize(p, spec) for p in prompts], dtype=np.float32)
 
 
+
+def fit_model(model, x, y, config, progress: bool = True) -> None:
+    """Train ``model`` in place on features ``x`` (N × F float32 tensor) and multi-hot labels ``y``
+    (N × L): Adam with a one-cycle learning rate, binary cross-entropy on the logits, shuffled
+    by ``config.init_seed``. ``config`` gives ``learning_rate``, ``weight_decay``, ``epochs``,
+    ``batch_size`` and ``init_seed`` (a :class:`TrainConfig` or an agent's own config)."""
+    import torch
+
+    opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    steps_per_epoch = -(-len(x) // config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=3 * config.learning_rate, total_steps=config.epochs * steps_per_epoch
+    )
+    gen = torch.Generator().manual_seed(config.init_seed)
+    for epoch in range(config.epochs):
+        perm = torch.randperm(len(x), generator=gen)
+        total = 0.0
+        for i in range(0, len(perm), config.batch_size):
+            idx = perm[i : i + config.batch_size]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            schedule.step()
+            total += loss.item() * len(idx)
+        if progress:
+            log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, total / len(perm))
+
+
 def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = True) -> dict:
     import torch
 
@@ -111,25 +140,7 @@ def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = Tru
 
     torch.manual_seed(config.init_seed)
     model = build_model(spec.num_features, config)
-    opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    steps_per_epoch = -(-len(x_train) // config.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=3 * config.learning_rate, total_steps=config.epochs * steps_per_epoch
-    )
-    gen = torch.Generator().manual_seed(config.init_seed)
-    for epoch in range(config.epochs):
-        perm = torch.randperm(len(x_train), generator=gen)
-        total = 0.0
-        for i in range(0, len(perm), config.batch_size):
-            idx = perm[i : i + config.batch_size]
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x_train[idx]), y_train[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-            total += loss.item() * len(idx)
-        if progress:
-            log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, total / len(perm))
+    fit_model(model, x_train, y_train, config, progress)
 
     def predict(prompts: list[str]) -> np.ndarray:
         with torch.no_grad():

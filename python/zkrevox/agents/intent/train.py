@@ -25,7 +25,7 @@ from zkrevox.agents.intent.vocabulary import feature_spec
 from zkrevox.featurize import FeatureSpec
 from zkrevox.featurizer import featurize_array
 from zkrevox.model_files import ModelFiles
-from zkrevox.train import TrainConfig, build_model
+from zkrevox.train import TrainConfig, build_model, fit_model
 
 log = logging.getLogger(__name__)
 
@@ -93,23 +93,7 @@ def fit(config: IntentTrainConfig, progress: bool = True):
     model[-1] = torch.nn.Linear(config.hidden, len(LABELS)) if config.hidden else torch.nn.Linear(
         spec.num_features, len(LABELS)
     )
-    opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    steps = config.epochs * -(-len(x) // config.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3 * config.learning_rate, total_steps=steps)
-    gen = torch.Generator().manual_seed(config.init_seed)
-    for epoch in range(config.epochs):
-        perm = torch.randperm(len(x), generator=gen)
-        total = 0.0
-        for i in range(0, len(perm), config.batch_size):
-            idx = perm[i : i + config.batch_size]
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            schedule.step()
-            total += loss.item() * len(idx)
-        if progress:
-            log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, total / len(perm))
+    fit_model(model, x, y, config, progress)
     model.eval()
     return model, spec, train_set
 
