@@ -13,7 +13,8 @@ revert data comes back from DPrompt's address) and moves an ERC-20 stake with Sa
 own reverts, bubbled up by ``stake``) that it does not already hold. The libraries emit only
 ``IDPrompt`` events, which are in DPrompt's ABI already (checked here). A consumer contract's
 ``_ask`` forwards DPrompt's reverts, so ``DPromptConsumerBase.json`` and ``TickerConsumer.json``
-carry DPrompt's errors too.
+carry DPrompt's errors too, and ``CommandAgent.json`` also OpenZeppelin's
+``ReentrancyGuardTransient`` error (its `ask` and `reclaim` are `nonReentrant`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ ABI_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "IDPromptConsumer": ("IDPromptConsumer", ()),
     "DPromptConsumerBase": ("DPromptConsumerBase", ("DPrompt", *REVERTS_THROUGH_DPROMPT)),
     "TickerConsumer": ("TickerConsumer", ("DPrompt", *REVERTS_THROUGH_DPROMPT)),
+    "CommandAgent": ("CommandAgent", ("DPrompt", *REVERTS_THROUGH_DPROMPT, "ReentrancyGuardTransient")),
     "LocalStakeToken": ("LocalStakeToken", ()),
 }
 REGENERATE = "python -m zkrevox.chain.abi (or `zkrevox chain abi`; `make abi`)"
