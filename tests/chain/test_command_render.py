@@ -17,7 +17,7 @@ def test_modelLabels_readEachModelsLabelsJson():
 
 
 def test_modelLabels_ofAMissingModel_namesTheFile():
-    with pytest.raises(ArtifactError, match="models/no-such-model/labels.json"):
+    with pytest.raises(ArtifactError, match=r"models/no-such-model/labels\.json"):
         model_labels("no-such-model")
 
 
