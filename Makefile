@@ -10,7 +10,7 @@ ZK := $(VENV)/bin/zkrevox
 export VIRTUAL_ENV := $(abspath $(VENV))
 RUST_SRC := $(shell find rust -name '*.rs' -o -name Cargo.toml 2>/dev/null) Cargo.toml
 
-.PHONY: setup demo test test-python test-rust lint build-ticker abi clean
+.PHONY: setup demo test test-python test-rust lint build abi clean
 
 setup: $(VENV)/.deps node_modules/.installed $(VENV)/.ext
 
@@ -34,19 +34,24 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Circuit artifacts are cached under artifacts/ and rebuilt only when the manifest does not match:
-# the single-request circuit and the batch circuits of 4, 8 and 16 (packed features) the node uses.
+# per agent (models/<name>/), the single-request circuit and the batch circuits of 4, 8 and 16
+# (packed features) the node uses.
+AGENTS := $(patsubst models/%/model.onnx,%,$(wildcard models/*/model.onnx))
 BATCH_SIZES := 4 8 16
-build-ticker: setup
-	@$(PY) -c "from zkrevox import Prover; Prover.load('ticker')" 2>/dev/null || $(ZK) build ticker
+BUILD_AGENTS := $(addprefix build-,$(AGENTS))
+.PHONY: $(BUILD_AGENTS)
+build: $(BUILD_AGENTS)
+$(BUILD_AGENTS): build-%: setup
+	@$(PY) -c "from zkrevox import Prover; Prover.load('$*')" 2>/dev/null || $(ZK) build $*
 	@for n in $(BATCH_SIZES); do \
-	  $(PY) -c "from zkrevox import Prover; Prover.load('ticker', batch=$$n)" 2>/dev/null || $(ZK) build ticker --batch $$n || exit 1; \
+	  $(PY) -c "from zkrevox import Prover; Prover.load('$*', batch=$$n)" 2>/dev/null || $(ZK) build $* --batch $$n || exit 1; \
 	done
 
 # verifier-contracts/abi/*.json for ethers/viem users, from the pinned compile (test_abi.py checks them).
 abi: setup
 	$(PY) -m zkrevox.chain.abi
 
-demo: setup abi build-ticker
+demo: setup abi build
 	$(PY) -m zkrevox.demo
 
 test: setup test-rust test-python

@@ -22,6 +22,12 @@ def prover() -> Prover:
 
 
 @pytest.fixture(scope="session")
+def intent_prover() -> Prover:
+    """The intent agent's single-request circuit (2^14 rows), built once if missing (~10 s)."""
+    return Prover.load_or_build("intent")
+
+
+@pytest.fixture(scope="session")
 def batch_provers(prover) -> dict[int, Prover]:
     """The batch-4 and batch-8 ticker circuits, built once if missing (~35 s)."""
     return {n: load_or_build(n) for n in (4, 8)}

@@ -65,7 +65,7 @@ def test_prompts_that_are_not_utf8_are_predicted_and_proved_from_hex(prover, tmp
         (("predict", "ticker", "--prompt-hex", "fffg"), "is not hex"),
         (("predict", "ticker", "hi", "--prompt-hex", "ff"), "exactly one of PROMPT"),
         (("verify", "/nonexistent/proof.json"), "not found"),
-        (("predict", "nosuchmodel", "hi"), "known models: ticker"),
+        (("predict", "nosuchmodel", "hi"), "known models: intent, ticker"),
     ],
 )
 def test_user_errors_exit_1_with_the_fix_on_stderr(prover, args, message):

@@ -108,14 +108,23 @@ def test_a_typo_in_the_model_name_suggests_the_nearest_model(prover):
     assert_user_error(res, "did you mean 'ticker'?")
     assert "zkrevox train" not in res.stderr  # train tikcer fails too: a dead end
     assert_user_error(run("predict", "tikcer"), "did you mean 'ticker'?")
-    assert_user_error(run("predict", "nosuchmodel", "hi"), "known models: ticker")
+    assert_user_error(run("predict", "nosuchmodel", "hi"), "known models: intent, ticker")
 
 
-def test_a_prompt_given_where_the_model_goes_is_predicted_with_the_only_model(prover):
+def test_a_prompt_given_where_the_model_goes_names_the_usual_form(prover):
+    # Two models (intent, ticker): a prompt where the model goes cannot pick one; the error shows the form.
     res = run("predict", "swap 2 bnb for cake", "--json")
-    assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["tickers"] == ["BNB", "CAKE"]
-    assert "zkrevox predict ticker PROMPT" in res.stderr  # the usual form, said once
+    assert_user_error(res, "the model's name comes first, then the prompt: "
+                           "`zkrevox predict intent 'swap 2 bnb for cake'`")
+
+
+def test_a_prompt_given_where_the_model_goes_is_predicted_with_the_only_model(monkeypatch, capsys):
+    from zkrevox import model_files
+    from zkrevox.cli.model import _model_and_prompt
+
+    monkeypatch.setattr(model_files, "known_models", lambda: ["ticker"])
+    assert _model_and_prompt("predict", "swap 2 bnb for cake", None) == ("ticker", "swap 2 bnb for cake")
+    assert "zkrevox predict ticker PROMPT" in capsys.readouterr().err  # the usual form, said once
 
 
 def test_verify_announces_the_insecure_dev_srs(bnb_cake_proof):

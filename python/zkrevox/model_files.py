@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from zkrevox.agents.ticker.tickers import LABELS
 from zkrevox.errors import ArtifactError
 from zkrevox.featurize import FeatureSpec
-from zkrevox.tickers import LABELS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "models"

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from zkrevox.dataset import Example, PromptGenerator
-from zkrevox.dataset_hard import HardPromptGenerator
+from zkrevox.agents.ticker.dataset import Example, PromptGenerator
+from zkrevox.agents.ticker.dataset_hard import HardPromptGenerator
+from zkrevox.agents.ticker.tickers import LABELS, TickerDatabase, load_database
+from zkrevox.agents.ticker.vocabulary import build_spec_v2
 from zkrevox.errors import InputError
 from zkrevox.featurize import FeatureSpec, featurize, words
 from zkrevox.model_files import HARD_EVAL_FILE, ModelFiles, exact_set_accuracy, labels_matrix, load_eval_set
-from zkrevox.ticker_vocab import build_spec_v2
-from zkrevox.tickers import LABELS, TickerDatabase, load_database
 
 log = logging.getLogger(__name__)
 

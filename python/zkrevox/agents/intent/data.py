@@ -19,10 +19,7 @@ from zkrevox.model_files import MODELS_DIR
 
 MODEL_DIR = MODELS_DIR / "intent"
 EVAL_FILE = MODEL_DIR / "eval" / "realistic.jsonl"
-# Not ``model.onnx`` yet: the generic CLI serves every ``models/*/model.onnx`` as a ticker-shaped model
-# (labels "tickers", circuits/<name>/circuit.json, `zkrevox predict PROMPT` only while one model exists).
-# Renaming this file to model.onnx is the last step of the generic change (docs/INTENT.md).
-ONNX_FILE = "intent.onnx"
+ONNX_FILE = "model.onnx"
 
 
 def onnx_path(model_dir: Path = MODEL_DIR) -> Path:

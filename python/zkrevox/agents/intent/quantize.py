@@ -1,6 +1,6 @@
 """The intent model quantized the way its circuit answers: ezkl settings, calibration, compile, witness.
 
-``python -m zkrevox.agents.intent.quantize`` compiles ``models/intent/intent.onnx``
+``python -m zkrevox.agents.intent.quantize`` compiles ``models/intent/model.onnx``
 with the ticker circuit's run arguments (``CIRCUIT`` below: scale 7, fixed
 params, public features and logits, calibrated for resources) into a scratch
 directory, then answers every prompt of the realistic set (and a synthetic

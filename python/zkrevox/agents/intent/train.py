@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zkrevox.agents.intent.data import MODEL_DIR, exact_set_accuracy, labels_matrix, load_eval_set, onnx_path
+from zkrevox.agents.intent.data import MODEL_DIR, exact_set_accuracy, labels_matrix, load_eval_set
 from zkrevox.agents.intent.labels import LABELS
 from zkrevox.agents.intent.prompts import IntentPromptGenerator
 from zkrevox.agents.intent.vocabulary import feature_spec
@@ -133,10 +133,8 @@ def train(out_dir: Path = MODEL_DIR, config: IntentTrainConfig | None = None, pr
     }
     files = ModelFiles(out_dir)
     files.write(model, spec, metrics, [e.prompt for e in heldout[:64]])
-    # ModelFiles.write writes the ticker's labels (zkrevox.tickers.LABELS); the intent agent's replace them,
-    # and the network waits under its own name until the generic CLI knows agents (data.ONNX_FILE).
+    # ModelFiles.write writes the ticker's labels (zkrevox.tickers.LABELS); the intent agent's replace them.
     (Path(out_dir) / "labels.json").write_text(json.dumps({"labels": list(LABELS)}, indent=1) + "\n")
-    files.onnx.replace(onnx_path(out_dir))
     log.info("wrote %s", out_dir)
     return metrics
 

@@ -11,9 +11,9 @@ features (the class just before / just after a name).
 
 from __future__ import annotations
 
+from zkrevox.agents.ticker.tickers import LABELS, TickerDatabase
 from zkrevox.errors import ArtifactError
 from zkrevox.featurize import FeatureSpec, words
-from zkrevox.tickers import LABELS, TickerDatabase
 
 # Words with a name slot of their own (ambiguous in English, or shared by several labels).
 # Each tuple is one slot; its words are spellings of the same thing.

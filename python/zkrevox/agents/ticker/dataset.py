@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from zkrevox.tickers import LABELS, TickerDatabase
+from zkrevox.agents.ticker.tickers import LABELS, TickerDatabase
 
 # {a}, {b}, {c}: token mentions; {n}: an amount.
 TEMPLATES_ONE = (

@@ -16,8 +16,8 @@ set (``models/ticker/eval/hard.jsonl``) is never read here.
 
 from __future__ import annotations
 
-from zkrevox.dataset import AMOUNTS, NEGATIVE_WORDS, Example, PromptGenerator, casing
-from zkrevox.tickers import LABELS, TickerDatabase
+from zkrevox.agents.ticker.dataset import AMOUNTS, NEGATIVE_WORDS, Example, PromptGenerator, casing
+from zkrevox.agents.ticker.tickers import LABELS, TickerDatabase
 
 # {w}: the word in its everyday sense. Label: none.
 ORDINARY: dict[str, tuple[str, ...]] = {

@@ -114,7 +114,7 @@ def find_token_list(root: Path | None = None) -> Path:
     if env:
         path = Path(env)
     else:
-        base = root or Path(__file__).resolve().parents[2]
+        base = root or Path(__file__).resolve().parents[4]
         path = base / "node_modules" / TOKEN_LIST_PACKAGE / TOKEN_LIST_FILE
     if not path.is_file():
         raise ArtifactError(

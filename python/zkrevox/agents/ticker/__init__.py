@@ -1,0 +1,1 @@
+"""The ticker agent: which tokens of its label set a prompt names."""
