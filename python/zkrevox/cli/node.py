@@ -29,8 +29,10 @@ def node(
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     stake: Annotated[str | None, typer.Option(help="Top the provider's stake up to this (ether units).")] = None,
-    model: Annotated[str, typer.Option(help="Model to serve (its artifacts and deployment record).")] = "ticker",
-    workers: Annotated[int, typer.Option(help="Prover worker processes.")] = 1,
+    model: Annotated[list[str] | None, typer.Option(
+        help="Model to serve (its artifacts and deployment record); repeat it to serve several with one job "
+             "store, e.g. --model ticker --model intent. Default: ticker.")] = None,
+    workers: Annotated[int, typer.Option(help="Prover worker processes (per model served).")] = 1,
     confirmations: Annotated[int, typer.Option(help="Blocks on top before an event or receipt counts.")] = 0,
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve /metrics and /healthz on 127.0.0.1:PORT (0: a free port).")
@@ -65,6 +67,10 @@ def node(
     Optimistic requests are answered at once with the model's prediction (no proof) and finalized after
     their challenge window, so the provider is paid.
 
+    Several models (--model ticker --model intent): one job store and one follower; each model has its own
+    prover workers (--workers each), admission and batch proofs (never mixing models); --stake, --capacity
+    and --batch-sizes apply to each.
+
     The key comes from $ZKREVOX_PRIVATE_KEY or $ZKREVOX_KEYSTORE (anvil dev account on a local chain).
     SIGTERM (or Ctrl-C) finishes in-flight work, then exits; a second one exits at once.
     """
@@ -74,9 +80,11 @@ def node(
     from zkrevox.node.logs import configure
 
     configure(log_format)
+    models = tuple(model or ("ticker",))
     url, source = resolve_rpc_source(network, rpc)  # an unknown --network is refused here
     config = NodeConfig(
-        rpc=url, rpc_source=source, network=network, db=db, model=model, workers=workers, confirmations=confirmations,
+        rpc=url, rpc_source=source, network=network, db=db, model=models[0], models=models if len(models) > 1 else (),
+        workers=workers, confirmations=confirmations,
         stake_wei=_wei(stake) if stake else None, metrics_port=metrics_port, poll_interval=poll_interval,
         rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
         drain_timeout=drain_timeout, max_batch_wait=max_batch_wait, batch_policy=batch_policy,

@@ -80,6 +80,23 @@ def connect_chain(rpc: str, rpc_timeout: float, model: str, params: ModelParams,
         raise
 
 
+def connect_chains(rpc: str, rpc_timeout: float, models: list[tuple[str, ModelParams]], account: LocalAccount | None,
+                   deployments_dir: Path | None, *, network: str | None = None,
+                   rpc_source: str = "--rpc") -> list[Chain]:
+    """``connect_chain`` for each ``(name, params)`` of a node serving several models: one connection,
+    each model checked as ``connect_chain`` checks one; the first model's account signs for all."""
+    w3 = connect_node(rpc, rpc_timeout)
+    try:
+        chains: list[Chain] = []
+        for name, params in models:
+            chains.append(_check(w3, rpc, name, params, chains[0].account if chains else account, deployments_dir,
+                                 network, rpc_source))
+        return chains
+    except BaseException:
+        close_node(w3)
+        raise
+
+
 def _check(w3: Web3, rpc: str, model: str, params: ModelParams, account: LocalAccount | None,
            deployments_dir: Path | None, network: str | None = None, rpc_source: str = "--rpc") -> Chain:
     from zkrevox.chain.networks import check_network

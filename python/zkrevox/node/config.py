@@ -17,6 +17,9 @@ class NodeConfig:
     network: str | None = None
     rpc_source: str = "--rpc"
     model: str = "ticker"
+    # several models served by one node (``--model A --model B``): one job store and one cursor, a prover
+    # pool, admission and batching per model; empty: ``model`` alone. ``model`` is then models[0].
+    models: tuple[str, ...] = ()
     workers: int = 1
     confirmations: int = 0  # blocks on top of a request (or a fulfilment) before it counts
     stake_wei: int | None = None  # top the stake up to this on start
@@ -47,6 +50,10 @@ class NodeConfig:
     watch: bool = False  # also run the watcher (disputes wrong optimistic answers), job store "<db stem>-watch.db"
 
     def __post_init__(self) -> None:
+        if self.models:
+            if len(set(self.models)) != len(self.models):
+                raise InputError(f"--model names each model once, got {list(self.models)}")
+            object.__setattr__(self, "model", self.models[0])
         if self.workers < 1:
             raise InputError(f"--workers must be at least 1, got {self.workers}")
         if self.confirmations < 0:
@@ -69,6 +76,11 @@ class NodeConfig:
             raise InputError(f"--capacity must be between 1 and 65535, got {self.capacity}")
         if self.prove_timeout_factor < 1 or self.prove_timeout_floor <= 0 or self.prove_timeout <= 0:
             raise InputError("prove time-outs: the factor must be at least 1, the floor and the cap positive")
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """The models this node proves, the first one first (the one it reports as ``model``)."""
+        return self.models or (self.model,)
 
     @property
     def proofs_path(self) -> Path:

@@ -5,9 +5,14 @@ One loop, one thread: each tick reads the head, checks the chain is still the sa
 new events (``follower``), then works the jobs one step (``pipeline``: collect proofs, admit and
 prove, send, track); then it sleeps ``poll_interval`` (less if a proof finishes meanwhile).
 Proving runs in worker processes, so the loop, the metrics server and signal handling stay
-responsive. An RPC fault ends the tick and the next one comes after a backoff with jitter; a
-fault of one request is recorded on it and the other requests go on. Start-up retries RPC
-faults the same way; a set-up the operator must fix (no deployment, other artifacts) raises.
+responsive. A node may serve several models of one DPrompt (``--model A --model B``): each model is a
+``Lane`` (its artifacts, its chain checks, its prover workers, its admission and batching, over its
+share of the one job store); the follower, the job store and the submitter (the provider's nonces)
+are shared, and the first model's lane also takes requests of models the node does not serve
+(skipped, ``other-model``), as a single-model node does. An RPC fault ends the tick and the next
+one comes after a backoff with jitter; a fault of one request is recorded on it and the other
+requests go on. Start-up retries RPC faults the same way; a set-up the operator must fix (no
+deployment, other artifacts) raises.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 import signal
 import threading
 import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -25,7 +31,14 @@ from zkrevox.chain.deploy import load_deployment
 from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import ArtifactError, ChainError, DeploymentError
 from zkrevox.node.batching import GasBook
-from zkrevox.node.bootstrap import Chain, connect_chain, ensure_capacity, ensure_stake, local_params, usable_batch_sizes
+from zkrevox.node.bootstrap import (
+    Chain,
+    connect_chains,
+    ensure_capacity,
+    ensure_stake,
+    local_params,
+    usable_batch_sizes,
+)
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.follower import Follower
 from zkrevox.node.jobs import IN_FLIGHT, LIVE, State
@@ -36,13 +49,45 @@ from zkrevox.node.pipeline import Pipeline
 from zkrevox.node.proving import ProveTimes, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.rpc import close_node, hexstr
-from zkrevox.node.store import SqliteJobStore, StaleJobError
+from zkrevox.node.store import ModelJobs, SqliteJobStore, StaleJobError
 from zkrevox.node.submitter import Submitter
 from zkrevox.pool import ProveFn
 
 log = logging.getLogger("zkrevox.node")
 
 GAUGE_EVERY_S = 5.0
+
+
+@dataclass
+class Lane:
+    """One model a node serves: its name, its local artifacts' parameters, its prover workers, and once
+    connected its view of the chain, the batch sizes it may use and its pipeline."""
+
+    name: str
+    proving: Proving
+    params: Any = None
+    chain: Chain | None = None
+    sizes: tuple[int, ...] = (1,)
+    pipeline: Pipeline | None = None
+
+
+class _OptimisticByModel:
+    """The submitter's ``optimistic`` when lanes share it: each unit goes to its model's lane."""
+
+    def __init__(self, by_model: dict[int, Any], default: Any) -> None:
+        self._by_model, self._default = by_model, default
+
+    def _of(self, members: list[Any]) -> Any:
+        return self._by_model.get(members[0].model_id, self._default)
+
+    def send_answer(self, job: Any) -> Any:
+        return self._of([job]).send_answer(job)
+
+    def receipt(self, members: list[Any], *args: Any) -> Any:
+        return self._of(members).receipt(members, *args)
+
+    def nonce_used_elsewhere(self, members: list[Any]) -> Any:
+        return self._of(members).nonce_used_elsewhere(members)
 
 
 class ProviderNode:
@@ -74,10 +119,13 @@ class ProviderNode:
         self.submitter: Submitter
         self.pipeline: Pipeline
         self.follower: Follower
-        self._params: Any = None
-        times = ProveTimes(config.prove_timeout_factor, config.prove_timeout_floor, config.prove_timeout)
-        self._proving = Proving(config.model, config.workers, config.proofs_path, times, self._wake,
-                                prove_fn=prove_fn)
+        self.lanes = [
+            Lane(name, Proving(name, config.workers, config.proofs_path,
+                               ProveTimes(config.prove_timeout_factor, config.prove_timeout_floor,
+                                          config.prove_timeout), self._wake, prove_fn=prove_fn))
+            for name in config.served
+        ]
+        self._proving = self.lanes[0].proving  # the first model's (a single-model node's only one)
         self.batch_sizes: tuple[int, ...] = (1,)
 
     # ------------------------------------------------------------ public
@@ -92,9 +140,12 @@ class ProviderNode:
             event(log, f"metrics on {self.server.url}/metrics, health on {self.server.url}/healthz",
                   event="metrics", url=self.server.url)
         try:
-            self._params = local_params(self.config.model)
-            self._proving.start()
-            event(log, f"{self.config.workers} prover worker(s) ready for model {self.config.model}", event="workers")
+            for lane in self.lanes:
+                lane.params = local_params(lane.name)
+            for lane in self.lanes:
+                lane.proving.start()
+                event(log, f"{self.config.workers} prover worker(s) ready for model {lane.name}", event="workers",
+                      model=lane.name)
             if self._connect(first=True):
                 self._serve()
                 self._drain()
@@ -117,7 +168,11 @@ class ProviderNode:
         out: dict[str, Any] = {"status": self._status, "detail": self._detail, "last_error": self._last_error,
                                "model": self.config.model, "workers": self.config.workers,
                                "batch_sizes": list(self.batch_sizes), "batch_policy": self.config.batch_policy,
-                               "proofs_in_flight": len(self._proving.inflight), "head_block": self._head}
+                               "proofs_in_flight": self._inflight_count(), "head_block": self._head}
+        if len(self.lanes) > 1:
+            out["models"] = {lane.name: {"model_id": lane.chain.model_id if lane.chain else None,
+                                         "batch_sizes": list(lane.sizes),
+                                         "proofs_in_flight": len(lane.proving.inflight)} for lane in self.lanes}
         if chain is not None:
             out.update(provider=chain.account.address, chain_id=chain.chain_id, dprompt=chain.client.address,
                        model_id=chain.model_id)
@@ -138,12 +193,15 @@ class ProviderNode:
         """Connect and check the deployment, retrying RPC faults; False if stopped meanwhile."""
         while not self._stop.is_set():
             try:
-                chain = connect_chain(self.config.rpc, self.config.rpc_timeout, self.config.model, self._params,
-                                      self._account, self.config.deployments_dir, network=self.config.network,
-                                      rpc_source=self.config.rpc_source)
-                ensure_stake(chain, self.config.stake_wei)
-                ensure_capacity(chain, self.config.capacity, self.config.workers)
-                sizes = usable_batch_sizes(chain, self.config.model, self.config.batch_sizes)
+                chains = connect_chains(self.config.rpc, self.config.rpc_timeout,
+                                        [(lane.name, lane.params) for lane in self.lanes], self._account,
+                                        self.config.deployments_dir, network=self.config.network,
+                                        rpc_source=self.config.rpc_source)
+                sizes = []
+                for lane, chain in zip(self.lanes, chains, strict=True):
+                    ensure_stake(chain, self.config.stake_wei)
+                    ensure_capacity(chain, self.config.capacity, self.config.workers)
+                    sizes.append(usable_batch_sizes(chain, lane.name, self.config.batch_sizes))
             except (DeploymentError, RevertedError, ArtifactError) as exc:
                 if first:
                     raise
@@ -154,28 +212,55 @@ class ProviderNode:
                     raise
                 self._degraded(f"RPC {self.config.rpc} unavailable: {exc}")
             else:
-                self._open(chain, sizes)
+                self._open(chains, sizes)
                 return True
             self._stop.wait(self._backoff.next_delay())
         return False
 
-    def _open(self, chain: Chain, sizes: tuple[int, ...]) -> None:
-        self.chain = chain
-        self._proving.use_vks(chain.vks)  # the builds the deployment registered (kept ones too)
-        self.batch_sizes = sizes
-        self.store = store = SqliteJobStore(self.config.db, chain.scope, {
-            "chain_id": chain.chain_id, "genesis": chain.genesis, "dprompt": chain.client.address,
-            "provider": chain.account.address, "model": self.config.model, "model_id": chain.model_id})
-        self._proving.proofs_dir = self.config.proofs_path / chain.scope.replace(":", "_")
-        # a proof may never take more than half the response window: the rest is for mining it
-        self._proving.times.cap = min(self.config.prove_timeout, max(1.0, chain.model.response_window / 2))
-        gas = GasBook(sizes)
+    def _open(self, chains: list[Chain], sizes: list[tuple[int, ...]]) -> None:
+        self.chain = chain = chains[0]
+        self.batch_sizes = sizes[0]
+        info: dict[str, Any] = {"chain_id": chain.chain_id, "genesis": chain.genesis, "dprompt": chain.client.address,
+                                "provider": chain.account.address, "model": self.config.model,
+                                "model_id": chain.model_id}
+        if len(chains) > 1:
+            info["models"] = {lane.name: c.model_id for lane, c in zip(self.lanes, chains, strict=True)}
+        self.store = store = SqliteJobStore(self.config.db, chain.scope, info)
+        books: dict[int, GasBook] = {}
+        for lane, lane_chain, lane_sizes in zip(self.lanes, chains, sizes, strict=True):
+            lane.chain, lane.sizes = lane_chain, lane_sizes
+            lane.proving.use_vks(lane_chain.vks)  # the builds the deployment registered (kept ones too)
+            lane.proving.proofs_dir = self.config.proofs_path / chain.scope.replace(":", "_")  # ids never clash
+            # a proof may never take more than half the response window: the rest is for mining it
+            lane.proving.times.cap = min(self.config.prove_timeout, max(1.0, lane_chain.model.response_window / 2))
+            books[lane_chain.model_id] = GasBook(lane_sizes)
+
+        def on_gas(model_id: int, size: int, gas_used: int) -> None:
+            if model_id in books:
+                books[model_id].observe(size, gas_used)
+
         gaps = GapFiller(chain.w3, chain.account, store, self.metrics, self.config, chain.chain_id)
+        outputs = {c.model_id: c.model.num_outputs for c in chains}
         self.submitter = Submitter(chain.w3, chain.client, chain.account, store, self.metrics, self.config,
-                                   chain.model.num_outputs, on_gas=gas.observe)
+                                   chain.model.num_outputs if len(chains) == 1 else outputs, on_gas=on_gas)
         self.submitter.filler_nonces = gaps.nonces
-        self.pipeline = Pipeline(chain, store, self._proving, self.submitter, self.metrics, self.config,
-                                 self._params.spec, self._backoff, sizes=sizes, gas=gas, gaps=gaps)
+        served = set(outputs)
+        for i, lane in enumerate(self.lanes):
+            assert lane.chain is not None
+            mine = lane.chain.model_id
+            view: Any = store
+            if len(self.lanes) > 1:  # the first lane also takes the requests of models no lane serves
+                view = ModelJobs(store, (lambda m, mine=mine: m == mine or m not in served) if i == 0
+                                 else (lambda m, mine=mine: m == mine))
+            lane_config = replace(self.config, model=lane.name, models=())
+            lane.pipeline = Pipeline(lane.chain, view, lane.proving, self.submitter, self.metrics, lane_config,
+                                     lane.params.spec, self._backoff, sizes=lane.sizes, gas=books[mine],
+                                     gaps=gaps if i == 0 else None)
+        self.pipeline = self.lanes[0].pipeline  # type: ignore[assignment]
+        if len(self.lanes) > 1:
+            self.submitter.optimistic = _OptimisticByModel(
+                {lane.chain.model_id: lane.pipeline.optimistic for lane in self.lanes  # type: ignore[union-attr]
+                 }, self.pipeline.optimistic)
         if self.config.watch:
             self._open_watcher(chain, gaps)
         self.follower = Follower(chain.w3, chain.client, store, chain.account.address, chain.deployment.dprompt.block,
@@ -189,13 +274,21 @@ class ProviderNode:
         self.submitter.sync_nonce()
         self._status, self._detail = "ok", "following"
         self._backoff.reset()
+        if len(self.lanes) == 1:
+            models = f"model {self.config.model} (id {chain.model_id})"
+            shown_sizes = f"proof sizes {list(self.batch_sizes)}"
+        else:
+            models = "models " + ", ".join(f"{lane.name} (id {lane.chain.model_id}, proof sizes {list(lane.sizes)})"
+                                           for lane in self.lanes if lane.chain is not None)
+            shown_sizes = "one job store"
         event(log, f"node up: provider {chain.account.address}, DPrompt {chain.client.address} on chain "
-              f"{chain.chain_id}, model {self.config.model} (id {chain.model_id}), from block "
+              f"{chain.chain_id}, {models}, from block "
               f"{self.follower.processed + 1}; resuming {sum(live.values())} request(s) "
-              f"{ {str(k): v for k, v in live.items()} }; proof sizes {list(sizes)}, policy "
+              f"{ {str(k): v for k, v in live.items()} }; {shown_sizes}, policy "
               f"{self.config.batch_policy}, max batch wait {self.config.max_batch_wait:g}s", event="up",
               provider=chain.account.address, chain_id=chain.chain_id, resumed=sum(live.values()),
-              batch_sizes=list(sizes), batch_policy=self.config.batch_policy)
+              batch_sizes=list(self.batch_sizes), batch_policy=self.config.batch_policy,
+              models={lane.name: lane.chain.model_id for lane in self.lanes if lane.chain is not None})
 
     def _open_watcher(self, chain: Chain, gaps: GapFiller) -> None:
         """``--watch``: the watcher runs in this loop with the provider's key; the two senders share
@@ -249,13 +342,16 @@ class ProviderNode:
             self._check_chain(chain)
         more = self.follower.poll(head) if follow else False
         self.metrics.cursor.set(self.follower.processed)
-        self.pipeline.step(now_chain, head, admit_new=follow)
+        for lane in self.lanes:
+            assert lane.pipeline is not None
+            lane.pipeline.step(now_chain, head, admit_new=follow)
         if self.watcher is not None and follow:
             self.watcher.tick()
         self._gauges(store, chain)
         if more:
             return 0.0
-        wake_at = self.pipeline.wake_at
+        wakes = [lane.pipeline.wake_at for lane in self.lanes if lane.pipeline and lane.pipeline.wake_at is not None]
+        wake_at = min(wakes) if wakes else None
         if wake_at is not None:  # requests waiting for companions stop waiting then
             return min(self.config.poll_interval, max(0.0, wake_at - time.time()) + 0.01)
         return self.config.poll_interval
@@ -315,7 +411,8 @@ class ProviderNode:
     def _reset(self, why: str) -> None:
         store = self.store
         assert store is not None
-        self._proving.abandon()  # proofs of requests that no longer exist
+        for lane in self.lanes:
+            lane.proving.abandon()  # proofs of requests that no longer exist
         failed = store.fail_live("chain-reset", f"{why}: its requests are gone")
         event(log, f"{why}; {failed} live request(s) marked failed (chain-reset); reconnecting", level=logging.ERROR,
               event="chain-reset", failed=failed)
@@ -348,14 +445,18 @@ class ProviderNode:
             busy = self._busy(store)
 
     def _busy(self, store: SqliteJobStore) -> int:
-        return len(self._proving.inflight) + len(store.jobs([State.PROVED, *IN_FLIGHT]))
+        return self._inflight_count() + len(store.jobs([State.PROVED, *IN_FLIGHT]))
+
+    def _inflight_count(self) -> int:
+        return sum(len(lane.proving.inflight) for lane in self.lanes)
 
     def _shutdown(self) -> None:
         if self.watcher is not None:
             self.watcher.close()
         store = self.store
-        inflight = self._proving.inflight
-        self._proving.close(kill=bool(inflight))
+        inflight = [rid for lane in self.lanes for rid in lane.proving.inflight]
+        for lane in self.lanes:
+            lane.proving.close(kill=bool(lane.proving.inflight))
         if store is not None:
             for rid in inflight:
                 with contextlib.suppress(StaleJobError):
@@ -389,9 +490,10 @@ class ProviderNode:
         if time.monotonic() - self._last_gauges < GAUGE_EVERY_S:
             return
         self._last_gauges = time.monotonic()
-        position = chain.client.provider(chain.model_id, chain.account.address)
-        self.metrics.stake.set(position.stake)
-        self.metrics.earned.set(position.earned)
+        positions = [chain.client.provider(lane.chain.model_id, chain.account.address)
+                     for lane in self.lanes if lane.chain is not None]
+        self.metrics.stake.set(sum(p.stake for p in positions))  # summed over the models served
+        self.metrics.earned.set(sum(p.earned for p in positions))
         self.metrics.balance.set(chain.w3.eth.get_balance(chain.account.address))
 
     def _progress(self) -> None:

@@ -62,7 +62,7 @@ SKIP_REASONS = {
 class Settler:
     def __init__(self, w3: Web3, client: DPromptClient, account: LocalAccount, store: JobStore,
                  metrics: NodeMetrics, config: NodeConfig, proof_of: Callable[[Job], tuple[ChainProof, list[int]]],
-                 forget_nonce: Callable[[], None], on_gas: Callable[[int, int], None] | None = None) -> None:
+                 forget_nonce: Callable[[], None], on_gas: Callable[[int, int, int], None] | None = None) -> None:
         self.w3 = w3
         self.client = client
         self.account = account
@@ -71,7 +71,7 @@ class Settler:
         self.config = config
         self.proof_of = proof_of  # the proof and outputs a job's fulfilment carries
         self.forget_nonce = forget_nonce  # the next nonce must be read from the chain again
-        self.on_gas = on_gas  # (batch size, gas used) of every fulfilment mined successfully
+        self.on_gas = on_gas  # (model id, batch size, gas used) of every fulfilment mined successfully
 
     def receipt(self, members: list[Job], tx_hash: str, receipt: Any, head: int) -> None:
         """The unit's transaction ``tx_hash`` was mined: confirm (members named by ``DPromptFulfilled``),
@@ -81,7 +81,7 @@ class Settler:
             if int(receipt["blockNumber"]) > head - self.config.confirmations:
                 return  # mined, not yet deep enough
             if self.on_gas is not None:
-                self.on_gas(len(members[0].unit), gas)
+                self.on_gas(members[0].model_id, len(members[0].unit), gas)
             if members[0].batch is None:
                 self.confirm(members[0], tx_hash, gas)
                 return

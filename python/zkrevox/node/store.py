@@ -18,7 +18,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -351,6 +351,30 @@ class SqliteJobStore(JobStore):
     def _log(self, db: sqlite3.Connection, rid: int, src: State | None, dst: State, at: float, detail: str) -> None:
         db.execute("INSERT INTO transitions (scope, request_id, src, dst, at, detail) VALUES (?, ?, ?, ?, ?, ?)",
                    (self.scope, rid, src.value if src else None, dst.value, at, detail))
+
+
+class ModelJobs:
+    """One model's share of a node's job store (``zkrevox node --model A --model B``): ``jobs`` and
+    ``counts`` list only the jobs whose ``model_id`` passes ``keep``; every other call goes to the
+    shared store (a request id is unique on a DPrompt, so the jobs of several models live in one
+    store, one scope, under one cursor, and each knows its model). Each model's pipeline works its
+    own jobs through one of these; the submitter, which holds the provider's nonces, sees them all."""
+
+    def __init__(self, store: JobStore, keep: Callable[[int], bool]) -> None:
+        self._store = store
+        self._keep = keep
+
+    def jobs(self, states: Iterable[State] | None = None) -> list[Job]:
+        return [j for j in self._store.jobs(states) if self._keep(j.model_id)]
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in State}
+        for job in self.jobs():
+            out[job.state.value] += 1
+        return out
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 class _Transaction:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -69,8 +69,8 @@ class InstancesMismatch(Exception):
 
 class Submitter:
     def __init__(self, w3: Web3, client: DPromptClient, account: LocalAccount, store: JobStore,
-                 metrics: NodeMetrics, config: NodeConfig, num_outputs: int,
-                 on_gas: Callable[[int, int], None] | None = None) -> None:
+                 metrics: NodeMetrics, config: NodeConfig, num_outputs: int | Mapping[int, int],
+                 on_gas: Callable[[int, int, int], None] | None = None) -> None:
         self.w3 = w3
         self.client = client
         self.account = account
@@ -346,7 +346,8 @@ class Submitter:
 
     def _proof(self, job: Job) -> tuple[ChainProof, list[int]]:
         proof = ChainProof.from_file(job.proof_path)  # type: ignore[arg-type]
-        return proof, proof.outputs(len(job.unit) * self.num_outputs)
+        per = self.num_outputs if isinstance(self.num_outputs, int) else self.num_outputs[job.model_id]
+        return proof, proof.outputs(len(job.unit) * per)
 
 def bumped_fees(old: dict[str, int], market: Any, factor: float) -> dict[str, int]:
     """Fees of a replacement: the old ones times ``factor``, never below the market's."""
