@@ -9,7 +9,6 @@ import signal
 import time
 
 import pytest
-from conftest import _deployed, _reverted
 from nodeenv import (
     BATCH,
     NodeEnv,
@@ -24,6 +23,7 @@ from nodeenv import (
     wait_states,
 )
 
+from conftest import _deployed, _reverted
 from zkrevox import Prover
 from zkrevox.chain.deploy import model_params
 from zkrevox.chain.publish import publish
