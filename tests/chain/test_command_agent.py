@@ -177,6 +177,16 @@ def test_callbacks_refuseUnknownRequestsAndSecondAnswers(agent: Agent):
     assert _reverts(agent, answer(ask_id + 1, agent.env.model_id, 1), dprompt)[0] == "CommandAgentAnswerRefused"
 
 
+def test_heaviestCallback_fitsItsGas(agent: Agent):
+    """The second answer (a fresh slot, the ask's state, the first answer read back, the Command event)
+    with every bit set, estimated as DPrompt's call: well inside CALLBACK_GAS."""
+    ask_id, _ = _ask(agent)
+    _fulfil(agent, ask_id)
+    fn = agent.agent.functions.onDPromptAnswer(ask_id + 1, agent.env.model_id, 2**42 - 1)
+    used = fn.estimate_gas({"from": agent.env.dep.dprompt.address}) - 21_000  # less the transaction's base cost
+    assert used < CALLBACK_GAS * 3 // 4, used
+
+
 def test_reclaim_afterTheUnansweredRequestExpires_refundsItsPaymentToTheAsker(agent: Agent):
     env = agent.env
     ask_id, _ = _ask(agent)

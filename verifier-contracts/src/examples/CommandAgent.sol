@@ -132,7 +132,7 @@ contract CommandAgent is DPromptConsumerBase, ReentrancyGuardTransient {
         uint256 refund;
         if (state & INTENTS_IN == 0) refund += _reclaimRequest(askId);
         if (state & TICKERS_IN == 0) refund += _reclaimRequest(askId + 1);
-        dprompt.withdraw();
+        if (refund != 0) dprompt.withdraw(); // a free model's request refunds nothing (and leaves no credit)
         emit CommandRefunded(askId, asker, refund);
         _pay(asker, refund);
     }
