@@ -1,10 +1,14 @@
 """The on-chain half of ``make demo``: a real anvil, real contracts, a real provider node.
 
-Owner (and the model's publisher), provider and user are anvil's dev accounts 0, 1 and 2 (public
+Owner (and the models' publisher), provider and user are anvil's dev accounts 0, 1 and 2 (public
 test keys, local chain only). Deploy a local stake token (ZKRS), the ticker verifier, the batch
-verifiers built locally, DPrompt (stake in ZKRS, fees in ETH) and the TickerConsumer agent; start
-``zkrevox node`` as the provider (it stakes ZKRS, declares its capacity and follows the chain); ask
-through the agent, which gets its proven answer by callback; send
+verifiers built locally, DPrompt (stake in ZKRS, fees in ETH); publish the intent agent on the same
+DPrompt; deploy the TickerConsumer agent and the CommandAgent (both agents composed on-chain); start
+one ``zkrevox node --model ticker --model intent`` as the provider (it stakes ZKRS for both, declares
+its capacity and follows the chain); ask through TickerConsumer, which gets its proven answer by
+callback; ask CommandAgent a few user prompts and print each with its proven intents and tickers,
+the ``Command`` event rendered ``SWAP BNB→CAKE``-style and the composed flow's gas from the receipts
+(ask + both fulfilments with their callbacks); send
 several prompts as the user, including one with no ticker, one with a typo and one that is not
 UTF-8 text; print each answer once the contract has verified its proof, with its end-to-end
 latency and gas; then a burst of requests that the node answers with batch proofs, with the
@@ -33,9 +37,11 @@ from web3.logs import DISCARD
 
 from zkrevox.chain.anvil import Anvil
 from zkrevox.chain.client import DPromptClient, bitmap_indices
+from zkrevox.chain.command import CommandAgentClient
 from zkrevox.chain.deploy import current_verifier, deploy, deploy_contract, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
 from zkrevox.chain.networks import connect
+from zkrevox.chain.publish import publish
 from zkrevox.chain.solc import project_contracts
 from zkrevox.errors import ChainError
 
@@ -46,6 +52,12 @@ PROMPTS = (
     "swap 2 etherium for usdc",  # a typo
     "is it a good time to stake some matic",
     b"swap 2 \xff\xfe for cake",  # not UTF-8: DPrompt takes any bytes, so the node proves any bytes
+)
+# asked through CommandAgent: both agents answer each, composed on-chain
+COMMANDS = (
+    "swap 2 bnb for cake",
+    "bridge 50 usdc to arbitrum",
+    "check my eth balance and swap half to usdc",
 )
 BURST = 32
 STAKE_TOKEN_SUPPLY = 1_000_000 * 10**18
@@ -58,7 +70,8 @@ def node_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-c", "from zkrevox.cli import main; main()"]
 
 
-def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str], None], *, burst: int = 0) -> dict:
+def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str], None], *, burst: int = 0,
+        commands: tuple[str, ...] | list[str] = COMMANDS) -> dict:
     from zkrevox.featurize import prompt_text
     from zkrevox.node.bootstrap import local_batch_sizes
 
@@ -81,19 +94,38 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
             f"({record.verifier_size} bytes), model id {record.model_id} published by {owner.address} with a "
             f"{params.developer_share_bps / 100:g} % developer share; batch verifiers for "
             f"{', '.join(map(str, sizes)) or 'no'} requests per proof")
+        intent_params = model_params("intent")
+        intent_sizes = local_batch_sizes("intent")
+        intent = publish(w3, owner, dep, intent_params, verifier_sol=current_verifier(intent_params),
+                         batch_sizes=intent_sizes, directory=work)
+        say(f"published the intent agent on the same DPrompt: model id {intent.model_id}, verifier "
+            f"{intent.verifier.address} ({intent.verifier_size} bytes), labels {', '.join(intent_params.labels)}; "
+            f"batch verifiers for {', '.join(map(str, intent_sizes)) or 'no'} requests per proof")
         consumer_record = deploy_contract(w3, owner, compiled["TickerConsumer"], dep.dprompt.address,
                                           record.model_id)
         consumer = w3.eth.contract(address=consumer_record.address, abi=compiled["TickerConsumer"].abi)
         say(f"on-chain agent TickerConsumer at {consumer.address} (asks DPrompt, gets the answer by callback)")
+        agent_record = deploy_contract(w3, owner, compiled["CommandAgent"], dep.dprompt.address, intent.model_id,
+                                       record.model_id)
+        agent = CommandAgentClient(w3, agent_record.address, intent_labels=intent_params.labels,
+                                   ticker_labels=params.labels)
+        say(f"on-chain agent CommandAgent at {agent.address}: one ask requests the intent and the ticker answers, "
+            f"emits Command(askId, intents, tickers) once both are in")
         log_path = work / "node.log"
         node = _start_node(chain.url, work, log_path)
         try:
             _wait_up(node, log_path)
             user = DPromptClient(w3, dep.dprompt.address, user_acct)
             position = user.provider(record.model_id, provider_acct.address)
-            say(f"node up (pid {node.pid}): provider {provider_acct.address} staked {position.stake / 10**18:g} ZKRS, "
-                f"declared capacity {position.capacity} pending requests, proving in a worker process")
+            say(f"node up (pid {node.pid}): one node serves both models (zkrevox node --model ticker --model "
+                f"intent, one job store): provider {provider_acct.address} staked {position.stake / 10**18:g} ZKRS "
+                f"for each, declared capacity {position.capacity} pending requests, a prover worker per model")
             results_cb = _ask_consumer(w3, user, consumer, user_acct, PROMPTS[0], params, say)
+            composed = [_ask_command(agent, user, user_acct, prompt, dep.dprompt.block, say) for prompt in commands]
+            if composed:
+                gas = [c["gas"]["total"] for c in composed]
+                say(f"composed flow gas (ask + intent fulfil + ticker fulfil, callbacks included, from the receipts): "
+                    f"{min(gas):,} to {max(gas):,} per command, {sum(gas) // len(gas):,} on average")
             results = _ask(user, record.model_id, list(prompts), params, dep.dprompt.block, say, prompt_text)
             span = max(r["e2e_seconds"] for r in results)
             say(f"{len(results)} proven answers in {span:.1f}s with one prover worker "
@@ -112,7 +144,8 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
         finally:
             code = _stop_node(node)
         say(f"node stopped (SIGTERM, exit {code}); anvil stopped")
-        return {"requests": results, "node_exit": code, "callback": results_cb, "optimistic": optimistic}
+        return {"requests": results, "node_exit": code, "callback": results_cb, "optimistic": optimistic,
+                "commands": composed}
 
 
 def _transact(w3, account, fn, value: int = 0) -> dict:
@@ -147,9 +180,46 @@ def _ask_consumer(w3, user: DPromptClient, consumer, user_acct, prompt: str, par
     return {"request_id": rid, "tickers": tickers, "callback": outcome, "paid_wei": pay}
 
 
+def _ask_command(agent: CommandAgentClient, user: DPromptClient, user_acct, prompt: str, from_block: int,
+                 say: Callable[[str], None]) -> dict:
+    """The user asks CommandAgent; the node proves both answers; the agent emits Command. Gas from the receipts:
+    the ask, and each request's fulfilment (its share, if a batch proof carried it)."""
+    from zkrevox.agents.ticker.tickers import ALIASES
+
+    t0 = time.monotonic()
+    ask_id, receipt = agent.ask(user_acct, prompt)
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S
+    while not all((state := agent.ask_state(ask_id))[k] for k in ("intents_in", "tickers_in")):
+        if time.monotonic() > deadline:
+            raise ChainError(f"CommandAgent got no command for ask {ask_id} within {ANSWER_TIMEOUT_S}s ({state})")
+        time.sleep(0.05)
+    seconds = time.monotonic() - t0
+    gas = {"ask": int(receipt["gasUsed"])}
+    command = None
+    for side, rid in (("intent", ask_id), ("ticker", ask_id + 1)):
+        tx = user.fulfil_tx(rid, from_block=from_block)
+        fulfil = user.w3.eth.get_transaction_receipt(HexStr(tx)) if tx else None
+        if fulfil is None:
+            raise ChainError(f"no fulfilment found for request {rid}")
+        members = len(user.contract.events.DPromptFulfilled().process_receipt(fulfil, errors=DISCARD))
+        gas[f"{side}_fulfil"] = int(fulfil["gasUsed"]) // max(1, members)
+        found = agent.commands(receipt=fulfil)
+        command = next((c for c in found if c.ask_id == ask_id), command)
+    gas["total"] = sum(gas.values())
+    if command is None:
+        raise ChainError(f"no Command event of ask {ask_id} in its fulfilments")
+    line = command.render(prompt, ALIASES)
+    say(f"CommandAgent.ask(\"{prompt}\") -> ask {ask_id}: proven intents {{{', '.join(command.intents)}}}, tickers "
+        f"{{{', '.join(command.tickers)}}} -> Command {line}  ({seconds:.1f}s; gas ask {gas['ask']:,} + intent "
+        f"fulfil {gas['intent_fulfil']:,} + ticker fulfil {gas['ticker_fulfil']:,} = {gas['total']:,})")
+    return {"ask_id": ask_id, "prompt": prompt, "intents": list(command.intents), "tickers": list(command.tickers),
+            "line": line, "gas": gas, "seconds": seconds}
+
+
 def _start_node(rpc: str, work: Path, log_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(work), "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[1]}
-    cmd = [*node_command(), "node", "--rpc", rpc, "--db", str(work / "node.db"), "--stake", "1",
+    cmd = [*node_command(), "node", "--model", "ticker", "--model", "intent", "--rpc", rpc, "--db",
+           str(work / "node.db"), "--stake", "1",
            "--poll-interval", "0.25", "--log-format", "json"]
     with open(log_path, "ab") as log:
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=env)
