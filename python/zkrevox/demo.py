@@ -2,7 +2,11 @@
 
 Off-chain: load the warm prover, prove "swap 2 bnb for cake", verify it with
 plain ezkl. On-chain: start a local anvil, deploy the verifier and DPrompt,
-start a provider node (``zkrevox node``), send several prompts as a user, and
+publish the intent agent beside the ticker, start one provider node serving
+both (``zkrevox node --model ticker --model intent``), ask CommandAgent (both
+agents composed on-chain) a few user prompts and print each with its proven
+intents and tickers, its ``Command`` event (``SWAP BNB→CAKE``) and the gas of
+the composed flow; send several prompts as a user, and
 print each answer the contract verified, with its end-to-end latency and gas;
 then a burst of 32 requests answered with batch proofs (average gas per request
 from the receipts); then stop the node and anvil.
