@@ -12,7 +12,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from zkrevox.train import TrainConfig, train
+from zkrevox.agents import get_agent
+from zkrevox.agents.ticker import TickerTrainConfig
+from zkrevox.train import train
 
 ROWS = [
     {"trigram_buckets": 16, "hidden": 64},
@@ -26,7 +28,7 @@ ROWS = [
 def main() -> None:
     with tempfile.TemporaryDirectory() as out:
         for row in ROWS:
-            m = train(Path(out), TrainConfig(**row), progress=False)
+            m = train(Path(out), get_agent("ticker"), TickerTrainConfig(**row), progress=False)
             print(json.dumps({
                 **row,
                 "features": m["features"],

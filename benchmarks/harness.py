@@ -30,7 +30,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from zkrevox.model_files import HARD_EVAL_FILE, ModelFiles, exact_set_accuracy, load_eval_set, model_dir
+from zkrevox.agents import get_agent
+from zkrevox.model_files import ModelFiles, exact_set_accuracy, model_dir
+from zkrevox.train import eval_sets
+
+TICKER = get_agent("ticker")
 
 PROMPTS = [
     "swap 2 bnb for cake", "buy some pepe", "sell half my dogecoin for tether", "hello there",
@@ -95,13 +99,13 @@ class PlainEzkl:
                         self.p("kzg.srs"))
 
     def accuracy(self, examples: list) -> float:
-        """Exact-set accuracy of this circuit's witness outputs on ``examples`` (``EvalExample``)."""
+        """Exact-set accuracy of this circuit's witness outputs on ``examples`` (``LabeledPrompt``)."""
         from zkrevox.encoding import instances_to_ints
 
         preds = [[v > 0 for v in instances_to_ints(self.witness(e.prompt)["outputs"][0])] for e in examples]
         import numpy as np
 
-        return exact_set_accuracy(np.asarray(preds), [e.tickers for e in examples])
+        return exact_set_accuracy(np.asarray(preds), [e.labels for e in examples], TICKER.labels)
 
 
 def quantized_accuracy(prover, examples: list) -> float:
@@ -109,7 +113,7 @@ def quantized_accuracy(prover, examples: list) -> float:
     import numpy as np
 
     preds = [[v > 0 for v in prover.predict(e.prompt).outputs] for e in examples]
-    return exact_set_accuracy(np.asarray(preds), [e.tickers for e in examples])
+    return exact_set_accuracy(np.asarray(preds), [e.labels for e in examples], TICKER.labels)
 
 
 def g1_points_in_proof(proof: bytes) -> int:
@@ -247,7 +251,8 @@ def run(quick: bool = False, log: Callable[[str], None] = print) -> dict:
 
         log("accuracy of both circuits on the same held-out prompts")
         limit = 100 if quick else 400
-        sets = {"realistic": load_eval_set()[:limit], "hard": load_eval_set(HARD_EVAL_FILE)}
+        ticker_sets = eval_sets(TICKER)
+        sets = {"realistic": ticker_sets["realistic"][:limit], "hard": ticker_sets["hard"]}
         result["accuracy_by_set"] = {
             name: {"prompts": len(examples), "zkrevox": quantized_accuracy(prover, examples),
                    "plain_ezkl": plain.accuracy(examples)}

@@ -18,13 +18,15 @@ from pathlib import Path
 from eth_account import Account
 from web3 import Web3
 
+from zkrevox.agents import get_agent
 from zkrevox.chain.anvil import Anvil
 from zkrevox.chain.deploy import deploy_contract
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
 from zkrevox.chain.solc import project_contracts
 from zkrevox.chain.vocab_table import build_table, onchain_spec
 from zkrevox.featurize import FeatureSpec
-from zkrevox.model_files import HARD_EVAL_FILE, MODELS_DIR, load_eval_set
+from zkrevox.model_files import MODELS_DIR
+from zkrevox.train import eval_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = {
@@ -44,7 +46,8 @@ def main() -> None:
     if len(sys.argv) > 1:
         SPECS["shipped"] = Path(sys.argv[1])
     compiled = project_contracts()
-    prompts = FIXED + [e.prompt for e in [*load_eval_set(HARD_EVAL_FILE), *load_eval_set()]]
+    sets = eval_sets(get_agent("ticker"))
+    prompts = FIXED + [e.prompt for e in [*sets["hard"], *sets["realistic"]]]
     with Anvil() as chain:
         w3 = Web3(Web3.HTTPProvider(chain.url))
         owner = Account.from_key(ANVIL_DEV_KEYS[0])

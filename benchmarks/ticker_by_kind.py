@@ -47,7 +47,7 @@ def main() -> None:
         from zkrevox.prover import Prover
 
         with Prover.load(args.model) as prover:
-            answers["quantized"] = [prover.predict(r["prompt"]).tickers for r in rows]
+            answers["quantized"] = [prover.predict(r["prompt"]).labels for r in rows]
     kinds: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         kinds[r.get("kind", "all")].append(i)

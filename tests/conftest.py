@@ -1,8 +1,10 @@
 """Shared fixtures: one circuit build and one Prover per test session.
 
-The build reuses artifacts/ticker when its manifest matches the committed
+The build reuses artifacts/<agent> when its manifest matches the committed
 model (so `make test` after `make demo` proves immediately) and otherwise
-builds it there, as `zkrevox build ticker` would.
+builds it there, as `zkrevox build <agent>` would. ``prover`` is the ticker's
+(most tests use its answers), ``intent_prover`` the intent agent's, and
+``agent_provers`` every agent's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ def prover() -> Prover:
 def intent_prover() -> Prover:
     """The intent agent's single-request circuit (2^14 rows), built once if missing (~10 s)."""
     return Prover.load_or_build("intent")
+
+
+@pytest.fixture(scope="session")
+def agent_provers(prover, intent_prover) -> dict[str, Prover]:
+    """Every agent's single-request prover, by agent name."""
+    from zkrevox.agents import agents
+
+    provers = {"ticker": prover, "intent": intent_prover}
+    return {name: provers.get(name) or Prover.load_or_build(name) for name in agents()}
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ def test_batch_3_builds_and_a_rebuild_keeps_its_keys(tmp_path):
     from zkrevox import Prover
 
     prover = Prover.load("ticker", root=tmp_path, batch=3, vk_sha256=vk)
-    assert [p.tickers for p in prover.predict_batch(["swap 2 bnb for cake", "eth", "hello"])] == [
+    assert [p.labels for p in prover.predict_batch(["swap 2 bnb for cake", "eth", "hello"])] == [
         ["BNB", "CAKE"], ["ETH"], []]
 
 

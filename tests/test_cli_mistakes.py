@@ -199,9 +199,9 @@ def test_the_readme_says_what_the_model_answers_for_bake_a_cake(prover):
     """The README once called "bake a cake" a negative while the v1 model answered CAKE; the v2 model
     (context features) answers nothing. The claim follows the model."""
     readme = (REPO_ROOT / "README.md").read_text()
-    assert prover.predict("bake a cake").tickers == []
+    assert prover.predict("bake a cake").labels == []
     assert '"bake a cake" → nothing' in readme
-    assert prover.predict("i baked a cake for my mom's bday, wish me luck").tickers == []
-    assert prover.predict("is farming cake a piece of cake or do i need bnb").tickers == ["BNB", "CAKE"]
-    assert prover.predict("bake a chocolate cake tonight").tickers == []
-    assert prover.predict("click the link below").tickers == []
+    assert prover.predict("i baked a cake for my mom's bday, wish me luck").labels == []
+    assert prover.predict("is farming cake a piece of cake or do i need bnb").labels == ["BNB", "CAKE"]
+    assert prover.predict("bake a chocolate cake tonight").labels == []
+    assert prover.predict("click the link below").labels == []

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from zkrevox.agents.intent import LABELS, feature_spec
-from zkrevox.agents.intent.data import EVAL_FILE, MODEL_DIR, load_eval_set
-from zkrevox.agents.intent.train import IntentTrainConfig, spec_for
+from zkrevox.agents.intent import AGENT, LABELS, IntentTrainConfig, feature_spec, spec_for
 from zkrevox.errors import InputError
+from zkrevox.model_files import MODELS_DIR, eval_file
+from zkrevox.model_files import load_eval_set as load
+
+MODEL_DIR = MODELS_DIR / "intent"
+EVAL_FILE = eval_file("intent")
+
+
+def load_eval_set(path: Path = EVAL_FILE):
+    return load(path, AGENT.answer_key, AGENT.labels)
 
 
 def test_labels_are_the_issues_eight_in_output_order():
@@ -30,10 +37,10 @@ def test_eval_set_parses_uses_only_the_eight_labels_and_has_the_kinds_the_issue_
     assert all(set(r) == {"prompt", "intents"} and set(r["intents"]) <= set(LABELS) for r in rows)
     assert len({e.prompt for e in examples}) == len(examples)
     assert all(0 < len(e.prompt.encode()) <= feature_spec().max_bytes for e in examples)
-    assert {label for e in examples for label in e.intents} == set(LABELS)
-    assert 0.15 <= sum(not e.intents for e in examples) / len(examples) <= 0.2
-    assert sum(len(e.intents) > 1 for e in examples) >= 20
-    prompts = {e.prompt: e.intents for e in examples}
+    assert {label for e in examples for label in e.labels} == set(LABELS)
+    assert 0.15 <= sum(not e.labels for e in examples) / len(examples) <= 0.2
+    assert sum(len(e.labels) > 1 for e in examples) >= 20
+    prompts = {e.prompt: e.labels for e in examples}
     for everyday in ("can we swap places at the desk", "let's bridge our differences",
                      "chart a course for the holidays", "send me the link"):
         assert prompts[everyday] == ()
@@ -43,7 +50,7 @@ def test_eval_set_parses_uses_only_the_eight_labels_and_has_the_kinds_the_issue_
 def test_eval_set_refuses_an_unknown_label_naming_the_line(tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "swap 1 eth", "intents": ["SWAP"]}\n{"prompt": "x", "intents": ["BUY"]}\n')
-    with pytest.raises(InputError, match=r"bad.jsonl:2: unknown intent label\(s\) \['BUY'\]"):
+    with pytest.raises(InputError, match=r"bad.jsonl:2: unknown label\(s\) \['BUY'\]"):
         load_eval_set(bad)
     bad.write_text('{"prompt": "swap 1 eth", "tickers": ["ETH"]}\n')
     with pytest.raises(InputError, match=r"bad.jsonl:1: expected"):

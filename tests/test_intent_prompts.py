@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from zkrevox.agents.intent import LABELS, IntentPromptGenerator, feature_spec
-from zkrevox.agents.intent.data import load_eval_set
-from zkrevox.agents.intent.train import IntentTrainConfig, training_set
+from zkrevox.agents.intent import AGENT, LABELS, IntentPromptGenerator, IntentTrainConfig, feature_spec
 from zkrevox.featurize import featurize, vocab_slot
+from zkrevox.train import eval_sets, training_set
 
 
 def test_generator_is_deterministic_for_a_seed():
@@ -17,21 +16,21 @@ def test_generator_is_deterministic_for_a_seed():
 def test_generator_covers_every_label_negatives_and_several_intents_within_max_bytes():
     examples = IntentPromptGenerator(IntentTrainConfig.seed).generate(3000, max_bytes=192)
     assert all(0 < len(e.prompt.encode()) <= 192 for e in examples)
-    assert all(set(e.intents) <= set(LABELS) and list(e.intents) == sorted(e.intents, key=LABELS.index)
+    assert all(set(e.labels) <= set(LABELS) and list(e.labels) == sorted(e.labels, key=LABELS.index)
                for e in examples)
-    assert {label for e in examples for label in e.intents} == set(LABELS)
-    empty = sum(not e.intents for e in examples) / len(examples)
-    several = sum(len(e.intents) > 1 for e in examples) / len(examples)
+    assert {label for e in examples for label in e.labels} == set(LABELS)
+    empty = sum(not e.labels for e in examples) / len(examples)
+    several = sum(len(e.labels) > 1 for e in examples) / len(examples)
     assert 0.15 <= empty <= 0.3
     assert several >= 0.15
 
 
 def test_no_realistic_eval_prompt_is_in_the_training_set():
     config = IntentTrainConfig()
-    examples = training_set(config)
+    examples = training_set(AGENT, config, feature_spec())
     assert len(examples) == config.train_prompts
     train = {e.prompt.lower() for e in examples}
-    assert not [e.prompt for e in load_eval_set() if e.prompt.lower() in train]
+    assert not [e.prompt for e in eval_sets(AGENT)["realistic"] if e.prompt.lower() in train]
 
 
 def test_vocabulary_matches_intent_words_their_typos_and_keeps_lookalikes_apart():

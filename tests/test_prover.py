@@ -18,20 +18,20 @@ pytestmark = pytest.mark.slow
 
 
 def test_prove_names_bnb_and_cake_and_ezkl_verifies_it(prover, bnb_cake_proof):
-    assert bnb_cake_proof.tickers == ["BNB", "CAKE"]
+    assert bnb_cake_proof.labels == ["BNB", "CAKE"]
     assert ezkl.verify(str(bnb_cake_proof.path), str(prover.settings_path), str(prover.vk_path), str(prover.srs_path))
     assert prover.verify(bnb_cake_proof)
 
 
 def test_predict_equals_what_the_proof_attests(prover, bnb_cake_proof):
     prediction = prover.predict("swap 2 bnb for cake")
-    assert prediction.tickers == bnb_cake_proof.tickers
+    assert prediction.labels == bnb_cake_proof.labels
     assert prediction.outputs == bnb_cake_proof.outputs
 
 
 def test_proof_round_trips_through_its_files(bnb_cake_proof):
     loaded = Proof.from_file(bnb_cake_proof.path.parent)
-    assert loaded.tickers == bnb_cake_proof.tickers
+    assert loaded.labels == bnb_cake_proof.labels
     assert loaded.instances == bnb_cake_proof.instances
     assert loaded.proof_bytes == bnb_cake_proof.proof_bytes
 
@@ -92,7 +92,7 @@ def test_a_prompt_that_is_not_utf8_is_predicted_proved_verified_and_round_trips(
     assert prediction.prompt == "swap 2 \\xff\\xfe for cake"
     assert prediction.features == prover.predict("swap 2 for cake").features
     proof = prover.prove(bytearray(ISSUE_9), out_dir=tmp_path / "p")
-    assert (proof.raw_prompt, proof.prompt, proof.tickers) == (ISSUE_9, prediction.prompt, prediction.tickers)
+    assert (proof.raw_prompt, proof.prompt, proof.labels) == (ISSUE_9, prediction.prompt, prediction.labels)
     assert proof.outputs == prediction.outputs
     assert prover.verify(proof)
     meta = json.loads((tmp_path / "p" / "answer.json").read_text())
@@ -132,8 +132,8 @@ def test_the_prover_pool_proves_bytes_and_str(tmp_path):
     with ProverPool("ticker", workers=1) as pool:
         from_bytes = pool.submit(ISSUE_9, tmp_path / "b").result(timeout=300)
         from_str = pool.submit("swap 2 bnb for cake", tmp_path / "s").result(timeout=300)
-    assert from_bytes.raw_prompt == ISSUE_9 and from_bytes.tickers == ["CAKE"]
-    assert from_str.raw_prompt == b"swap 2 bnb for cake" and from_str.tickers == ["BNB", "CAKE"]
+    assert from_bytes.raw_prompt == ISSUE_9 and from_bytes.labels == ["CAKE"]
+    assert from_str.raw_prompt == b"swap 2 bnb for cake" and from_str.labels == ["BNB", "CAKE"]
 
 
 def test_corrupted_proof_file_is_a_proof_error(tmp_path):

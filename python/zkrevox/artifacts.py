@@ -45,7 +45,7 @@ def sha256_file(path: Path) -> str:
 
 @dataclass
 class Artifacts:
-    """``name`` is the circuit variant (``ticker``, ``ticker-b8``), ``model`` the files it was built from."""
+    """``name`` is the circuit variant (``<model>``, ``<model>-b8``), ``model`` the files it was built from."""
 
     name: str
     path: Path

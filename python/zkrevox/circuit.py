@@ -75,7 +75,7 @@ def run_args(config: dict, packing: dict | None = None):
 
 
 def variant_name(name: str, batch: int) -> str:
-    """Artifacts of a batch-``n`` circuit live beside the single one: ``ticker``, ``ticker-b8``."""
+    """Artifacts of a batch-``n`` circuit live beside the single one: ``<model>``, ``<model>-b8``."""
     return name if batch == 1 else f"{name}-b{batch}"
 
 
@@ -83,7 +83,7 @@ def fit_logrows(settings: Path, config: dict) -> int:
     """Set logrows to the smallest domain that holds every row without wrapping.
 
     ezkl wraps rows that do not fit into extra columns: proving gets cheaper but every
-    extra column costs verification gas (measured: 721k vs 581k gas for the ticker
+    extra column costs verification gas (measured: 721k vs 581k gas for a 138-feature
     verifier at logrows 13 vs 14). ``config["logrows"]`` is a floor.
     """
     s = json.loads(settings.read_text())
@@ -114,7 +114,7 @@ def check_batch(batch: int) -> None:
     if not 1 <= batch <= MAX_BATCH:
         raise ArtifactError(
             f"batch size must be 1 to {MAX_BATCH} (DPrompt's largest batch), got {batch}; "
-            "e.g. `zkrevox build ticker --batch 4`"
+            "e.g. `zkrevox build <model> --batch 4`"
         )
 
 

@@ -38,7 +38,7 @@ def offchain() -> None:
     with tempfile.TemporaryDirectory() as out:
         proof = prover.prove(PROMPT, out_dir=Path(out))
         ok = ezkl.verify(str(proof.path), str(prover.settings_path), str(prover.vk_path), str(prover.srs_path))
-        say(f"off-chain: {PROMPT!r} -> {proof.tickers}  proved in {proof.prove_seconds:.2f}s, "
+        say(f"off-chain: {PROMPT!r} -> {proof.labels}  proved in {proof.prove_seconds:.2f}s, "
             f"plain ezkl.verify: {ok}")
 
 

@@ -9,27 +9,16 @@ and committed; ``zkrevox train <name>`` regenerates it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from zkrevox.agents.ticker.tickers import LABELS
-from zkrevox.errors import ArtifactError
+from zkrevox.agents import LabeledPrompt
+from zkrevox.errors import ArtifactError, InputError
 from zkrevox.featurize import FeatureSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "models"
-EVAL_FILE = MODELS_DIR / "ticker" / "eval" / "realistic.jsonl"
-# Hand-written hard prompts by kind (issue 13): ordinary words, aliases, long, ENS, projects.
-HARD_EVAL_FILE = MODELS_DIR / "ticker" / "eval" / "hard.jsonl"
-TRAINERS = ("ticker",)  # models `zkrevox train` can generate (zkrevox.train)
-
-
-@dataclass(frozen=True)
-class EvalExample:
-    prompt: str
-    tickers: tuple[str, ...]
 
 
 def known_models() -> list[str]:
@@ -44,38 +33,62 @@ def model_dir(name: str) -> Path:
     return path
 
 
+def eval_file(name: str, file: str = "realistic.jsonl") -> Path:
+    """``models/<name>/eval/<file>``: a hand-written eval set of model ``name``."""
+    return MODELS_DIR / name / "eval" / file
+
+
 def unknown_model_message(name: str) -> str:
     """Why ``name`` is no model, and what to type instead: the nearest known name, or the list."""
     import difflib
+
+    from zkrevox.agents import agents
 
     known = known_models()
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"no model {name!r} in {MODELS_DIR}; did you mean {close[0]!r}?"
-    if name in TRAINERS:  # a model with a trainer whose files were not generated yet
+    if name in agents():  # an agent whose model files were not generated yet
         return f"model {name!r} not found at {MODELS_DIR / name}; run `zkrevox train {name}`"
     return f"no model {name!r} in {MODELS_DIR}; known models: {', '.join(known) or 'none'}"
 
 
-def labels_matrix(label_sets: list[tuple[str, ...]] | list[list[str]]) -> np.ndarray:
-    y = np.zeros((len(label_sets), len(LABELS)), dtype=np.float32)
-    for i, tickers in enumerate(label_sets):
-        for t in tickers:
-            y[i, LABELS.index(t)] = 1.0
+def labels_matrix(label_sets, labels) -> np.ndarray:
+    """Multi-hot targets, float32 0/1, shape ``(len(label_sets), len(labels))`` in ``labels`` order."""
+    y = np.zeros((len(label_sets), len(labels)), dtype=np.float32)
+    index = {label: i for i, label in enumerate(labels)}
+    for i, answer in enumerate(label_sets):
+        for label in answer:
+            y[i, index[label]] = 1.0
     return y
 
 
-def exact_set_accuracy(pred: np.ndarray, label_sets: list) -> float:
-    gold = labels_matrix(label_sets) > 0
-    return round(float((pred == gold).all(axis=1).mean()), 4)
+def exact_set_accuracy(pred: np.ndarray, label_sets, labels) -> float:
+    """Share of rows whose predicted set (``pred``: bool, prompts × ``labels``) equals the gold set, 4 decimals."""
+    gold = labels_matrix(label_sets, labels) > 0
+    return round(float((np.asarray(pred) == gold).all(axis=1).mean()), 4)
 
 
-def load_eval_set(path: Path = EVAL_FILE) -> list[EvalExample]:
+def load_eval_set(path: Path, key: str, labels=None) -> list[LabeledPrompt]:
+    """A hand-written eval set: one JSON object per line, ``{"prompt": str, <key>: [label, ...]}``.
+
+    Labels come back in ``labels`` order when given. InputError naming the line for a malformed row
+    or a label outside ``labels``."""
     out = []
-    for line in path.read_text().splitlines():
-        if line.strip():
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
             row = json.loads(line)
-            out.append(EvalExample(row["prompt"], tuple(row["tickers"])))
+            prompt, answer = row["prompt"], tuple(row[key])
+        except (ValueError, KeyError, TypeError) as e:
+            raise InputError(f"{path}:{number}: expected {{\"prompt\": ..., \"{key}\": [...]}} ({e})") from None
+        if labels is not None:
+            unknown = sorted(set(answer) - set(labels))
+            if unknown:
+                raise InputError(f"{path}:{number}: unknown label(s) {unknown}; the labels are {', '.join(labels)}")
+            answer = tuple(label for label in labels if label in answer)
+        out.append(LabeledPrompt(prompt, answer))
     return out
 
 
@@ -147,7 +160,8 @@ class ModelFiles:
         onnx.save(graph, str(dest))
         return dest
 
-    def write(self, model, spec: FeatureSpec, metrics: dict, calibration_prompts: list[str]) -> None:
+    def write(self, model, spec: FeatureSpec, metrics: dict, calibration_prompts: list[str], labels) -> None:
+        """Export ``model`` (PyTorch, features → one logit per label of ``labels``) and its files."""
         import torch
 
         from zkrevox.featurize import featurize
@@ -159,7 +173,7 @@ class ModelFiles:
             model, (dummy,), str(self.onnx), input_names=["features"], output_names=["logits"],
             opset_version=17, dynamo=False,
         )
-        (self.path / "labels.json").write_text(json.dumps({"labels": list(LABELS)}, indent=1) + "\n")
+        (self.path / "labels.json").write_text(json.dumps({"labels": list(labels)}, indent=1) + "\n")
         (self.path / "input_spec.json").write_text(json.dumps(spec.to_dict(), indent=1) + "\n")
         (self.path / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
         feats = [featurize(p, spec) for p in calibration_prompts]

@@ -95,6 +95,20 @@ class _ProofFiles:
         return path, instances, proof_bytes, meta
 
 
+_PROOF_FIELDS = frozenset({"model", "prompt", "prompt_hex", "features", "outputs", "vk_sha256", "prove_seconds"})
+_BATCH_FIELDS = frozenset({"model", "prompts", "prompts_hex", "answers", "features", "outputs", "vk_sha256",
+                           "prove_seconds"})
+
+
+def _answer_key(meta: dict[str, Any], fields: frozenset[str]) -> str:
+    """The answer's key in ``answer.json``: ``answer_key``, or, in files written before it existed,
+    the one field that is not a known one (the first agent's key)."""
+    if "answer_key" in meta:
+        return str(meta["answer_key"])
+    others = sorted(set(meta) - fields)
+    return others[0] if len(others) == 1 else "labels"
+
+
 def _raw_prompts(texts: list[str], hexes: list[str] | None, meta_path: Path) -> list[bytes]:
     """The prompts' bytes from ``answer.json``: their hex, checked against the text form beside it."""
     if hexes is None:  # written before prompts could be any bytes: UTF-8 text only
@@ -114,7 +128,7 @@ class Proof(_ProofFiles):
 
     model: str
     prompt: str
-    tickers: list[str]
+    labels: list[str]  # the answer, in the model's label order
     features: list[int]
     outputs: list[int]
     instances: list[str]
@@ -123,6 +137,7 @@ class Proof(_ProofFiles):
     path: Path | None = None
     prove_seconds: float | None = None
     raw_prompt: bytes = b""  # the prompt's bytes (empty: ``prompt`` encoded as UTF-8)
+    answer_key: str = "labels"  # the answer's key in answer.json: its agent's Agent.answer_key
 
     def __post_init__(self) -> None:
         if not self.raw_prompt:
@@ -139,14 +154,15 @@ class Proof(_ProofFiles):
 
     @property
     def answers(self) -> list[list[str]]:
-        return [self.tickers]
+        return [self.labels]
 
     def _meta(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "prompt": self.prompt,
             "prompt_hex": self.raw_prompt.hex(),
-            "tickers": self.tickers,
+            "answer_key": self.answer_key,
+            self.answer_key: self.labels,
             "features": self.features,
             "outputs": self.outputs,
             "vk_sha256": self.vk_sha256,
@@ -159,12 +175,14 @@ class Proof(_ProofFiles):
         path, instances, proof_bytes, meta = cls._read(path)
         try:
             hexes = [meta["prompt_hex"]] if "prompt_hex" in meta else None
+            key = _answer_key(meta, _PROOF_FIELDS)
             (raw,) = _raw_prompts([meta["prompt"]], hexes, path.with_name(ANSWER_FILE))
             return cls(
                 model=meta["model"],
                 prompt=meta["prompt"],
                 raw_prompt=raw,
-                tickers=list(meta["tickers"]),
+                labels=list(meta[key]),
+                answer_key=key,
                 features=list(meta["features"]),
                 outputs=instances_to_ints(instances[-len(meta["outputs"]) :]),
                 instances=instances,
@@ -192,6 +210,7 @@ class BatchProof(_ProofFiles):
     path: Path | None = None
     prove_seconds: float | None = None
     raw_prompts: list[bytes] = field(default_factory=list)  # the prompts' bytes (empty: ``prompts`` as UTF-8)
+    answer_key: str = "labels"  # what each answer is: its agent's Agent.answer_key
 
     def __post_init__(self) -> None:
         if not self.raw_prompts:
@@ -202,6 +221,7 @@ class BatchProof(_ProofFiles):
             "model": self.model,
             "prompts": self.prompts,
             "prompts_hex": [r.hex() for r in self.raw_prompts],
+            "answer_key": self.answer_key,
             "answers": self.answers,
             "features": self.features,
             "outputs": self.outputs,
@@ -230,6 +250,7 @@ class BatchProof(_ProofFiles):
                 path=path,
                 prove_seconds=meta.get("prove_seconds"),
                 raw_prompts=_raw_prompts(list(meta["prompts"]), meta.get("prompts_hex"), path.with_name(ANSWER_FILE)),
+                answer_key=_answer_key(meta, _BATCH_FIELDS),
             )
         except (KeyError, TypeError) as exc:
             raise ProofError(f"{path.with_name(ANSWER_FILE)} lacks {exc}; prove again") from None

@@ -1,4 +1,4 @@
-"""The Python API provider nodes use: ``Prover.load("ticker")`` once, then predict/prove/verify.
+"""The Python API provider nodes use: ``Prover.load(name)`` once, then predict/prove/verify.
 
 ``predict`` runs the circuit's own forward pass (ezkl ``gen_witness``), so it
 returns exactly what a proof would attest. A prompt is ``bytes`` of any value
@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from zkrevox.agents import answer_key
 from zkrevox.artifacts import Artifacts
 from zkrevox.circuit import _await, build
 from zkrevox.encoding import instances_to_ints, pack_features
@@ -37,10 +38,11 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Prediction:
     prompt: str  # text form of ``raw_prompt`` (``prompt_text``: other bytes as \xNN)
-    tickers: list[str]
+    labels: list[str]  # the answer: every label whose output is > 0, in the model's label order
     outputs: list[int]
     features: list[int]
     raw_prompt: bytes  # the prompt's bytes, what was featurized
+    answer_key: str = "labels"  # the answer's JSON key: its agent's Agent.answer_key
 
 
 class Prover:
@@ -50,6 +52,7 @@ class Prover:
         self.manifest = manifest
         self.spec: FeatureSpec = artifacts.model.spec()
         self.labels: list[str] = artifacts.model.labels()
+        self.answer_key: str = answer_key(name)  # the JSON key of answers: the agent's Agent.answer_key
         self.settings = json.loads(artifacts.file("settings").read_text())
         # Scratch space for witnesses and default proof dirs; removed with the Prover.
         self._scratch = Path(tempfile.mkdtemp(prefix=f"zkrevox-{name}-"))
@@ -57,7 +60,7 @@ class Prover:
         self._announced = False
 
     @classmethod
-    def load(cls, name: str = "ticker", root: Path | None = None, batch: int = 1,
+    def load(cls, name: str, root: Path | None = None, batch: int = 1,
              vk_sha256: str | None = None) -> Prover:
         """Load a model's artifacts (the batch-``batch`` circuit), refusing any that do not match
         their manifest.
@@ -87,7 +90,7 @@ class Prover:
 
     @classmethod
     def load_or_build(
-        cls, name: str = "ticker", batch: int = 1, step: Callable[[str], None] = lambda _msg: None
+        cls, name: str, batch: int = 1, step: Callable[[str], None] = lambda _msg: None
     ) -> Prover:
         """``load``, after building the circuit (``zkrevox build name --batch batch``) when its
         artifacts are missing or do not match the model and circuit config."""
@@ -168,7 +171,8 @@ class Prover:
         scale = self.manifest["input_scale"]
         return [v << scale for row in rows for v in row]
 
-    def tickers(self, outputs: list[int]) -> list[str]:
+    def answer(self, outputs: list[int]) -> list[str]:
+        """The labels whose signed output is > 0, in label order."""
         return [label for label, v in zip(self.labels, outputs, strict=True) if v > 0]
 
     def predict(self, prompt: str | bytes) -> Prediction:
@@ -179,7 +183,7 @@ class Prover:
         data = [self._data(p) for p in prompts]
         with tempfile.TemporaryDirectory(dir=self._scratch) as work:
             features, outputs = self._witness(data, Path(work))
-        return [Prediction(prompt_text(d), self.tickers(o), o, f, d)
+        return [Prediction(prompt_text(d), self.answer(o), o, f, d, self.answer_key)
                 for d, o, f in zip(data, outputs, features, strict=True)]
 
     def _prove(self, data: list[bytes]) -> tuple[list[list[int]], list[list[int]], dict, dict]:
@@ -217,10 +221,10 @@ class Prover:
         """One proof of the answer to one prompt (the batch-1 circuit)."""
         data = self._data(prompt)
         (features,), (outputs,), raw, shared = self._prove([data])
-        proof = Proof(prompt=prompt_text(data), tickers=self.tickers(outputs), features=features, outputs=outputs,
-                      raw_prompt=data, **shared)
+        proof = Proof(prompt=prompt_text(data), labels=self.answer(outputs), features=features, outputs=outputs,
+                      raw_prompt=data, answer_key=self.answer_key, **shared)
         proof.to_dir(self._dest(out_dir), raw)
-        log.info("proved %r -> %s in %.2fs", proof.prompt, proof.tickers, proof.prove_seconds)
+        log.info("proved %r -> %s in %.2fs", proof.prompt, proof.labels, proof.prove_seconds)
         return proof
 
     def prove_batch(self, prompts: list[str] | list[bytes] | list[str | bytes],
@@ -229,8 +233,8 @@ class Prover:
         data = [self._data(p) for p in prompts]
         features, outputs, raw, shared = self._prove(data)
         proof = BatchProof(
-            prompts=[prompt_text(d) for d in data], answers=[self.tickers(o) for o in outputs], features=features,
-            outputs=outputs, raw_prompts=data, **shared
+            prompts=[prompt_text(d) for d in data], answers=[self.answer(o) for o in outputs], features=features,
+            outputs=outputs, raw_prompts=data, answer_key=self.answer_key, **shared
         )
         proof.to_dir(self._dest(out_dir), raw)
         log.info("proved a batch of %d in %.2fs", len(data), proof.prove_seconds)
@@ -273,8 +277,8 @@ class Prover:
         outputs = instances_to_ints(proof.instances[n_in:])
         n = len(self.labels)
         for i, answer in enumerate(proof.answers):
-            if self.tickers(outputs[i * n : (i + 1) * n]) != answer:
-                raise ProofError("proof's outputs do not decode to the tickers it claims: tampered")
+            if self.answer(outputs[i * n : (i + 1) * n]) != answer:
+                raise ProofError(f"proof's outputs do not decode to the {self.answer_key} it claims: tampered")
         try:
             ok = ezkl.verify(str(proof.path), str(self.settings_path), str(self.vk_path), str(self.srs_path))
         except Exception as exc:

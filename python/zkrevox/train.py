@@ -1,7 +1,11 @@
-"""Train the ticker classifier and export it to ONNX (``zkrevox train ticker``).
+"""Train an agent's classifier and export it to ONNX (``zkrevox train <agent>``).
 
-Deterministic: fixed seeds for data, initialisation and batch order, two
-threads. PyTorch is imported here only; nothing on the proving path needs it.
+Generic: the agent (``zkrevox.agents``) gives the label set, the featurizer spec, the
+seeded prompt generator and the config; this module trains the network (features →
+Linear → square → Linear → one logit per label, BCE), measures it on the synthetic
+held-out split and the agent's hand-written eval sets, and writes ``models/<name>/``.
+Deterministic: fixed seeds for data, initialisation and batch order, two threads.
+PyTorch is imported here only; nothing on the proving path needs it.
 """
 
 from __future__ import annotations
@@ -9,54 +13,37 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from zkrevox.agents.ticker.dataset import Example, PromptGenerator
-from zkrevox.agents.ticker.dataset_hard import HardPromptGenerator
-from zkrevox.agents.ticker.tickers import LABELS, TickerDatabase, load_database
-from zkrevox.agents.ticker.vocabulary import build_spec_v2
+from zkrevox.agents import Agent, LabeledPrompt
 from zkrevox.errors import InputError
-from zkrevox.featurize import FeatureSpec, featurize, words
-from zkrevox.model_files import HARD_EVAL_FILE, ModelFiles, exact_set_accuracy, labels_matrix, load_eval_set
+from zkrevox.featurize import FeatureSpec
+from zkrevox.featurizer import featurize_array
+from zkrevox.model_files import ModelFiles, eval_file, exact_set_accuracy, labels_matrix, load_eval_set
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    train_prompts: int = 90_000
-    heldout_prompts: int = 6_000
-    hidden: int = 42
+    """What every agent's training takes; an agent subclasses it for its featurizer's parameters."""
+
+    train_prompts: int = 60_000
+    heldout_prompts: int = 4_000
+    hidden: int = 32
     activation: str = "square"  # "square" (no lookups in the circuit) or "relu"
-    epochs: int = 80
+    epochs: int = 30
     batch_size: int = 256
     learning_rate: float = 3e-3
     weight_decay: float = 1e-5
-    featurizer_version: int = 2  # 1: the first model's spec (vocabulary + trigrams), 2: with context
-    hard: float = 0.5  # share of training prompts from HardPromptGenerator (0: the first model's data)
-    trigram_buckets: int = 29
-    max_bytes: int = 192
-    clip: int = 3
-    fuzzy_min_len: int = 5
-    seed: int = 20261123  # the prompts: training set and synthetic held-out set
-    # Weights' initialisation and batch order. Four seeds scored alike (realistic 92.5-93.25 %,
-    # synthetic 94.3-94.75 %); 20261123 also missed USDC in "swap 2 ethereum for usdc", 13 did not.
-    init_seed: int = 13
+    seed: int = 1  # the prompts: training set (seed) and synthetic held-out set (seed + 1)
+    init_seed: int = 13  # weights' initialisation and batch order
 
 
-def build_vocab(db: TickerDatabase) -> tuple[str, ...]:
-    """Every normalized word of the label set's symbols, names and aliases, sorted."""
-    vocab: set[bytes] = set()
-    for symbol in LABELS:
-        for form in db.surface_forms(symbol):
-            vocab.update(words(form.encode()))
-    return tuple(sorted(w.decode() for w in vocab))
-
-
-def build_model(num_features: int, config: TrainConfig):
+def build_model(num_features: int, num_labels: int, config: TrainConfig):
     """features -> Linear -> activation -> Linear -> logits (``hidden == 0``: one Linear).
 
     The square activation is what the circuit is sized around: ``x * x`` is one
@@ -73,27 +60,27 @@ def build_model(num_features: int, config: TrainConfig):
             return x * x
 
     if not config.hidden:
-        return torch.nn.Sequential(torch.nn.Linear(num_features, len(LABELS)))
+        return torch.nn.Sequential(torch.nn.Linear(num_features, num_labels))
     activations = {"square": Square, "relu": torch.nn.ReLU}
     if config.activation not in activations:
         raise InputError(f"unknown activation {config.activation!r}; choose one of {sorted(activations)}")
     return torch.nn.Sequential(
         torch.nn.Linear(num_features, config.hidden),
         activations[config.activation](),
-        torch.nn.Linear(config.hidden, len(LABELS)),
+        torch.nn.Linear(config.hidden, num_labels),
     )
 
 
-def model_name(num_features: int, config: TrainConfig) -> str:
+def model_name(num_features: int, num_labels: int, config: TrainConfig) -> str:
     if not config.hidden:
-        return f"linear {num_features}-{len(LABELS)}"
-    return f"mlp {num_features}-{config.hidden}-{len(LABELS)} ({config.activation})"
+        return f"linear {num_features}-{num_labels}"
+    return f"mlp {num_features}-{config.hidden}-{num_labels} ({config.activation})"
 
 
 def featurize_many(prompts: list[str], spec: FeatureSpec) -> np.ndarray:
-    """Training featurizes with the reference implementation: it is the specification."""
-    return np.asarray([featurize(p, spec) for p in prompts], dtype=np.float32)
-
+    """Float32 features, prompts × ``spec.num_features``, from the Rust featurizer (equal to the
+    reference ``zkrevox.featurize``: tests/test_featurizer_parity.py)."""
+    return featurize_array(prompts, spec).astype(np.float32)
 
 
 def fit_model(model, x, y, config, progress: bool = True) -> None:
@@ -124,88 +111,79 @@ def fit_model(model, x, y, config, progress: bool = True) -> None:
             log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, total / len(perm))
 
 
-def train(out_dir: Path, config: TrainConfig | None = None, progress: bool = True) -> dict:
+def eval_sets(agent: Agent) -> dict[str, list[LabeledPrompt]]:
+    """The agent's hand-written eval sets, by file stem (``realistic``, ``hard``)."""
+    return {
+        Path(f).stem: load_eval_set(eval_file(agent.name, f), agent.answer_key, agent.labels)
+        for f in agent.eval_files
+    }
+
+
+def training_set(agent: Agent, config: TrainConfig, spec: FeatureSpec) -> list[LabeledPrompt]:
+    """``config.train_prompts`` generated examples (seed ``config.seed``), none equal (ignoring case)
+    to a prompt of the agent's eval sets: those are never trained on."""
+    held_out = {e.prompt.lower() for examples in eval_sets(agent).values() for e in examples}
+    gen = agent.generator(config.seed, config, spec)
+    out: list[LabeledPrompt] = []
+    while len(out) < config.train_prompts:
+        batch = gen.generate(config.train_prompts - len(out), spec.max_bytes)  # type: ignore[attr-defined]
+        out.extend(e for e in batch if e.prompt.lower() not in held_out)
+    return out
+
+
+def synthetic_heldout(agent: Agent, n: int, spec: FeatureSpec, config: TrainConfig | None = None
+                      ) -> list[LabeledPrompt]:
+    """The first ``n`` prompts of training's synthetic held-out split (seed ``config.seed + 1``, never
+    trained on); ``config`` defaults to the agent's committed one."""
+    config = config or agent.train_config
+    return agent.examples(config.seed + 1, n, spec, config)
+
+
+def train(out_dir: Path, agent: Agent, config: TrainConfig | None = None, progress: bool = True) -> dict:
+    """Train ``agent``'s model with ``config`` (default: the agent's), measure it, write ``out_dir``;
+    returns the metrics written to ``metrics.json``."""
     import torch
 
-    config = config or TrainConfig()
+    config = config or agent.train_config
     torch.set_num_threads(2)
-    db = load_database()
-    spec = build_spec(db, config)
+    spec = agent.feature_spec(config)
+    labels = agent.labels
     t0 = time.monotonic()
-    train_set = generator(db, config.seed, config.hard).generate(config.train_prompts, spec.max_bytes)
-    heldout = synthetic_heldout(spec, config.heldout_prompts, config.seed, config.hard)
+    train_set = training_set(agent, config, spec)
+    heldout = synthetic_heldout(agent, config.heldout_prompts, spec, config)
     x_train = torch.tensor(featurize_many([e.prompt for e in train_set], spec))
-    y_train = torch.tensor(labels_matrix([e.tickers for e in train_set]))
+    y_train = torch.tensor(labels_matrix([e.labels for e in train_set], labels))
     log.info("generated and featurized %d prompts in %.1fs", len(train_set), time.monotonic() - t0)
 
     torch.manual_seed(config.init_seed)
-    model = build_model(spec.num_features, config)
+    model = build_model(spec.num_features, len(labels), config)
     fit_model(model, x_train, y_train, config, progress)
+    model.eval()
 
-    def predict(prompts: list[str]) -> np.ndarray:
+    def accuracy(examples: list[LabeledPrompt]) -> float:
         with torch.no_grad():
-            return model(torch.tensor(featurize_many(prompts, spec))).numpy() > 0
+            pred = model(torch.tensor(featurize_many([e.prompt for e in examples], spec))).numpy() > 0
+        return exact_set_accuracy(pred, [e.labels for e in examples], labels)
 
-    realistic = load_eval_set()
-    hard = load_eval_set(HARD_EVAL_FILE)
+    measured: dict = {"synthetic_heldout_exact_set_accuracy": accuracy(heldout)}
+    for name, examples in eval_sets(agent).items():
+        measured[f"{name}_heldout_exact_set_accuracy"] = accuracy(examples)
+        measured[f"{name}_heldout_prompts"] = len(examples)
     metrics = {
         "features": spec.num_features,
         "vocab_words": len(spec.vocab),
         "trigram_buckets": spec.trigram_buckets,
         "hidden": config.hidden,
-        "labels": len(LABELS),
+        "labels": len(labels),
         "train_prompts": len(train_set),
-        "float": {
-            "synthetic_heldout_exact_set_accuracy": exact_set_accuracy(
-                predict([e.prompt for e in heldout]), [e.tickers for e in heldout]
-            ),
-            "realistic_heldout_exact_set_accuracy": exact_set_accuracy(
-                predict([e.prompt for e in realistic]), [e.tickers for e in realistic]
-            ),
-            "realistic_heldout_prompts": len(realistic),
-            "hard_heldout_exact_set_accuracy": exact_set_accuracy(
-                predict([e.prompt for e in hard]), [e.tickers for e in hard]
-            ),
-            "hard_heldout_prompts": len(hard),
-        },
-        "token_list": f"{db.source}@{db.source_version}",
-        "config": config.__dict__,
-        "model": model_name(spec.num_features, config),
+        "float": measured,
+        **(agent.metrics() if agent.metrics else {}),
+        "config": asdict(config),
+        "model": model_name(spec.num_features, len(labels), config),
     }
-    files = ModelFiles(out_dir)
-    files.write(model, spec, metrics, [e.prompt for e in heldout[:64]])
+    ModelFiles(out_dir).write(model, spec, metrics, [e.prompt for e in heldout[:64]], labels)
     log.info("wrote %s", out_dir)
     return metrics
-
-
-def build_spec(db: TickerDatabase, config: TrainConfig) -> FeatureSpec:
-    """The featurizer spec ``config`` asks for (version 1 or 2)."""
-    if config.featurizer_version == 2:
-        return build_spec_v2(db, max_bytes=config.max_bytes, trigram_buckets=config.trigram_buckets,
-                             clip=config.clip, fuzzy_min_len=config.fuzzy_min_len)
-    if config.featurizer_version != 1:
-        raise InputError(f"featurizer_version {config.featurizer_version} is not 1 or 2")
-    return FeatureSpec(
-        vocab=build_vocab(db),
-        max_bytes=config.max_bytes,
-        trigram_buckets=config.trigram_buckets,
-        clip=config.clip,
-        fuzzy_min_len=config.fuzzy_min_len,
-    )
-
-
-def generator(db: TickerDatabase, seed: int, hard: float) -> PromptGenerator:
-    """The prompt generator: with ``hard > 0``, that share of prompts are the hard kinds."""
-    return HardPromptGenerator(db, seed, hard) if hard > 0 else PromptGenerator(db, seed)
-
-
-def synthetic_heldout(spec: FeatureSpec, n: int, seed: int = TrainConfig.seed,
-                      hard: float | None = None) -> list[Example]:
-    """The first ``n`` prompts of training's synthetic held-out split (never trained on). ``hard``
-    defaults to the share a model of ``spec``'s version is trained with (version 1: none)."""
-    if hard is None:
-        hard = TrainConfig.hard if spec.version == 2 else 0.0
-    return generator(load_database(), seed + 1, hard).generate(n, spec.max_bytes)
 
 
 def dump(metrics: dict) -> str:

@@ -45,7 +45,7 @@ def test_cli_fulfilBatch_answersEveryRequestWithOneProof(cli, prover):
         ids.append(out["request_id"])
     code, out, err = cli(1, "fulfil-batch", *map(str, ids))
     assert code == 0, err
-    assert out["tickers"] == {str(r): prover.predict(p).tickers for r, p in zip(ids, PROMPTS, strict=True)}
+    assert out["tickers"] == {str(r): prover.predict(p).labels for r, p in zip(ids, PROMPTS, strict=True)}
     assert out["gas_per_request"] == out["gas_used"] // 4
     for rid in ids:
         _, answer, _ = cli(None, "answer", str(rid))

@@ -66,7 +66,7 @@ def test_cli_optimistic_predictedAnswer_isFinalAfterTheWindow(cli, prover):
         "pending", "optimistic", False, None, None)
     code, posted, err = cli(1, "fulfil", str(rid), "--optimistic")
     assert code == 0, err
-    assert posted["tickers"] == prover.predict(PROMPT).tickers and posted["gas_used"] <= 80_000
+    assert posted["tickers"] == prover.predict(PROMPT).labels and posted["gas_used"] <= 80_000
     code, out, err = cli(None, "answer", str(rid))
     assert code == 0, err
     assert (out["status"], out["final"], out["answer_tx"], out["tickers"]) == (
@@ -87,7 +87,7 @@ def test_cli_optimistic_predictedAnswer_isFinalAfterTheWindow(cli, prover):
 
 
 def test_cli_optimistic_wrongClaim_isOverturnedByDispute(cli, prover):
-    right = prover.predict(PROMPT).tickers
+    right = prover.predict(PROMPT).labels
     claim = "PEPE" if "PEPE" not in right else "BTC"
     rid = _request(cli)
     code, posted, err = cli(1, "fulfil", str(rid), "--optimistic", "--claim", claim, "--skip-local-checks")

@@ -80,7 +80,7 @@ def test_packedBatch_answersSixteenRequestsWithOneProof(fresh, packed, prover):
     labels = list(fresh["params"].labels)
     answers = [[labels[i] for i in bitmap_indices(provider.answer(r), 42)] for r in ids]
     assert answers == proof.answers
-    assert answers == [prover.predict(p).tickers for p in prompts]  # same network, same answers
+    assert answers == [prover.predict(p).labels for p in prompts]  # same network, same answers
 
 
 def test_packedBatch_rejectsTheProofForRequestsOfOtherPrompts(fresh, packed):

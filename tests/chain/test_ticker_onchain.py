@@ -58,7 +58,7 @@ def test_ticker_fulfilStoresBnbAndCake(ticker):
     rid, proof, _, receipt = _fulfil(ticker, "swap 2 bnb for cake")
     labels = list(ticker["params"].labels)
     tickers = [labels[i] for i in bitmap_indices(ticker["user"].answer(rid), ticker["params"].num_outputs)]
-    assert tickers == proof.tickers
+    assert tickers == proof.labels
     assert set(tickers) == {"BNB", "CAKE"}
     assert receipt["status"] == 1
 

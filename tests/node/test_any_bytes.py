@@ -75,4 +75,4 @@ def _fulfil_all(env: NodeEnv, prover, tmp, sent: list[bytes]) -> None:
         info = client.request_info(rid)
         assert info.status == "fulfilled"
         answered = [label for i, label in enumerate(labels) if info.answer >> i & 1]
-        assert answered == prover.predict(data).tickers, prompt_text(data)
+        assert answered == prover.predict(data).labels, prompt_text(data)

@@ -1,4 +1,5 @@
-"""Model commands: train, build, predict, prove, verify."""
+"""Model commands: train, build, evaluate, predict, prove, verify. Each takes the agent's name
+(``models/<name>/``, ``zkrevox.agents.<name>``); answers print under the agent's key."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import typer
 from zkrevox.cli._output import emit, handle_errors, step
 from zkrevox.errors import InputError
 
+ModelArg = Annotated[str, typer.Argument(help="Agent/model name (folder under models/).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object per result on stdout.")]
 PromptArg = Annotated[str | None, typer.Argument(help="The prompt (its bytes as given on the command line).")]
 PromptHexOpt = Annotated[str | None, typer.Option(
@@ -22,22 +24,23 @@ PromptHexOpt = Annotated[str | None, typer.Option(
 
 @handle_errors
 def train(
-    model: Annotated[str, typer.Argument(help="Model name (folder under models/).")] = "ticker",
+    model: ModelArg,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train the model from generated prompts and export models/<model>/ (ONNX, labels, metrics)."""
-    from zkrevox.model_files import MODELS_DIR, TRAINERS
+    """Train the agent's model from its generated prompts and export models/<model>/ (ONNX, labels, metrics)."""
+    from zkrevox.agents import get_agent
+    from zkrevox.model_files import MODELS_DIR
     from zkrevox.train import train as run
 
-    if model not in TRAINERS:
-        raise InputError(f"no trainer for model {model!r}; available: {', '.join(TRAINERS)}")
-    metrics = run(MODELS_DIR / model)
+    agent = get_agent(model)
+    step(f"training {model}: {agent.train_config.train_prompts} generated prompts, {agent.train_config.epochs} epochs")
+    metrics = run(MODELS_DIR / model, agent)
     emit(metrics, as_json)
 
 
 @handle_errors
 def build(
-    model: Annotated[str, typer.Argument(help="Model name.")] = "ticker",
+    model: ModelArg,
     batch: Annotated[int, typer.Option(help="Prompts one proof answers (a separate circuit per size).")] = 1,
     srs: Annotated[Path | None, typer.Option(help="KZG ceremony SRS file (default: INSECURE local dev SRS).")] = None,
     srs_sha256: Annotated[str | None, typer.Option(help="Expected sha256 of --srs.")] = None,
@@ -54,7 +57,7 @@ def build(
 
 @handle_errors
 def evaluate(
-    model: Annotated[str, typer.Argument(help="Model name.")] = "ticker",
+    model: ModelArg,
     write: Annotated[bool, typer.Option(help="Record the result in models/<model>/metrics.json.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
@@ -154,7 +157,7 @@ def _out_dir(out: Path) -> Path:
 
 @handle_errors
 def predict(
-    model: Annotated[str, typer.Argument(help="Model name.")] = "ticker",
+    model: ModelArg,
     prompt: PromptArg = None,
     prompt_hex: PromptHexOpt = None,
     input_file: Annotated[str | None, typer.Option("--input-file", help="One prompt per line; - for stdin.")] = None,
@@ -170,13 +173,13 @@ def predict(
     prover = Prover.load(model)
     for data in prompts:
         result = prover.predict(data)
-        emit({"prompt": result.prompt, "prompt_hex": result.raw_prompt.hex(), "tickers": result.tickers}, as_json,
-             " ".join(result.tickers) or "(none)")
+        emit({"prompt": result.prompt, "prompt_hex": result.raw_prompt.hex(), result.answer_key: result.labels},
+             as_json, " ".join(result.labels) or "(none)")
 
 
 @handle_errors
 def prove(
-    model: Annotated[str, typer.Argument(help="Model name.")],
+    model: ModelArg,
     out: Annotated[Path, typer.Option("--out", help="Directory for proof.json and answer.json.")],
     prompt: PromptArg = None,
     prompt_hex: PromptHexOpt = None,
@@ -195,14 +198,14 @@ def prove(
     result = {
         "prompt": proof.prompt,
         "prompt_hex": proof.raw_prompt.hex(),
-        "tickers": proof.tickers,
+        proof.answer_key: proof.labels,
         "proof_path": str(Path(proof.path).resolve()),
         "settings_path": str(prover.settings_path.resolve()),
         "vk_path": str(prover.vk_path.resolve()),
         "srs_path": str(prover.srs_path.resolve()),
         "prove_seconds": proof.prove_seconds,
     }
-    emit(result, as_json, f"{' '.join(proof.tickers) or '(none)'}  proof: {result['proof_path']}")
+    emit(result, as_json, f"{' '.join(proof.labels) or '(none)'}  proof: {result['proof_path']}")
 
 
 @handle_errors
@@ -217,5 +220,5 @@ def verify(
     p = Proof.from_file(proof)
     prover = Prover.load(p.model)
     prover.verify(p)
-    emit({"valid": True, "prompt": p.prompt, "prompt_hex": p.raw_prompt.hex(), "tickers": p.tickers}, as_json,
-         json.dumps(p.tickers))
+    emit({"valid": True, "prompt": p.prompt, "prompt_hex": p.raw_prompt.hex(), p.answer_key: p.labels}, as_json,
+         json.dumps(p.labels))

@@ -232,8 +232,8 @@ class Pipeline:
         self.metrics.prove_seconds.observe(seconds)
         self.proving.times.observe(len(ids), seconds)
         if len(ids) == 1:
-            event(log, f"request {ids[0]}: proving → proved {out.proof.tickers} in {seconds:.2f}s",
-                  request_id=ids[0], state="proved", tickers=out.proof.tickers, prove_seconds=seconds)
+            event(log, f"request {ids[0]}: proving → proved {out.proof.labels} in {seconds:.2f}s",
+                  request_id=ids[0], state="proved", tickers=out.proof.labels, prove_seconds=seconds)
         else:
             event(log, f"batch of {len(ids)} (requests {ids}): proving → proved in {seconds:.2f}s",
                   request_id=ids[0], request_ids=ids, state="proved", batch=len(ids), prove_seconds=seconds)

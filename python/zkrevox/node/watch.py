@@ -325,10 +325,10 @@ class Watcher:
             raise ProofError(f"proving the answer of request {rid} failed: {exc}") from exc
         seconds = time.monotonic() - t0
         self.store.transition(rid, State.PROVED, expect=State.PROVING, proof_path=str(proof.path),
-                              prove_seconds=seconds, detail=f"proved {proof.tickers} in {seconds:.2f}s")
+                              prove_seconds=seconds, detail=f"proved {proof.labels} in {seconds:.2f}s")
         self.metrics.proved.inc()
-        event(log, f"request {rid}: proving → proved {proof.tickers} in {seconds:.2f}s", request_id=rid,
-              state="proved", tickers=proof.tickers, prove_seconds=seconds)
+        event(log, f"request {rid}: proving → proved {proof.labels} in {seconds:.2f}s", request_id=rid,
+              state="proved", tickers=proof.labels, prove_seconds=seconds)
 
     def _skip(self, job: Job, reason: str, why: str) -> None:
         assert self.store is not None

@@ -2,16 +2,50 @@
 
 - ``labels``: ``LABELS`` (output order) and what each means;
 - ``vocabulary``: its featurizer table (FEATURIZER.md version 1, its own words);
-- ``prompts``: the seeded training-prompt generator;
-- ``data``: its eval set (``models/intent/eval/``) and label matrices;
-- ``train`` / ``quantize``: ``python -m zkrevox.agents.intent.train`` and ``.quantize``.
+- ``prompts``: the seeded training-prompt generator.
 
-docs/INTENT.md says what the generic modules need before ``zkrevox train|build|evaluate|predict|prove
-intent`` runs this agent.
+``zkrevox train|build|evaluate|predict|prove intent`` run it (``AGENT`` below); docs/INTENT.md
+has its figures.
 """
 
-from zkrevox.agents.intent.labels import DESCRIPTIONS, LABELS
-from zkrevox.agents.intent.prompts import IntentExample, IntentPromptGenerator
-from zkrevox.agents.intent.vocabulary import feature_spec, vocabulary
+from __future__ import annotations
 
-__all__ = ["DESCRIPTIONS", "LABELS", "IntentExample", "IntentPromptGenerator", "feature_spec", "vocabulary"]
+from dataclasses import dataclass
+
+from zkrevox.agents import Agent
+from zkrevox.agents.intent.labels import DESCRIPTIONS, LABELS
+from zkrevox.agents.intent.prompts import IntentPromptGenerator
+from zkrevox.agents.intent.vocabulary import feature_spec, vocabulary
+from zkrevox.featurize import FeatureSpec
+from zkrevox.train import TrainConfig
+
+
+@dataclass(frozen=True)
+class IntentTrainConfig(TrainConfig):
+    train_prompts: int = 120_000
+    heldout_prompts: int = 4_000
+    hidden: int = 32
+    epochs: int = 30
+    trigram_buckets: int = 64
+    fuzzy_min_len: int = 4
+    seed: int = 20261129  # the prompts; the synthetic held-out split uses seed + 1
+    init_seed: int = 13
+
+
+def spec_for(config: TrainConfig) -> FeatureSpec:
+    return feature_spec(trigram_buckets=getattr(config, "trigram_buckets", IntentTrainConfig.trigram_buckets),
+                        fuzzy_min_len=getattr(config, "fuzzy_min_len", IntentTrainConfig.fuzzy_min_len))
+
+
+AGENT = Agent(
+    name="intent",
+    labels=LABELS,
+    answer_key="intents",
+    train_config=IntentTrainConfig(),
+    feature_spec=spec_for,
+    generator=lambda seed, _config, _spec: IntentPromptGenerator(seed),
+    eval_files=("realistic.jsonl",),
+)
+
+__all__ = ["AGENT", "DESCRIPTIONS", "LABELS", "IntentPromptGenerator", "IntentTrainConfig", "feature_spec",
+           "spec_for", "vocabulary"]

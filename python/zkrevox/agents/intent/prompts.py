@@ -15,8 +15,8 @@ Nothing here reads ``models/intent/eval/``: the realistic set is never trained o
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
+from zkrevox.agents import LabeledPrompt
 from zkrevox.agents.intent.labels import LABELS, ordered
 
 TOKENS = (
@@ -297,12 +297,6 @@ CHATTER = (
 ).split()
 
 
-@dataclass(frozen=True)
-class IntentExample:
-    prompt: str
-    intents: tuple[str, ...]
-
-
 def typo(word: str, rng: random.Random) -> str:
     """One random edit (drop, swap, double or replace a letter) after the first letter of a 4+ letter word."""
     if len(word) < 4 or not word.isalpha():
@@ -378,14 +372,14 @@ class IntentPromptGenerator:
             text = text[:1].upper() + text[1:]
         return " ".join(text.split())
 
-    def example(self) -> IntentExample:
+    def example(self) -> LabeledPrompt:
         rng = self.rng
         r = rng.random()
         if r < 0.22:
             text = rng.choice(NEGATIVES)
             if rng.random() < 0.25:  # two everyday requests chained are still no intent
                 text += rng.choice(JOINERS) + rng.choice(NEGATIVES)
-            return IntentExample(self.noisy(text), ())
+            return LabeledPrompt(self.noisy(text), ())
         k = 1 if r < 0.72 else 2 if r < 0.95 else 3
         intents = rng.sample(LABELS, k)
         clauses = [self.clause(i) for i in intents]
@@ -394,11 +388,11 @@ class IntentPromptGenerator:
         text = clauses[0]
         for clause in clauses[1:]:
             text += rng.choice(JOINERS) + clause
-        return IntentExample(self.noisy(text), ordered(intents))
+        return LabeledPrompt(self.noisy(text), ordered(intents))
 
-    def generate(self, n: int, max_bytes: int = 192) -> list[IntentExample]:
+    def generate(self, n: int, max_bytes: int = 192) -> list[LabeledPrompt]:
         """``n`` examples whose prompts are 1 to ``max_bytes`` bytes."""
-        out: list[IntentExample] = []
+        out: list[LabeledPrompt] = []
         while len(out) < n:
             ex = self.example()
             if 0 < len(ex.prompt.encode()) <= max_bytes:
