@@ -22,11 +22,13 @@ from nodeenv import (
     wait_for,
     wait_states,
 )
+from typer.testing import CliRunner
 
 from conftest import _deployed, _reverted
 from zkrevox import Prover
 from zkrevox.chain.deploy import model_params
 from zkrevox.chain.publish import publish
+from zkrevox.cli import app
 
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
@@ -88,6 +90,10 @@ def test_oneNode_servesTwoModels_batchingEachAlone(menv, tmp_path):
     answers = [env.client().answer(rid) for rid in intent_ids]
     assert answers == [SWAP, BRIDGE]
     labels = env.dep.models["ticker"].labels
+    table = CliRunner().invoke(app, ["node-jobs", "--db", str(db)])  # each job shows its model
+    assert table.exit_code == 0, table.output
+    assert {int(r.split()[0]): int(r.split()[6]) for r in table.stdout.splitlines()[1:]} == {
+        rid: jobs[rid]["model_id"] for rid in ids}
     assert [labels[i] for i in range(len(labels)) if env.client().answer(ticker_ids[0]) >> i & 1] == ["BNB", "CAKE"]
 
 

@@ -126,7 +126,8 @@ def node_jobs(
 ) -> None:
     """List the requests a node's job store holds (newest deployment first) with their state and history.
 
-    Columns: proofs and sends are the proofs started and fulfil transactions sent (a replacement
+    Columns: model is the request's model id (a node serving several models keeps them in one store);
+    proofs and sends are the proofs started and fulfil transactions sent (a replacement
     with higher fees counts) for the request; failed counts its attempts that failed (the node gives
     up after --max-attempts of them). --json gives the same as prove_attempts, send_attempts and
     failures ("attempts" is kept as an alias of failures).
@@ -142,7 +143,7 @@ def node_jobs(
         emit({}, False, f"no jobs in {db}")
         return
     lines = [f"{'request':>7}  {'state':<10}  {'proofs':>6}  {'sends':>5}  {'failed':>6}  {'batch':>5}  "
-             f"{'prove s':>7}  {'tx':<12}  reason / error"]
+             f"{'model':>5}  {'prove s':>7}  {'tx':<12}  reason / error"]
     for j in jobs:
         tx = (j["fulfil_tx"] or (j["tx_hashes"][-1] if j["tx_hashes"] else "") or "")[:12]
         note = j["reason"] or ""
@@ -151,5 +152,5 @@ def node_jobs(
         prove = f"{j['prove_seconds']:.2f}" if j["prove_seconds"] else ""
         size = len(j["batch"]) if j["batch"] else 1
         lines.append(f"{j['request_id']:>7}  {j['state']:<10}  {j['prove_attempts']:>6}  {j['send_attempts']:>5}  "
-                     f"{j['failures']:>6}  {size:>5}  {prove:>7}  {tx:<12}  {note}")
+                     f"{j['failures']:>6}  {size:>5}  {j['model_id']:>5}  {prove:>7}  {tx:<12}  {note}")
     emit({}, False, "\n".join(lines))
