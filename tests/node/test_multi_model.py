@@ -29,6 +29,8 @@ from zkrevox import Prover
 from zkrevox.chain.deploy import model_params
 from zkrevox.chain.publish import publish
 from zkrevox.cli import app
+from zkrevox.errors import DeploymentError, InputError
+from zkrevox.node import NodeConfig, ProviderNode
 
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
@@ -123,3 +125,18 @@ def test_sigkillWhileProvingBothModels_restartFulfilsEachOnce(menv, tmp_path):
             "seen", "proving", "seen", "proving", "proved", "submitted", "confirmed"]
     assert fulfilled_events(env, start) == dict.fromkeys(ids, 1)
     assert [env.client().answer(r) for r in ids[1:]] == [BRIDGE]
+
+
+def test_aModelTheDeploymentLacks_isRefusedNamingIt(env: NodeEnv, tmp_path):
+    """The session's ticker-only deployment: serving intent too stops at start, naming the fix."""
+    cfg = config(env, tmp_path / "node.db", models=("ticker", "intent"))
+    with pytest.raises(DeploymentError, match=r"model 'intent' is not in the deployment record.*publish intent"):
+        ProviderNode(cfg, env.provider).run()
+
+
+def test_config_namesEachModelOnce(tmp_path):
+    with pytest.raises(InputError, match="--model names each model once"):
+        NodeConfig(rpc="http://127.0.0.1:1", db=tmp_path / "n.db", models=("ticker", "intent", "ticker"))
+    cfg = NodeConfig(rpc="http://127.0.0.1:1", db=tmp_path / "n.db", models=("intent", "ticker"))
+    assert (cfg.model, cfg.served) == ("intent", ("intent", "ticker"))
+    assert NodeConfig(rpc="http://127.0.0.1:1", db=tmp_path / "n.db").served == ("ticker",)
