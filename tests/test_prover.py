@@ -34,6 +34,20 @@ def test_proof_round_trips_through_its_files(bnb_cake_proof):
     assert loaded.labels == bnb_cake_proof.labels
     assert loaded.instances == bnb_cake_proof.instances
     assert loaded.proof_bytes == bnb_cake_proof.proof_bytes
+    assert loaded.answer_key == bnb_cake_proof.answer_key == "tickers"
+
+
+def test_an_answer_file_written_before_answer_key_is_read_by_its_one_answer_field(bnb_cake_proof, tmp_path):
+    import json
+    import shutil
+
+    dest = tmp_path / "old"
+    shutil.copytree(bnb_cake_proof.path.parent, dest)
+    meta = json.loads((dest / "answer.json").read_text())
+    del meta["answer_key"]  # the files zkrevox wrote before agents: {"tickers": [...]} and no answer_key
+    (dest / "answer.json").write_text(json.dumps(meta))
+    loaded = Proof.from_file(dest)
+    assert (loaded.answer_key, loaded.labels) == ("tickers", ["BNB", "CAKE"])
 
 
 def _copy_proof(proof: Proof, tmp_path) -> Proof:
