@@ -23,7 +23,8 @@ import {Request, requirePending} from "./libraries/Requests.sol";
 /// packed features and assigns the request round-robin over the model's providers with room; the
 /// assigned provider calls `fulfil` with the outputs and the proof before the deadline; the
 /// contract rebuilds the public instances `[features * 2^inputScale ..., outputs ...]` itself
-/// and pays only if the verifier accepts them: the developer's share of the model fee to the
+/// (or `[packed words ..., outputs ...]` for a model published with `ModelConfig.packing`: the
+/// words are built from the stored counts, never taken from the provider) and pays only if the verifier accepts them: the developer's share of the model fee to the
 /// publisher, the rest of the payment to the provider; then it calls the consumer back. After a
 /// missed deadline the requester reclaims its payment and `slashBps` of the stake is burned.
 ///
