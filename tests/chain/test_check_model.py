@@ -55,7 +55,7 @@ def test_checkModel_publishedFromTheseArtifacts_isVerified(env: Env, published):
     assert code == 0, err
     assert out["verified"] is True and out["local_model"] == "ticker" and out["not_checked"] == []
     assert {c["what"] for c in out["comparisons"]} == {
-        "verifier bytecode", "vk hash", "spec hash", "featurizer parameters", "vocabulary table",
+        "verifier bytecode", "vk hash", "spec hash", "featurizer parameters", "feature packing", "vocabulary table",
         "batch-4 verifier bytecode", "batch-4 vk hash", "batch-4 feature packing"}
     code, text, err = run(env, directory, None, "check-model", "2", "--reuse-generated", as_json=False)
     assert code == 0, err
@@ -68,7 +68,8 @@ def test_checkModel_anotherCircuit_saysWhatDiffers(env: Env, published):
     code, out, err = run(env, directory, None, "check-model", "1", "--reuse-generated")
     assert code == 1
     assert out["verified"] is False
-    assert _differing(out) == {"verifier bytecode", "vk hash", "featurizer parameters"}
+    # the toy circuit takes its features unpacked, the local ticker circuit packed
+    assert _differing(out) == {"verifier bytecode", "vk hash", "featurizer parameters", "feature packing"}
     assert "inputScale 2 ≠ " in err and "vk hash: on-chain" in err and "verifier bytecode" in err
 
 

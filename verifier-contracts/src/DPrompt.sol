@@ -23,7 +23,8 @@ import {Request, requirePending} from "./libraries/Requests.sol";
 /// packed features and assigns the request round-robin over the model's providers with room; the
 /// assigned provider calls `fulfil` with the outputs and the proof before the deadline; the
 /// contract rebuilds the public instances `[features * 2^inputScale ..., outputs ...]` itself
-/// and pays only if the verifier accepts them: the developer's share of the model fee to the
+/// (or `[packed words ..., outputs ...]` for a model published with `ModelConfig.packing`: the
+/// words are built from the stored counts, never taken from the provider) and pays only if the verifier accepts them: the developer's share of the model fee to the
 /// publisher, the rest of the payment to the provider; then it calls the consumer back. After a
 /// missed deadline the requester reclaims its payment and `slashBps` of the stake is burned.
 ///
@@ -547,12 +548,14 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         Request storage r = _requests[requestId];
         _requireFeatures(requestId, r.status);
         ModelRegistry.Model storage m = _models[r.modelId];
-        uint256[] memory instances = new uint256[](ModelRegistry.numFeatures(m) + outputs.length);
+        FeaturePacking memory packing = ModelRegistry.modelPacking(m);
+        uint256[] memory instances =
+            new uint256[](ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + outputs.length);
         uint256 dst;
         assembly ("memory-safe") {
             dst := add(instances, 0x20)
         }
-        _writeInstances(dst, requestId, m, outputs);
+        _writeInstances(dst, requestId, m, packing, outputs);
         return instances;
     }
 
@@ -579,7 +582,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         (uint32 modelId,) = _batchModel(requestIds, false);
         ModelRegistry.Model storage m = _models[modelId];
         FeaturePacking storage packing = _batchVerifiers[modelId][n].packing;
-        instances = new uint256[](n * (_featureInstances(m, packing) + m.numOutputs));
+        instances = new uint256[](n * (ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + m.numOutputs));
         uint256 dst;
         assembly ("memory-safe") {
             dst := add(instances, 0x20)
@@ -710,12 +713,22 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         view
         returns (uint256 answer)
     {
-        uint256 numOutputs = m.numOutputs;
-        if (outputs.length != numOutputs) revert DPromptWrongOutputCount(outputs.length, numOutputs);
-        (uint256 ptr, uint256 size, uint256 dst) =
-            _verifierCalldata(proof, ModelRegistry.numFeatures(m) + numOutputs);
-        answer = _writeInstances(dst, requestId, m, outputs);
+        FeaturePacking memory packing = ModelRegistry.modelPacking(m);
+        (uint256 ptr, uint256 size, uint256 dst) = _verifierCalldata(proof, _numInstances(m, packing, outputs.length));
+        answer = _writeInstances(dst, requestId, m, packing, outputs);
         if (!_staticVerify(address(m.verifier), ptr, size)) revert DPromptProofRejected(requestId);
+    }
+
+    /// @dev The public instances of model `m`'s own circuit, its features taken as `packing` says;
+    /// reverts unless `given` is the model's number of outputs.
+    function _numInstances(ModelRegistry.Model storage m, FeaturePacking memory packing, uint256 given)
+        private
+        view
+        returns (uint256)
+    {
+        uint256 numOutputs = m.numOutputs;
+        if (given != numOutputs) revert DPromptWrongOutputCount(given, numOutputs);
+        return ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + numOutputs;
     }
 
     /// @dev `_verify` for a batch: one call of the batch verifier over every request's features,
@@ -727,7 +740,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         bytes calldata proof,
         uint256[] calldata outputs
     ) private view returns (uint256[] memory answers) {
-        uint256 numInstances = requestIds.length * (_featureInstances(m, b.packing) + m.numOutputs);
+        uint256 numInstances =
+            requestIds.length * (ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), b.packing) + m.numOutputs);
         (uint256 ptr, uint256 size, uint256 dst) = _verifierCalldata(proof, numInstances);
         answers = _writeBatchInstances(dst, requestIds, m, b.packing, outputs);
         if (!_staticVerify(address(b.verifier), ptr, size)) {
@@ -768,21 +782,27 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Writes `[features * 2^inputScale ..., outputs ...]` at memory `dst` from the stored
-    /// packed features of `requestId`, checks that every output is below the field modulus, and
+    /// @dev Writes `[features ..., outputs ...]` at memory `dst`: the features from the stored
+    /// counts of `requestId` as model `m`'s verifier takes them (`packing`, the model's own: each
+    /// count * 2^inputScale, or packed words), checks every output's range (`_writeOutputs`) and
     /// returns the answer bitmap: bit i set iff output i is strictly positive as a signed field
     /// element (0 < v <= (r - 1) / 2). The caller owns `dst` (allocated, large enough).
-    function _writeInstances(uint256 dst, uint256 requestId, ModelRegistry.Model storage m, uint256[] calldata outputs)
-        private
-        view
-        returns (uint256 answer)
-    {
-        uint256 numFeatures = ModelRegistry.numFeatures(m);
-        _writeFeatures(dst, _payload[requestId], numFeatures, Featurizer.bitsPerFeature(m.clip), m.inputScale);
-        // Cannot overflow: `dst` points into allocated memory.
-        unchecked {
-            answer = _writeOutputs(dst + (numFeatures << 5), outputs, 0);
-        }
+    function _writeInstances(
+        uint256 dst,
+        uint256 requestId,
+        ModelRegistry.Model storage m,
+        FeaturePacking memory packing,
+        uint256[] calldata outputs
+    ) private view returns (uint256 answer) {
+        uint256 end = _writeRequestFeatures(
+            dst,
+            _payload[requestId],
+            ModelRegistry.numFeatures(m),
+            Featurizer.bitsPerFeature(m.clip),
+            m.inputScale,
+            packing
+        );
+        answer = _writeOutputs(end, outputs, 0);
     }
 
     /// @dev `_writeInstances` for a batch: every request's features (request i at instance
@@ -810,13 +830,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Instances per request taken by its features under `packing`.
-    function _featureInstances(ModelRegistry.Model storage m, FeaturePacking storage packing) private view returns (uint256) {
-        uint256 numFeatures = ModelRegistry.numFeatures(m);
-        if (packing.digits == 0) return numFeatures;
-        return (numFeatures + packing.digits - 1) / packing.digits;
-    }
-
     /// @dev Writes each request's features (scaled, or packed) one after the other from `dst`;
     /// returns the end.
     function _writeBatchFeatures(
@@ -831,15 +844,32 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         uint256 scale = m.inputScale;
         end = dst;
         for (uint256 i; i < requestIds.length; ++i) {
-            end = packing.digits == 0
-                ? _writeFeatures(end, _payload[requestIds[i]], numFeatures, bits, scale)
-                : _writePackedFeatures(end, _payload[requestIds[i]], numFeatures, bits, packing);
+            end = _writeRequestFeatures(end, _payload[requestIds[i]], numFeatures, bits, scale, packing);
         }
     }
 
+    /// @dev Writes one request's features from its stored counts `words` as a circuit taking them
+    /// as `packing` expects (scaled by 2^`scale`, or packed) from memory `dst`; returns the end.
+    function _writeRequestFeatures(
+        uint256 dst,
+        mapping(uint256 => uint256) storage words,
+        uint256 numFeatures,
+        uint256 bits,
+        uint256 scale,
+        FeaturePacking memory packing
+    ) private view returns (uint256) {
+        return packing.digits == 0
+            ? _writeFeatures(dst, words, numFeatures, bits, scale)
+            : _writePackedFeatures(dst, words, numFeatures, bits, packing);
+    }
+
     /// @dev Writes the packed words of one request's features (see {FeaturePacking}) as
-    /// consecutive words from memory `dst`; reads the stored counts as `_writeFeatures` does.
-    /// Returns the end of what it wrote.
+    /// consecutive words from memory `dst`; returns the end of what it wrote. The stored counts
+    /// are one bit stream (`countBits` each, from bit 0 of storage word 0 up), so packed word j
+    /// spreads the `digits * countBits`-bit chunk at bit j * digits * countBits: count t of the
+    /// chunk moves to bit `shift + bits * t`. A chunk may straddle two storage words (each read
+    /// once); the spreading stops at the chunk's last non-zero count, so zero counts cost nothing.
+    /// Publication checked `digits * countBits <= 253`: chunks advance less than a storage word.
     function _writePackedFeatures(
         uint256 dst,
         mapping(uint256 => uint256) storage words,
@@ -847,36 +877,51 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         uint256 countBits,
         FeaturePacking memory packing
     ) private view returns (uint256 end) {
-        uint256 digits = packing.digits;
-        uint256 digitBits = packing.bits;
-        uint256 shift = packing.shift;
+        uint256 chunkBits = uint256(packing.digits) * countBits;
         assembly ("memory-safe") {
+            // The counts of one chunk, `width` bits each, moved `step` bits apart from bit `at`.
+            function spread(chunk, at, step, width) -> acc {
+                let mask := sub(shl(width, 1), 1)
+                for {} chunk { at := add(at, step) } {
+                    acc := or(acc, shl(at, and(chunk, mask)))
+                    chunk := shr(width, chunk)
+                }
+            }
+            let totalBits := mul(numFeatures, countBits)
             mstore(0x20, words.slot)
-            let mask := sub(shl(countBits, 1), 1)
-            let perWord := div(256, countBits)
-            let word := 0
-            let acc := 0 // the packed word being built
-            let t := 0 // its next digit
-            for { let i := 0 } lt(i, numFeatures) { i := add(i, 1) } {
-                if iszero(mod(i, perWord)) {
-                    mstore(0x00, div(i, perWord))
-                    word := sload(keccak256(0x00, 0x40)) // the slot of words[i / perWord]
-                }
-                acc := or(acc, shl(add(shift, mul(digitBits, t)), and(word, mask)))
-                word := shr(countBits, word)
-                t := add(t, 1)
-                if eq(t, digits) {
-                    mstore(dst, acc)
-                    dst := add(dst, 0x20)
-                    acc := 0
-                    t := 0
-                }
-            }
-            if t {
-                mstore(dst, acc)
-                dst := add(dst, 0x20)
-            }
+            mstore(0x00, 0)
+            let cur := 0 // index of the storage word in `lo`
+            let lo := sload(keccak256(0x00, 0x40))
+            let hi := 0 // word cur + 1, once read (hiRead)
+            let hiRead := 0
             end := dst
+            for { let bit := 0 } lt(bit, totalBits) { bit := add(bit, chunkBits) } {
+                if gt(shr(8, bit), cur) {
+                    cur := add(cur, 1)
+                    switch hiRead
+                    case 0 {
+                        mstore(0x00, cur)
+                        lo := sload(keccak256(0x00, 0x40))
+                    }
+                    default { lo := hi }
+                    hiRead := 0
+                }
+                let chunk := shr(and(bit, 255), lo)
+                // The chunk goes on in the next word, if that word holds features.
+                if and(gt(add(and(bit, 255), chunkBits), 256), lt(shl(8, add(cur, 1)), totalBits)) {
+                    if iszero(hiRead) {
+                        mstore(0x00, add(cur, 1))
+                        hi := sload(keccak256(0x00, 0x40))
+                        hiRead := 1
+                    }
+                    chunk := or(chunk, shl(sub(256, and(bit, 255)), hi))
+                }
+                chunk := and(chunk, sub(shl(chunkBits, 1), 1))
+                // The last chunk: only the counts of features that exist.
+                if lt(sub(totalBits, bit), chunkBits) { chunk := and(chunk, sub(shl(sub(totalBits, bit), 1), 1)) }
+                mstore(end, spread(chunk, mload(add(packing, 0x40)), mload(add(packing, 0x20)), countBits))
+                end := add(end, 0x20)
+            }
         }
     }
 

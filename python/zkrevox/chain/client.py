@@ -87,6 +87,9 @@ class ModelInfo:
     challenge_window: int = 0  # seconds an optimistic answer can be disputed; 0: no optimistic mode
     optimistic_fee: int = 0  # least payment of an optimistic request, wei
     answer_bond: int = 0  # stake slashed per overturned optimistic answer (stake asset units)
+    # How the model's verifier takes the features: None, one scaled instance per feature; else
+    # {"digits", "bits", "shift"} (IDPrompt.FeaturePacking: packed words DPrompt rebuilds itself).
+    packing: dict | None = None
 
     @property
     def num_features(self) -> int:
@@ -272,10 +275,11 @@ class DPromptClient:
     def model(self, model_id: int) -> ModelInfo:
         cfg, publisher, retired = self._call(self.contract.functions.model(model_id))
         (verifier, vk_hash, spec_hash, fee, min_stake, window, slash, share, scale, n_out, spec,
-         challenge_window, optimistic_fee, answer_bond) = cfg
+         challenge_window, optimistic_fee, answer_bond, (digits, bits, shift)) = cfg
+        packing = {"digits": digits, "bits": bits, "shift": shift} if digits else None
         return ModelInfo(model_id, verifier, bytes(vk_hash), bytes(spec_hash), fee, min_stake, window, slash, scale,
                          n_out, tuple(spec), bool(retired), share, publisher, challenge_window, optimistic_fee,
-                         answer_bond)
+                         answer_bond, packing)
 
     def model_count(self) -> int:
         return int(self._call(self.contract.functions.modelCount()))

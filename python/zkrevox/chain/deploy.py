@@ -66,6 +66,9 @@ class ModelParams:
     challenge_window_s: int = 60  # seconds an optimistic answer can be disputed (short: a local demo)
     optimistic_fee_wei: int | None = None  # least payment of an optimistic request; None: see optimistic_fee
     answer_bond_wei: int | None = None  # stake slashed per overturned answer; None: see answer_bond
+    # How the model's own (single) circuit takes the features: None, one scaled instance per feature;
+    # {"digits", "bits", "shift"}, packed words (``feature_packing`` of its manifest; IDPrompt.FeaturePacking).
+    packing: dict | None = None
 
     @property
     def optimistic_fee(self) -> int:
@@ -105,7 +108,15 @@ class ModelParams:
             self.challenge_window_s,
             self.optimistic_fee,
             self.answer_bond,
+            packing_tuple(self.packing),
         )
+
+
+def packing_tuple(packing: dict | None) -> tuple[int, int, int]:
+    """``IDPrompt.FeaturePacking`` of a manifest's ``feature_packing`` (None: ``(0, 0, 0)``, unpacked)."""
+    if not packing:
+        return (0, 0, 0)
+    return (int(packing["digits"]), int(packing["bits"]), int(packing["shift"]))
 
 
 @dataclass
@@ -685,9 +696,11 @@ def model_params(name: str = "ticker", **economics: Any) -> ModelParams:
     labels = tuple(model.labels())
     num_outputs = _num_outputs(settings, len(labels))
     input_scale = int(manifest.get("input_scale", settings["run_args"]["input_scale"]))
+    packing = manifest.get("feature_packing")
     return ModelParams(
         name=name, spec=spec, input_scale=input_scale, num_outputs=num_outputs,
-        vk_sha256=manifest["files"]["vk"]["sha256"], labels=labels, **economics,
+        vk_sha256=manifest["files"]["vk"]["sha256"], labels=labels,
+        packing={k: int(packing[k]) for k in ("digits", "bits", "shift")} if packing else None, **economics,
     )
 
 

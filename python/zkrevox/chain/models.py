@@ -179,6 +179,8 @@ def _check_single(w3: Web3, info: ModelInfo, name: str, tmp: Path, regenerate: b
     out.comparisons.append(Comparison(
         "featurizer parameters", not diffs,
         f"on-chain ≠ local: {', '.join(diffs)}" if diffs else f"equal models/{name}/input_spec.json and the circuit's"))
+    out.comparisons.append(compare_value("feature packing", _packing(info.packing), _packing(params.packing),
+                                         f"artifacts/{name}/manifest.json's"))
     table_code = _code(w3, info.table)
     out.comparisons.append(Comparison(
         "vocabulary table", table_code[1:] == table.data,

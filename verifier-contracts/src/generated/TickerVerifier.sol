@@ -1,8 +1,8 @@
 // GENERATED — DO NOT EDIT.
 // ezkl 23.0.5 create_evm_verifier output for the `ticker` circuit.
 // Regenerate: zkrevox chain verifier ticker
-// vk.key sha256: 5ba8335eea188ce72f5753e9feea1565e80ba28e1baeaef319d124b6332b2fe9
-// settings.json sha256: 665e18633b559c8f6fc7b5c523a75e905e22f840a089572e388dd1f00f8e0970
+// vk.key sha256: c475dc0977c1f49dfd3c3decb6833ae564fb8ff7dd07d8c349296ad4b68f4b62
+// settings.json sha256: b3be4300dfe354db0c4b1ba4ec1981f82b92ef3ac5bcf1410fe4bd6246d1d5d5
 // SPDX-License-Identifier: MIT
 
 pragma solidity ^0.8.0;
@@ -11,8 +11,8 @@ contract Halo2Verifier {
     uint256 internal constant    DELTA = 4131629893567559867359510883348571134090853742863529169391034518566172092834;
     uint256 internal constant        R = 21888242871839275222246405745257275088548364400416034343698204186575808495617; 
 
-    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x02a4;
-    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x02e4;
+    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x02e4;
+    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x03a4;
 
     uint256 internal constant                VK_MPTR = 0x05a0;
     uint256 internal constant         VK_DIGEST_MPTR = 0x05a0;
@@ -217,11 +217,11 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x05a0, 0x2aa45d7e82d289fb43320aa935865a2177e78e0d7aed26ab1d936ebb90731b19) // vk_digest
-                mstore(0x05c0, 0x00000000000000000000000000000000000000000000000000000000000000b4) // num_instances
+                mstore(0x05a0, 0x06585a87660bf04362935b0212b1083e4cc4486d489fc6ddccd628c0e0f8c9ad) // vk_digest
+                mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000037) // num_instances
 
                 // Check valid length of proof
-                success := and(success, eq(0x0740, proof.length))
+                success := and(success, eq(0x07a0, proof.length))
 
                 // Check valid length of instances
                 let num_instances := mload(NUM_INSTANCES_MPTR)
@@ -258,12 +258,22 @@ contract Halo2Verifier {
                 }
 
                 challenge_mptr, hash_mptr := squeeze_challenge(challenge_mptr, hash_mptr, r)
-                challenge_mptr := squeeze_challenge_cont(challenge_mptr, r)
-                challenge_mptr := squeeze_challenge_cont(challenge_mptr, r)
 
                 // Phase 2
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0180) }
+                    { let proof_cptr_end := add(proof_cptr, 0x80) }
+                    lt(proof_cptr, proof_cptr_end)
+                    {}
+                {
+                    success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q)
+                }
+
+                challenge_mptr, hash_mptr := squeeze_challenge(challenge_mptr, hash_mptr, r)
+                challenge_mptr := squeeze_challenge_cont(challenge_mptr, r)
+
+                // Phase 3
+                for
+                    { let proof_cptr_end := add(proof_cptr, 0x0140) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -272,9 +282,9 @@ contract Halo2Verifier {
 
                 challenge_mptr, hash_mptr := squeeze_challenge(challenge_mptr, hash_mptr, r)
 
-                // Phase 3
+                // Phase 4
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x80) }
+                    { let proof_cptr_end := add(proof_cptr, 0x0100) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -285,7 +295,7 @@ contract Halo2Verifier {
 
                 // Read evaluations
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0400) }
+                    { let proof_cptr_end := add(proof_cptr, 0x03a0) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -307,13 +317,13 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x05a0, 0x2aa45d7e82d289fb43320aa935865a2177e78e0d7aed26ab1d936ebb90731b19) // vk_digest
-                mstore(0x05c0, 0x00000000000000000000000000000000000000000000000000000000000000b4) // num_instances
-                mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000d) // k
-                mstore(0x0600, 0x3062cb506d9a969cb702833453cd4c52654aa6a93775a2c5bf57d68443608001) // n_inv
-                mstore(0x0620, 0x10e3d295c1599ff535a1bb49f23d81aa03bd0ed25881f9ed12b179af67f67ae1) // omega
-                mstore(0x0640, 0x09ff38534bd08f2b08b6010aaee9ac485d3afb3a9ae4280907537b08fc6e53e5) // omega_inv
-                mstore(0x0660, 0x1fe62c4a3c6640bbac666390d8ab7318a0de5374d46b2921e3217838d26470ad) // omega_inv_to_l
+                mstore(0x05a0, 0x06585a87660bf04362935b0212b1083e4cc4486d489fc6ddccd628c0e0f8c9ad) // vk_digest
+                mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000037) // num_instances
+                mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000e) // k
+                mstore(0x0600, 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001) // n_inv
+                mstore(0x0620, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac) // omega
+                mstore(0x0640, 0x2f9c1d051b2a29bd1d13a09c1489aec5303c2fb2ac7d853ee7a58fdb65b90d7d) // omega_inv
+                mstore(0x0660, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e) // omega_inv_to_l
                 mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
                 mstore(0x06a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
                 mstore(0x06c0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
@@ -324,36 +334,36 @@ contract Halo2Verifier {
                 mstore(0x0760, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0780, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x07a0, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x07c0, 0x08d6f8a021a46a7f26ce5b6695f52c9ec37e2d506d3fc1b5fff331acb67bce68) // neg_s_g2_x_1
-                mstore(0x07e0, 0x1916e7e94601da4dfa2bfe45649eaf0abd2d542ff55371f9405236738e5f7117) // neg_s_g2_x_2
-                mstore(0x0800, 0x208223523d0cb88369b3756ad01779a78bf9390ddc3863ac1ccaf6c17e301397) // neg_s_g2_y_1
-                mstore(0x0820, 0x2c3fbc0ed9019220f773da60f87dadce730d50852b39bceee3619206235fd7c1) // neg_s_g2_y_2
-                mstore(0x0840, 0x1cc5b1256731bf3785e9c32b36c650d75a550f42c9dfd66d7cf0ce2fe5f3c0ba) // fixed_comms[0].x
-                mstore(0x0860, 0x1bfd1604e11d60ca5d060179dee88f02ee419699951ca8ff1fb89c84f0639670) // fixed_comms[0].y
-                mstore(0x0880, 0x058f83291bd20c6ce132caf9c2d66e5585c555e194730b307edb8ce5ebea5940) // fixed_comms[1].x
-                mstore(0x08a0, 0x0e837de06e458cceb09846bacd8ae9dd3eb66a41e0b246a984ebdb03da9107b8) // fixed_comms[1].y
-                mstore(0x08c0, 0x0f8085561cba86eea642b0e85d247e85e827a8147f9c25f6306e34cbfe89dc57) // fixed_comms[2].x
-                mstore(0x08e0, 0x02c482082de012ff83c1cc4495b4f123b0ac6d80b29b0ab06698c573ae9e6e06) // fixed_comms[2].y
-                mstore(0x0900, 0x1285ff7b14c7a5dbdf9d494e3a317eacbc7604fa57707bd926236ee023433cce) // fixed_comms[3].x
-                mstore(0x0920, 0x16d7155dd79a540180de4d80bfd33a9fabf45c09af4397a560653450b04b3040) // fixed_comms[3].y
-                mstore(0x0940, 0x1ff4f5dc504cadacf308fb378b7bebe6ffe5c64314afab21de8d394307795c6a) // fixed_comms[4].x
-                mstore(0x0960, 0x20b4c93b5a6e17a96e1426ae2aa00ccff3fbf021b8dae216b66903b0b7da9f13) // fixed_comms[4].y
-                mstore(0x0980, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[5].x
-                mstore(0x09a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[5].y
-                mstore(0x09c0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[6].x
-                mstore(0x09e0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[6].y
+                mstore(0x07c0, 0x08d9efef5a921cbc58c37b77ab128e1ff0bd964a9930099b00f2c9279f1bbee1) // neg_s_g2_x_1
+                mstore(0x07e0, 0x0fee40803c416c63034712466c00f35df55c003c09d1dba7ab35638b5809ea12) // neg_s_g2_x_2
+                mstore(0x0800, 0x0c306bbfe3a2f2b0c7c2f7de36c8c9d4c26fe6cf2ea66148f5ef58f92845f732) // neg_s_g2_y_1
+                mstore(0x0820, 0x129e0713e6ee82c90a51ea788adfdb1a0e90c86909f20fb929613b52f696bb6e) // neg_s_g2_y_2
+                mstore(0x0840, 0x0cbfc52227ea58eeac94ae064c2b8ff0b36d1721a7ac331d2d55a093d28905e4) // fixed_comms[0].x
+                mstore(0x0860, 0x272660ea72bb8325a2a03cef961700ee4d1a6ce1aaca15ecddf900ad9041a0b6) // fixed_comms[0].y
+                mstore(0x0880, 0x05f7b71b0890010fc17effaeb5b47580450c487209555513a45b8b4af5f4b818) // fixed_comms[1].x
+                mstore(0x08a0, 0x01378fc5a51eee452fc1adf7a2701cc7b31518552d0912ec5e41a3d8261fa062) // fixed_comms[1].y
+                mstore(0x08c0, 0x2b9cb30bccaa350583d5c083842752d1235c0223541bfd8e7b44dbadab682ca1) // fixed_comms[2].x
+                mstore(0x08e0, 0x2414f7d3af5d8e07cc6fe5b42b26d52949f67b60f6b33600f281463045442caf) // fixed_comms[2].y
+                mstore(0x0900, 0x1b117ffeb2000aea8470cd5cd5fbcb4b3e1f04680d6e7f2dc69ee76649b1ff45) // fixed_comms[3].x
+                mstore(0x0920, 0x23f48ca06b6b0225e9d13918a6dd9f5a03f2dd7176cf79be4b8d21355eb99a47) // fixed_comms[3].y
+                mstore(0x0940, 0x2d730e6d6447454ec3bfe8c00e026bbbf667651637850ae2e64e607c57c0f50c) // fixed_comms[4].x
+                mstore(0x0960, 0x19482f331af737617d94af6f26ae397e558b362e863a86f858376a1a0d08453e) // fixed_comms[4].y
+                mstore(0x0980, 0x1a75e0bf669db4d779d523396a458d89c6a5ac163718dc2480c0bf70fa9beb2c) // fixed_comms[5].x
+                mstore(0x09a0, 0x042ef67f3a97e4f87f8f86b0d9c369a39ad144596475fb2b94e00b89348e3d7e) // fixed_comms[5].y
+                mstore(0x09c0, 0x2e886a82d19ee0bc2e1b3c2325e1da4fc35c9f2ba31ad1fe07bcd73cae40ade7) // fixed_comms[6].x
+                mstore(0x09e0, 0x1242acd67f86d0c8f4a4513ae65dae4852ef13d11cb56f0c779daad86f136f06) // fixed_comms[6].y
                 mstore(0x0a00, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
                 mstore(0x0a20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
-                mstore(0x0a40, 0x0c0e2db38d3e9d812fad5029488f7ff4a3dd3c75379a80e574899b6ccd361640) // permutation_comms[0].x
-                mstore(0x0a60, 0x1afeaeeabc716a2384f99d9bdc19bb3932fae5b093e73aab75cc17aba25c098c) // permutation_comms[0].y
-                mstore(0x0a80, 0x100fc58c66d7369c089699edff1aa22df213819985a856af39d453b901d463f8) // permutation_comms[1].x
-                mstore(0x0aa0, 0x2868a474a2085a0bc4d82a1da76703eda5b78ebb32aba1ee56153dc8305ad158) // permutation_comms[1].y
-                mstore(0x0ac0, 0x133912b2474b2610c3aa0f76883ecd16d0f8681b5b17fa8eaacc3344e73fc7a9) // permutation_comms[2].x
-                mstore(0x0ae0, 0x124a4ec3b88f66f247c033f7501928bc0ed43104a320d9bc7e24ab1330dfbae4) // permutation_comms[2].y
-                mstore(0x0b00, 0x0f0034038a957cb85296e91c5483702fdf7a7d537c6c3f5a6d491b09c96ae4d8) // permutation_comms[3].x
-                mstore(0x0b20, 0x06c41e3f885c2d79508d9188811b5b1eefc09c7829f00b608378813f6850bbdd) // permutation_comms[3].y
-                mstore(0x0b40, 0x027fdec84c6dca55d00a571c5b370ad4d35b1346dc37ea44cb7eec83a65615ce) // permutation_comms[4].x
-                mstore(0x0b60, 0x1efdccb2a6f644bb959ea6034cd5058d4552115818d36a0e2bb6002396c8d2f7) // permutation_comms[4].y
+                mstore(0x0a40, 0x2499a837056534eadab29462cd60f0085d7ed360536a047dc6f14fdbb111f9b6) // permutation_comms[0].x
+                mstore(0x0a60, 0x2cfaa9079a771602194a8a4ea6d216eb0200c514dcb96ddfedffa920335cc2b0) // permutation_comms[0].y
+                mstore(0x0a80, 0x02da9726c40b8fae7d3c3bd9f451e45c4c25f43bf27c52eabdedaf4c391a6a55) // permutation_comms[1].x
+                mstore(0x0aa0, 0x0eb8e9a8ef10c6cd5b3c6e604d566d1e068b5f1f70d649139402cb458bc2baf6) // permutation_comms[1].y
+                mstore(0x0ac0, 0x0778300add4e045fa307c52d6e1c3619c2ab5890cb8d206ef2e08e09bba632cf) // permutation_comms[2].x
+                mstore(0x0ae0, 0x1e7aaa1529bbcc0462c4c2683358fc32a77a56aa14dbab6d189800423fec54c2) // permutation_comms[2].y
+                mstore(0x0b00, 0x08903d057de3a56d4c847d4b620d153715c7b5c186295e5ae857f335531d2243) // permutation_comms[3].x
+                mstore(0x0b20, 0x2bbf6230f7ae37b5e40e68b7b2702530849d69d2885e04df0e0547ab3325bcc3) // permutation_comms[3].y
+                mstore(0x0b40, 0x2af7760c460074e98a8e24b3cafb2dbb55fc5785d427b2110282b06a2677ac34) // permutation_comms[4].x
+                mstore(0x0b60, 0x2d3f94f1ef1496a658be9f2ebc3d174cf6f047fb901f5de4c7fd10faf46f0f04) // permutation_comms[4].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -486,147 +496,197 @@ contract Halo2Verifier {
                 let quotient_eval_numer
                 let y := mload(Y_MPTR)
                 {
-                    let f_1 := calldataload(0x03c4)
+                    let f_5 := calldataload(0x0504)
                     let var0 := 0x2
-                    let var1 := sub(R, f_1)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_1, var2, R)
-                    let a_2 := calldataload(0x0364)
-                    let a_0 := calldataload(0x0324)
-                    let a_1 := calldataload(0x0344)
-                    let var4 := addmod(a_0, a_1, R)
-                    let var5 := sub(R, var4)
-                    let var6 := addmod(a_2, var5, R)
-                    let var7 := mulmod(var3, var6, R)
-                    quotient_eval_numer := var7
+                    let var3 := mulmod(f_5, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := addmod(a_0, a_1, R)
+                    let var8 := sub(R, var7)
+                    let var9 := addmod(a_2, var8, R)
+                    let var10 := mulmod(var6, var9, R)
+                    quotient_eval_numer := var10
                 }
                 {
-                    let f_2 := calldataload(0x03e4)
-                    let a_2 := calldataload(0x0364)
-                    let a_0 := calldataload(0x0324)
-                    let a_1 := calldataload(0x0344)
-                    let var0 := mulmod(a_0, a_1, R)
-                    let var1 := sub(R, var0)
-                    let var2 := addmod(a_2, var1, R)
-                    let var3 := mulmod(f_2, var2, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var3, r)
-                }
-                {
-                    let f_1 := calldataload(0x03c4)
+                    let f_5 := calldataload(0x0504)
                     let var0 := 0x1
-                    let var1 := sub(R, f_1)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_1, var2, R)
-                    let a_2 := calldataload(0x0364)
-                    let a_0 := calldataload(0x0324)
-                    let a_1 := calldataload(0x0344)
-                    let var4 := sub(R, a_1)
-                    let var5 := addmod(a_0, var4, R)
-                    let var6 := sub(R, var5)
-                    let var7 := addmod(a_2, var6, R)
-                    let var8 := mulmod(var3, var7, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var8, r)
+                    let var3 := mulmod(f_5, var2, R)
+                    let var4 := 0x2
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := mulmod(a_0, a_1, R)
+                    let var8 := sub(R, var7)
+                    let var9 := addmod(a_2, var8, R)
+                    let var10 := mulmod(var6, var9, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
                 }
                 {
-                    let f_4 := calldataload(0x0424)
-                    let a_2 := calldataload(0x0364)
-                    let a_2_prev_1 := calldataload(0x0384)
-                    let var0 := 0x0
-                    let a_0 := calldataload(0x0324)
-                    let a_1 := calldataload(0x0344)
-                    let var1 := mulmod(a_0, a_1, R)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := addmod(a_2_prev_1, var2, R)
-                    let var4 := sub(R, var3)
-                    let var5 := addmod(a_2, var4, R)
-                    let var6 := mulmod(f_4, var5, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var6, r)
-                }
-                {
-                    let f_3 := calldataload(0x0404)
-                    let a_2 := calldataload(0x0364)
-                    let var0 := 0x0
-                    let a_0 := calldataload(0x0324)
-                    let a_1 := calldataload(0x0344)
-                    let var1 := mulmod(a_0, a_1, R)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := sub(R, var2)
-                    let var4 := addmod(a_2, var3, R)
-                    let var5 := mulmod(f_3, var4, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var5, r)
-                }
-                {
-                    let f_6 := calldataload(0x0464)
-                    let var0 := 0x2
-                    let var1 := sub(R, f_6)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_6, var2, R)
-                    let a_2 := calldataload(0x0364)
-                    let var4 := 0x1
-                    let a_1 := calldataload(0x0344)
-                    let var5 := mulmod(var4, a_1, R)
-                    let var6 := sub(R, var5)
-                    let var7 := addmod(a_2, var6, R)
-                    let var8 := mulmod(var3, var7, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var8, r)
-                }
-                {
-                    let f_5 := calldataload(0x0444)
-                    let a_2 := calldataload(0x0364)
-                    let a_2_prev_1 := calldataload(0x0384)
+                    let f_5 := calldataload(0x0504)
                     let var0 := 0x1
-                    let a_1 := calldataload(0x0344)
-                    let var1 := mulmod(var0, a_1, R)
-                    let var2 := mulmod(a_2_prev_1, var1, R)
-                    let var3 := sub(R, var2)
-                    let var4 := addmod(a_2, var3, R)
-                    let var5 := mulmod(f_5, var4, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var5, r)
+                    let var1 := sub(R, f_5)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_5, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := sub(R, a_1)
+                    let var8 := addmod(a_0, var7, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_2, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
                 }
                 {
-                    let f_7 := calldataload(0x0484)
-                    let a_2 := calldataload(0x0364)
-                    let var0 := 0x0
-                    let a_1 := calldataload(0x0344)
-                    let var1 := addmod(var0, a_1, R)
-                    let var2 := sub(R, var1)
-                    let var3 := addmod(a_2, var2, R)
-                    let var4 := mulmod(f_7, var3, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var4, r)
-                }
-                {
-                    let f_6 := calldataload(0x0464)
+                    let f_6 := calldataload(0x0524)
                     let var0 := 0x1
                     let var1 := sub(R, f_6)
                     let var2 := addmod(var0, var1, R)
                     let var3 := mulmod(f_6, var2, R)
-                    let a_2 := calldataload(0x0364)
-                    let a_2_prev_1 := calldataload(0x0384)
-                    let var4 := 0x0
-                    let a_1 := calldataload(0x0344)
-                    let var5 := addmod(var4, a_1, R)
-                    let var6 := addmod(a_2_prev_1, var5, R)
-                    let var7 := sub(R, var6)
-                    let var8 := addmod(a_2, var7, R)
-                    let var9 := mulmod(var3, var8, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var9, r)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_2_prev_1 := calldataload(0x0444)
+                    let var7 := 0x0
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var8 := mulmod(a_0, a_1, R)
+                    let var9 := addmod(var7, var8, R)
+                    let var10 := addmod(a_2_prev_1, var9, R)
+                    let var11 := sub(R, var10)
+                    let var12 := addmod(a_2, var11, R)
+                    let var13 := mulmod(var6, var12, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var13, r)
+                }
+                {
+                    let f_6 := calldataload(0x0524)
+                    let var0 := 0x2
+                    let var1 := sub(R, f_6)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_6, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let var7 := 0x0
+                    let a_0 := calldataload(0x03e4)
+                    let a_1 := calldataload(0x0404)
+                    let var8 := mulmod(a_0, a_1, R)
+                    let var9 := addmod(var7, var8, R)
+                    let var10 := sub(R, var9)
+                    let var11 := addmod(a_2, var10, R)
+                    let var12 := mulmod(var6, var11, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var12, r)
+                }
+                {
+                    let f_7 := calldataload(0x0544)
+                    let var0 := 0x2
+                    let var1 := sub(R, f_7)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let var7 := 0x1
+                    let a_1 := calldataload(0x0404)
+                    let var8 := mulmod(var7, a_1, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_2, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_6 := calldataload(0x0524)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_6)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_6, var2, R)
+                    let var4 := 0x2
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_2_prev_1 := calldataload(0x0444)
+                    let a_1 := calldataload(0x0404)
+                    let var7 := mulmod(var0, a_1, R)
+                    let var8 := mulmod(a_2_prev_1, var7, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_2, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_7 := calldataload(0x0544)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_7)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x2
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let var7 := 0x0
+                    let a_1 := calldataload(0x0404)
+                    let var8 := addmod(var7, a_1, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_2, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_7 := calldataload(0x0544)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_7)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_2 := calldataload(0x0424)
+                    let a_2_prev_1 := calldataload(0x0444)
+                    let var7 := 0x0
+                    let a_1 := calldataload(0x0404)
+                    let var8 := addmod(var7, a_1, R)
+                    let var9 := addmod(a_2_prev_1, var8, R)
+                    let var10 := sub(R, var9)
+                    let var11 := addmod(a_2, var10, R)
+                    let var12 := mulmod(var6, var11, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var12, r)
+                }
+                {
+                    let f_3 := calldataload(0x04c4)
+                    let var0 := 0x0
+                    let var1 := mulmod(f_3, var0, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
+                }
+                {
+                    let f_4 := calldataload(0x04e4)
+                    let var0 := 0x0
+                    let var1 := mulmod(f_4, var0, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x0564), R)), R)
+                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x0624), R)), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let perm_z_last := calldataload(0x06e4)
+                    let perm_z_last := calldataload(0x0684)
                     let eval := mulmod(mload(L_LAST_MPTR), addmod(mulmod(perm_z_last, perm_z_last, R), sub(R, perm_z_last), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x05c4), sub(R, calldataload(0x05a4)), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0624), sub(R, calldataload(0x0604)), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -634,41 +694,19 @@ contract Halo2Verifier {
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x06e4), sub(R, calldataload(0x06c4)), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let gamma := mload(GAMMA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0584)
-                    let rhs := calldataload(0x0564)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0324), mulmod(beta, calldataload(0x04c4), R), R), gamma, R), R)
-                    mstore(0x00, mulmod(beta, mload(X_MPTR), R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0324), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    let left_sub_right := addmod(lhs, sub(R, rhs), R)
-                    let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let gamma := mload(GAMMA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x05e4)
-                    let rhs := calldataload(0x05c4)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0344), mulmod(beta, calldataload(0x04e4), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0344), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    let left_sub_right := addmod(lhs, sub(R, rhs), R)
-                    let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
                     let gamma := mload(GAMMA_MPTR)
                     let beta := mload(BETA_MPTR)
                     let lhs := calldataload(0x0644)
                     let rhs := calldataload(0x0624)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0364), mulmod(beta, calldataload(0x0504), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0364), mload(0x00), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x03e4), mulmod(beta, calldataload(0x0584), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0404), mulmod(beta, calldataload(0x05a4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0424), mulmod(beta, calldataload(0x05c4), R), R), gamma, R), R)
+                    mstore(0x00, mulmod(beta, mload(X_MPTR), R))
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x03e4), mload(0x00), R), gamma, R), R)
+                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0404), mload(0x00), R), gamma, R), R)
+                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0424), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
                     let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
@@ -679,22 +717,103 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let lhs := calldataload(0x06a4)
                     let rhs := calldataload(0x0684)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x03a4), mulmod(beta, calldataload(0x0524), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x03a4), mload(0x00), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0464), mulmod(beta, calldataload(0x05e4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x0604), R), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0464), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
+                    rhs := mulmod(rhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mload(0x00), R), gamma, R), R)
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
                     let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let gamma := mload(GAMMA_MPTR)
+                    let l_0 := mload(L_0_MPTR)
+                    let eval := mulmod(l_0, calldataload(0x06c4), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let l_last := mload(L_LAST_MPTR)
+                    let eval := mulmod(l_last, calldataload(0x06c4), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let theta := mload(THETA_MPTR)
                     let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0704)
-                    let rhs := calldataload(0x06e4)
-                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x0544), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mload(0x00), R), gamma, R), R)
-                    let left_sub_right := addmod(lhs, sub(R, rhs), R)
-                    let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
+                    let table
+                    {
+                        let f_1 := calldataload(0x0484)
+                        table := f_1
+                        table := addmod(table, beta, R)
+                    }
+                    let input_0
+                    {
+                        let f_3 := calldataload(0x04c4)
+                        let var0 := 0x1
+                        let var1 := mulmod(f_3, var0, R)
+                        let a_0 := calldataload(0x03e4)
+                        let var2 := mulmod(var1, a_0, R)
+                        let var3 := sub(R, var1)
+                        let var4 := addmod(var0, var3, R)
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var6 := mulmod(var4, var5, R)
+                        let var7 := addmod(var2, var6, R)
+                        input_0 := var7
+                        input_0 := addmod(input_0, beta, R)
+                    }
+                    let lhs
+                    let rhs
+                    rhs := table
+                    {
+                        let tmp := input_0
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0704), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x06e4), sub(R, calldataload(0x06c4)), R), R)
+                    }
+                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let l_0 := mload(L_0_MPTR)
+                    let eval := mulmod(l_0, calldataload(0x0724), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let l_last := mload(L_LAST_MPTR)
+                    let eval := mulmod(l_last, calldataload(0x0724), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let theta := mload(THETA_MPTR)
+                    let beta := mload(BETA_MPTR)
+                    let table
+                    {
+                        let f_2 := calldataload(0x04a4)
+                        table := f_2
+                        table := addmod(table, beta, R)
+                    }
+                    let input_0
+                    {
+                        let f_4 := calldataload(0x04e4)
+                        let var0 := 0x1
+                        let var1 := mulmod(f_4, var0, R)
+                        let a_0 := calldataload(0x03e4)
+                        let var2 := mulmod(var1, a_0, R)
+                        let var3 := sub(R, var1)
+                        let var4 := addmod(var0, var3, R)
+                        let var5 := 0x0
+                        let var6 := mulmod(var4, var5, R)
+                        let var7 := addmod(var2, var6, R)
+                        input_0 := var7
+                        input_0 := addmod(input_0, beta, R)
+                    }
+                    let lhs
+                    let rhs
+                    rhs := table
+                    {
+                        let tmp := input_0
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0764), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0744), sub(R, calldataload(0x0724)), R), R)
+                    }
+                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
 
@@ -843,13 +962,13 @@ contract Halo2Verifier {
                     let coeff := mload(0x20)
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x04a4), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0564), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
                     r_eval := addmod(r_eval, mulmod(coeff, mload(QUOTIENT_EVAL_MPTR), R), R)
                     for
                         {
-                            let mptr := 0x0544
-                            let mptr_end := 0x04a4
+                            let mptr := 0x0604
+                            let mptr_end := 0x0564
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -858,8 +977,8 @@ contract Halo2Verifier {
                     }
                     for
                         {
-                            let mptr := 0x0484
-                            let mptr_end := 0x0384
+                            let mptr := 0x0544
+                            let mptr_end := 0x0444
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -867,45 +986,43 @@ contract Halo2Verifier {
                         r_eval := addmod(mulmod(r_eval, zeta, R), mulmod(coeff, calldataload(mptr), R), R)
                     }
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0344), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0764), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0324), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0704), R), R)
+                    r_eval := mulmod(r_eval, zeta, R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0404), R), R)
+                    r_eval := mulmod(r_eval, zeta, R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x03e4), R), R)
                     mstore(0x04a0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x0384), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x0364), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x0444), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x0424), R), R)
                     r_eval := mulmod(r_eval, mload(0x0440), R)
                     mstore(0x04c0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x06c4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0684), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x06a4), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
                     r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0664), R), R)
                     r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0624), R), R)
                     r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0644), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0604), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x05c4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x05e4), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x05a4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0564), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0584), R), R)
                     r_eval := mulmod(r_eval, mload(0x0460), R)
                     mstore(0x04e0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x06e4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0704), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0724), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0744), R), R)
+                    r_eval := mulmod(r_eval, zeta, R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x06c4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x06e4), R), R)
+                    r_eval := mulmod(r_eval, zeta, R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0684), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x06a4), R), R)
                     r_eval := mulmod(r_eval, mload(0x0480), R)
                     mstore(0x0500, r_eval)
                 }
@@ -965,8 +1082,8 @@ contract Halo2Verifier {
                 }
                 {
                     let nu := mload(NU_MPTR)
-                    mstore(0x00, calldataload(0x0264))
-                    mstore(0x20, calldataload(0x0284))
+                    mstore(0x00, calldataload(0x02a4))
+                    mstore(0x20, calldataload(0x02c4))
                     success := ec_mul_acc(success, mload(ZETA_MPTR))
                     success := ec_add_acc(success, mload(QUOTIENT_X_MPTR), mload(QUOTIENT_Y_MPTR))
                     for
@@ -981,6 +1098,10 @@ contract Halo2Verifier {
                         success := ec_add_acc(success, mload(mptr), mload(add(mptr, 0x20)))
                     }
                     success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0x0164), calldataload(0x0184))
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0x0124), calldataload(0x0144))
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
                     success := ec_add_acc(success, calldataload(0xa4), calldataload(0xc4))
                     success := ec_mul_acc(success, mload(ZETA_MPTR))
                     success := ec_add_acc(success, calldataload(0x64), calldataload(0x84))
@@ -989,42 +1110,35 @@ contract Halo2Verifier {
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0440), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x01e4))
-                    mstore(0xa0, calldataload(0x0204))
-                    for
-                        {
-                            let mptr := 0x01a4
-                            let mptr_end := 0xe4
-                        }
-                        lt(mptr_end, mptr)
-                        { mptr := sub(mptr, 0x40) }
-                    {
-                        success := ec_mul_tmp(success, mload(ZETA_MPTR))
-                        success := ec_add_tmp(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
-                    }
+                    mstore(0x80, calldataload(0x01a4))
+                    mstore(0xa0, calldataload(0x01c4))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0460), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x0224))
-                    mstore(0xa0, calldataload(0x0244))
+                    mstore(0x80, calldataload(0x0264))
+                    mstore(0xa0, calldataload(0x0284))
+                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
+                    success := ec_add_tmp(success, calldataload(0x0224), calldataload(0x0244))
+                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
+                    success := ec_add_tmp(success, calldataload(0x01e4), calldataload(0x0204))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0480), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     mstore(0x80, mload(G1_X_MPTR))
                     mstore(0xa0, mload(G1_Y_MPTR))
                     success := ec_mul_tmp(success, sub(R, mload(R_EVAL_MPTR)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0724))
-                    mstore(0xa0, calldataload(0x0744))
+                    mstore(0x80, calldataload(0x0784))
+                    mstore(0xa0, calldataload(0x07a4))
                     success := ec_mul_tmp(success, sub(R, mload(0x0400)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0764))
-                    mstore(0xa0, calldataload(0x0784))
+                    mstore(0x80, calldataload(0x07c4))
+                    mstore(0xa0, calldataload(0x07e4))
                     success := ec_mul_tmp(success, mload(MU_MPTR))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     mstore(PAIRING_LHS_X_MPTR, mload(0x00))
                     mstore(PAIRING_LHS_Y_MPTR, mload(0x20))
-                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x0764))
-                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x0784))
+                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x07c4))
+                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x07e4))
                 }
             }
 

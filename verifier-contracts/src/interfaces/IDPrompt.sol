@@ -25,9 +25,10 @@ interface IDPrompt {
         Overturned
     }
 
-    /// @notice How a batch circuit takes a request's features. `digits == 0`: one public instance
-    /// per feature, the count times 2^inputScale (as `fulfil`'s circuit). Otherwise the features are
-    /// private in the circuit, which range-checks them and publishes packed words instead:
+    /// @notice How a circuit (the model's own, `ModelConfig.packing`, or a batch circuit's) takes a
+    /// request's features. `digits == 0`: one public instance per feature, the count times
+    /// 2^inputScale. Otherwise the features are private in the circuit, which range-checks them and
+    /// publishes packed words instead, which DPrompt rebuilds from the stored prompt's counts:
     /// ceil(numFeatures / digits) per request, word j = sum over t < digits of
     /// count[j * digits + t] << (shift + bits * t). Fewer instances, cheaper verification.
     struct FeaturePacking {
@@ -53,6 +54,7 @@ interface IDPrompt {
         uint32 challengeWindow; // seconds an optimistic answer can be disputed (60 s .. 30 days)
         uint96 optimisticFee; // least payment of an optimistic request, wei (at least the developer's cut)
         uint96 answerBond; // stake slashed from a provider whose optimistic answer is overturned (2 .. minStake)
+        FeaturePacking packing; // how `verifier` takes the features (all zero: one scaled instance per feature)
     }
 
     /// @notice A provider's position for one model.

@@ -34,8 +34,9 @@ library ModelRegistry {
     uint256 internal constant MIN_CHALLENGE_WINDOW = 60;
     uint256 internal constant MAX_CHALLENGE_WINDOW = 30 days;
 
-    /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2, and
-    /// writes slot 5 when the developer has a share.
+    /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2 (the
+    /// verifier, the developer's cut and how the verifier takes the features), and writes slot 5
+    /// when the developer has a share.
     struct Model {
         address table; // also the existence flag: non-zero once registered
         uint96 fee;
@@ -54,7 +55,11 @@ library ModelRegistry {
         uint8 contextSlots; // featurizer version 2 iff > 0
         bool retired;
         IHalo2Verifier verifier;
-        uint96 developerCut; // wei of each answer's payment credited to the publisher: fee * share / BPS
+        uint72 developerCut; // wei of each answer's payment credited to the publisher: fee * share / BPS
+        /// @dev `config.packing` (IDPrompt.FeaturePacking), as three fields: a struct would take a slot of its own.
+        uint8 packDigits;
+        uint8 packBits;
+        uint8 packShift;
         bytes32 vkHash;
         bytes32 specHash;
         address publisher;
@@ -101,7 +106,10 @@ library ModelRegistry {
         m.tableBits = spec.tableBits;
         m.contextSlots = spec.contextSlots;
         m.verifier = config.verifier;
-        m.developerCut = uint96((uint256(config.fee) * config.developerShareBps) / BPS);
+        m.developerCut = uint72(developerCutOf(config)); // < 2^72, checked in _validate
+        m.packDigits = config.packing.digits;
+        m.packBits = config.packing.bits;
+        m.packShift = config.packing.shift;
         m.vkHash = config.vkHash;
         m.specHash = config.specHash;
         m.publisher = publisher;
@@ -125,14 +133,7 @@ library ModelRegistry {
     ) external {
         checkBatchSize(size);
         if (address(verifier).code.length == 0) revert IDPrompt.DPromptInvalidModelConfig("verifier has no code");
-        if (packing.digits != 0) {
-            uint256 countBits = Featurizer.bitsPerFeature(m.clip);
-            if (packing.bits < countBits) revert IDPrompt.DPromptInvalidModelConfig("packing bits cannot hold a count");
-            // The top digit's highest bit: every word stays below 2^253 < the field modulus.
-            if (uint256(packing.shift) + uint256(packing.bits) * (packing.digits - 1) + countBits > 253) {
-                revert IDPrompt.DPromptInvalidModelConfig("packed words exceed 253 bits");
-            }
-        }
+        _checkPacking(packing, m.clip);
         if (address(b.verifier) != address(0)) revert IDPrompt.DPromptBatchVerifierExists(modelId, size);
         b.verifier = verifier;
         b.packing = packing;
@@ -172,7 +173,8 @@ library ModelRegistry {
             spec: spec(m),
             challengeWindow: m.challengeWindow,
             optimisticFee: m.optimisticFee,
-            answerBond: m.answerBond
+            answerBond: m.answerBond,
+            packing: modelPacking(m)
         });
     }
 
@@ -233,6 +235,22 @@ library ModelRegistry {
         return m.featureCount;
     }
 
+    /// @dev How model `m`'s own verifier takes the features (`ModelConfig.packing`).
+    function modelPacking(Model storage m) internal view returns (IDPrompt.FeaturePacking memory) {
+        return IDPrompt.FeaturePacking(m.packDigits, m.packBits, m.packShift);
+    }
+
+    /// @dev Public instances the features of one request take under `p`: one per feature, or one
+    /// per `p.digits` features.
+    function featureInstances(uint256 features, IDPrompt.FeaturePacking memory p) internal pure returns (uint256) {
+        return p.digits == 0 ? features : (features + p.digits - 1) / p.digits;
+    }
+
+    /// @dev The developer's cut of each answer's payment, wei.
+    function developerCutOf(IDPrompt.ModelConfig calldata c) internal pure returns (uint256) {
+        return (uint256(c.fee) * c.developerShareBps) / BPS;
+    }
+
     /// @dev A prompt is 1..maxBytes bytes of any value; it is never truncated.
     function checkPrompt(uint256 length, uint256 maxBytes) internal pure {
         if (length == 0) revert IDPrompt.DPromptEmptyPrompt();
@@ -258,7 +276,24 @@ library ModelRegistry {
         if (c.responseWindow < MIN_RESPONSE_WINDOW) {
             revert IDPrompt.DPromptInvalidModelConfig("responseWindow below 60 s");
         }
+        if (developerCutOf(c) >> 72 != 0) revert IDPrompt.DPromptInvalidModelConfig("developer cut over 2^72 wei");
+        _checkPacking(c.packing, c.spec.clip);
         _validateOptimistic(c);
+    }
+
+    /// @dev A packing (if any: `digits != 0`) must hold a count of a feature clipped at `clip` in
+    /// each digit and keep every word below 2^253 < the field modulus.
+    function _checkPacking(IDPrompt.FeaturePacking memory p, uint256 clip) private pure {
+        if (p.digits == 0) {
+            if (p.bits != 0 || p.shift != 0) revert IDPrompt.DPromptInvalidModelConfig("packing bits/shift need digits");
+            return;
+        }
+        uint256 countBits = Featurizer.bitsPerFeature(clip);
+        if (p.bits < countBits) revert IDPrompt.DPromptInvalidModelConfig("packing bits cannot hold a count");
+        // The top digit's highest bit: every word stays below 2^253 < the field modulus.
+        if (uint256(p.shift) + uint256(p.bits) * (p.digits - 1) + countBits > 253) {
+            revert IDPrompt.DPromptInvalidModelConfig("packed words exceed 253 bits");
+        }
     }
 
     /// @dev The optimistic mode's fields: all zero (not offered), or a window of 60 s..30 days, a
