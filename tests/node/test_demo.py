@@ -18,6 +18,9 @@ def test_demo_answersEveryPromptThroughANodeAndStopsIt(prover, batch_provers, in
     requests = result["requests"]
     assert [r["status"] for r in requests] == ["fulfilled"] * 4
     assert [r["tickers"] for r in requests] == [[], ["ETH", "USDC"], ["MATIC"], ["CAKE"]]
+    # each user prompt is asked of the intent agent too, and shown with its proven intents
+    intents = [r["intents"] for r in requests]
+    assert (intents[0], intents[1], intents[3]) == ([], ["SWAP"], ["SWAP"])
     assert all(r["fulfil_gas"] / r["batch_size"] < 600_000 for r in requests)
     assert result["node_exit"] == 0
     # the on-chain agent asked first and got its proven answer by callback

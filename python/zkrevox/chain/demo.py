@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_typing import HexStr
@@ -126,7 +127,8 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
                 gas = [c["gas"]["total"] for c in composed]
                 say(f"composed flow gas (ask + intent fulfil + ticker fulfil, callbacks included, from the receipts): "
                     f"{min(gas):,} to {max(gas):,} per command, {sum(gas) // len(gas):,} on average")
-            results = _ask(user, record.model_id, list(prompts), params, dep.dprompt.block, say, prompt_text)
+            results = _ask(user, record.model_id, list(prompts), params, dep.dprompt.block, say, prompt_text,
+                           intent=(intent.model_id, intent_params))
             span = max(r["e2e_seconds"] for r in results)
             say(f"{len(results)} proven answers in {span:.1f}s with one prover worker "
                 f"({60 * len(results) / span:.0f} per minute; later requests queue behind earlier ones)")
@@ -237,16 +239,26 @@ def _wait_up(node: subprocess.Popen[bytes], log_path: Path) -> None:
 
 
 def _ask(user: DPromptClient, model_id: int, prompts: list, params, from_block: int,
-         say: Callable[[str], None] | None, show: Callable[[bytes], str]) -> list[dict]:
-    """Send every prompt at once (each mined in its own block), then wait for each proven answer."""
+         say: Callable[[str], None] | None, show: Callable[[bytes], str], *,
+         intent: tuple[int, Any] | None = None) -> list[dict]:
+    """Send every prompt at once (each mined in its own block), then wait for each proven answer.
+    ``intent``: (model id, params) of the intent agent, also asked about every prompt (after the ticker
+    requests; its proven intents are shown beside the tickers)."""
     sent = []
     for prompt in prompts:
         request_id, receipt = user.request(model_id, prompt)
         sent.append((request_id, prompt, time.monotonic(), int(receipt["gasUsed"])))
+    asked = [(user.request(intent[0], prompt)[0], time.monotonic()) for prompt in prompts] if intent else []
     if say is not None:
-        say(f"user sent {len(sent)} requests (request gas {sent[0][3]:,}); waiting for proven answers")
+        also = f" and {len(asked)} to the intent agent" if asked else ""
+        say(f"user sent {len(sent)} requests to the ticker agent (request gas {sent[0][3]:,}){also}; waiting for "
+            "proven answers")
     results = [_await_answer(user, rid, prompt if isinstance(prompt, str) else show(prompt), t0, params.labels,
                              params.num_outputs, from_block) for rid, prompt, t0, _ in sent]
+    for r, (rid, t0) in zip(results, asked, strict=False):
+        assert intent is not None
+        answer = _await_answer(user, rid, r["prompt"], t0, intent[1].labels, intent[1].num_outputs, from_block)
+        r["intents"], r["intent_request_id"] = answer["tickers"], rid
     members: dict[str, int] = {}
     for r in results:
         members[r["fulfil_tx"]] = members.get(r["fulfil_tx"], 0) + 1
@@ -256,6 +268,9 @@ def _ask(user: DPromptClient, model_id: int, prompts: list, params, from_block: 
             how = (f"fulfil gas {r['fulfil_gas']:,}" if n == 1 else
                    f"one fulfilBatch of {n}, gas {r['fulfil_gas']:,} ({r['fulfil_gas'] // n:,} per request)")
             shown = ", ".join(r["tickers"]) if r["tickers"] else "no ticker"
+            if "intents" in r:
+                shown = (f"intents {{{', '.join(r['intents'])}}} (request {r['intent_request_id']}), tickers "
+                         f"{{{shown}}}")
             say(f"request {r['request_id']}: \"{r['prompt']}\" -> {shown}  [{r['status']}, proof verified on-chain]  "
                 f"end-to-end {r['e2e_seconds']:.1f}s, {how}")
     return results
