@@ -119,12 +119,10 @@ CONFUSABLES: dict[str, tuple[str, ...]] = {
     "optimism": ("cautious {w} in the market", "full of {w} today"),
     "polygon": ("draw a {w} with six sides", "the {w} count of the 3d model"),
     "floki": ("my dog {w} ate my homework", "{w} is a good boy"),
-    "doge": ("the {w} meme is old", "such wow very {w}"),
     "shiba": ("a {w} puppy for adoption", "{w} dogs shed a lot"),
-    "pepe": ("{w} the frog meme", "my uncle {w} called"),
+    "pepe": ("my uncle {w} called",),
     "ether": ("it vanished into the {w}", "diethyl {w} in the lab"),
     "fetch": ("{w} the ball", "{w} data from the api"),
-    "ens": ("{w} is french for together",),
     "arb": ("{w} opportunity between two stores", "{w} in the ticket market"),
     "pol": ("{w} sci exam tomorrow", "a {w} party speech"),
     "basic": ("{w} cooking skills", "the {w} plan is enough"),
@@ -141,12 +139,15 @@ class Example:
 
 
 def typo(word: str, rng: random.Random) -> str:
-    """One random edit (drop, swap, double or replace a letter) inside a word of 4+ letters."""
+    """One random edit inside a word of 4+ letters: drop, swap, double or replace a letter in a
+    word of 5+ letters, double one in a word of 4. The featurizer matches words of 5+ letters
+    within one edit (and a 4-letter word with one letter added); a typo it cannot read would be a
+    ticker label on noise."""
     letters = [i for i, c in enumerate(word) if c.isalpha()]
     if len(letters) < 4:
         return word
     i = rng.choice(letters[1:])
-    op = rng.randrange(4)
+    op = rng.randrange(4) if len(letters) >= 5 else 2
     if op == 0:
         return word[:i] + word[i + 1 :]
     if op == 1 and i + 1 < len(word):
