@@ -16,7 +16,9 @@ set (``models/ticker/eval/hard.jsonl``) is never read here.
 
 from __future__ import annotations
 
-from zkrevox.dataset import AMOUNTS, NEGATIVE_WORDS, Example, PromptGenerator, casing
+from zkrevox.dataset import (
+    AMOUNTS, NEGATIVE_WORDS, TEMPLATES_ONE, TEMPLATES_TWO, Example, PromptGenerator, casing,
+)
 from zkrevox.tickers import LABELS, TickerDatabase
 
 # {w}: the word in its everyday sense. Label: none.
@@ -122,11 +124,30 @@ LIST_ITEMS = ("{m}", "{m}", "{n} {m}", "{m} {n}", "{m} at {n}", "some {m}", "{m}
 # A name with no trade word around it: news, governance, people talking.
 NEWS = ("did {a} settle with the sec", "{a} proposal results", "{a} roadmap update", "{a} lawsuit news",
         "is {a} still a thing", "{a} merged with another project", "what is {a} working on", "{a} team update",
-        "who runs {a}", "{a} partnership rumors", "{a} governance drama", "{a} hack?", "{a} community call recap")
+        "who runs {a}", "{a} partnership rumors", "{a} governance drama", "{a} hack?", "{a} community call recap",
+        "{a} burn this quarter", "did {a} win the case", "{a} stability fee change", "{a} migration, what do i do",
+        "is {a} dead", "why does everyone hate {a}", "{a} fee switch vote", "{a} upgrade went live",
+        "{a} unlock next week", "anyone still using {a}", "{a} listing on a new exchange", "{a} etf odds",
+        "{a} founder interview", "what went wrong with {a}", "{a} wars explained", "{a} whitepaper summary")
+# Names that are also ordinary words (their own featurizer slot), in their crypto sense: the
+# same words ORDINARY and CONFUSABLES use as negatives, so that the name, not the word, wins.
+NAME_WORDS = {"ether": "ETH", "ripple": "XRP", "polygon": "MATIC", "maker": "MKR", "optimism": "OP",
+              "curve": "CRV", "compound": "COMP", "sushi": "SUSHI", "cake": "CAKE", "uni": "UNI", "link": "LINK",
+              "graph": "GRT", "the graph": "GRT", "fetch.ai": "FET", "fetch ai": "FET", "immutable": "IMX",
+              "immutable x": "IMX", "world coin": "WLD", "one inch": "1INCH", "basic attention token": "BAT",
+              "bat": "BAT", "ape": "APE", "sand": "SAND", "the sandbox": "SAND", "mana": "MANA", "gala": "GALA",
+              "floki": "FLOKI", "op": "OP", "arb": "ARB", "comp": "COMP", "sol": "SOL", "pol": "POL",
+              "binance coin": "BNB", "usd coin": "USDC", "circle usd": "USDC", "wrapped ether": "WETH",
+              "wrapped bitcoin": "WBTC", "pancake swap": "CAKE", "makerdao": "MKR", "dai stablecoin": "DAI"}
+# Several requests in one prompt: {r} each.
+STEP_JOINERS = (", then ", " and then ", ". after that ", ", and ", ". then ", "; ", " -> ")
 MULTI_WORD = ("usd coin", "binance coin", "shiba inu", "floki inu", "basic attention token", "fetch ai",
               "immutable x", "axie infinity", "the sandbox", "the graph", "lido dao", "curve dao", "world coin",
               "wrapped ether", "wrapped bitcoin", "gala games", "injective protocol", "yearn finance", "pepe coin",
-              "ape coin", "doge coin", "ethereum name service", "polygon ecosystem token", "synthetix network token")
+              "ape coin", "doge coin", "ethereum name service", "polygon ecosystem token", "synthetix network token",
+              "tether usd", "circle usd", "wrapped ethereum", "dai stablecoin", "matic network", "curve dao token",
+              "1inch network", "one inch", "bnb coin", "eth coin", "pancake swap", "sushi swap", "chain link",
+              "polygon matic", "binance usd", "gala games", "aave token", "uniswap token", "graph token")
 
 
 class HardPromptGenerator(PromptGenerator):
@@ -181,9 +202,49 @@ class HardPromptGenerator(PromptGenerator):
         other = rng.choice([s for s in LABELS if s != symbol])
         text = rng.choice(("is {a} riskier than {b}", "{a} vs {b}", "swap {n} {a} for {b}", "{b} or {a}?",
                            "could {a} ever go to zero", "sell my {b} and buy {a}", "{a} news", "{a} and {b} prices",
-                           "how much is {a} worth", "did {a} beat {b} this year"))
+                           "how much is {a} worth", "did {a} beat {b} this year", "{a} migration from {b}",
+                           "what does {a} do to {b}", "is {a} safer than {b}", "i mean {a}, not {b}",
+                           "my {a} is on a ledger, my {b} on an exchange", "{b} and {a} both down today",
+                           "move everything from {b} to {a}", "{a} burn vs {b} burn"))
         used = [symbol] + ([other] if "{b}" in text else [])
         text = text.format(a=casing(form, rng), b=self.mention(other), n=rng.choice(AMOUNTS))
+        return Example(self.decorate(text), self._labels(used))
+
+    def sense(self) -> Example:
+        """A name that is also an ordinary word, in its crypto sense, beside another name or alone."""
+        rng = self.rng
+        word = rng.choice(sorted(NAME_WORDS))
+        symbol = NAME_WORDS[word]
+        form = casing(word, rng) if rng.random() < 0.25 else word
+        other = rng.choice([s for s in LABELS if s != symbol])
+        r = rng.random()
+        if r < 0.3:
+            text, used = rng.choice(NEWS).format(a=form), [symbol]
+        elif r < 0.65:
+            text = rng.choice(TEMPLATES_ONE).format(a=form, n=rng.choice(AMOUNTS))
+            used = [symbol]
+        else:
+            a, b = (form, self.mention(other)) if rng.random() < 0.5 else (self.mention(other), form)
+            text = rng.choice(TEMPLATES_TWO).format(a=a, b=b, n=rng.choice(AMOUNTS))
+            used = [symbol, other]
+        return Example(self.decorate(text), self._labels(used))
+
+    def steps(self) -> Example:
+        """Two or three requests in one prompt, some on a project named as such."""
+        rng = self.rng
+        parts, used = [], []
+        for _ in range(rng.randint(2, 3)):
+            if rng.random() < 0.35:
+                place, tickers = rng.choice(PROJECTS)
+                symbol = rng.choice(LABELS)
+                parts.append(rng.choice(PROJECT_TEMPLATES).format(a=self.mention(symbol), p=place,
+                                                                  n=rng.choice(AMOUNTS)))
+                used += [symbol, *tickers]
+            else:
+                req, symbols = self._request()
+                parts.append(req)
+                used += symbols
+        text = parts[0] + "".join(rng.choice(STEP_JOINERS) + p for p in parts[1:])
         return Example(self.decorate(text), self._labels(used))
 
     def long(self) -> Example:
@@ -215,14 +276,18 @@ class HardPromptGenerator(PromptGenerator):
         if self.rng.random() >= self.hard:
             return super().example()
         r = self.rng.random()
-        if r < 0.3:
+        if r < 0.25:
             return self.ordinary()
-        if r < 0.42:
+        if r < 0.35:
             return self.both()
-        if r < 0.56:
+        if r < 0.47:
             return self.names()
-        if r < 0.8:
+        if r < 0.57:
+            return self.sense()
+        if r < 0.65:
+            return self.steps()
+        if r < 0.83:
             return self.long()
-        if r < 0.88:
+        if r < 0.9:
             return self.ens()
         return self.project()
