@@ -132,6 +132,11 @@ AMOUNTS = ("1", "2", "0.5", "10", "100", "1k", "250", "3.75", "$50", "$1000", "5
 FILLERS = ("", "", "", "pls", "please", "now", "asap", "!!", "?", "thx", "right now", "for me", "quickly", "🚀", "lol")
 
 
+# The tokens most requests trade against: real prompts name them far more often than the rest,
+# beside every other name (a label drawn uniformly would pair ETH with a given name 1 time in 41).
+COMMON = ("ETH", "USDC", "USDT", "BNB", "DAI", "SOL")
+
+
 @dataclass(frozen=True)
 class Example:
     prompt: str
@@ -193,12 +198,22 @@ class PromptGenerator:
             text = "$" + text
         return text
 
+    def pick(self, k: int) -> list[str]:
+        """``k`` distinct labels, uniformly, except that 3 times in 10 one of them is a COMMON one."""
+        rng = self.rng
+        symbols = rng.sample(LABELS, k)
+        if rng.random() < 0.3:
+            common = rng.choice(COMMON)
+            if common not in symbols:
+                symbols[rng.randrange(k)] = common
+        return symbols
+
     def other_mention(self) -> str:
         return casing(self.rng.choice(self.other_forms), self.rng)
 
     def labelled(self, k: int) -> Example:
         rng = self.rng
-        symbols = rng.sample(LABELS, k)
+        symbols = self.pick(k)
         slots = [self.mention(s) for s in symbols]
         # Sometimes one slot is a token outside the label set.
         if k >= 2 and rng.random() < 0.2:

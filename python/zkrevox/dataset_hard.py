@@ -163,7 +163,7 @@ class HardPromptGenerator(PromptGenerator):
 
     def _request(self, k: int = 2) -> tuple[str, list[str]]:
         rng = self.rng
-        symbols = rng.sample(LABELS, k)
+        symbols = self.pick(k)
         text = rng.choice(REQUESTS)
         used = [s for s, key in zip(symbols, ("{a}", "{b}"), strict=True) if key in text]
         text = text.format(a=self.mention(symbols[0]), b=self.mention(symbols[1]), n=rng.choice(AMOUNTS))
@@ -199,7 +199,7 @@ class HardPromptGenerator(PromptGenerator):
             return Example(self.decorate(rng.choice(NEWS).format(a=self.mention(symbol))), (symbol,))
         form = rng.choice(MULTI_WORD)
         symbol = self.by_form[form]
-        other = rng.choice([s for s in LABELS if s != symbol])
+        other = next(s for s in self.pick(2) if s != symbol)
         text = rng.choice(("is {a} riskier than {b}", "{a} vs {b}", "swap {n} {a} for {b}", "{b} or {a}?",
                            "could {a} ever go to zero", "sell my {b} and buy {a}", "{a} news", "{a} and {b} prices",
                            "how much is {a} worth", "did {a} beat {b} this year", "{a} migration from {b}",
@@ -216,7 +216,7 @@ class HardPromptGenerator(PromptGenerator):
         word = rng.choice(sorted(NAME_WORDS))
         symbol = NAME_WORDS[word]
         form = casing(word, rng) if rng.random() < 0.25 else word
-        other = rng.choice([s for s in LABELS if s != symbol])
+        other = next(s for s in self.pick(2) if s != symbol)
         r = rng.random()
         if r < 0.3:
             text, used = rng.choice(NEWS).format(a=form), [symbol]
@@ -249,7 +249,7 @@ class HardPromptGenerator(PromptGenerator):
 
     def long(self) -> Example:
         rng = self.rng
-        symbols = rng.sample(LABELS, rng.randint(4, 6))
+        symbols = self.pick(rng.randint(4, 6))
         item = rng.choice(LIST_ITEMS)
         mentions = [item.format(m=self.mention(s), n=rng.choice(AMOUNTS)) for s in symbols]
         listed = ", ".join(mentions[:-1]) + rng.choice((" and ", ", ", " & ", " plus ")) + mentions[-1]
