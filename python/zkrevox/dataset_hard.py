@@ -95,7 +95,17 @@ PROJECTS = (  # (text, tickers): protocols and networks named as such
     ("in the sandbox", ("SAND",)), ("in decentraland", ("MANA",)), ("on injective", ("INJ",)),
     ("in yearn vaults", ("YFI",)), ("via chainlink oracles", ("LINK",)), ("with the graph", ("GRT",)),
     ("on synthetix", ("SNX",)), ("on axie infinity", ("AXS",)), ("in compound v3", ("COMP",)),
+    ("to ethereum", ("ETH",)), ("from ethereum", ("ETH",)), ("on the ethereum network", ("ETH",)),
+    ("on ethereum l1", ("ETH",)), ("on eth mainnet", ("ETH",)), ("from polygon", ("MATIC",)),
+    ("to polygon", ("MATIC",)), ("on the polygon network", ("MATIC",)), ("from arbitrum", ("ARB",)),
+    ("on bsc", ("BNB",)), ("on binance smart chain", ("BNB",)), ("to solana", ("SOL",)),
+    ("on the solana network", ("SOL",)), ("from optimism", ("OP",)), ("on pancake swap", ("CAKE",)),
+    ("on lido", ("LDO",)), ("through uniswap v3", ("UNI",)), ("on curve finance", ("CRV",)),
 )
+# Things said about a network or protocol, with no token named: {p} the place.
+PROJECT_ONLY = ("fees {p} are insane", "move my nfts {p}", "is it safe {p}", "gas {p} right now", "any airdrops {p}",
+                "how long does a withdrawal take {p}", "what's new {p}", "bridge everything {p}")
+
 PROJECT_TEMPLATES = (
     "swap {n} {a} {p}", "bridge {a} {p}", "lend {a} {p}", "is {p} safe for {a}", "deposit {n} {a} {p}",
     "fees {p} for {a}", "what's the apy for {a} {p}", "move my {a} {p}",
@@ -268,7 +278,14 @@ class HardPromptGenerator(PromptGenerator):
     def project(self) -> Example:
         rng = self.rng
         place, tickers = rng.choice(PROJECTS)
-        symbol = rng.choice(LABELS)
+        if rng.random() < 0.3:
+            text = rng.choice(PROJECT_ONLY).format(p=place)
+            if rng.random() < 0.4:  # from one network to another
+                place2, tickers2 = rng.choice(PROJECTS)
+                text = f"{text} {place2}"
+                tickers = (*tickers, *tickers2)
+            return Example(self.decorate(text), self._labels(tickers))
+        symbol = self.pick(1)[0]
         text = rng.choice(PROJECT_TEMPLATES).format(a=self.mention(symbol), p=place, n=rng.choice(AMOUNTS))
         return Example(self.decorate(text), self._labels([symbol, *tickers]))
 
