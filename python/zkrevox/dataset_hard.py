@@ -98,7 +98,7 @@ PROJECTS = (  # (text, tickers): protocols and networks named as such
     ("to ethereum", ("ETH",)), ("from ethereum", ("ETH",)), ("on the ethereum network", ("ETH",)),
     ("on ethereum l1", ("ETH",)), ("on eth mainnet", ("ETH",)), ("from polygon", ("MATIC",)),
     ("to polygon", ("MATIC",)), ("on the polygon network", ("MATIC",)), ("from arbitrum", ("ARB",)),
-    ("on bsc", ("BNB",)), ("on binance smart chain", ("BNB",)), ("to solana", ("SOL",)),
+    ("to solana", ("SOL",)),
     ("on the solana network", ("SOL",)), ("from optimism", ("OP",)), ("on pancake swap", ("CAKE",)),
     ("on lido", ("LDO",)), ("through uniswap v3", ("UNI",)), ("on curve finance", ("CRV",)),
 )
