@@ -41,6 +41,10 @@ class TrainConfig:
     weight_decay: float = 1e-5
     seed: int = 1  # the prompts: training set (seed) and synthetic held-out set (seed + 1)
     init_seed: int = 13  # weights' initialisation and batch order
+    # Train on the circuit's fixed-point grid (circuits/<name>/circuit.json "scale"): weights rounded
+    # to 2^-param_scale in the forward pass (straight-through gradient), exported rounded, so the
+    # circuit computes the ONNX model exactly and float = quantized. 0: plain float training.
+    param_scale: int = 0
 
 
 def build_model(num_features: int, num_labels: int, config: TrainConfig):
@@ -69,6 +73,39 @@ def build_model(num_features: int, num_labels: int, config: TrainConfig):
         activations[config.activation](),
         torch.nn.Linear(config.hidden, num_labels),
     )
+
+
+def round_to_grid(model, param_scale: int) -> None:
+    """Make ``model``'s Linear layers compute on the circuit's grid: every weight a multiple of
+    ``2^-param_scale``, the first bias of ``2^-2·param_scale`` (inputs are integers at the same
+    scale; ezkl quantizes a bias at its layer's input scale plus the parameter scale). The rounding
+    is a ``torch.nn.utils.parametrize`` parametrization with a straight-through gradient; call
+    :func:`bake_grid` before export. The square network's later scales are exact (no rescale)."""
+    import torch
+    from torch.nn.utils import parametrize
+
+    class Round(torch.nn.Module):
+        def __init__(self, bits: int) -> None:
+            super().__init__()
+            self.step = float(2**bits)
+
+        def forward(self, w):
+            return w + (torch.round(w * self.step) / self.step - w).detach()
+
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    for i, layer in enumerate(layers):
+        parametrize.register_parametrization(layer, "weight", Round(param_scale))
+        if i == 0:
+            parametrize.register_parametrization(layer, "bias", Round(2 * param_scale))
+
+
+def bake_grid(model) -> None:
+    """Replace :func:`round_to_grid`'s parametrizations by their rounded values (plain Linears)."""
+    from torch.nn.utils import parametrize
+
+    for layer in model.modules():
+        for name in list(getattr(layer, "parametrizations", {}) or {}):
+            parametrize.remove_parametrizations(layer, name, leave_parametrized=True)
 
 
 def model_name(num_features: int, num_labels: int, config: TrainConfig) -> str:
@@ -157,7 +194,10 @@ def train(out_dir: Path, agent: Agent, config: TrainConfig | None = None, progre
 
     torch.manual_seed(config.init_seed)
     model = build_model(spec.num_features, len(labels), config)
+    if config.param_scale:
+        round_to_grid(model, config.param_scale)
     fit_model(model, x_train, y_train, config, progress)
+    bake_grid(model)
     model.eval()
 
     def accuracy(examples: list[LabeledPrompt]) -> float:

@@ -27,7 +27,7 @@ class TickerTrainConfig(TrainConfig):
     epochs: int = 80
     featurizer_version: int = 2  # 1: the first model's spec (vocabulary + trigrams), 2: with context
     hard: float = 0.5  # share of training prompts from HardPromptGenerator (0: the first model's data)
-    trigram_buckets: int = 29
+    trigram_buckets: int = 26
     max_bytes: int = 192
     clip: int = 3
     fuzzy_min_len: int = 5
@@ -35,6 +35,7 @@ class TickerTrainConfig(TrainConfig):
     # Weights' initialisation and batch order. Four seeds scored alike (realistic 92.5-93.25 %,
     # synthetic 94.3-94.75 %); 20261123 also missed USDC in "swap 2 ethereum for usdc", 13 did not.
     init_seed: int = 13
+    param_scale: int = 7  # circuits/ticker/circuit.json "scale": train on the circuit's grid
 
 
 @cache

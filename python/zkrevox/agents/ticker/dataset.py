@@ -119,12 +119,10 @@ CONFUSABLES: dict[str, tuple[str, ...]] = {
     "optimism": ("cautious {w} in the market", "full of {w} today"),
     "polygon": ("draw a {w} with six sides", "the {w} count of the 3d model"),
     "floki": ("my dog {w} ate my homework", "{w} is a good boy"),
-    "doge": ("the {w} meme is old", "such wow very {w}"),
     "shiba": ("a {w} puppy for adoption", "{w} dogs shed a lot"),
-    "pepe": ("{w} the frog meme", "my uncle {w} called"),
+    "pepe": ("my uncle {w} called",),
     "ether": ("it vanished into the {w}", "diethyl {w} in the lab"),
     "fetch": ("{w} the ball", "{w} data from the api"),
-    "ens": ("{w} is french for together",),
     "arb": ("{w} opportunity between two stores", "{w} in the ticket market"),
     "pol": ("{w} sci exam tomorrow", "a {w} party speech"),
     "basic": ("{w} cooking skills", "the {w} plan is enough"),
@@ -134,6 +132,11 @@ AMOUNTS = ("1", "2", "0.5", "10", "100", "1k", "250", "3.75", "$50", "$1000", "5
 FILLERS = ("", "", "", "pls", "please", "now", "asap", "!!", "?", "thx", "right now", "for me", "quickly", "🚀", "lol")
 
 
+# The tokens most requests trade against: real prompts name them far more often than the rest,
+# beside every other name (a label drawn uniformly would pair ETH with a given name 1 time in 41).
+COMMON = ("ETH", "USDC", "USDT", "BNB", "DAI", "SOL")
+
+
 @dataclass(frozen=True)
 class Example:
     prompt: str
@@ -141,12 +144,15 @@ class Example:
 
 
 def typo(word: str, rng: random.Random) -> str:
-    """One random edit (drop, swap, double or replace a letter) inside a word of 4+ letters."""
+    """One random edit inside a word of 4+ letters: drop, swap, double or replace a letter in a
+    word of 5+ letters, double one in a word of 4. The featurizer matches words of 5+ letters
+    within one edit (and a 4-letter word with one letter added); a typo it cannot read would be a
+    ticker label on noise."""
     letters = [i for i, c in enumerate(word) if c.isalpha()]
     if len(letters) < 4:
         return word
     i = rng.choice(letters[1:])
-    op = rng.randrange(4)
+    op = rng.randrange(4) if len(letters) >= 5 else 2
     if op == 0:
         return word[:i] + word[i + 1 :]
     if op == 1 and i + 1 < len(word):
@@ -192,12 +198,22 @@ class PromptGenerator:
             text = "$" + text
         return text
 
+    def pick(self, k: int) -> list[str]:
+        """``k`` distinct labels, uniformly, except that 3 times in 10 one of them is a COMMON one."""
+        rng = self.rng
+        symbols = rng.sample(LABELS, k)
+        if rng.random() < 0.3:
+            common = rng.choice(COMMON)
+            if common not in symbols:
+                symbols[rng.randrange(k)] = common
+        return symbols
+
     def other_mention(self) -> str:
         return casing(self.rng.choice(self.other_forms), self.rng)
 
     def labelled(self, k: int) -> Example:
         rng = self.rng
-        symbols = rng.sample(LABELS, k)
+        symbols = self.pick(k)
         slots = [self.mention(s) for s in symbols]
         # Sometimes one slot is a token outside the label set.
         if k >= 2 and rng.random() < 0.2:

@@ -16,7 +16,9 @@ set (``models/ticker/eval/hard.jsonl``) is never read here.
 
 from __future__ import annotations
 
-from zkrevox.agents.ticker.dataset import AMOUNTS, NEGATIVE_WORDS, Example, PromptGenerator, casing
+from zkrevox.agents.ticker.dataset import (
+    AMOUNTS, NEGATIVE_WORDS, TEMPLATES_ONE, TEMPLATES_TWO, Example, PromptGenerator, casing,
+)
 from zkrevox.agents.ticker.tickers import LABELS, TickerDatabase
 
 # {w}: the word in its everyday sense. Label: none.
@@ -57,8 +59,8 @@ ORDINARY: dict[str, tuple[str, ...]] = {
     "immutable": ("the contract is {w}", "{w} objects", "an {w} record"),
     "world": ("the {w} cup", "around the {w}", "{w} news"),
     "sol": ("{w} y sombra", "el {w}", "do re mi fa {w}"),
-    "pepe": ("{w} the frog", "my uncle {w}"),
-    "doge": ("the {w} meme", "{w} of venice"),
+    "pepe": ("my uncle {w}",),
+    "doge": ("{w} of venice",),
     "ether": ("lost in the {w}", "diethyl {w}"),
     "graphs": ("{w} of my returns", "make {w} for the report"),
     "basic": ("{w} cooking", "the {w} plan"),
@@ -93,7 +95,17 @@ PROJECTS = (  # (text, tickers): protocols and networks named as such
     ("in the sandbox", ("SAND",)), ("in decentraland", ("MANA",)), ("on injective", ("INJ",)),
     ("in yearn vaults", ("YFI",)), ("via chainlink oracles", ("LINK",)), ("with the graph", ("GRT",)),
     ("on synthetix", ("SNX",)), ("on axie infinity", ("AXS",)), ("in compound v3", ("COMP",)),
+    ("to ethereum", ("ETH",)), ("from ethereum", ("ETH",)), ("on the ethereum network", ("ETH",)),
+    ("on ethereum l1", ("ETH",)), ("on eth mainnet", ("ETH",)), ("from polygon", ("MATIC",)),
+    ("to polygon", ("MATIC",)), ("on the polygon network", ("MATIC",)), ("from arbitrum", ("ARB",)),
+    ("to solana", ("SOL",)),
+    ("on the solana network", ("SOL",)), ("from optimism", ("OP",)), ("on pancake swap", ("CAKE",)),
+    ("on lido", ("LDO",)), ("through uniswap v3", ("UNI",)), ("on curve finance", ("CRV",)),
 )
+# Things said about a network or protocol, with no token named: {p} the place.
+PROJECT_ONLY = ("fees {p} are insane", "move my nfts {p}", "is it safe {p}", "gas {p} right now", "any airdrops {p}",
+                "how long does a withdrawal take {p}", "what's new {p}", "bridge everything {p}")
+
 PROJECT_TEMPLATES = (
     "swap {n} {a} {p}", "bridge {a} {p}", "lend {a} {p}", "is {p} safe for {a}", "deposit {n} {a} {p}",
     "fees {p} for {a}", "what's the apy for {a} {p}", "move my {a} {p}",
@@ -122,11 +134,30 @@ LIST_ITEMS = ("{m}", "{m}", "{n} {m}", "{m} {n}", "{m} at {n}", "some {m}", "{m}
 # A name with no trade word around it: news, governance, people talking.
 NEWS = ("did {a} settle with the sec", "{a} proposal results", "{a} roadmap update", "{a} lawsuit news",
         "is {a} still a thing", "{a} merged with another project", "what is {a} working on", "{a} team update",
-        "who runs {a}", "{a} partnership rumors", "{a} governance drama", "{a} hack?", "{a} community call recap")
+        "who runs {a}", "{a} partnership rumors", "{a} governance drama", "{a} hack?", "{a} community call recap",
+        "{a} burn this quarter", "did {a} win the case", "{a} stability fee change", "{a} migration, what do i do",
+        "is {a} dead", "why does everyone hate {a}", "{a} fee switch vote", "{a} upgrade went live",
+        "{a} unlock next week", "anyone still using {a}", "{a} listing on a new exchange", "{a} etf odds",
+        "{a} founder interview", "what went wrong with {a}", "{a} wars explained", "{a} whitepaper summary")
+# Names that are also ordinary words (their own featurizer slot), in their crypto sense: the
+# same words ORDINARY and CONFUSABLES use as negatives, so that the name, not the word, wins.
+NAME_WORDS = {"ether": "ETH", "ripple": "XRP", "polygon": "MATIC", "maker": "MKR", "optimism": "OP",
+              "curve": "CRV", "compound": "COMP", "sushi": "SUSHI", "cake": "CAKE", "uni": "UNI", "link": "LINK",
+              "graph": "GRT", "the graph": "GRT", "fetch.ai": "FET", "fetch ai": "FET", "immutable": "IMX",
+              "immutable x": "IMX", "world coin": "WLD", "one inch": "1INCH", "basic attention token": "BAT",
+              "bat": "BAT", "ape": "APE", "sand": "SAND", "the sandbox": "SAND", "mana": "MANA", "gala": "GALA",
+              "floki": "FLOKI", "op": "OP", "arb": "ARB", "comp": "COMP", "sol": "SOL", "pol": "POL",
+              "binance coin": "BNB", "usd coin": "USDC", "circle usd": "USDC", "wrapped ether": "WETH",
+              "wrapped bitcoin": "WBTC", "pancake swap": "CAKE", "makerdao": "MKR", "dai stablecoin": "DAI"}
+# Several requests in one prompt: {r} each.
+STEP_JOINERS = (", then ", " and then ", ". after that ", ", and ", ". then ", "; ", " -> ")
 MULTI_WORD = ("usd coin", "binance coin", "shiba inu", "floki inu", "basic attention token", "fetch ai",
               "immutable x", "axie infinity", "the sandbox", "the graph", "lido dao", "curve dao", "world coin",
               "wrapped ether", "wrapped bitcoin", "gala games", "injective protocol", "yearn finance", "pepe coin",
-              "ape coin", "doge coin", "ethereum name service", "polygon ecosystem token", "synthetix network token")
+              "ape coin", "doge coin", "ethereum name service", "polygon ecosystem token", "synthetix network token",
+              "tether usd", "circle usd", "wrapped ethereum", "dai stablecoin", "matic network", "curve dao token",
+              "1inch network", "one inch", "bnb coin", "eth coin", "pancake swap", "sushi swap", "chain link",
+              "polygon matic", "binance usd", "gala games", "aave token", "uniswap token", "graph token")
 
 
 class HardPromptGenerator(PromptGenerator):
@@ -142,7 +173,7 @@ class HardPromptGenerator(PromptGenerator):
 
     def _request(self, k: int = 2) -> tuple[str, list[str]]:
         rng = self.rng
-        symbols = rng.sample(LABELS, k)
+        symbols = self.pick(k)
         text = rng.choice(REQUESTS)
         used = [s for s, key in zip(symbols, ("{a}", "{b}"), strict=True) if key in text]
         text = text.format(a=self.mention(symbols[0]), b=self.mention(symbols[1]), n=rng.choice(AMOUNTS))
@@ -178,17 +209,57 @@ class HardPromptGenerator(PromptGenerator):
             return Example(self.decorate(rng.choice(NEWS).format(a=self.mention(symbol))), (symbol,))
         form = rng.choice(MULTI_WORD)
         symbol = self.by_form[form]
-        other = rng.choice([s for s in LABELS if s != symbol])
+        other = next(s for s in self.pick(2) if s != symbol)
         text = rng.choice(("is {a} riskier than {b}", "{a} vs {b}", "swap {n} {a} for {b}", "{b} or {a}?",
                            "could {a} ever go to zero", "sell my {b} and buy {a}", "{a} news", "{a} and {b} prices",
-                           "how much is {a} worth", "did {a} beat {b} this year"))
+                           "how much is {a} worth", "did {a} beat {b} this year", "{a} migration from {b}",
+                           "what does {a} do to {b}", "is {a} safer than {b}", "i mean {a}, not {b}",
+                           "my {a} is on a ledger, my {b} on an exchange", "{b} and {a} both down today",
+                           "move everything from {b} to {a}", "{a} burn vs {b} burn"))
         used = [symbol] + ([other] if "{b}" in text else [])
         text = text.format(a=casing(form, rng), b=self.mention(other), n=rng.choice(AMOUNTS))
         return Example(self.decorate(text), self._labels(used))
 
+    def sense(self) -> Example:
+        """A name that is also an ordinary word, in its crypto sense, beside another name or alone."""
+        rng = self.rng
+        word = rng.choice(sorted(NAME_WORDS))
+        symbol = NAME_WORDS[word]
+        form = casing(word, rng) if rng.random() < 0.25 else word
+        other = next(s for s in self.pick(2) if s != symbol)
+        r = rng.random()
+        if r < 0.3:
+            text, used = rng.choice(NEWS).format(a=form), [symbol]
+        elif r < 0.65:
+            text = rng.choice(TEMPLATES_ONE).format(a=form, n=rng.choice(AMOUNTS))
+            used = [symbol]
+        else:
+            a, b = (form, self.mention(other)) if rng.random() < 0.5 else (self.mention(other), form)
+            text = rng.choice(TEMPLATES_TWO).format(a=a, b=b, n=rng.choice(AMOUNTS))
+            used = [symbol, other]
+        return Example(self.decorate(text), self._labels(used))
+
+    def steps(self) -> Example:
+        """Two or three requests in one prompt, some on a project named as such."""
+        rng = self.rng
+        parts, used = [], []
+        for _ in range(rng.randint(2, 3)):
+            if rng.random() < 0.35:
+                place, tickers = rng.choice(PROJECTS)
+                symbol = rng.choice(LABELS)
+                parts.append(rng.choice(PROJECT_TEMPLATES).format(a=self.mention(symbol), p=place,
+                                                                  n=rng.choice(AMOUNTS)))
+                used += [symbol, *tickers]
+            else:
+                req, symbols = self._request()
+                parts.append(req)
+                used += symbols
+        text = parts[0] + "".join(rng.choice(STEP_JOINERS) + p for p in parts[1:])
+        return Example(self.decorate(text), self._labels(used))
+
     def long(self) -> Example:
         rng = self.rng
-        symbols = rng.sample(LABELS, rng.randint(4, 6))
+        symbols = self.pick(rng.randint(4, 6))
         item = rng.choice(LIST_ITEMS)
         mentions = [item.format(m=self.mention(s), n=rng.choice(AMOUNTS)) for s in symbols]
         listed = ", ".join(mentions[:-1]) + rng.choice((" and ", ", ", " & ", " plus ")) + mentions[-1]
@@ -207,7 +278,14 @@ class HardPromptGenerator(PromptGenerator):
     def project(self) -> Example:
         rng = self.rng
         place, tickers = rng.choice(PROJECTS)
-        symbol = rng.choice(LABELS)
+        if rng.random() < 0.3:
+            text = rng.choice(PROJECT_ONLY).format(p=place)
+            if rng.random() < 0.4:  # from one network to another
+                place2, tickers2 = rng.choice(PROJECTS)
+                text = f"{text} {place2}"
+                tickers = (*tickers, *tickers2)
+            return Example(self.decorate(text), self._labels(tickers))
+        symbol = self.pick(1)[0]
         text = rng.choice(PROJECT_TEMPLATES).format(a=self.mention(symbol), p=place, n=rng.choice(AMOUNTS))
         return Example(self.decorate(text), self._labels([symbol, *tickers]))
 
@@ -215,14 +293,18 @@ class HardPromptGenerator(PromptGenerator):
         if self.rng.random() >= self.hard:
             return super().example()
         r = self.rng.random()
-        if r < 0.3:
+        if r < 0.25:
             return self.ordinary()
-        if r < 0.42:
+        if r < 0.35:
             return self.both()
-        if r < 0.56:
+        if r < 0.47:
             return self.names()
-        if r < 0.8:
+        if r < 0.57:
+            return self.sense()
+        if r < 0.65:
+            return self.steps()
+        if r < 0.83:
             return self.long()
-        if r < 0.88:
+        if r < 0.9:
             return self.ens()
         return self.project()

@@ -37,7 +37,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "WBTC": ("wrapped bitcoin", "wrapped btc"),
     "USDT": ("tether", "tether usd"),
     "USDC": ("usd coin", "usdcoin", "circle usd"),
-    "DAI": ("dai stablecoin", "makerdao dai"),
+    "DAI": ("dai stablecoin",),
     "BUSD": ("binance usd",),
     "CAKE": ("pancakeswap", "pancake swap", "pancake token"),
     "UNI": ("uniswap", "uniswap token"),

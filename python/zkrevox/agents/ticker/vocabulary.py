@@ -63,6 +63,12 @@ CONTEXT_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "arbitrage comment reply said says answer page".split())),
     ("the", ("the",)),
     ("of", ("of",)),
+    # Everyday words one edit from a name (FEATURIZER.md §4's fuzzy match): an exact entry of
+    # their own stops `there` reading as `ether`, `would` as `world`, `match` as `matic`.
+    ("plain", tuple(
+        "there their other either neither enter where would words names match makes marker baker wrapper "
+        "trapped basis basin basil learn earns stand triple ripped attic flock dodge synthetic grape manga "
+        "mania pinch finch winch cinch crave carve cured curse peter james grams optimist".split())),
 )
 
 
