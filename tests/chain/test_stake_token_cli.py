@@ -25,7 +25,7 @@ def test_stakeToken_deployStakeEndToEnd(env: Env, tmp_path, prover, batch_prover
     assert erc20.functions.balanceOf(env.provider2.address).call() == 5 * TOKEN // 2
     assert erc20.functions.balanceOf(env.owner.address).call() == 5000 * TOKEN - 1000 * TOKEN - 5 * TOKEN // 2
 
-    code, dep, err = run(env, tmp_path, 0, "deploy", "--stake-token", token["token"], "--min-stake", "10",
+    code, dep, err = run(env, tmp_path, 0, "deploy", "ticker", "--stake-token", token["token"], "--min-stake", "10",
                          "--batch", "4")
     assert code == 0, err
     assert dep["stake_asset"] == {"token": token["token"], "symbol": "ZKRS", "decimals": 18}
@@ -39,9 +39,9 @@ def test_stakeToken_deployStakeEndToEnd(env: Env, tmp_path, prover, batch_prover
 
 
 def test_deploy_stakeTokenMustBeAContract(env: Env, tmp_path, prover):
-    code, _, err = run(env, tmp_path, 0, "deploy", "--stake-token", "0x1234")
+    code, _, err = run(env, tmp_path, 0, "deploy", "ticker", "--stake-token", "0x1234")
     assert code == 1 and "not an address" in err
-    code, _, err = run(env, tmp_path, 0, "deploy", "--stake-token", env.user.address)
+    code, _, err = run(env, tmp_path, 0, "deploy", "ticker", "--stake-token", env.user.address)
     assert code == 1 and "no contract at" in err and "zkrevox chain stake-token" in err
 
 

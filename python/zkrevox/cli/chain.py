@@ -24,7 +24,8 @@ NetworkOpt = Annotated[
     str, typer.Option("--network", help="Preset: local, bsc-testnet, opbnb-testnet, sepolia.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as one JSON object on stdout.")]
-ModelOpt = Annotated[str, typer.Option("--model", help="Model name in the deployment record.")]
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", help="Model name in the deployment record (default: its only model).")]
 SkipChecksOpt = Annotated[
     bool, typer.Option(help="Send even when local checks would refuse (the contract checks on-chain).")
 ]
@@ -80,6 +81,28 @@ class _Ctx:
         assert self._client is not None, "command declared need_deployment=False"
         return self._client
 
+    def model_name(self, model: str | None) -> str:
+        """``model``, or the deployment's only model; InputError naming them when it holds several."""
+        if model is not None:
+            return model
+        names = sorted(self.dep.models)
+        if len(names) == 1:
+            return names[0]
+        raise InputError(f"the deployment {self.dep.path} holds models {', '.join(names) or 'none'}: pass "
+                         f"--model NAME (e.g. --model {names[0] if names else 'NAME'})")
+
+    def request_model(self, model: str | None, request_id: int) -> str:
+        """``model``, or the recorded model request ``request_id`` was made for."""
+        if model is not None:
+            return model
+        model_id = self.client.request_info(request_id).model_id
+        for name, record in self.dep.models.items():
+            if record.model_id == model_id:
+                return name
+        raise InputError(f"request {request_id} is for model {model_id}, which the deployment record {self.dep.path} "
+                         f"does not hold (models: {', '.join(sorted(self.dep.models)) or 'none'}); publish it with "
+                         "`zkrevox publish NAME`, or pass --model NAME")
+
 
 def _wei(amount: str) -> int:
     return _units(amount, 18)
@@ -125,15 +148,35 @@ def _optimistic_economics(challenge_window: int | None, optimistic_fee: str | No
             "answer_bond_wei": None if answer_bond is None else _units(answer_bond, decimals)}
 
 
+def _only_model(model: str | None, command: str) -> str:
+    """``model``, or the only model under ``models/``; InputError naming them when there are several."""
+    from zkrevox.model_files import known_models
+
+    if model is not None:
+        return model
+    known = known_models()
+    if len(known) == 1:
+        return known[0]
+    raise InputError(f"name the model: `zkrevox {command} NAME` (models: {', '.join(known) or 'none'})")
+
+
 def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
 
 
-def _tickers(bitmap: int, labels: list[str], n: int) -> list[str]:
+def _labels(bitmap: int, labels: list[str], n: int) -> list[str]:
+    """An answer bitmap as the model's label names (``#i`` for an output without a name)."""
     from zkrevox.chain.client import bitmap_indices
 
     idx = bitmap_indices(bitmap, n)
     return [labels[i] if i < len(labels) else f"#{i}" for i in idx]
+
+
+def _answer_key(model: str) -> str:
+    """The JSON key of ``model``'s answers (its agent's: ``tickers``, ``intents``; else ``labels``)."""
+    from zkrevox.agents import answer_key
+
+    return answer_key(model)
 
 
 # ---------------------------------------------------------------- commands
@@ -145,7 +188,8 @@ _NEW_DEPLOYMENT_OPTIONS = ("--fee", "--min-stake", "--response-window", "--slash
 
 @handle_errors
 def deploy(
-    model: Annotated[str, typer.Argument(help="Model to deploy (built artifacts + generated verifier).")] = "ticker",
+    model: Annotated[str | None, typer.Argument(
+        help="Model to deploy (built artifacts + generated verifier) [default: the only model in models/].")] = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     fee: Annotated[str | None, typer.Option(help="Request fee, in ether units [default: 0.001].")] = None,
@@ -188,6 +232,9 @@ def deploy(
 
     ctx = _Ctx(rpc, network, need_deployment=False)
     existing, state = live_deployment(ctx.w3)
+    if model is None and existing is not None and len(existing.models) == 1 and not new:
+        model = next(iter(existing.models))  # the live deployment's model: what its refusal names
+    model = _only_model(model, "deploy")
     if existing is not None and not new:
         given = [name for name, value in zip(
             _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
@@ -328,7 +375,7 @@ def _token_address(ctx: _Ctx, address: str) -> str:
 @handle_errors
 def provider_stake(
     amount: Annotated[str, typer.Argument(help="Stake to add, in whole units of the stake asset (ether or tokens).")],
-    model: ModelOpt = "ticker",
+    model: ModelOpt = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
@@ -338,6 +385,7 @@ def provider_stake(
     from zkrevox.chain.stake_token import stake_asset
 
     ctx = _Ctx(rpc, network)
+    model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     asset = stake_asset(ctx.w3, ctx.client.stake_token())
     receipt = ctx.client.stake(model_id, _units(amount, asset.decimals))
@@ -368,7 +416,7 @@ def provider_stake(
 @handle_errors
 def provider_capacity(
     capacity: Annotated[int, typer.Argument(help="Most requests this provider may hold pending (1..65535).")],
-    model: ModelOpt = "ticker",
+    model: ModelOpt = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
@@ -379,6 +427,7 @@ def provider_capacity(
         raise InputError(f"capacity must be 1..65535, got {capacity}; to take no new requests, "
                          "run `zkrevox provider unbond`")
     ctx = _Ctx(rpc, network)
+    model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     receipt = ctx.client.set_capacity(model_id, capacity)
     state = ctx.client.provider(model_id, ctx.account.address)
@@ -389,10 +438,11 @@ def provider_capacity(
 @provider_app.command("unbond")
 @handle_errors
 def provider_unbond(
-    model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
+    model: ModelOpt = None, rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
 ) -> None:
     """Leave the assignment pool; the stake is withdrawable after the unbonding delay."""
     ctx = _Ctx(rpc, network)
+    model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     receipt = ctx.client.unbond(model_id)
     state = ctx.client.provider(model_id, ctx.account.address)
@@ -402,10 +452,11 @@ def provider_unbond(
 @provider_app.command("withdraw-stake")
 @handle_errors
 def provider_withdraw_stake(
-    model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
+    model: ModelOpt = None, rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
 ) -> None:
     """After unbonding: move the stake to credit and withdraw it."""
     ctx = _Ctx(rpc, network)
+    model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     r1 = ctx.client.withdraw_stake(model_id)
     r2 = ctx.client.withdraw()
@@ -415,7 +466,7 @@ def provider_withdraw_stake(
 @handle_errors
 def request(
     prompt: Annotated[str, typer.Argument(help="The prompt (UTF-8 text).")],
-    model: ModelOpt = "ticker",
+    model: ModelOpt = None,
     value: Annotated[
         str | None, typer.Option(help="Payment in ether units (default: the model's fee, or its optimistic fee).")
     ] = None,
@@ -428,6 +479,7 @@ def request(
 ) -> None:
     """Pay for an answer to PROMPT; prints the request id."""
     ctx = _Ctx(rpc, network)
+    model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     if optimistic and not ctx.client.model(model_id).challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
@@ -449,9 +501,9 @@ def fulfil(
         "--optimistic", help="Post the answer of an optimistic request without a proof (the local model's "
         "prediction, or --claim).")] = False,
     claim: Annotated[str | None, typer.Option(
-        help="With --optimistic: post these tickers (comma-separated labels, e.g. BNB,PEPE; '' for none) instead "
+        help="With --optimistic: post these labels (comma-separated, e.g. BNB,PEPE; '' for none) instead "
         "of the model's answer. A wrong claim loses the provider its bond to a dispute.")] = None,
-    model: ModelOpt = "ticker",
+    model: ModelOpt = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
@@ -470,6 +522,7 @@ def fulfil(
 
         post_optimistic(ctx, request_id, model, claim, skip_local_checks, as_json)
         return
+    model = ctx.request_model(model, request_id)
     record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
     if not skip_local_checks:  # the cheap checks before the expensive proof
@@ -493,9 +546,9 @@ def fulfil(
     step(f"submitting fulfil for request {request_id}")
     receipt = ctx.client.fulfil(request_id, chain_proof.proof_bytes, outputs, simulate=not skip_local_checks)
     bitmap = ctx.client.answer(request_id)
-    tickers = _tickers(bitmap, record.labels, record.num_outputs)
-    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), "tickers": tickers}
-    emit(result, as_json, f"fulfilled request {request_id}: {tickers} (gas {result['gas_used']}, tx {result['tx']})")
+    answer = _labels(bitmap, record.labels, record.num_outputs)
+    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), _answer_key(model): answer}
+    emit(result, as_json, f"fulfilled request {request_id}: {answer} (gas {result['gas_used']}, tx {result['tx']})")
 
 
 def _proof_meta(path: Path) -> tuple[str | None, str | None]:
@@ -572,7 +625,7 @@ def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: 
 def fulfil_batch(
     request_ids: Annotated[list[int], typer.Argument(help="Requests to answer with one proof, in this order.")],
     skip_local_checks: SkipChecksOpt = False,
-    model: ModelOpt = "ticker",
+    model: ModelOpt = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
@@ -581,6 +634,7 @@ def fulfil_batch(
     from zkrevox.chain.proofs import ChainProof
 
     ctx = _Ctx(rpc, network)
+    model = ctx.request_model(model, request_ids[0]) if request_ids else ctx.model_name(model)
     record = ctx.dep.model(model)
     n = len(request_ids)
     if n < 2:
@@ -619,10 +673,10 @@ def fulfil_batch(
     step(f"submitting fulfilBatch for {n} requests")
     receipt = ctx.client.fulfil_batch(request_ids, chain_proof.proof_bytes, outputs, simulate=not skip_local_checks)
     answers = {
-        str(r): _tickers(ctx.client.answer(r), record.labels, record.num_outputs) for r in request_ids
+        str(r): _labels(ctx.client.answer(r), record.labels, record.num_outputs) for r in request_ids
     }
     gas = int(receipt["gasUsed"])
-    result = {"tx": _tx(receipt), "gas_used": gas, "gas_per_request": gas // n, "tickers": answers}
+    result = {"tx": _tx(receipt), "gas_used": gas, "gas_per_request": gas // n, _answer_key(model): answers}
     emit(result, as_json, f"fulfilled {n} requests with one proof (gas {gas}, {gas // n} per request): {answers}")
 
 
@@ -636,23 +690,26 @@ def answer(
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Read a request's status and, once fulfilled, its tickers; for a consumer contract's request,
-    its callback (gas limit, then whether it ran and succeeded)."""
+    """Read a request's status and, once fulfilled, its answer (under the agent's key: ``tickers``,
+    ``intents``; ``labels`` for a model without an agent); for a consumer contract's request, its
+    callback (gas limit, then whether it ran and succeeded)."""
     ctx = _Ctx(rpc, network, need_key=False)
     info = ctx.client.request_info(request_id)
     if model is not None:
         labels, n = ctx.dep.model(model).labels, ctx.dep.model(model).num_outputs
     else:  # the record of the request's model, else the bare output indices
-        record = next((r for r in ctx.dep.models.values() if r.model_id == info.model_id), None)
+        model = next((name for name, r in ctx.dep.models.items() if r.model_id == info.model_id), None)
+        record = ctx.dep.models[model] if model is not None else None
         labels, n = (record.labels, record.num_outputs) if record else ([], 256)
     fulfilled = info.status == "fulfilled"
     has_answer = info.status in ("fulfilled", "overturned", "answered", "finalizable")
-    tickers = _tickers(info.answer, labels, n) if has_answer else []
+    answer = _labels(info.answer, labels, n) if has_answer else []
     from_block = ctx.dep.dprompt.block
     result = {
         "request_id": request_id,
         "status": info.status,
-        "tickers": tickers,  # the posted, not yet final answer while answered/finalizable (see "final")
+        # the posted, not yet final answer while answered/finalizable (see "final")
+        _answer_key(model) if model is not None else "labels": answer,
         "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=from_block) if fulfilled else None,
         "mode": "optimistic" if info.optimistic else "proven",
         "final": info.final,
@@ -664,7 +721,7 @@ def answer(
         "callback": ctx.client.callback_outcome(request_id, from_block=ctx.dep.dprompt.block)
         if info.callback_gas_limit else None,
     }
-    human = f"request {request_id}: {info.status} {tickers if has_answer else ''}".rstrip()
+    human = f"request {request_id}: {info.status} {answer if has_answer else ''}".rstrip()
     if info.status in ("answered", "finalizable"):
         human += (f" (optimistic, not final: disputable until unix time {info.window_end})" if info.status == "answered"
                   else f" (optimistic, window over at {info.window_end}: `zkrevox finalize {request_id}`)")
@@ -694,11 +751,12 @@ def reclaim(
 
 @handle_errors
 def withdraw(
-    model: ModelOpt = "ticker", rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
+    model: ModelOpt = None, rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
 ) -> None:
     """Withdraw this account's credit: refunds, withdrawn native stake, fees earned as a provider,
     and developer shares of the model if this account published it."""
     ctx = _Ctx(rpc, network)
+    model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     collect_tx = developer_tx = None
     if ctx.client.provider(model_id, ctx.account.address).earned:
@@ -785,13 +843,15 @@ def chain_advance(
 @chain_app.command("verifier")
 @handle_errors
 def chain_verifier(
-    model: Annotated[str, typer.Argument(help="Model whose circuit artifacts to use.")] = "ticker",
+    model: Annotated[str | None, typer.Argument(
+        help="Model whose circuit artifacts to use [default: the only model in models/].")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Generate verifier-contracts/src/generated/<Model>Verifier.sol from artifacts/<model>/ (offline)."""
     from zkrevox.chain.evm_verifier import generate_for_model
     from zkrevox.chain.solc import compile_verifier
 
+    model = _only_model(model, "chain verifier")
     path = generate_for_model(model)
     size = compile_verifier(path).deployed_size
     emit({"verifier_source": str(path), "deployed_size": size}, as_json, f"wrote {path} ({size} bytes deployed)")

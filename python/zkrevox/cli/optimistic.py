@@ -17,10 +17,11 @@ from zkrevox.cli.chain import (
     ModelOpt,
     NetworkOpt,
     RpcOpt,
+    _answer_key,
     _check_fulfillable,
     _Ctx,
+    _labels,
     _registered_prover,
-    _tickers,
     _tx,
 )
 from zkrevox.errors import InputError
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
 
 def parse_claim(claim: str, labels: list[str], num_outputs: int) -> int:
-    """The answer bitmap naming the tickers in ``claim`` (comma-separated labels, any case; "" for none)."""
+    """The answer bitmap naming the labels in ``claim`` (comma-separated labels, any case; "" for none)."""
     index = {label.upper(): i for i, label in enumerate(labels[:num_outputs])}
     bitmap = 0
     for name in (part.strip() for part in claim.split(",")):
@@ -52,10 +53,11 @@ def predicted_bitmap(prover: Any, prompt: bytes) -> int:
     return answer_bitmap(prover.predict(prompt).outputs)
 
 
-def post_optimistic(ctx: _Ctx, request_id: int, model: str, claim: str | None, skip_local_checks: bool,
+def post_optimistic(ctx: _Ctx, request_id: int, model: str | None, claim: str | None, skip_local_checks: bool,
                     as_json: bool) -> None:
     """``zkrevox fulfil ID --optimistic``: post the claimed (else the predicted) answer of an optimistic
     request, without a proof; anyone may overturn a wrong one during the challenge window."""
+    model = ctx.request_model(model, request_id)
     record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
     if not skip_local_checks:
@@ -76,10 +78,10 @@ def post_optimistic(ctx: _Ctx, request_id: int, model: str, claim: str | None, s
     step(f"posting the optimistic answer {bitmap:#x} for request {request_id}")
     receipt = ctx.client.post_answer(request_id, bitmap, simulate=not skip_local_checks)
     window_end = ctx.client.request_info(request_id).window_end
-    tickers = _tickers(bitmap, record.labels, record.num_outputs)
-    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), "tickers": tickers, "mode": "optimistic",
-              "window_end": window_end}
-    emit(result, as_json, f"answered request {request_id}: {tickers} without a proof (gas {result['gas_used']}, "
+    answer = _labels(bitmap, record.labels, record.num_outputs)
+    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), _answer_key(model): answer,
+              "mode": "optimistic", "window_end": window_end}
+    emit(result, as_json, f"answered request {request_id}: {answer} without a proof (gas {result['gas_used']}, "
                           f"tx {result['tx']}); disputable until unix time {window_end}")
 
 
@@ -113,7 +115,7 @@ def finalize(
 @handle_errors
 def dispute(
     request_id: Annotated[int, typer.Argument(help="Optimistic request whose posted answer is wrong.")],
-    model: ModelOpt = "ticker",
+    model: ModelOpt = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
@@ -126,6 +128,7 @@ def dispute(
     from zkrevox.chain.proofs import ChainProof
 
     ctx = _Ctx(rpc, network)
+    model = ctx.request_model(model, request_id)
     record = ctx.dep.model(model)
     info = ctx.client.request_info(request_id)
     if not info.optimistic or info.status not in ("answered", "finalizable"):
@@ -139,7 +142,7 @@ def dispute(
                          f"{record.model_id}); pass its --model")
     data = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block)
     prover = _registered_prover(model, 1, record.vk_sha256)
-    posted = _tickers(info.answer, record.labels, record.num_outputs)
+    posted = _labels(info.answer, record.labels, record.num_outputs)
     if predicted_bitmap(prover, data) == info.answer:
         raise InputError(f"request {request_id}'s posted answer {posted} is the model's answer: nothing to dispute")
     step(f"proving request {request_id}: {prompt_text(data)!r}")
@@ -151,8 +154,8 @@ def dispute(
     step(f"disputing request {request_id}")
     receipt = ctx.client.dispute(request_id, chain_proof.proof_bytes, outputs)
     (slash,) = ctx.client.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD)
-    proven = _tickers(ctx.client.answer(request_id), record.labels, record.num_outputs)
-    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), "posted": posted, "tickers": proven,
+    proven = _labels(ctx.client.answer(request_id), record.labels, record.num_outputs)
+    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), "posted": posted, _answer_key(model): proven,
               "bond_wei": int(slash.args.bond), "to_disputer_wei": int(slash.args.toDisputer),
               "to_requester_wei": int(slash.args.toRequester)}
     emit(result, as_json, f"overturned request {request_id}: {posted} -> {proven}; bond {result['bond_wei']} "

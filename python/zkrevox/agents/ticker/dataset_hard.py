@@ -17,7 +17,13 @@ set (``models/ticker/eval/hard.jsonl``) is never read here.
 from __future__ import annotations
 
 from zkrevox.agents.ticker.dataset import (
-    AMOUNTS, NEGATIVE_WORDS, TEMPLATES_ONE, TEMPLATES_TWO, Example, PromptGenerator, casing,
+    AMOUNTS,
+    NEGATIVE_WORDS,
+    TEMPLATES_ONE,
+    TEMPLATES_TWO,
+    Example,
+    PromptGenerator,
+    casing,
 )
 from zkrevox.agents.ticker.tickers import LABELS, TickerDatabase
 
