@@ -172,11 +172,12 @@ def _labels(bitmap: int, labels: list[str], n: int) -> list[str]:
     return [labels[i] if i < len(labels) else f"#{i}" for i in idx]
 
 
-def _answer_key(model: str) -> str:
-    """The JSON key of ``model``'s answers (its agent's: ``tickers``, ``intents``; else ``labels``)."""
+def _answer_key(model: str, record: Any = None) -> str:
+    """The JSON key of ``model``'s answers: its agent's (``tickers``, ``intents``; a model published
+    under another name, the agent it was built from), else ``labels``."""
     from zkrevox.agents import answer_key
 
-    return answer_key(model)
+    return answer_key(getattr(record, "source_model", None) or model)
 
 
 # ---------------------------------------------------------------- commands
@@ -547,7 +548,7 @@ def fulfil(
     receipt = ctx.client.fulfil(request_id, chain_proof.proof_bytes, outputs, simulate=not skip_local_checks)
     bitmap = ctx.client.answer(request_id)
     answer = _labels(bitmap, record.labels, record.num_outputs)
-    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), _answer_key(model): answer}
+    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), _answer_key(model, record): answer}
     emit(result, as_json, f"fulfilled request {request_id}: {answer} (gas {result['gas_used']}, tx {result['tx']})")
 
 
@@ -676,7 +677,7 @@ def fulfil_batch(
         str(r): _labels(ctx.client.answer(r), record.labels, record.num_outputs) for r in request_ids
     }
     gas = int(receipt["gasUsed"])
-    result = {"tx": _tx(receipt), "gas_used": gas, "gas_per_request": gas // n, _answer_key(model): answers}
+    result = {"tx": _tx(receipt), "gas_used": gas, "gas_per_request": gas // n, _answer_key(model, record): answers}
     emit(result, as_json, f"fulfilled {n} requests with one proof (gas {gas}, {gas // n} per request): {answers}")
 
 
@@ -709,7 +710,7 @@ def answer(
         "request_id": request_id,
         "status": info.status,
         # the posted, not yet final answer while answered/finalizable (see "final")
-        _answer_key(model) if model is not None else "labels": answer,
+        _answer_key(model, ctx.dep.models.get(model)) if model is not None else "labels": answer,
         "fulfil_tx": ctx.client.fulfil_tx(request_id, from_block=from_block) if fulfilled else None,
         "mode": "optimistic" if info.optimistic else "proven",
         "final": info.final,

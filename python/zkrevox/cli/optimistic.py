@@ -79,7 +79,7 @@ def post_optimistic(ctx: _Ctx, request_id: int, model: str | None, claim: str | 
     receipt = ctx.client.post_answer(request_id, bitmap, simulate=not skip_local_checks)
     window_end = ctx.client.request_info(request_id).window_end
     answer = _labels(bitmap, record.labels, record.num_outputs)
-    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), _answer_key(model): answer,
+    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), _answer_key(model, record): answer,
               "mode": "optimistic", "window_end": window_end}
     emit(result, as_json, f"answered request {request_id}: {answer} without a proof (gas {result['gas_used']}, "
                           f"tx {result['tx']}); disputable until unix time {window_end}")
@@ -155,7 +155,8 @@ def dispute(
     receipt = ctx.client.dispute(request_id, chain_proof.proof_bytes, outputs)
     (slash,) = ctx.client.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD)
     proven = _labels(ctx.client.answer(request_id), record.labels, record.num_outputs)
-    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), "posted": posted, _answer_key(model): proven,
+    result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), "posted": posted,
+              _answer_key(model, record): proven,
               "bond_wei": int(slash.args.bond), "to_disputer_wei": int(slash.args.toDisputer),
               "to_requester_wei": int(slash.args.toRequester)}
     emit(result, as_json, f"overturned request {request_id}: {posted} -> {proven}; bond {result['bond_wei']} "
