@@ -64,6 +64,7 @@ BURST = 32
 STAKE_TOKEN_SUPPLY = 1_000_000 * 10**18
 NODE_UP_TIMEOUT_S = 120
 ANSWER_TIMEOUT_S = 120
+LOGS_SETTLE_S = 10.0
 
 
 def node_command() -> list[str]:
@@ -265,7 +266,8 @@ def _ask(user: DPromptClient, model_id: int, prompts: list, params, from_block: 
     for r in results:
         r["batch_size"] = n = members[r["fulfil_tx"]]
         if say is not None:
-            how = (f"fulfil gas {r['fulfil_gas']:,}" if n == 1 else
+            how = ("its fulfilment transaction was not found" if r["fulfil_gas"] is None else
+                   f"fulfil gas {r['fulfil_gas']:,}" if n == 1 else
                    f"one fulfilBatch of {n}, gas {r['fulfil_gas']:,} ({r['fulfil_gas'] // n:,} per request)")
             shown = ", ".join(r["tickers"]) if r["tickers"] else "no ticker"
             if "intents" in r:
@@ -299,6 +301,12 @@ def _await_answer(user: DPromptClient, rid: int, prompt: str, t0: float, labels:
         time.sleep(0.05)
     e2e = time.monotonic() - t0
     tx = user.fulfil_tx(rid, from_block=from_block)
+    # anvil may answer a call with a new block's state a moment before eth_getLogs serves its logs
+    # (seen once in a demo run: a fulfilled request whose fulfilment was not found yet)
+    settle = time.monotonic() + LOGS_SETTLE_S
+    while tx is None and info.status == "fulfilled" and time.monotonic() < settle:
+        time.sleep(0.1)
+        tx = user.fulfil_tx(rid, from_block=from_block)
     gas = int(user.w3.eth.get_transaction_receipt(HexStr(tx))["gasUsed"]) if tx else None
     tickers = [labels[i] for i in bitmap_indices(info.answer, n)]
     return {"request_id": rid, "prompt": prompt, "status": info.status, "tickers": tickers, "e2e_seconds": e2e,
