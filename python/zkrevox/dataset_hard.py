@@ -16,9 +16,7 @@ set (``models/ticker/eval/hard.jsonl``) is never read here.
 
 from __future__ import annotations
 
-from zkrevox.dataset import (
-    AMOUNTS, NEGATIVE_WORDS, TEMPLATES_ONE, TEMPLATES_TWO, Example, PromptGenerator, casing,
-)
+from zkrevox.dataset import AMOUNTS, NEGATIVE_WORDS, TEMPLATES_ONE, TEMPLATES_TWO, Example, PromptGenerator, casing
 from zkrevox.tickers import LABELS, TickerDatabase
 
 # {w}: the word in its everyday sense. Label: none.
