@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from zkrevox.agents import Agent
 from zkrevox.agents.intent.labels import DESCRIPTIONS, LABELS
 from zkrevox.agents.intent.prompts import IntentPromptGenerator
-from zkrevox.agents.intent.vocabulary import feature_spec, vocabulary
+from zkrevox.agents.intent.vocabulary import feature_spec, feature_spec_v2, vocabulary
 from zkrevox.featurize import FeatureSpec
 from zkrevox.train import TrainConfig
 
@@ -28,11 +28,15 @@ class IntentTrainConfig(TrainConfig):
     epochs: int = 30
     trigram_buckets: int = 64
     fuzzy_min_len: int = 4
+    featurizer_version: int = 1  # 1: vocabulary + trigrams; 2: shared slots, context classes, adjacency
     seed: int = 20261129  # the prompts; the synthetic held-out split uses seed + 1
     init_seed: int = 13
 
 
 def spec_for(config: TrainConfig) -> FeatureSpec:
+    if getattr(config, "featurizer_version", IntentTrainConfig.featurizer_version) == 2:
+        return feature_spec_v2(trigram_buckets=getattr(config, "trigram_buckets", IntentTrainConfig.trigram_buckets),
+                               fuzzy_min_len=getattr(config, "fuzzy_min_len", IntentTrainConfig.fuzzy_min_len))
     return feature_spec(trigram_buckets=getattr(config, "trigram_buckets", IntentTrainConfig.trigram_buckets),
                         fuzzy_min_len=getattr(config, "fuzzy_min_len", IntentTrainConfig.fuzzy_min_len))
 

@@ -61,3 +61,74 @@ def feature_spec(
         vocab=vocabulary(), max_bytes=max_bytes, trigram_buckets=trigram_buckets, clip=clip,
         fuzzy_min_len=fuzzy_min_len,
     )
+
+
+# Version 2 (FEATURIZER.md §7): name slots (matched within one edit), words of one slot being
+# spellings or near-synonyms of one thing, then context classes (exact match) with adjacency.
+NAME_SLOTS: tuple[str, ...] = (
+    # SWAP
+    "swap swapped swp", "buy bought", "sell sold sel", "trade", "trading", "exchange",
+    "convert", "ape aping", "dca", "limit", "order", "market", "dump", "flip", "rotate rebalance", "purchase",
+    "cash", "long", "short", "dip", "profit", "stop", "loss", "load", "exit", "close", "switch",
+    # TRANSFER
+    "send sent", "transfer", "pay", "tip", "give", "venmo", "shoot", "withdraw", "address", "wallet",
+    # BRIDGE
+    "bridge", "cross", "chain", "mainnet layer rollup", "arbitrum zksync linea scroll blast bsc", "polygon",
+    "base", "optimism", "port",
+    # STAKE
+    "stake staking staked", "unstake", "restake", "delegate", "validator", "farm", "harvest", "yield",
+    "apy apr", "liquidity", "lp", "pool", "vault", "lend", "supply", "earn", "interest", "income",
+    "reward", "claim", "compound", "lock", "deposit", "lido steth",
+    # PRICE
+    "price", "worth", "cost", "much", "cap mcap fdv", "volume", "alert notify ping", "hits", "above below under",
+    "quote", "peg", "rn current", "value",
+    # CHART
+    "chart", "graph", "candle", "plot", "visualize", "draw", "daily",
+    # PORTFOLIO
+    "balance", "holdings hold", "portfolio", "pnl", "position", "history", "txs tx", "own", "have", "bags",
+    "lost", "did", "up", "down", "made",
+    # INFO
+    "why", "what wut wat", "news", "sentiment", "explain", "about", "who", "latest", "mean", "scam", "going",
+    "happened", "tell", "does", "how", "legit", "safe",
+    # crypto context: tokens (one slot; the words that are also English keep their own)
+    "eth btc bitcoin ethereum sol solana bnb doge pepe shib matic pol avax aave crv ldo atom wif bonk inj jup tia "
+    "sui gmx weth wbtc",
+    "usdc usdt dai usd stables", "link", "uni", "op", "arb", "cake", "dot", "crypto token coin",
+    "defi dex uniswap curve", "bucks",
+    # everyday words one edit from an intent word
+    "steak", "stakes",
+)
+CONTEXT_CLASSES_V2: tuple[tuple[str, str], ...] = (
+    ("amount", "0 0k 0m 0x half all some"),
+    ("dollar", "$"),
+    ("pair", "/"),
+    ("dot", "."),
+    ("dash", "-"),
+    ("to", "to into"),
+    ("for", "for with"),
+    ("from", "from"),
+    ("on", "on at in"),
+    ("my", "my our i"),
+    ("me", "me us"),
+    ("people", "him her them friend mom dad ens"),
+    ("the", "the a it"),
+    ("polite", "please pls thanks can you let we"),
+    ("of", "of"),
+)
+
+
+def feature_spec_v2(trigram_buckets: int = 64, max_bytes: int = 192, clip: int = 3, fuzzy_min_len: int = 4
+                    ) -> FeatureSpec:
+    """The version-2 spec: ``NAME_SLOTS`` (one slot each, in order), then ``CONTEXT_CLASSES_V2``."""
+    vocab: list[str] = []
+    slots: list[int] = []
+    groups = [g.split() for g in NAME_SLOTS] + [ws.split() for _, ws in CONTEXT_CLASSES_V2]
+    for s, group in enumerate(groups):
+        for w in group:
+            if w in vocab:
+                raise ValueError(f"intent vocabulary word {w!r} is in two slots")
+            vocab.append(w)
+            slots.append(s)
+    return FeatureSpec(vocab=tuple(vocab), max_bytes=max_bytes, trigram_buckets=trigram_buckets, clip=clip,
+                       fuzzy_min_len=fuzzy_min_len, version=2, slots=tuple(slots),
+                       context_slots=len(CONTEXT_CLASSES_V2))
