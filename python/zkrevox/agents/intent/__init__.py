@@ -1,7 +1,7 @@
 """The intent agent (issue 11): which of 8 intents a prompt expresses (multi-label, possibly none).
 
 - ``labels``: ``LABELS`` (output order) and what each means;
-- ``vocabulary``: its featurizer table (FEATURIZER.md version 1, its own words);
+- ``vocabulary``: its featurizer tables (FEATURIZER.md version 2 with context classes; version 1);
 - ``prompts``: the seeded training-prompt generator.
 
 ``zkrevox train|build|evaluate|predict|prove intent`` run it (``AGENT`` below); docs/INTENT.md
@@ -22,15 +22,16 @@ from zkrevox.train import TrainConfig
 
 @dataclass(frozen=True)
 class IntentTrainConfig(TrainConfig):
-    train_prompts: int = 120_000
+    train_prompts: int = 200_000
     heldout_prompts: int = 4_000
-    hidden: int = 32
-    epochs: int = 30
+    hidden: int = 56  # 250 -> 56 -> 8 fits 2^14 rows; 64 would not
+    epochs: int = 60
     trigram_buckets: int = 64
     fuzzy_min_len: int = 4
-    featurizer_version: int = 1  # 1: vocabulary + trigrams; 2: shared slots, context classes, adjacency
+    featurizer_version: int = 2  # 1: vocabulary + trigrams; 2: shared slots, context classes, adjacency
     seed: int = 20261129  # the prompts; the synthetic held-out split uses seed + 1
     init_seed: int = 13
+    param_scale: int = 7  # circuits/intent/circuit.json "scale": train on the circuit's grid (float = quantized)
 
 
 def spec_for(config: TrainConfig) -> FeatureSpec:
