@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from zkrevox.agents.intent import AGENT, LABELS, IntentPromptGenerator, IntentTrainConfig, spec_for
+from zkrevox.errors import InputError
 from zkrevox.featurize import featurize, vocab_slot
 from zkrevox.train import eval_sets, training_set
 
@@ -58,3 +63,8 @@ def test_vocabulary_fits_the_onchain_featurizer_table():
 
     table = build_table(spec_for(IntentTrainConfig()))
     assert table.bits <= MAX_TABLE_BITS
+
+
+def test_an_unknown_featurizer_version_is_refused_naming_the_versions():
+    with pytest.raises(InputError, match="featurizer_version 3 is not 1 or 2"):
+        spec_for(dataclasses.replace(IntentTrainConfig(), featurizer_version=3))

@@ -16,6 +16,7 @@ from zkrevox.agents import Agent
 from zkrevox.agents.intent.labels import DESCRIPTIONS, LABELS
 from zkrevox.agents.intent.prompts import IntentPromptGenerator
 from zkrevox.agents.intent.vocabulary import feature_spec, feature_spec_v2, vocabulary
+from zkrevox.errors import InputError
 from zkrevox.featurize import FeatureSpec
 from zkrevox.train import TrainConfig
 
@@ -35,11 +36,14 @@ class IntentTrainConfig(TrainConfig):
 
 
 def spec_for(config: TrainConfig) -> FeatureSpec:
-    if getattr(config, "featurizer_version", IntentTrainConfig.featurizer_version) == 2:
-        return feature_spec_v2(trigram_buckets=getattr(config, "trigram_buckets", IntentTrainConfig.trigram_buckets),
-                               fuzzy_min_len=getattr(config, "fuzzy_min_len", IntentTrainConfig.fuzzy_min_len))
-    return feature_spec(trigram_buckets=getattr(config, "trigram_buckets", IntentTrainConfig.trigram_buckets),
-                        fuzzy_min_len=getattr(config, "fuzzy_min_len", IntentTrainConfig.fuzzy_min_len))
+    """The featurizer spec ``config`` asks for (``featurizer_version`` 2: the committed model's; 1: the first
+    model's); another version is an ``InputError``."""
+    version = getattr(config, "featurizer_version", IntentTrainConfig.featurizer_version)
+    if version not in (1, 2):
+        raise InputError(f"featurizer_version {version} is not 1 or 2 (the intent agent's featurizer versions)")
+    build = feature_spec_v2 if version == 2 else feature_spec
+    return build(trigram_buckets=getattr(config, "trigram_buckets", IntentTrainConfig.trigram_buckets),
+                 fuzzy_min_len=getattr(config, "fuzzy_min_len", IntentTrainConfig.fuzzy_min_len))
 
 
 AGENT = Agent(
@@ -53,4 +57,4 @@ AGENT = Agent(
 )
 
 __all__ = ["AGENT", "DESCRIPTIONS", "LABELS", "IntentPromptGenerator", "IntentTrainConfig", "feature_spec",
-           "spec_for", "vocabulary"]
+           "feature_spec_v2", "spec_for", "vocabulary"]
