@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zkrevox.agents.intent import AGENT, LABELS, IntentTrainConfig, feature_spec, spec_for
+from zkrevox.agents.intent import AGENT, LABELS, IntentTrainConfig, spec_for
 from zkrevox.errors import InputError
 from zkrevox.model_files import MODELS_DIR, eval_file
 from zkrevox.model_files import load_eval_set as load
@@ -27,7 +27,7 @@ def test_labels_are_the_issues_eight_in_output_order():
 
 def test_input_spec_is_the_vocabulary_the_package_builds():
     committed = json.loads((MODEL_DIR / "input_spec.json").read_text())
-    assert committed == spec_for(IntentTrainConfig()).to_dict() == feature_spec().to_dict()
+    assert committed == spec_for(IntentTrainConfig()).to_dict()
 
 
 def test_eval_set_parses_uses_only_the_eight_labels_and_has_the_kinds_the_issue_names():
@@ -36,7 +36,7 @@ def test_eval_set_parses_uses_only_the_eight_labels_and_has_the_kinds_the_issue_
     assert len(examples) == len(rows) >= 200
     assert all(set(r) == {"prompt", "intents"} and set(r["intents"]) <= set(LABELS) for r in rows)
     assert len({e.prompt for e in examples}) == len(examples)
-    assert all(0 < len(e.prompt.encode()) <= feature_spec().max_bytes for e in examples)
+    assert all(0 < len(e.prompt.encode()) <= spec_for(IntentTrainConfig()).max_bytes for e in examples)
     assert {label for e in examples for label in e.labels} == set(LABELS)
     assert 0.15 <= sum(not e.labels for e in examples) / len(examples) <= 0.2
     assert sum(len(e.labels) > 1 for e in examples) >= 20

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from zkrevox.agents.intent import AGENT, LABELS, IntentPromptGenerator, IntentTrainConfig, feature_spec
+import dataclasses
+
+import pytest
+
+from zkrevox.agents.intent import AGENT, LABELS, IntentPromptGenerator, IntentTrainConfig, spec_for
+from zkrevox.errors import InputError
 from zkrevox.featurize import featurize, vocab_slot
 from zkrevox.train import eval_sets, training_set
 
@@ -27,24 +32,39 @@ def test_generator_covers_every_label_negatives_and_several_intents_within_max_b
 
 def test_no_realistic_eval_prompt_is_in_the_training_set():
     config = IntentTrainConfig()
-    examples = training_set(AGENT, config, feature_spec())
+    examples = training_set(AGENT, config, spec_for(config))
     assert len(examples) == config.train_prompts
     train = {e.prompt.lower() for e in examples}
     assert not [e.prompt for e in eval_sets(AGENT)["realistic"] if e.prompt.lower() in train]
 
 
 def test_vocabulary_matches_intent_words_their_typos_and_keeps_lookalikes_apart():
-    spec = feature_spec()
+    spec = spec_for(IntentTrainConfig())
+    slot = {w: s for w, s in zip(spec.vocab, spec.slots, strict=True)}
     for typo, word in {"swpa": "swap", "sned": "send", "brige": "bridge", "stkae": "stake", "prcie": "price",
-                       "chrat": "chart", "portfolo": "portfolio", "balnce": "balance"}.items():
-        assert spec.vocab[vocab_slot(typo.encode(), spec)] == word
+                       "chrat": "chart", "portfolo": "portfolio", "balnce": "balance", "sel": "sell"}.items():
+        assert vocab_slot(typo.encode(), spec) == slot[word], typo
     for word in ("steak", "stakes"):
-        assert spec.vocab[vocab_slot(word.encode(), spec)] == word
-    assert len(featurize("swap 1 eth to usdc", spec)) == spec.num_features == len(spec.vocab) + 64
+        assert vocab_slot(word.encode(), spec) == slot[word] != slot["stake"]
+    features = featurize("swap 1 eth to usdc", spec)
+    assert len(features) == spec.num_features == spec.num_slots + 2 * spec.context_slots + 64
+
+
+def test_adjacency_tells_a_swap_to_a_token_from_a_transfer_to_a_name():
+    """"to usdc" (a token name after "to") and "to vitalik.eth" (a name after ".") differ in the features."""
+    spec = spec_for(IntentTrainConfig())
+    swap, send = featurize("swap 0.5 eth to usdc", spec), featurize("send 0.5 eth to vitalik.eth", spec)
+    adjacency = slice(spec.num_slots, spec.num_slots + 2 * spec.context_slots)
+    assert swap[adjacency] != send[adjacency]
 
 
 def test_vocabulary_fits_the_onchain_featurizer_table():
     from zkrevox.chain.vocab_table import MAX_TABLE_BITS, build_table
 
-    table = build_table(feature_spec())
+    table = build_table(spec_for(IntentTrainConfig()))
     assert table.bits <= MAX_TABLE_BITS
+
+
+def test_an_unknown_featurizer_version_is_refused_naming_the_versions():
+    with pytest.raises(InputError, match="featurizer_version 3 is not 1 or 2"):
+        spec_for(dataclasses.replace(IntentTrainConfig(), featurizer_version=3))

@@ -72,6 +72,11 @@ CLAUSES: dict[str, tuple[str, ...]] = {
         "swap {a} for {b} on {c}",
         "use my {b} to buy {a}",
         "switch my {a} to {b}",
+        "{a} > {b} {n}",
+        "{n} {a} > {b}",
+        "{a} into {b} {n}",
+        "{n} {a} for {b} pls",
+        "{a}->{b}",
     ),
     "TRANSFER": (
         "send {n} {a} to {r}", "send {r} {n} {a}", "transfer {n} {a} to {r}", "pay {r} {n} {a}",
@@ -221,8 +226,18 @@ CLAUSES: dict[str, tuple[str, ...]] = {
         "give me news on {proj}",
         "why did {a} dump today",
         "what's the story with {proj}",
+        "tell me why {a} dropped",
+        "tell me why it pumped",
+        "why did it drop",
+        "any announcement from {proj} today",
+        "is there news from {proj}",
     ),
 }
+CONDITIONAL = (
+    "if {a} is under {p} buy {n}", "if {a} drops below {p}, sell my {a}", "when {a} hits {p} sell {n}",
+    "if {a} goes above {p} swap it to {b}", "buy {n} {a} if the price dips under {p}",
+    "alert me at {p} and buy {n} {a} when it gets there", "sell half my {a} once it's above {p}",
+)
 PROJECTS = (
     "eigenlayer", "hyperliquid", "pendle", "ethena", "morpho", "jito", "blast", "friend.tech", "pump.fun",
     "berachain", "monad", "celestia", "lido", "uniswap", "aave", "curve", "gmx", "jupiter", "layerzero",
@@ -287,6 +302,25 @@ NEGATIVES = (
     "i'm up early tomorrow", "my phone is down to 5%", "how much is a taxi to the airport",
     "the lock on the bike is stuck", "we need more volume on the speakers", "a chart topper from the 80s",
 )
+# Everyday requests and chat built from parts (no intent): jokes and stories, reminders, bookings,
+# corrections and goodbyes, everyday senses of the intent words.
+NEGATIVE_PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tell me a {x} about {y}", ("joke", "story", "fun fact", "riddle", "poem")),
+    ("remind me to {x}", ("call my sister", "feed the cat", "buy bread", "take my pills", "email the landlord",
+                          "call the dentist", "water the garden", "pick up the kids")),
+    ("that's not what i {x}", ("meant", "wanted", "said", "asked for", "was asking")),
+    ("ok {x}, that's all", ("thanks", "thank you", "cool", "great", "perfect")),
+    ("{x}, that's it for today", ("thanks", "ok", "alright", "cool")),
+    ("book a {x}", ("table for four at 7", "flight to rome", "room for tonight", "haircut at 5", "taxi at 9")),
+    ("pay attention to {x}", ("the teacher", "the details", "the traffic", "what i say", "the signs")),
+    ("transfer the {x}", ("meeting to monday", "ticket to my colleague", "call to support", "photos to my laptop")),
+    ("what's at stake {x}", ("here", "in the election", "for the team", "in this match")),
+    ("chart a path {x}", ("for my career", "through the woods", "to the summit")),
+    ("my {x} portfolio needs work", ("design", "art", "photo", "writing")),
+    ("{x} the gap", ("mind", "close", "bridge")),
+    ("what do you {x}", ("mean", "think", "recommend for dinner", "like to do")),
+)
+JOKE_TOPICS = ("cats", "dogs", "space", "pirates", "the ocean", "robots", "football", "my boss", "penguins", "math")
 # Ordinary words people wrap around requests ("so honestly i think ..."): no intent by themselves.
 CHATTER = (
     "i so and but the it this that really just like honestly maybe today tonight week month since because "
@@ -317,6 +351,7 @@ class IntentPromptGenerator:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.extra: set[str] = set()  # intents a clause's slot filling added (a chart of "my portfolio value")
 
     def token(self) -> str:
         rng = self.rng
@@ -333,6 +368,10 @@ class IntentPromptGenerator:
         r = rng.random()
         if r < 0.3:
             return "0x" + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.choice((40, 40, 4, 6))))
+        if r < 0.36:  # bitcoin (bech32) and solana (base58) addresses
+            if rng.random() < 0.5:
+                return "bc1q" + "".join(rng.choice("023456789acdefghjklmnpqrstuvwxyz") for _ in range(38))
+            return "".join(rng.choice("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz") for _ in range(44))
         if r < 0.55:
             return rng.choice(NAMES) + rng.choice(("", "", "0", "xyz")) + ".eth"
         if r < 0.65:
@@ -344,12 +383,28 @@ class IntentPromptGenerator:
         a, b = self.token(), self.token()
         c, d = rng.sample(CHAINS, 2)
         text = rng.choice(CLAUSES[intent])
+        g = rng.choice(GAUGES)
+        if "{g}" in text and g.startswith("my "):  # a chart of the user's own holdings
+            self.extra.add("PORTFOLIO")
         return text.format(
             a=a, b=b, A=a.upper().lstrip("$"), c=c, d=d, n=rng.choice(AMOUNTS), p=rng.choice(PRICES),
             r=self.recipient(), f=rng.choice(FIAT), t=rng.choice(TIMEFRAMES), w=rng.choice(WINDOWS),
             k=rng.choice(CONCEPTS), s=rng.choice(("0.5%", "1%", "3%")), s2=rng.choice(("$100", "$250", "50 usdc")),
-            proj=rng.choice(PROJECTS), k2=rng.choice(CONCEPT_NOUNS), g=rng.choice(GAUGES),
+            proj=rng.choice(PROJECTS), k2=rng.choice(CONCEPT_NOUNS), g=g,
         )
+
+    def conditional(self) -> str:
+        """A trade on a price condition: SWAP and PRICE in one clause."""
+        rng = self.rng
+        return rng.choice(CONDITIONAL).format(a=self.token(), b=self.token(), n=rng.choice(AMOUNTS),
+                                              p=rng.choice(PRICES))
+
+    def negative(self) -> str:
+        rng = self.rng
+        if rng.random() < 0.6:
+            return rng.choice(NEGATIVES)
+        template, fills = rng.choice(NEGATIVE_PARTS)
+        return template.format(x=rng.choice(fills), y=rng.choice(JOKE_TOPICS))
 
     def noisy(self, text: str) -> str:
         """Typos in some words, casing, openers, closers, life context."""
@@ -376,15 +431,20 @@ class IntentPromptGenerator:
         rng = self.rng
         r = rng.random()
         if r < 0.22:
-            text = rng.choice(NEGATIVES)
+            text = self.negative()
             if rng.random() < 0.25:  # two everyday requests chained are still no intent
-                text += rng.choice(JOINERS) + rng.choice(NEGATIVES)
+                text += rng.choice(JOINERS) + self.negative()
             return LabeledPrompt(self.noisy(text), ())
         k = 1 if r < 0.72 else 2 if r < 0.95 else 3
         intents = rng.sample(LABELS, k)
+        self.extra = set()
         clauses = [self.clause(i) for i in intents]
+        if "SWAP" in intents and "PRICE" in intents and rng.random() < 0.35:  # a trade on a price condition
+            clauses = [c for c, i in zip(clauses, intents, strict=True) if i not in ("SWAP", "PRICE")]
+            clauses.insert(rng.randrange(len(clauses) + 1), self.conditional())
+        intents = [*intents, *self.extra]
         if rng.random() < 0.1:  # an everyday sentence beside a request does not cancel it
-            clauses.insert(rng.randrange(len(clauses) + 1), rng.choice(NEGATIVES))
+            clauses.insert(rng.randrange(len(clauses) + 1), self.negative())
         text = clauses[0]
         for clause in clauses[1:]:
             text += rng.choice(JOINERS) + clause
