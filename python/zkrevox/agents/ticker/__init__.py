@@ -27,7 +27,7 @@ class TickerTrainConfig(TrainConfig):
     epochs: int = 80
     featurizer_version: int = 2  # 1: the first model's spec (vocabulary + trigrams), 2: with context
     hard: float = 0.5  # share of training prompts from HardPromptGenerator (0: the first model's data)
-    trigram_buckets: int = 26
+    trigram_buckets: int = 29
     max_bytes: int = 192
     clip: int = 3
     fuzzy_min_len: int = 5

@@ -5,10 +5,14 @@ On top of ``dataset.PromptGenerator``'s clear requests, ``HardPromptGenerator`` 
 - *ordinary*: a ticker's name used as an ordinary word (food, events, prose, school, games), alone
   or beside a real request (labels: the request's tickers only);
 - *both*: the same word in its ordinary and its crypto sense in one prompt;
-- *names*: multi-word names and aliases beside other names (``usd coin`` next to ``tether``);
+- *names*: multi-word names and aliases beside other names (``usd coin`` next to ``tether``), and
+  names in news-style prompts with no trade word (``did ripple settle with the sec``);
+- *sense*: a name that is also an ordinary word in its crypto sense (``swap 1 ether to dai``);
+- *steps*: two or three requests in one prompt, some on a named project;
 - *long*: four to six tickers in one chatty prompt;
 - *ens*: ENS names (``kim.eth``) that are not ETH;
-- *projects*: a protocol or network named as such maps to its token (``on uniswap`` → UNI).
+- *projects*: a protocol or network named as such maps to its token (``on uniswap`` → UNI), with or
+  without a token beside it (``fees on ethereum mainnet``).
 
 Everything is drawn from fixed word lists with ``random.Random(seed)``; the hand-written held-out
 set (``models/ticker/eval/hard.jsonl``) is never read here.

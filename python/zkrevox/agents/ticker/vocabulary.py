@@ -27,7 +27,8 @@ OWN_SLOTS: tuple[tuple[str, ...], ...] = (
 )
 # Spellings users write that the one-edit match cannot reach (words under 5 letters).
 EXTRA_ALIASES: dict[str, tuple[str, ...]] = {"MKR": ("makr",), "ETH": ("etherum",)}
-# Words in several labels' forms that name one of them (``makerdao dai`` is DAI of MakerDAO).
+# Words in several labels' forms that name one of them (a form such as ``makerdao dai`` would list
+# ``makerdao`` under DAI first; it names MKR).
 OWNER: dict[str, str] = {"makerdao": "MKR"}
 
 # Context classes, in slot order after the names. A word belongs to one class.
@@ -62,10 +63,9 @@ CONTEXT_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "effect learning taker market makers bot bots test testing environment mode api spreadsheet opportunity "
         "arbitrage comment reply said says answer page".split())),
     ("the", ("the",)),
-    ("of", ("of",)),
-    # Everyday words one edit from a name (FEATURIZER.md §4's fuzzy match): an exact entry of
-    # their own stops `there` reading as `ether`, `would` as `world`, `match` as `matic`.
-    ("plain", tuple(
+    # `of` and everyday words one edit from a name (FEATURIZER.md §4's fuzzy match): an exact entry
+    # of their own stops `there` reading as `ether`, `would` as `world`, `match` as `matic`.
+    ("of", ("of", *
         "there their other either neither enter where would words names match makes marker baker wrapper "
         "trapped basis basin basil learn earns stand triple ripped attic flock dodge synthetic grape manga "
         "mania pinch finch winch cinch crave carve cured curse peter james grams optimist".split())),
