@@ -1,8 +1,8 @@
 // GENERATED — DO NOT EDIT.
 // ezkl 23.0.5 create_evm_verifier output for the `ticker` circuit.
 // Regenerate: zkrevox chain verifier ticker
-// vk.key sha256: c475dc0977c1f49dfd3c3decb6833ae564fb8ff7dd07d8c349296ad4b68f4b62
-// settings.json sha256: b3be4300dfe354db0c4b1ba4ec1981f82b92ef3ac5bcf1410fe4bd6246d1d5d5
+// vk.key sha256: ea1d81e755d3385924fdf8fd768e1f6d77d1bcd469528f3eae579a3e94cdb88e
+// settings.json sha256: c81c678a6c84151814ecbce1a3020e6a78ed7110af52dd5d558fb88c3be538ac
 // SPDX-License-Identifier: MIT
 
 pragma solidity ^0.8.0;
@@ -217,7 +217,7 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x05a0, 0x06585a87660bf04362935b0212b1083e4cc4486d489fc6ddccd628c0e0f8c9ad) // vk_digest
+                mstore(0x05a0, 0x19a2a21645c8023753007f204af7f7393b3cf480a595f1a6bebabcff9c815a10) // vk_digest
                 mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000037) // num_instances
 
                 // Check valid length of proof
@@ -317,7 +317,7 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x05a0, 0x06585a87660bf04362935b0212b1083e4cc4486d489fc6ddccd628c0e0f8c9ad) // vk_digest
+                mstore(0x05a0, 0x19a2a21645c8023753007f204af7f7393b3cf480a595f1a6bebabcff9c815a10) // vk_digest
                 mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000037) // num_instances
                 mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000e) // k
                 mstore(0x0600, 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001) // n_inv
@@ -334,36 +334,36 @@ contract Halo2Verifier {
                 mstore(0x0760, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0780, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x07a0, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x07c0, 0x08d9efef5a921cbc58c37b77ab128e1ff0bd964a9930099b00f2c9279f1bbee1) // neg_s_g2_x_1
-                mstore(0x07e0, 0x0fee40803c416c63034712466c00f35df55c003c09d1dba7ab35638b5809ea12) // neg_s_g2_x_2
-                mstore(0x0800, 0x0c306bbfe3a2f2b0c7c2f7de36c8c9d4c26fe6cf2ea66148f5ef58f92845f732) // neg_s_g2_y_1
-                mstore(0x0820, 0x129e0713e6ee82c90a51ea788adfdb1a0e90c86909f20fb929613b52f696bb6e) // neg_s_g2_y_2
-                mstore(0x0840, 0x0cbfc52227ea58eeac94ae064c2b8ff0b36d1721a7ac331d2d55a093d28905e4) // fixed_comms[0].x
-                mstore(0x0860, 0x272660ea72bb8325a2a03cef961700ee4d1a6ce1aaca15ecddf900ad9041a0b6) // fixed_comms[0].y
-                mstore(0x0880, 0x05f7b71b0890010fc17effaeb5b47580450c487209555513a45b8b4af5f4b818) // fixed_comms[1].x
-                mstore(0x08a0, 0x01378fc5a51eee452fc1adf7a2701cc7b31518552d0912ec5e41a3d8261fa062) // fixed_comms[1].y
-                mstore(0x08c0, 0x2b9cb30bccaa350583d5c083842752d1235c0223541bfd8e7b44dbadab682ca1) // fixed_comms[2].x
-                mstore(0x08e0, 0x2414f7d3af5d8e07cc6fe5b42b26d52949f67b60f6b33600f281463045442caf) // fixed_comms[2].y
-                mstore(0x0900, 0x1b117ffeb2000aea8470cd5cd5fbcb4b3e1f04680d6e7f2dc69ee76649b1ff45) // fixed_comms[3].x
-                mstore(0x0920, 0x23f48ca06b6b0225e9d13918a6dd9f5a03f2dd7176cf79be4b8d21355eb99a47) // fixed_comms[3].y
-                mstore(0x0940, 0x2d730e6d6447454ec3bfe8c00e026bbbf667651637850ae2e64e607c57c0f50c) // fixed_comms[4].x
-                mstore(0x0960, 0x19482f331af737617d94af6f26ae397e558b362e863a86f858376a1a0d08453e) // fixed_comms[4].y
-                mstore(0x0980, 0x1a75e0bf669db4d779d523396a458d89c6a5ac163718dc2480c0bf70fa9beb2c) // fixed_comms[5].x
-                mstore(0x09a0, 0x042ef67f3a97e4f87f8f86b0d9c369a39ad144596475fb2b94e00b89348e3d7e) // fixed_comms[5].y
-                mstore(0x09c0, 0x2e886a82d19ee0bc2e1b3c2325e1da4fc35c9f2ba31ad1fe07bcd73cae40ade7) // fixed_comms[6].x
-                mstore(0x09e0, 0x1242acd67f86d0c8f4a4513ae65dae4852ef13d11cb56f0c779daad86f136f06) // fixed_comms[6].y
+                mstore(0x07c0, 0x250aa54f798ca97b04294abdde7bddd398855737a0b3df63430bcefba57b4f4c) // neg_s_g2_x_1
+                mstore(0x07e0, 0x19f742cc24434c70708dade87d058f7ccb3599416902f84e4da6cd3ba54c8858) // neg_s_g2_x_2
+                mstore(0x0800, 0x17e6a6789c28866252826cfc2ac1458f89817aba3bc0507a64d18f2e0d0f8eed) // neg_s_g2_y_1
+                mstore(0x0820, 0x10ca9053cb77b7ae9ba9dd27d1cc4906f1bb89b9adfc4bcc626ba7929797980b) // neg_s_g2_y_2
+                mstore(0x0840, 0x0c6b06eb0bd59a29fce7013b2436e2d8d212348efdfe0ef407228a08a41f93ca) // fixed_comms[0].x
+                mstore(0x0860, 0x1ce0203a9eacbca7f69e8e47e614d6386a6e84b24fa7ec87379e22ee30c282e4) // fixed_comms[0].y
+                mstore(0x0880, 0x20e1b7ad77e89d7d475741603b0d138d568d30d8a27013388035c1f3772572bd) // fixed_comms[1].x
+                mstore(0x08a0, 0x2e6fd3e5587d98ceaa5055dfb17912c1981bb13d472b2d737739f6c1b0b81126) // fixed_comms[1].y
+                mstore(0x08c0, 0x22ed86d56f5ca180a929c20c80f54cdb12e93ec760279d33adb60071cba92fe5) // fixed_comms[2].x
+                mstore(0x08e0, 0x155bbde79a692c011c85a3b30db5f5266b8ea9e4b9698b522e5dfa730b19bce4) // fixed_comms[2].y
+                mstore(0x0900, 0x176c902a929459e82fc9f9a723a131ba33dbad7920b3a2b60f01d313ad0b2543) // fixed_comms[3].x
+                mstore(0x0920, 0x2bd1c2789519847259a9bba6bc984398659056d145d337c65928317ebdc6236d) // fixed_comms[3].y
+                mstore(0x0940, 0x154c61a2e8012de95a8460a44237d33aadc0f4452ad96d9104657154300186ea) // fixed_comms[4].x
+                mstore(0x0960, 0x0a2fd3f29e7ef561c4a09b6c91b37bf53c2d6546216baf587bf04fa0008dc819) // fixed_comms[4].y
+                mstore(0x0980, 0x1763d7fcbc4b961c929d514ba57397789a26b56ca5b9f9308181f560edff93dd) // fixed_comms[5].x
+                mstore(0x09a0, 0x1b702360d21d86531608facd11e76e7d4c0d468d5ca3042ef476b189529e7b99) // fixed_comms[5].y
+                mstore(0x09c0, 0x27e86cae044ffc59e94194065ba9746e6e6aab9747ac37a7961fbaefad2fc851) // fixed_comms[6].x
+                mstore(0x09e0, 0x2d43973748cc22a00f098652ac302d7a27d4fda77c25d4f9c6aa99cfec7d63ca) // fixed_comms[6].y
                 mstore(0x0a00, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
                 mstore(0x0a20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
-                mstore(0x0a40, 0x2499a837056534eadab29462cd60f0085d7ed360536a047dc6f14fdbb111f9b6) // permutation_comms[0].x
-                mstore(0x0a60, 0x2cfaa9079a771602194a8a4ea6d216eb0200c514dcb96ddfedffa920335cc2b0) // permutation_comms[0].y
-                mstore(0x0a80, 0x02da9726c40b8fae7d3c3bd9f451e45c4c25f43bf27c52eabdedaf4c391a6a55) // permutation_comms[1].x
-                mstore(0x0aa0, 0x0eb8e9a8ef10c6cd5b3c6e604d566d1e068b5f1f70d649139402cb458bc2baf6) // permutation_comms[1].y
-                mstore(0x0ac0, 0x0778300add4e045fa307c52d6e1c3619c2ab5890cb8d206ef2e08e09bba632cf) // permutation_comms[2].x
-                mstore(0x0ae0, 0x1e7aaa1529bbcc0462c4c2683358fc32a77a56aa14dbab6d189800423fec54c2) // permutation_comms[2].y
-                mstore(0x0b00, 0x08903d057de3a56d4c847d4b620d153715c7b5c186295e5ae857f335531d2243) // permutation_comms[3].x
-                mstore(0x0b20, 0x2bbf6230f7ae37b5e40e68b7b2702530849d69d2885e04df0e0547ab3325bcc3) // permutation_comms[3].y
-                mstore(0x0b40, 0x2af7760c460074e98a8e24b3cafb2dbb55fc5785d427b2110282b06a2677ac34) // permutation_comms[4].x
-                mstore(0x0b60, 0x2d3f94f1ef1496a658be9f2ebc3d174cf6f047fb901f5de4c7fd10faf46f0f04) // permutation_comms[4].y
+                mstore(0x0a40, 0x2127fc3afcdb3491199e8a68f45a23f77cbd72c3f44a4a440e860feeeee7ad3f) // permutation_comms[0].x
+                mstore(0x0a60, 0x18f96fd52fb66d3d8d11afebfa6ed8af26d6ca6c6648cf76f8a9d5633b032ec4) // permutation_comms[0].y
+                mstore(0x0a80, 0x236847e259f0bf3f6f6d8b86af6e8b213b6eeacdde695cb0c031f1a89688ff48) // permutation_comms[1].x
+                mstore(0x0aa0, 0x202d4975502d224154975b5818358080ce017cfc067bef06b1606d75b1e6a6b3) // permutation_comms[1].y
+                mstore(0x0ac0, 0x1233cdc24c4e741a8fb9519442a0edd81c03644bd2521092614d92cbb7acdf02) // permutation_comms[2].x
+                mstore(0x0ae0, 0x0bb200f6c92255e53c20ab216f190b9f1014bbcfe67b7a170c2284b1eee2e158) // permutation_comms[2].y
+                mstore(0x0b00, 0x1d9e55f35cc7bb1c98060f5af84bef3c78ba83cab0db68d68b0a57dbea5e5b04) // permutation_comms[3].x
+                mstore(0x0b20, 0x0b45de728cc84b3ae9d7c4aba30f901c88254f5d7ada34d83c61040881cbba75) // permutation_comms[3].y
+                mstore(0x0b40, 0x2695e6cb2aa19fe1eec91f285af8299a01aa91155752007d942ca78107183e08) // permutation_comms[4].x
+                mstore(0x0b60, 0x23a509f1470f1901ca44f2af0b683908ec8332e74c490e3ce033e5fc7b0314ec) // permutation_comms[4].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
