@@ -36,7 +36,10 @@ def gas_limit_restored(benv: NodeEnv):
 def test_unsendableFulfilment_gapIsFilled_laterFulfilmentMined(benv: NodeEnv, tmp_path, gas_limit_restored):
     db = tmp_path / "node.db"
     start = benv.w3.eth.block_number
-    cfg = config(benv, db, max_batch_wait=0.5, bump_after=600, max_attempts=6, backoff_cap=2.0, gap_grace=1.0,
+    # max_attempts 12: the refused re-broadcasts of the batch last longer than the later request's proof
+    # (the packed single circuit proves in ~2.6 s on a loaded machine; at 6 attempts the node could give
+    # nonce N up before the later fulfilment was signed, and sign it with N: a fresh-clone CI run did)
+    cfg = config(benv, db, max_batch_wait=0.5, bump_after=600, max_attempts=12, backoff_cap=2.0, gap_grace=1.0,
                  metrics_port=0)
     with node_thread(cfg, benv.provider) as node:
         batch = benv.request_held(*PROMPTS)
