@@ -86,3 +86,14 @@ def staked(env: Env) -> Env:
     """``env`` with one provider staked for the model (so requests are assigned to it)."""
     env.client(env.provider).stake(env.model_id, MIN_STAKE)
     return env
+
+
+@pytest.fixture()
+def fresh(chain):
+    """The test module's own ``chain`` fixture (a dict with its ``w3``), reverted to its state before
+    the test (``evm_snapshot`` / ``evm_revert``)."""
+    snap = chain["w3"].provider.make_request("evm_snapshot", [])["result"]
+    try:
+        yield chain
+    finally:
+        chain["w3"].provider.make_request("evm_revert", [snap])

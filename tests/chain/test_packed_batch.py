@@ -51,14 +51,6 @@ def chain(packed, tmp_path_factory):
                "user": DPromptClient(w3, dep.dprompt.address, user)}
 
 
-@pytest.fixture()
-def fresh(chain):
-    snap = chain["w3"].provider.make_request("evm_snapshot", [])["result"]
-    try:
-        yield chain
-    finally:
-        chain["w3"].provider.make_request("evm_revert", [snap])
-
 
 def _request(chain, prompts: list[str]) -> list[int]:
     return [chain["user"].request(chain["model_id"], p)[0] for p in prompts]

@@ -58,14 +58,6 @@ def chain(single, tmp_path_factory):
                "watcher": DPromptClient(w3, dep.dprompt.address, watcher)}
 
 
-@pytest.fixture()
-def fresh(chain):
-    snap = chain["w3"].provider.make_request("evm_snapshot", [])["result"]
-    try:
-        yield chain
-    finally:
-        chain["w3"].provider.make_request("evm_revert", [snap])
-
 
 def test_packedSingle_fulfilsFromTheStoredPromptsPackedWords(fresh, single):
     prover, proof = single
