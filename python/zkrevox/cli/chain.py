@@ -494,18 +494,30 @@ def request(
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Pay for an answer to PROMPT; prints the request id."""
+    """Pay for an answer to PROMPT; quotes the total on stderr before sending, prints the request id.
+    A proven request's provider may decline it, refunding it all, while the base fee is above what
+    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it)."""
+    from zkrevox.chain.quote import quote_request
+
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
-    if optimistic and not ctx.client.model(model_id).challenge_window:
+    info_model = ctx.client.model(model_id)
+    if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
                          "without --optimistic")
-    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None,
-                                             optimistic=optimistic)
+    payment = _wei(value) if value else (info_model.optimistic_fee if optimistic else info_model.fee)
+    quote = quote_request(ctx.client, model_id, prompt.encode("utf-8"), payment=payment, optimistic=optimistic)
+    step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
+         f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
+         + ("" if quote.decline_above_base_fee_wei is None else
+            f"; the provider may decline it (all refunded) above a base fee of "
+            f"{Decimal(quote.decline_above_base_fee_wei) / 10**9:f} gwei "
+            f"(now {Decimal(quote.base_fee_wei) / 10**9:f})"))
+    request_id, receipt = ctx.client.request(model_id, prompt, value=payment, optimistic=optimistic)
     info = ctx.client.request_info(request_id)
     result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline,
-              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee}
+              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee, "quote": quote.to_json()}
     emit(result, as_json, f"{result['mode']} request {request_id} assigned to {info.provider} (tx {result['tx']})")
 
 

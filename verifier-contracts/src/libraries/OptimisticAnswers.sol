@@ -68,6 +68,33 @@ library OptimisticAnswers {
         emit IDPrompt.DPromptAnswered(requestId, provider, bitmap, windowEnd);
     }
 
+    /// @notice `decline` (see {IDPrompt-decline}).
+    function decline(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint256 => Answer) storage answers,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint32 => ProviderStaking.Pool) storage pools,
+        mapping(address => uint256) storage credits,
+        uint256 requestId
+    ) external {
+        Request storage r = requests[requestId];
+        requirePending(requestId, r.status);
+        if (answers[requestId].optimistic) revert IDPrompt.DPromptNotOptimistic(requestId); // answered cheaply
+        address provider = r.provider;
+        if (msg.sender != provider) revert IDPrompt.DPromptNotAssigned(requestId, msg.sender);
+        uint256 deadline = r.deadline;
+        if (block.timestamp > deadline) revert IDPrompt.DPromptDeadlinePassed(requestId, deadline);
+        ModelRegistry.Model storage m = models[r.modelId];
+        uint256 fee = r.fee;
+        uint256 cost = block.basefee * ModelRegistry.fulfilmentGas(m, r.callbackGasLimit);
+        uint256 pays = fee - m.developerCut; // the fee covers the cut: request checked fee >= model fee
+        if (cost <= pays) revert IDPrompt.DPromptNotDeclinable(requestId, cost, pays);
+        r.status = IDPrompt.RequestStatus.Reclaimed;
+        ProviderStaking.release(pools[r.modelId], provider, 0, m.minStake);
+        credits[r.requester] += fee;
+        emit IDPrompt.DPromptDeclined(requestId, provider, fee, cost, pays);
+    }
+
     /// @notice The checks of `dispute` before the proof: answered, window open. Returns the model id.
     function disputable(
         mapping(uint256 => Request) storage requests,
