@@ -511,7 +511,7 @@ def request(
     step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
          f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
          + ("" if quote.decline_above_base_fee_wei is None else
-            f"; the provider may decline it (all refunded) above a base fee of "
+            f"; the provider may decline it (refunded less the decline's ~75k gas) above a base fee of "
             f"{Decimal(quote.decline_above_base_fee_wei) / 10**9:f} gwei "
             f"(now {Decimal(quote.base_fee_wei) / 10**9:f})"))
     request_id, receipt = ctx.client.request(model_id, prompt, value=payment, optimistic=optimistic)
