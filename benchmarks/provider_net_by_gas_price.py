@@ -68,7 +68,8 @@ def main() -> None:
                 market = {"maxFeePerGas": 2 * base + GWEI, "maxPriorityFeePerGas": GWEI}
                 if at_a_loss(base, cap):
                     # the decline's gas comes back from the payment (75,000 at its price, at most base + 1 gwei)
-                    fn, action, income = provider.contract.functions.decline(rid), "declined", 75_000 * (base + GWEI)
+                    fn, action = provider.contract.functions.decline(rid), "declined"
+                    income = min(75_000 * (base + GWEI), pays)
                     fees = market
                 else:
                     action, income = "fulfilled", pays
