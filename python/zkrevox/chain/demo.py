@@ -41,7 +41,7 @@ from zkrevox.chain.client import DPromptClient, bitmap_indices
 from zkrevox.chain.command import CommandAgentClient
 from zkrevox.chain.deploy import current_verifier, deploy, deploy_contract, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
-from zkrevox.chain.networks import connect
+from zkrevox.chain.networks import PRESETS, connect
 from zkrevox.chain.publish import publish
 from zkrevox.chain.solc import project_contracts
 from zkrevox.errors import ChainError
@@ -77,7 +77,8 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
     from zkrevox.featurize import prompt_text
     from zkrevox.node.bootstrap import local_batch_sizes
 
-    params = model_params("ticker")
+    # the bond rule at the local preset's declared gas price (1 ZKRS valued at 1 ETH): the disputer's net shows
+    params = model_params("ticker", declared_gas_price_wei=int(PRESETS["local"].gas_price_gwei * 10**9))
     owner, provider_acct, user_acct = (Account.from_key(k) for k in ANVIL_DEV_KEYS[:3])
     with tempfile.TemporaryDirectory(prefix="zkrevox-demo-") as work_s, Anvil() as chain:
         work = Path(work_s)
