@@ -1,7 +1,11 @@
-"""The watcher keeps up, and disputing pays (issue 19), on a real anvil with real ticker proofs:
+"""The watcher keeps up, and disputing pays (issue 19), on a real anvil with real proofs:
 
 * the flood: 45 wrong optimistic answers posted at once (the provider key, within about a second)
-  against a running ``zkrevox watch`` at its defaults: every one is overturned before its window ends;
+  against a running ``zkrevox watch`` at its defaults: every one is overturned before its window ends.
+  The model is the chain tests' toy circuit (tests/chain/toy_circuit.py: a real ezkl circuit with the
+  ticker's featurizer, inputs and 42 outputs, ~20x faster to prove than the ticker's) built as the
+  ``ticker`` variant of a private artifacts folder ($ZKREVOX_ARTIFACTS of the test and the watcher),
+  so the test stays short; the ticker's own flood is measured by tests/node/measure_flood.py;
 * at the gas price the deployment declares, a dispute leaves the watcher richer (gas counted at that
   price) and the provider poorer by the bond; the log shows the expected profit before the dispute;
 * a dispute that would lose money is not sent (and ``/metrics`` counts it), unless ``dispute_at_a_loss``;
@@ -11,10 +15,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 import urllib.request
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from eth_account import Account
 from nodeenv import (
     STAKE,
     NodeEnv,
@@ -28,9 +36,15 @@ from nodeenv import (
     wait_states,
     watch_thread,
 )
+from web3 import Web3
 
 from conftest import _deployed, _reverted
-from zkrevox.chain.deploy import model_params
+from zkrevox import Prover
+from zkrevox.artifacts import Artifacts
+from zkrevox.chain.deploy import ModelParams, deploy, model_params
+from zkrevox.chain.keys import ANVIL_DEV_KEYS
+from zkrevox.model_files import ModelFiles, model_dir
+from zkrevox.node.optimistic import answer_bitmap
 
 pytestmark = [pytest.mark.chain, pytest.mark.slow]
 
@@ -56,6 +70,49 @@ def rule_env(node_rule_deployed: NodeEnv):
 
 
 @pytest.fixture(scope="session")
+def toy_root(tmp_path_factory) -> Path:
+    """An artifacts folder whose ``ticker`` build is the toy circuit (its files and a manifest of them)."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "chain"))
+    from chainenv import ticker_spec
+    from toy_circuit import build_toy
+
+    toy = build_toy(ticker_spec())
+    root = tmp_path_factory.mktemp("toy-artifacts")
+    artifacts = Artifacts.for_model("ticker", ModelFiles(model_dir("ticker")), root)
+    artifacts.path.mkdir()
+    for key, src in {"settings": "settings.json", "compiled": "network.ezkl", "srs": "kzg.srs", "vk": "vk.key",
+                     "pk": "pk.key"}.items():
+        shutil.copyfile(toy.dir / src, artifacts.file(key))
+    artifacts.write_manifest({"batch": 1, "input_scale": toy.input_scale, "toy": str(toy.dir)})
+    return root
+
+
+@pytest.fixture(scope="session")
+def node_toy_deployed(toy_root, node_anvil, tmp_path_factory) -> NodeEnv:
+    """The toy circuit deployed as ``ticker`` (defaults: 60 s window, bond 1/20 of the minimum stake)."""
+    toy = Prover.load("ticker", toy_root)
+    params = ModelParams(name="ticker", spec=toy.spec, input_scale=int(toy.manifest["input_scale"]),
+                         num_outputs=len(toy.labels), vk_sha256=toy.artifacts.vk_sha256(), labels=tuple(toy.labels))
+    directory = tmp_path_factory.mktemp("node-toy-deployments")
+    w3 = Web3(Web3.HTTPProvider(node_anvil.url))
+    owner, provider, provider2, user, other = (Account.from_key(k) for k in ANVIL_DEV_KEYS)
+    sol = Path(json.loads(artifacts_manifest(toy_root))["toy"]) / "ToyVerifier.sol"
+    dep = deploy(w3, owner, params, verifier_sol=sol, directory=directory)
+    return NodeEnv(w3, node_anvil.url, dep, directory, dep.models["ticker"].model_id, owner, provider, provider2,
+                   user, other)
+
+
+def artifacts_manifest(root: Path) -> str:
+    return (root / "ticker" / "manifest.json").read_text()
+
+
+@pytest.fixture()
+def toy_env(node_toy_deployed: NodeEnv, toy_root, monkeypatch):
+    monkeypatch.setenv("ZKREVOX_ARTIFACTS", str(toy_root))  # the watcher process (and its workers) prove the toy
+    yield from _reverted(node_toy_deployed)
+
+
+@pytest.fixture(scope="session")
 def node_tiny_bond_deployed(prover, node_anvil, tmp_path_factory) -> NodeEnv:
     """The ticker deployed through the Python API with no declared gas price and a 2-wei bond: the rule
     is not checked there, so the watcher must protect itself."""
@@ -75,14 +132,17 @@ def _stake(env: NodeEnv, capacity: int = 16) -> None:
         provider.set_capacity(env.model_id, capacity)
 
 
-def test_flood_45WrongAnswersAtOnce_everyOneOverturned_byZkrevoxWatchAtDefaults(rule_env: NodeEnv, tmp_path):
-    env, db, log = rule_env, tmp_path / "watch.db", tmp_path / "watch.log"
+def test_flood_45WrongAnswersAtOnce_everyOneOverturned_byZkrevoxWatchAtDefaults(toy_env: NodeEnv, toy_root,
+                                                                                  tmp_path):
+    env, db, log = toy_env, tmp_path / "watch.db", tmp_path / "watch.log"
     _stake(env, capacity=64)
     user, provider = env.client(env.user), env.client(env.provider)
-    fee = user.model(env.model_id).optimistic_fee
-    rids = [user.request(env.model_id, PROMPTS[i % len(PROMPTS)], optimistic=True, value=fee)[0]
+    model = user.model(env.model_id)
+    assert model.challenge_window == 60  # the local default
+    rids = [user.request(env.model_id, PROMPTS[i % len(PROMPTS)], optimistic=True, value=model.optimistic_fee)[0]
             for i in range(FLOOD)]
-    wrong = {p: expected(p) ^ 1 for p in PROMPTS}
+    toy = Prover.load("ticker", toy_root)
+    wrong = {p: answer_bitmap(toy.predict(p).outputs) ^ 1 for p in PROMPTS}
     start = env.w3.eth.block_number
     with cli_process(env, OTHER, log, "watch", "--db", str(db)) as proc:  # default workers, margin
         wait_for(lambda: log_has(log, '"event": "up"') or proc.poll() is not None, 120, "watcher up")
