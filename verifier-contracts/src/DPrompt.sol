@@ -73,7 +73,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     uint256 internal constant MAX_CALLBACK_GAS = 2_000_000;
     /// @dev Gas a request pays for on top of its callback's limit: DPrompt's own work around the call
     /// (account access, calldata, the `DPromptCallback` event), measured below it in the gas snapshot.
-    uint256 internal constant CALLBACK_OVERHEAD_GAS = 15_000;
+    uint256 internal constant CALLBACK_OVERHEAD_GAS = Callbacks.OVERHEAD_GAS;
 
     address private _owner;
     uint32 private _modelCount;

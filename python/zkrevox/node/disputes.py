@@ -89,11 +89,12 @@ class Profit:
 
 
 def expected_profit(bond: int, stake: int | None, stake_price_wei: int, gas: int, gas_price: int,
-                    callback_gas_limit: int = 0) -> Profit:
-    """What disputing an answer is expected to earn (see the module notes); ``gas`` includes the callback."""
+                    callback_gas_limit: int = 0, escrow: int = 0) -> Profit:
+    """What disputing an answer is expected to earn (see the module notes); ``gas`` includes the callback's,
+    which DPrompt pays back from ``escrow`` (the requester's payment beyond the optimistic fee)."""
     slashed = bond if stake is None else min(bond, stake)
     share = slashed - slashed // 2
-    callback = (callback_gas_limit + CALLBACK_OVERHEAD_GAS) * gas_price if callback_gas_limit else 0
+    callback = min((callback_gas_limit + CALLBACK_OVERHEAD_GAS) * gas_price, escrow) if callback_gas_limit else 0
     return Profit(share, value_wei(share, stake_price_wei), callback, gas, gas_price)
 
 

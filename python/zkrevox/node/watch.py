@@ -69,6 +69,7 @@ class _Model:
     pool: Any  # zkrevox.pool.ProverPool of the registered build
     num_outputs: int
     bond: int
+    optimistic_fee: int
     dispute_gas: int  # the deployment record's measure, then the mean of our receipts
     stake_price_wei: int  # native wei per 10^18 units of the stake asset (declared at publication)
     prove_s: float = PROVE_GUESS_S  # moving average of our proofs
@@ -189,7 +190,7 @@ class Watcher:
                       event="not-watched", model=name)
                 continue
             self.models[record.model_id] = _Model(
-                name, pool, onchain.num_outputs, onchain.answer_bond,
+                name, pool, onchain.num_outputs, onchain.answer_bond, onchain.optimistic_fee,
                 int(getattr(record, "dispute_gas", 0) or DEFAULT_DISPUTE_GAS),
                 int(getattr(record, "stake_price_wei", 0) or 10**18))
         if self.wanted is not None and (missing := set(self.wanted) - {m.name for m in self.models.values()}):
@@ -369,8 +370,8 @@ class Watcher:
         if predicted == job.answer:
             self._skip(job, "correct", f"posted answer {predicted:#x} is the model's answer; left alone")
             return
-        # the consumer's callback runs in the dispute with all its gas (the disputer pays it)
-        profit = self._profit(model, info.provider, model.dispute_gas + info.callback_gas_limit)
+        # the consumer's callback runs in the dispute with all its gas; the requester's escrow pays it back
+        profit = self._profit(model, info, model.dispute_gas + info.callback_gas_limit)
         if profit.net < 0 and not self.dispute_at_a_loss:
             self._leave(job, "unprofitable", f"posted answer {job.answer:#x} is wrong (the model says {predicted:#x}),"
                         f" but a dispute would lose money: {profit.describe(self._native)}; left (dispute anyway "
@@ -407,12 +408,16 @@ class Watcher:
                         + f" and the dispute needs {self.margin:g}s to be mined: left, not proved")
         return True
 
-    def _profit(self, model: _Model, provider: str, gas: int) -> Profit:
+    def _profit(self, model: _Model, info: Any, gas: int) -> Profit:
+        """``info``: the request (``RequestInfo``); ``gas``: the dispute's, its callback's included."""
+        model_id = self.client_model_id(model)
         try:
-            stake: int | None = self.client.provider(self.client_model_id(model), provider).stake
+            stake: int | None = self.client.provider(model_id, info.provider).stake
         except Exception:  # an unreadable stake: count the whole bond
             stake = None
-        return expected_profit(model.bond, stake, model.stake_price_wei, gas, int(self._w3.eth.gas_price))
+        escrow = max(0, info.fee - model.optimistic_fee)
+        return expected_profit(model.bond, stake, model.stake_price_wei, gas, int(self._w3.eth.gas_price),
+                               info.callback_gas_limit, escrow)
 
     def client_model_id(self, model: _Model) -> int:
         return next(i for i, m in self.models.items() if m is model)
@@ -422,7 +427,7 @@ class Watcher:
         would lose money and losses are not allowed."""
         model = self.models[job.model_id]
         info = self.client.request_info(job.request_id)
-        profit = self._profit(model, info.provider, gas)
+        profit = self._profit(model, info, gas)
         if profit.net >= 0 or self.dispute_at_a_loss:
             return True
         self._leave(job, "unprofitable", f"the dispute simulated at {gas:,} gas would lose money: "
