@@ -133,7 +133,20 @@ def models(rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt =
     for r in rows:
         print(f"{r['id']:>3}  {r['name'] or '-':<16} {r['status']:<7} publisher {r['publisher']}  "
               f"fee {Decimal(r['fee_wei']) / 10**18} share {r['developer_share_bps'] / 100:.2f}%  "
-              f"vk {r['vk_hash'][:12]}…  spec {r['spec_hash'][:12]}…  verifier {r['verifier']}")
+              f"vk {r['vk_hash'][:12]}…  spec {r['spec_hash'][:12]}…  verifier {r['verifier']}" + _rule_text(r))
+
+
+def _rule_text(row: dict[str, Any]) -> str:
+    """The optimistic terms and the bond rule of a ``models`` row, for the text listing."""
+    if not row["challenge_window_s"]:
+        return ""
+    rule = row.get("bond_rule")
+    text = f"  window {row['challenge_window_s']}s bond {Decimal(row['answer_bond']) / 10**18}"
+    if rule is None:
+        return text + " (bond rule: no gas price declared)"
+    return text + (f" (bond rule {'kept' if rule['bond_rule_kept'] else 'BROKEN'} at "
+                   f"{rule['declared_gas_price_wei'] / 1e9:g} gwei: dispute {rule['dispute_gas']:,} gas, "
+                   f"disputer's net {Decimal(rule['disputer_net_wei']) / 10**18})")
 
 
 @handle_errors

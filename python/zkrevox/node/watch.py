@@ -43,17 +43,16 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from zkrevox.chain.client import DPromptClient
-from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import ArtifactError, ChainError, DeploymentError, InputError, ProofError
 from zkrevox.node.config import NodeConfig
-from zkrevox.node.disputes import ChainClock, DisputeSubmitter, Profit, expected_profit
+from zkrevox.node.disputes import ChainClock, DisputeOutcomes, DisputeSubmitter, Profit, expected_profit
 from zkrevox.node.jobs import IN_FLIGHT, Job, SeenRequest, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.optimistic import answer_bitmap
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.rpc import close_node, connect_node, hexstr
-from zkrevox.node.store import SqliteJobStore, StaleJobError
+from zkrevox.node.store import SqliteJobStore
 
 log = logging.getLogger("zkrevox.node.watch")
 
@@ -80,7 +79,7 @@ class _Model:
         self.measured = True
 
 
-class Watcher:
+class Watcher(DisputeOutcomes):
     """``run()`` blocks until ``stop()``. ``models``: model names to watch (None: every model of the
     deployment record whose registered build is local). ``margin``: seconds kept before a window's end
     for the dispute to be mined. ``workers``: prover processes per model. ``dispute_at_a_loss``:
@@ -444,70 +443,6 @@ class Watcher:
         self.metrics.skipped.labels(reason).inc()
         event(log, f"request {job.request_id}: skipped ({reason}): {why}", request_id=job.request_id, state="skipped",
               reason=reason)
-
-    # ------------------------------------------------------------ outcomes
-
-    def receipt(self, job: Job, tx_hash: str, receipt: Any, head: int) -> None:
-        if int(receipt["blockNumber"]) > head - self.config.confirmations:
-            return
-        gas = int(receipt["gasUsed"])
-        if receipt["status"] != 1:
-            tx = self._w3.eth.get_transaction(tx_hash)
-            fields = {"from": self.account.address, "to": self.client.address, "data": tx["input"], "value": 0,
-                      "gas": tx["gas"]}
-
-            class _Fn:
-                fn_name = "dispute"
-
-            self.refused(job, self.client.mined_revert_error(_Fn(), fields, receipt), tx_hash, gas)
-            return
-        assert self.store is not None
-        try:
-            job = self.store.transition(job.request_id, State.CONFIRMED, expect=State.SUBMITTED, fulfil_tx=tx_hash,
-                                        gas_used=gas, confirmed_at=time.time(), last_error=None,
-                                        detail=f"overturned by our dispute tx {tx_hash} (gas {gas})")
-        except StaleJobError:
-            return
-        self.metrics.fulfilled.inc()
-        if (model := self.models.get(job.model_id)) is not None:
-            model.dispute_gas = gas  # what the next profit estimate uses: our latest dispute of this model
-        event(log, f"request {job.request_id}: submitted → confirmed: answer overturned by dispute tx {tx_hash} "
-              f"(gas {gas})", request_id=job.request_id, state="confirmed", tx=tx_hash, gas_used=gas)
-
-    def refused(self, job: Job, err: RevertedError, tx_hash: str | None, gas: int | None, *,
-                info: Any = None) -> Job:
-        """A dispute the contract refused (in simulation, or mined and reverted), or that can no longer be
-        made: record why, never retry."""
-        assert self.store is not None
-        where = f" (tx {tx_hash}, gas {gas})" if tx_hash else " (not mined)"
-        info = info or self.client.request_info(job.request_id)
-        if err.error_name == "DPromptAnswerNotWrong":
-            state, reason = State.SKIPPED, "correct"
-        elif info.status == "overturned":
-            state, reason = State.FAILED, "lost-race"
-        elif info.status in ("finalizable", "fulfilled"):
-            state, reason = State.FAILED, "window-passed"
-        else:
-            state, reason = State.FAILED, "reverted"
-        why = f"dispute refused{where}: {err}; the request is {info.status}"
-        job = self.store.transition(job.request_id, state, detail=why, reason=reason, last_error=why, gas_used=gas)
-        self.metrics.failed.labels(reason).inc()
-        event(log, f"request {job.request_id}: {state} ({reason}): {why}", level=logging.WARNING,
-              request_id=job.request_id, state=str(state), reason=reason)
-        return job
-
-    def nonce_used_elsewhere(self, job: Job) -> None:
-        """Our dispute's nonce went to another transaction: send it again if the answer still stands."""
-        assert self.store is not None
-        info = self.client.request_info(job.request_id)
-        why = f"nonce {job.nonce} was used by another transaction"
-        if info.status == "answered":
-            self.store.transition(job.request_id, State.PROVED, expect=State.SUBMITTED, nonce=None, tx_hashes=[],
-                                  raw_tx=None, attempts=job.attempts + 1, last_error=why,
-                                  detail=f"{why}; sending again")
-            return
-        self.refused(job, RevertedError(why), None, None)
-
 
 def watch_db(node_db: Path) -> Path:
     """The watcher's job store next to a node's (``zkrevox node --watch``)."""
