@@ -5,7 +5,7 @@ proofs (not collected by pytest):
 
 One anvil, one deployment (the ticker model, native stake, the local preset's declared gas price),
 the provider staked with capacity for the flood. For each ``--workers`` setting a fresh set of
-``--answers`` optimistic requests is made, a real ``zkrevox watch --workers W`` process (defaults
+``--answers`` optimistic requests is made (the 5 prompts in turn, or ``--distinct`` ones), a real ``zkrevox watch --workers W`` process (defaults
 otherwise) is started, and the provider key posts a wrong answer to every request at once. Reported,
 from receipts and the watcher's job store: answers overturned, time from the last answer to the last
 dispute mined, the latest dispute against its window end (seconds of slack), prove times and dispute
@@ -46,14 +46,15 @@ def _wait(predicate, timeout: float, what: str) -> None:
 
 
 def flood(chain_url: str, work: Path, user: DPromptClient, provider: DPromptClient, model_id: int, n: int,
-          workers: int) -> dict:
+          workers: int, distinct: bool) -> dict:
     from zkrevox import Prover
     from zkrevox.node.optimistic import answer_bitmap
 
     prover = Prover.load("ticker")
-    wrong = {p: answer_bitmap(prover.predict(p).outputs) ^ 1 for p in PROMPTS}
+    prompts = [PROMPTS[i % len(PROMPTS)] + (f" #{i}" if distinct else "") for i in range(n)]
+    wrong = {p: answer_bitmap(prover.predict(p).outputs) ^ 1 for p in set(prompts)}
     fee = user.model(model_id).optimistic_fee
-    rids = [user.request(model_id, PROMPTS[i % len(PROMPTS)], optimistic=True, value=fee)[0] for i in range(n)]
+    rids = [user.request(model_id, p, optimistic=True, value=fee)[0] for p in prompts]
     db, log_path = work / f"watch-{workers}.db", work / f"watch-{workers}.log"
     env = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(work), "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[4]}
     cmd = [sys.executable, "-c", "from zkrevox.cli import main; main()", "watch", "--rpc", chain_url, "--db", str(db),
@@ -64,8 +65,8 @@ def flood(chain_url: str, work: Path, user: DPromptClient, provider: DPromptClie
         _wait(lambda: b'"event": "up"' in log_path.read_bytes(), 180, "watcher up")
         w3 = user.w3
         t0 = time.time()
-        hashes = [provider.contract.functions.answer(rid, wrong[PROMPTS[i % len(PROMPTS)]]).transact(
-            {"from": provider.account.address}) for i, rid in enumerate(rids)]
+        hashes = [provider.contract.functions.answer(rid, wrong[p]).transact(
+            {"from": provider.account.address}) for rid, p in zip(rids, prompts, strict=True)]
         posted_s = time.time() - t0
         receipts = [w3.eth.wait_for_transaction_receipt(h) for h in hashes]
         last_answer_ts = max(w3.eth.get_block(r["blockNumber"])["timestamp"] for r in receipts)
@@ -89,7 +90,7 @@ def flood(chain_url: str, work: Path, user: DPromptClient, provider: DPromptClie
                           int(receipt["gasUsed"])))
     proves = [j["prove_seconds"] for j in jobs.values() if j.get("prove_seconds")]
     return {
-        "workers": workers, "answers": n, "answers_posted_in_s": round(posted_s, 2),
+        "workers": workers, "answers": n, "distinct_prompts": len(set(prompts)), "answers_posted_in_s": round(posted_s, 2),
         "overturned": len(overturned), "states": _count(jobs),
         "last_dispute_after_last_answer_s": (max(m[0] for m in mined) - last_answer_ts) if mined else None,
         "least_slack_s": min(m[1] - m[0] for m in mined) if mined else None,
@@ -112,6 +113,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--answers", type=int, default=45)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--distinct", action="store_true",
+                    help="A distinct prompt per answer (default: the 5 prompts in turn; answers of the same prompt "
+                         "share one proof)")
     args = ap.parse_args()
     owner, provider_acct, user_acct = (Account.from_key(k) for k in ANVIL_DEV_KEYS[:3])
     params = model_params("ticker", declared_gas_price_wei=2 * 10**9)
@@ -126,7 +130,8 @@ def main() -> None:
         provider = DPromptClient(w3, dep.dprompt.address, provider_acct)
         provider.stake(record.model_id, 5 * 10**18)
         provider.set_capacity(record.model_id, max(args.answers, 16))
-        out = [flood(chain.url, work, user, provider, record.model_id, args.answers, w) for w in args.workers]
+        out = [flood(chain.url, work, user, provider, record.model_id, args.answers, w, args.distinct)
+               for w in args.workers]
         model = user.model(record.model_id)
     print(json.dumps({"challenge_window_s": model.challenge_window, "answer_bond_wei": model.answer_bond,
                       "dispute_gas_recorded": record.dispute_gas, "runs": out}, indent=1))

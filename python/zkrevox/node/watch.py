@@ -33,6 +33,7 @@ stale block's timestamp.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import logging
 import threading
 import time
@@ -60,6 +61,7 @@ DEFAULT_MARGIN_S = 4.0  # seconds kept before a window's end to have the dispute
 DEFAULT_WORKERS = 2  # prover processes of a standalone watcher
 DEFAULT_DISPUTE_GAS = 700_000  # a dispute's gas before the model's is known (measured at publication, or seen)
 PROVE_GUESS_S = 3.0  # a proof's length before one is measured
+WARM_UP_PROMPT = "swap 2 bnb for cake"  # any bytes are a prompt every model can prove (workers' first proof)
 
 
 @dataclass
@@ -106,7 +108,14 @@ class Watcher(DisputeOutcomes):
         self.clock = ChainClock()
         self.status = "starting"
         self._w3: Any = None
-        self._proving: dict[cf.Future, tuple[int, float, int]] = {}  # future -> (request id, started, model id)
+        # proofs under way: future -> (request id, started, model id, features key); answers sharing one
+        self._proving: dict[cf.Future, tuple[int, float, int, tuple]] = {}
+        self._followers: dict[cf.Future, list[int]] = {}
+        self._inflight: dict[tuple, cf.Future] = {}  # features key -> its proof under way
+        self._proofs: dict[tuple, str] = {}  # features key -> a proof made (a dispute's proof is any request's
+        # with the same stored features: DPrompt rebuilds the instances from them)
+        self._checked: dict[int, tuple[bytes, tuple, str]] = {}  # wrong answers waiting for a worker
+        self._warming: dict[cf.Future, str] = {}  # each worker's first proof (model name), not an answer's
         self._native = "ETH"
 
     def stop(self) -> None:
@@ -135,8 +144,9 @@ class Watcher(DisputeOutcomes):
 
     def wait(self, delay: float) -> None:
         """Sleep ``delay`` seconds, waking at once when a proof is ready (its dispute goes out then)."""
-        if self._proving:
-            cf.wait(list(self._proving), timeout=delay, return_when=cf.FIRST_COMPLETED)
+        pending = [f for f in (*self._proving, *self._warming) if not f.done()]
+        if pending:
+            cf.wait(pending, timeout=delay, return_when=cf.FIRST_COMPLETED)
         else:
             self._stop.wait(delay)
 
@@ -144,7 +154,7 @@ class Watcher(DisputeOutcomes):
         for model in self.models.values():
             model.pool.terminate()
         self.models = {}
-        self._proving = {}
+        self._proving, self._followers, self._inflight, self._checked, self._warming = {}, {}, {}, {}, {}
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -198,8 +208,9 @@ class Watcher(DisputeOutcomes):
         if not self.models:
             raise ArtifactError("no model of this deployment has its registered build here; build the artifacts "
                                 f"of one of {sorted(dep.models)} (`zkrevox build NAME`)")
+        self._warm_dir = cfg.proofs_path / "warm-up"
         for model in self.models.values():
-            model.pool.warm_up()
+            self._warm_up(model)
         scope = f"watch:{chain_id}:{genesis[:18]}:{dep.dprompt.address.lower()}:{account.address.lower()}"
         self.store = store = SqliteJobStore(cfg.db, scope, {"chain_id": chain_id, "genesis": genesis, "role": "watch",
                                                             "dprompt": dep.dprompt.address,
@@ -219,6 +230,16 @@ class Watcher(DisputeOutcomes):
               disputer=account.address, models=[m.name for m in self.models.values()], resumed=live,
               workers=self.workers)
         self.status = "ok"
+
+    def _warm_up(self, model: _Model) -> None:
+        """Start the model's workers (each loads its prover) and give each one proof to make now, not
+        awaited: a process's first proof pays one-time costs, so the answers' proofs (and the times
+        measured from them) come after it. Until it is done the workers count as busy."""
+        model.pool.warm_up()
+        with contextlib.suppress(OSError):
+            self._warm_dir.mkdir(parents=True, exist_ok=True)
+        for i in range(self.workers):
+            self._warming[model.pool.submit(WARM_UP_PROMPT, self._warm_dir / f"{model.name}-{i}")] = model.name
 
     # ------------------------------------------------------------ loop
 
@@ -266,42 +287,51 @@ class Watcher(DisputeOutcomes):
             self._job_fault(job, exc)  # this answer's own problem: the others go on
 
     def _dispatch(self) -> None:
-        """Earliest window end first: check ``seen`` answers and hand the wrong ones to free workers;
-        leave those that can no longer be disputed in time."""
+        """Earliest window end first: check ``seen`` answers and hand the wrong ones to free workers (or to
+        a proof of the same features already made or under way); leave those that can no longer be
+        disputed in time."""
         assert self.store is not None
         seen = sorted(self.store.jobs([State.SEEN]), key=lambda j: (j.window_end or 0, j.request_id))
         for job in seen:
             if job.next_attempt_at > time.time():
                 continue
-            model = self.models.get(job.model_id)
-            busy = self.busy(job.model_id)
-            if model is not None and busy >= self.workers:
-                self._leave_if_late(job, model, queued=busy)  # waits its turn unless already hopeless
-                continue
-            self._guarded(job, lambda j=job: self._check(j))
+            self._guarded(job, lambda j=job: self._check(j, self.busy(j.model_id)))
 
     def _harvest(self) -> None:
-        """Proofs finished by the workers: ``proving → proved`` (or a fault, retried)."""
+        """Proofs finished by the workers: ``proving → proved`` for the answer proved and every answer
+        waiting on the same features (or a fault, retried)."""
         assert self.store is not None
+        for future in [f for f in self._warming if f.done()]:
+            name = self._warming.pop(future)
+            if future.exception() is not None:  # the answers' proofs will fail the same way: say it now
+                event(log, f"model {name}: a worker's first proof failed: {future.exception()}",
+                      level=logging.ERROR, event="warm-up-failed", model=name)
         for future in [f for f in self._proving if f.done()]:
-            rid, started, _ = self._proving.pop(future)
-            job = self.store.get(rid)
-            if job is None or job.state != State.PROVING:
-                continue
+            lead, started, model_id, key = self._proving.pop(future)
+            rids = [lead, *self._followers.pop(future, [])]
+            if self._inflight.get(key) is future:
+                del self._inflight[key]
             try:
                 proof = future.result()
             except Exception as exc:
-                self._job_fault(job, ProofError(f"proving the answer of request {rid} failed: {exc}"))
+                for rid in rids:
+                    if (job := self.store.get(rid)) is not None and job.state == State.PROVING:
+                        self._job_fault(job, ProofError(f"proving the answer of request {rid} failed: {exc}"))
                 continue
             seconds = time.time() - started
-            model = self.models[job.model_id]
-            model.record_prove(seconds)
-            self.store.transition(rid, State.PROVED, expect=State.PROVING, proof_path=str(proof.path),
-                                  prove_seconds=seconds, detail=f"proved {proof.labels} in {seconds:.2f}s")
+            self.models[model_id].record_prove(seconds)
+            self._proofs[key] = str(proof.path)
             self.metrics.proved.inc()
             self.metrics.prove_seconds.observe(seconds)
-            event(log, f"request {rid}: proving → proved {proof.labels} in {seconds:.2f}s", request_id=rid,
-                  state="proved", labels=proof.labels, prove_seconds=seconds)
+            for rid in rids:
+                job = self.store.get(rid)
+                if job is None or job.state != State.PROVING:
+                    continue
+                same = "" if rid == lead else f" (the proof of request {lead}: same features)"
+                self.store.transition(rid, State.PROVED, expect=State.PROVING, proof_path=str(proof.path),
+                                      prove_seconds=seconds, detail=f"proved {proof.labels} in {seconds:.2f}s{same}")
+                event(log, f"request {rid}: proving → proved {proof.labels} in {seconds:.2f}s{same}", request_id=rid,
+                      state="proved", labels=proof.labels, prove_seconds=seconds)
 
     def _job_fault(self, job: Job, exc: BaseException) -> None:
         """A fault of one answer (its prompt's event unreadable, its proof failed, its dispute unsendable):
@@ -342,9 +372,10 @@ class Watcher(DisputeOutcomes):
                   answer=int(ev.answer))
 
 
-    def _check(self, job: Job) -> None:
+    def _check(self, job: Job, busy: int) -> None:
         """A posted answer: skip it (other model, not answered, correct), leave it (too late, unprofitable),
-        or hand it to a free worker to prove the right one."""
+        or prove the right one: reuse a proof of the same features (made, or under way), else hand it to
+        a free worker; with none free (``busy`` proofs under way) it waits, checked once."""
         assert self.store is not None
         rid = job.request_id
         model = self.models.get(job.model_id)
@@ -352,43 +383,81 @@ class Watcher(DisputeOutcomes):
             self._skip(job, "other-model", f"model {job.model_id} is not watched here (no local build of its "
                                            "registered verifying key)")
             return
-        if self._leave_if_late(job, model, queued=0):
+        if self._leave_if_late(job, model, queued=max(0, busy - self.workers + 1)):
+            self._checked.pop(rid, None)
             return
+        checked = self._checked.get(rid)
+        if checked is None:
+            checked = self._first_check(job, model)
+            if checked is None:
+                return
+        prompt, key, note = checked
+        if key in self._proofs:
+            self._checked.pop(rid, None)
+            self.store.transition(rid, State.PROVED, expect=State.SEEN, prompt=prompt, proof_path=self._proofs[key],
+                                  detail=f"{note}; a proof of the same features is at hand")
+            event(log, f"request {rid}: seen → proved: a proof of the same features is at hand ({note})",
+                  request_id=rid, state="proved")
+            return
+        future = self._inflight.get(key)
+        if future is None and busy >= self.workers:
+            return  # waits for a free worker (earliest window first)
+        self._checked.pop(rid, None)
+        self.store.transition(rid, State.PROVING, expect=State.SEEN, prompt=prompt, detail=f"{note}: proving")
+        if future is not None:
+            self._followers.setdefault(future, []).append(rid)
+            event(log, f"request {rid}: seen → proving: shares the proof under way of the same features",
+                  request_id=rid, state="proving")
+            return
+        out_dir = self.proofs_dir / f"request-{rid}-{time.time_ns()}"
+        future = model.pool.submit(prompt, out_dir)
+        self._proving[future] = (rid, time.time(), job.model_id, key)
+        self._inflight[key] = future
+        event(log, f"request {rid}: seen → proving on a worker ({busy + 1}/{self.workers} busy)", request_id=rid,
+              state="proving")
+
+    def _first_check(self, job: Job, model: _Model) -> tuple[bytes, tuple, str] | None:
+        """Read the request and its prompt, predict, log the expected profit; ``(prompt, features key,
+        note)`` for a wrong answer worth disputing, None when the job was settled here."""
+        rid = job.request_id
         info = self.client.request_info(rid)
         if info.status != "answered":
             self._skip(job, "not-answered", f"the request is {info.status} on-chain; nothing to dispute")
-            return
+            return None
         try:
             prompt = self.client.prompt(rid, from_block=self.start_block)
         except ChainError as exc:
             if "no DPromptRequested event" in str(exc):  # this request's own problem (logs pruned?), not the RPC's
                 raise InputError(f"{exc}: its prompt cannot be read, so its answer cannot be checked") from None
             raise
-        predicted = answer_bitmap(model.pool.prover.predict(prompt).outputs)
+        prediction = model.pool.prover.predict(prompt)
+        predicted = answer_bitmap(prediction.outputs)
         self.metrics.checked.inc()
         if predicted == job.answer:
             self._skip(job, "correct", f"posted answer {predicted:#x} is the model's answer; left alone")
-            return
+            return None
         # the consumer's callback runs in the dispute with all its gas; the requester's escrow pays it back
         profit = self._profit(model, info, model.dispute_gas + info.callback_gas_limit)
         if profit.net < 0 and not self.dispute_at_a_loss:
             self._leave(job, "unprofitable", f"posted answer {job.answer:#x} is wrong (the model says {predicted:#x}),"
                         f" but a dispute would lose money: {profit.describe(self._native)}; left (dispute anyway "
                         "with --dispute-at-a-loss)")
-            return
-        self.store.transition(rid, State.PROVING, expect=State.SEEN, prompt=prompt,
-                              detail=f"posted {job.answer:#x}, the model says {predicted:#x}: proving")
+            return None
+        note = f"posted {job.answer:#x}, the model says {predicted:#x}"
         event(log, f"request {rid}: posted answer {job.answer:#x} is wrong (the model says {predicted:#x}); "
               f"{profit.describe(self._native)}"
-              + (" — at a loss, as --dispute-at-a-loss asks" if profit.net < 0 else "") + "; proving",
-              request_id=rid, state="proving", posted=job.answer, predicted=predicted, profit_wei=profit.net,
+              + (" — at a loss, as --dispute-at-a-loss asks" if profit.net < 0 else "") + "; to prove",
+              request_id=rid, state="seen", posted=job.answer, predicted=predicted, profit_wei=profit.net,
               gas_price=profit.gas_price)
-        out_dir = self.proofs_dir / f"request-{rid}-{time.time_ns()}"
-        self._proving[model.pool.submit(prompt, out_dir)] = (rid, time.time(), job.model_id)
+        checked = (bytes(prediction.raw_prompt), (job.model_id, tuple(prediction.features)), note)
+        self._checked[rid] = checked
+        return checked
 
     def busy(self, model_id: int) -> int:
         """Proofs of ``model_id`` its workers are making."""
-        return sum(1 for f, (_, _, m) in self._proving.items() if m == model_id and not f.done())
+        model = self.models.get(model_id)
+        warming = sum(1 for f, name in self._warming.items() if model and name == model.name and not f.done())
+        return warming + sum(1 for f, (_, _, m, _) in self._proving.items() if m == model_id and not f.done())
 
     def _leave_if_late(self, job: Job, model: _Model, *, queued: int) -> bool:
         """Leave ``job`` (and say so) when its window ends before a proof (after ``queued`` proofs ahead
