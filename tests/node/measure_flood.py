@@ -5,11 +5,11 @@ proofs (not collected by pytest):
 
 One anvil, one deployment (the ticker model, native stake, the local preset's declared gas price),
 the provider staked with capacity for the flood. For each ``--workers`` setting a fresh set of
-``--answers`` optimistic requests is made (the 5 prompts in turn, or ``--distinct`` ones), a real ``zkrevox watch --workers W`` process (defaults
-otherwise) is started, and the provider key posts a wrong answer to every request at once. Reported,
-from receipts and the watcher's job store: answers overturned, time from the last answer to the last
-dispute mined, the latest dispute against its window end (seconds of slack), prove times and dispute
-gas; side by side for each worker count.
+``--answers`` optimistic requests is made (the 5 prompts in turn, or ``--distinct`` ones), a
+real ``zkrevox watch --workers W`` process (defaults otherwise) is started, and the provider key
+posts a wrong answer to every request at once. Reported, from receipts and the watcher's job store:
+answers overturned, time from the last answer to the last dispute mined, the latest dispute against
+its window end (seconds of slack), prove times and dispute gas; side by side for each worker count.
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ def flood(chain_url: str, work: Path, user: DPromptClient, provider: DPromptClie
                           int(receipt["gasUsed"])))
     proves = [j["prove_seconds"] for j in jobs.values() if j.get("prove_seconds")]
     return {
-        "workers": workers, "answers": n, "distinct_prompts": len(set(prompts)), "answers_posted_in_s": round(posted_s, 2),
+        "workers": workers, "answers": n, "distinct_prompts": len(set(prompts)),
+        "answers_posted_in_s": round(posted_s, 2),
         "overturned": len(overturned), "states": _count(jobs),
         "last_dispute_after_last_answer_s": (max(m[0] for m in mined) - last_answer_ts) if mined else None,
         "least_slack_s": min(m[1] - m[0] for m in mined) if mined else None,

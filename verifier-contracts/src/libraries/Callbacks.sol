@@ -12,9 +12,6 @@ import {IDPromptConsumer} from "../interfaces/IDPromptConsumer.sol";
 library Callbacks {
     /// @dev Gas kept back for the call itself and what follows it (Chainlink's exact-gas check uses 5,000).
     uint256 internal constant RESERVE_GAS = 5_000;
-    /// @dev Gas a request pays for beyond its callback's limit: DPrompt's own work around the call
-    /// (`requiredPayment`); on a dispute the disputer is paid the callback's limit plus this.
-    uint256 internal constant OVERHEAD_GAS = 15_000;
 
     /// @dev Calls `consumer.onDPromptAnswer(requestId, modelId, answer)` with exactly `gasLimit` gas
     /// and records the outcome. Reverts (the whole fulfilment) only if this transaction cannot give
