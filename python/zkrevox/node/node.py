@@ -299,7 +299,8 @@ class ProviderNode:
 
         if self.watcher is not None:
             self.watcher.close()
-        self.watcher = watcher = Watcher(replace(self.config, db=watch_db(self.config.db), watch=False), chain.account)
+        self.watcher = watcher = Watcher(replace(self.config, db=watch_db(self.config.db), watch=False), chain.account,
+                                         workers=1)
         watcher.open()
         node_sub, watch_sub = self.submitter, watcher.submitter
 
