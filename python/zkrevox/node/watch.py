@@ -160,9 +160,9 @@ class Watcher:
 
     def open(self) -> None:
         """Connect, check the deployment, load the models' provers and the job store (resuming it)."""
-        from zkrevox import Prover
         from zkrevox.chain.deploy import load_deployment
         from zkrevox.chain.keys import load_account
+        from zkrevox.chain.local_build import registered_prover
         from zkrevox.chain.networks import check_network
 
         cfg = self.config
@@ -183,7 +183,7 @@ class Watcher:
                 continue
             onchain = client.model(record.model_id)
             try:
-                prover = Prover.load(name, vk_sha256=onchain.vk_hash.hex())
+                prover = registered_prover(name, record, onchain.vk_hash.hex())  # by vk: `publish --as` too
             except ArtifactError as exc:
                 if self.wanted is not None:
                     raise
