@@ -19,7 +19,7 @@ from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec
 from zkrevox.node.admission import Skip, admit, deadline_skip, when_utc
-from zkrevox.node.batching import GasBook, plan
+from zkrevox.node.batching import GasBook, fits_block, plan
 from zkrevox.node.bootstrap import Chain
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.jobs import IN_FLIGHT, Job, State
@@ -56,6 +56,8 @@ class Pipeline:
         self.gas = gas or GasBook(sizes)
         self.gaps = gaps
         self.wake_at: float | None = None  # wall time at which waiting requests stop waiting
+        self.block_gas_limit: int | None = None  # the latest block's, set by the node each tick
+        self._callback_gas: dict[int, int] = {}  # request id -> its callback gas limit (from storage)
         self.optimistic = Optimistic(self)
 
     def step(self, now: float, head: int, *, admit_new: bool = True) -> None:
@@ -78,6 +80,28 @@ class Pipeline:
         event(log, f"request {job.request_id}: seen (model {job.model_id}, block {job.block_number}, prompt "
               f"{job.prompt_text!r}, deadline {job.deadline})", request_id=job.request_id, state="seen",
               model_id=job.model_id, block=job.block_number, prompt=job.prompt_text)
+
+    def take_in(self, job: Job, info: object) -> Job:
+        """What the chain's storage says of a request (``request_info``): its callback gas limit, kept
+        for planning, and its deadline, which wins over the event's (they must agree; if they do not,
+        the stored one is the one the contract enforces)."""
+        self._callback_gas[job.request_id] = int(getattr(info, "callback_gas_limit", 0) or 0)
+        stored = int(getattr(info, "deadline", job.deadline))
+        if stored != job.deadline:
+            event(log, f"request {job.request_id}: its event said deadline {job.deadline}, the contract's storage "
+                  f"says {stored} ({when_utc(stored)}); using the stored one", level=logging.WARNING,
+                  request_id=job.request_id, event="deadline-from-storage", deadline=stored)
+            job = self.store.update(job.request_id, deadline=stored)
+        return job
+
+    def callback_gas(self, job: Job) -> int:
+        """The request's callback gas limit as stored on-chain (read once, then kept)."""
+        if job.request_id not in self._callback_gas:
+            try:
+                self.take_in(job, self.chain.client.request_info(job.request_id))
+            except RevertedError:  # not on-chain (reorged out?): admission settles it; plan it as no callback
+                return 0
+        return self._callback_gas[job.request_id]
 
     # ------------------------------------------------------------ admit, group and prove
 
@@ -103,13 +127,19 @@ class Pipeline:
                 queue.append(job)
         if not queue:
             return
+        self._callback_gas = {j.request_id: self._callback_gas[j.request_id] for j in queue
+                              if j.request_id in self._callback_gas}  # forget requests no longer waiting
         skew = now - wall
 
         def latest_start(job: Job, size: int) -> float:
             return job.deadline - skew - self.config.deadline_margin - times.expected(size)
 
+        def fits(group: list[Job]) -> bool:  # one fulfilment of the group, callbacks included, fits in a block
+            return len(group) <= 1 or fits_block([self.callback_gas(j) for j in group], self.block_gas_limit)
+
         decided = plan(queue, free=free, now=wall, sizes=self.sizes, policy=self.config.batch_policy,
-                       max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start)
+                       max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start,
+                       fits=fits)
         self.wake_at = decided.wait_until
         for group in decided.groups:
             self._start(group)
