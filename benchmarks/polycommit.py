@@ -127,7 +127,8 @@ def measure(rounds: int, n_prompts: int, log=lambda m: print(m, file=sys.stderr,
             (features,) = featurize_batch([p], packed.spec)
             # the check reads only the proof's first commitment (asserted equal to kzg_commit above)
             x, y = ezkl_commitment(list(features), info["input_scale"], pc)
-            r = send(harness.functions.measureCheck(points, list(features), x.to_bytes(32, "big") + y.to_bytes(32, "big")))
+            commitment = x.to_bytes(32, "big") + y.to_bytes(32, "big")
+            r = send(harness.functions.measureCheck(points, list(features), commitment))
             assert r["status"] == 1
             gas.append(int(harness.events.Measured().process_receipt(r)[0].args.gasUsed))
             nonzero.append(sum(1 for v in features if v))

@@ -35,7 +35,7 @@ def test_provideSrs_refusesAUserSrsOfOtherLogrows(tmp_path, k, what):
     with pytest.raises(ArtifactError, match=rf"logrows {k}, the circuit needs exactly 6.*{what}.*kzg6\.srs"):
         provide_srs(tmp_path / "out.srs", 6, user, None)
     assert not (tmp_path / "out.srs").exists()
-    assert provide_srs(tmp_path / "out.srs", 7, user, None) == "user"  # exactly right: taken
+    assert provide_srs(tmp_path / "out.srs", k, user, None) == "user"  # exactly right: taken
 
 
 def test_loadingArtifactsWithALargerSrs_isAnArtifactErrorNamingBuild(prover, tmp_path):

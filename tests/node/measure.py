@@ -171,8 +171,10 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         mode = r["mode"] + (f", --max-batch-wait {r['max_batch_wait']:g}" if r["max_batch_wait"] is not None else "")
         sizes = ", ".join(f"{k}: {v}" for k, v in sorted(r["proofs_by_size"].items(), key=lambda kv: -int(kv[0])))
-        lines.append(f"| {mode} | {r['requests']} | {r['reused']} ({r['reused_share']:.0%}) | {sizes} | {r['gas_per_request']:,} | {r['e2e_s']['p50']} | "
-                     f"{r['e2e_s']['p95']} | {r['e2e_s']['max']} | {r['throughput_per_min']} | {r['states']} |")
+        reused = f"{r['reused']} ({r['reused_share']:.0%})"
+        lines.append(f"| {mode} | {r['requests']} | {reused} | {sizes} | {r['gas_per_request']:,} | "
+                     f"{r['e2e_s']['p50']} | {r['e2e_s']['p95']} | {r['e2e_s']['max']} | {r['throughput_per_min']} | "
+                     f"{r['states']} |")
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ forgotten."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from nodeenv import NodeEnv, config, fulfil_calls, metric, metrics_text, node_thread, wait_states
@@ -42,7 +43,7 @@ def test_node_answersRepeatedPromptWithKeptProof_noNewProof(env: NodeEnv, tmp_pa
     assert metric(text, "zkrevox_node_requests_proved_total") == 2
 
     # DPrompt took the same proof bytes for both requests: nothing request-specific is in the proof
-    proofs = [json.loads(open(jobs[r]["proof_path"]).read()) for r in (first, second)]
+    proofs = [json.loads(Path(jobs[r]["proof_path"]).read_text()) for r in (first, second)]
     assert proofs[0]["proof"] == proofs[1]["proof"] and proofs[0]["instances"] == proofs[1]["instances"]
     labels = env.dep.models["ticker"].labels
     for rid in (first, second):

@@ -114,8 +114,9 @@ class ProofCache:
 
     def forget(self, model: str, vk_sha256: str, features: list[int] | tuple[int, ...]) -> bool:
         with self._lock:
-            cur = self._db.execute("DELETE FROM proofs WHERE model = ? AND vk_sha256 = ? AND batch = 1 AND features = ?",
-                                   (model, vk_sha256, features_key(features)))
+            cur = self._db.execute(
+                "DELETE FROM proofs WHERE model = ? AND vk_sha256 = ? AND batch = 1 AND features = ?",
+                (model, vk_sha256, features_key(features)))
         return bool(cur.rowcount)
 
     def stats(self) -> dict[str, int]:
