@@ -53,7 +53,7 @@ def measure(rounds: int, n_prompts: int, log=lambda m: print(m, file=sys.stderr,
     from zkrevox.chain.networks import connect
     from zkrevox.chain.solc import project_contracts
     from zkrevox.circuit import _await
-    from zkrevox.commitment import build_polycommit, ezkl_commitment, points_blob, proof_commitment
+    from zkrevox.commitment import build_polycommit, ezkl_commitment, pack_counts, points_blob, proof_commitment
     from zkrevox.featurizer import featurize_batch
 
     packed = Prover.load("ticker")
@@ -111,6 +111,8 @@ def measure(rounds: int, n_prompts: int, log=lambda m: print(m, file=sys.stderr,
         log("commitment check gas")
         compiled = project_contracts()["FeatureCommitmentHarness"]
         harness = w3.eth.contract(address=deploy_contract(w3, account, compiled).address, abi=compiled.abi)
+        clip = packed.spec.clip
+        bits = 1 if clip < 2 else 2 if clip < 4 else 4 if clip < 16 else 8  # Featurizer.bitsPerFeature
         blob = points_blob(pc / "kzg.srs", info["num_features"], info["input_scale"], info["unusable_rows"])
 
         def send(fn) -> dict:
@@ -122,7 +124,7 @@ def measure(rounds: int, n_prompts: int, log=lambda m: print(m, file=sys.stderr,
         receipt = send(harness.functions.deployPoints(blob))
         points = harness.events.PointsDeployed().process_receipt(receipt)[0].args.points
         out["points_contract"] = {"bytes": len(blob) + 1, "deploy_gas": int(receipt["gasUsed"])}
-        gas, nonzero = [], []
+        gas, gas_packed, nonzero = [], [], []
         for p in prompts[:n_prompts]:
             (features,) = featurize_batch([p], packed.spec)
             # the check reads only the proof's first commitment (asserted equal to kzg_commit above)
@@ -131,15 +133,22 @@ def measure(rounds: int, n_prompts: int, log=lambda m: print(m, file=sys.stderr,
             r = send(harness.functions.measureCheck(points, list(features), commitment))
             assert r["status"] == 1
             gas.append(int(harness.events.Measured().process_receipt(r)[0].args.gasUsed))
+            r = send(harness.functions.measureCheckPacked(points, pack_counts(list(features), bits), bits, commitment))
+            assert r["status"] == 1
+            gas_packed.append(int(harness.events.Measured().process_receipt(r)[0].args.gasUsed))
             nonzero.append(sum(1 for v in features if v))
-        out["check_gas"] = {"prompts": len(gas), "median": int(statistics.median(gas)),
-                            "mean": round(statistics.mean(gas)), "max": max(gas), "min": min(gas),
-                            "nonzero_features_median": statistics.median(nonzero)}
+        out["check_gas"] = {
+            "prompts": len(gas), "nonzero_features_median": statistics.median(nonzero),
+            "counts": {"median": int(statistics.median(gas)), "mean": round(statistics.mean(gas)), "max": max(gas),
+                       "min": min(gas)},
+            "packed": {"median": int(statistics.median(gas_packed)), "mean": round(statistics.mean(gas_packed)),
+                       "max": max(gas_packed), "min": min(gas_packed)},
+        }
     v = out["verifier"]
     out["summary"] = {
         "prove_ratio": out["prove_s"]["ratio_polycommit_over_packed"],
         "verifier_gas": {"packed": v["packed"]["gas"], "polycommit": v["polycommit"]["gas"]},
-        "polycommit_verifier_plus_check_median": v["polycommit"]["gas"] + out["check_gas"]["median"],
+        "polycommit_verifier_plus_packed_check_median": v["polycommit"]["gas"] + out["check_gas"]["packed"]["median"],
     }
     return out
 

@@ -113,6 +113,17 @@ def commit(blob: bytes, counts: list[int]) -> tuple[int, int]:
     return acc
 
 
+def pack_counts(counts: list[int], bits: int) -> list[int]:
+    """Counts in the Featurizer's packed form: count i in ``bits`` bits at bit ``(i * bits) % 256``
+    of word ``(i * bits) // 256`` (what ``FeatureCommitment.commitPacked`` takes)."""
+    words = [0] * -(-len(counts) * bits // 256)
+    for i, c in enumerate(counts):
+        if not 0 <= c < 1 << bits:
+            raise ValueError(f"count {c} of feature {i} does not fit {bits} bits")
+        words[i * bits // 256] |= c << (i * bits % 256)
+    return words
+
+
 def proof_commitment(proof_bytes: bytes) -> tuple[int, int]:
     """The first commitment of an ezkl EVM proof: bytes 0..64, x ‖ y big-endian."""
     if len(proof_bytes) < POINT_BYTES:

@@ -19,6 +19,7 @@ from zkrevox.commitment import (
     build_polycommit,
     commit,
     ezkl_commitment,
+    pack_counts,
     points_blob,
     proof_commitment,
 )
@@ -112,6 +113,8 @@ def test_proofCarriesTheCommitment_andTheLibraryAcceptsIt(build, proof, harness,
     assert proof_commitment(proof_bytes) == want  # offset 0, big-endian; kzg_commit prints little-endian
     assert tuple(harness.functions.commit(points, features).call()) == want
     harness.functions.check(points, features, proof_bytes).call()  # no revert
+    # as DPrompt holds them: the Featurizer's packed form (clip 3: 2 bits per feature)
+    assert tuple(harness.functions.commitPacked(points, pack_counts(features, 2), 2).call()) == want
 
 
 @pytest.mark.parametrize("change", ["one more", "one less", "another prompt"])
@@ -126,6 +129,8 @@ def test_check_refusesAProofOfOtherFeatures(build, proof, harness, points, spec,
         other[i] += 1 if change == "one more" else -1
     name, args = _revert(harness, lambda: harness.functions.check(points, other, proof_bytes).call())
     assert name == "FeatureCommitmentMismatch"
+    packed = harness.functions.measureCheckPacked(points, pack_counts(other, 2), 2, proof_bytes)
+    assert _revert(harness, lambda: packed.call())[0] == "FeatureCommitmentMismatch"
     assert (args["proofX"], args["proofY"]) == proof_commitment(proof_bytes)
     assert (args["wantX"], args["wantY"]) != (args["proofX"], args["proofY"])
 
@@ -137,7 +142,9 @@ def test_commit_equalsEzklKzgCommit_onRandomFeatureVectors(build, harness, point
     n = info["num_features"]
     nonzero = data.draw(st.dictionaries(st.integers(0, n - 1), st.integers(1, 12), min_size=1, max_size=24))
     counts = [nonzero.get(i, 0) for i in range(n)]  # counts above 8 take the ecMul path
-    assert tuple(harness.functions.commit(points, counts).call()) == ezkl_commitment(counts, info["input_scale"], out)
+    want = ezkl_commitment(counts, info["input_scale"], out)
+    assert tuple(harness.functions.commit(points, counts).call()) == want
+    assert tuple(harness.functions.commitPacked(points, pack_counts(counts, 4), 4).call()) == want
 
 
 @pytest.mark.parametrize("bad", ["infinity", "off the curve"])
@@ -162,3 +169,6 @@ def test_moreCountsThanPoints_andMalformedPointData_areRefused(deployed, harness
     assert (name, args) == ("FeatureCommitmentTooManyFeatures", {"features": n + 1, "points": n})
     name, _ = _revert(harness, lambda: harness.functions.pointCount(deployed.owner.address).call())
     assert name == "FeatureCommitmentInvalidPoints"
+    beyond = [0] * (n + 1) + [1]  # a count past the last point, in packed form
+    name, args = _revert(harness, lambda: harness.functions.commitPacked(points, pack_counts(beyond, 2), 2).call())
+    assert (name, args) == ("FeatureCommitmentTooManyFeatures", {"features": n + 2, "points": n})

@@ -27,6 +27,24 @@ contract FeatureCommitmentHarness {
         FeatureCommitment.check(points, counts, proof);
     }
 
+    function commitPacked(address points, uint256[] calldata packed, uint256 bits)
+        external
+        view
+        returns (uint256 x, uint256 y)
+    {
+        return FeatureCommitment.commitPacked(points, packed, bits);
+    }
+
+    /// @notice Gas of `checkPacked` alone (the packed counts in memory, as `featurizePacked` leaves them).
+    function measureCheckPacked(address points, uint256[] calldata packed, uint256 bits, bytes calldata proof)
+        external
+    {
+        uint256[] memory p = packed;
+        uint256 before = gasleft();
+        FeatureCommitment.checkPacked(points, p, bits, proof);
+        emit Measured(before - gasleft());
+    }
+
     /// @notice Gas of `check` alone (the counts already in memory, as DPrompt's featurizer leaves them).
     function measureCheck(address points, uint256[] calldata counts, bytes calldata proof) external {
         uint256[] memory c = counts;

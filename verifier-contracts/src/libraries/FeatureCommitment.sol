@@ -52,7 +52,10 @@ library FeatureCommitment {
 
     /// @notice Number of feature points `points` holds (K not counted); reverts if it is malformed.
     function pointCount(address points) internal view returns (uint256) {
-        uint256 size = points.code.length;
+        uint256 size;
+        assembly ("memory-safe") {
+            size := extcodesize(points)
+        }
         if (size < 1 + _POINT || (size - 1) % _POINT != 0) revert FeatureCommitmentInvalidPoints(points);
         // unchecked: size >= 65, so both subtractions stay positive
         unchecked {
@@ -65,11 +68,15 @@ library FeatureCommitment {
         uint256 n = pointCount(points);
         if (counts.length > n) revert FeatureCommitmentTooManyFeatures(counts.length, n);
         (x, y) = _read(points, 0);
-        for (uint256 i; i < counts.length; ++i) {
-            uint256 c = counts[i];
-            if (c == 0) continue;
-            // unchecked: i < counts.length <= n, so i + 1 cannot overflow
-            unchecked {
+        uint256 len = counts.length;
+        // unchecked: i < len <= n, so i + 1 and j + 1 cannot overflow; counts are read in place
+        unchecked {
+            for (uint256 i; i < len; ++i) {
+                uint256 c;
+                assembly ("memory-safe") {
+                    c := mload(add(counts, shl(5, add(i, 1))))
+                }
+                if (c == 0) continue;
                 (uint256 px, uint256 py) = _read(points, i + 1);
                 if (c <= _ADD_LIMIT) {
                     for (uint256 j; j < c; ++j) {
@@ -81,6 +88,56 @@ library FeatureCommitment {
                 }
             }
         }
+    }
+
+    /// @notice `commit` of counts in the Featurizer's packed form (`Featurizer.featurizePacked`:
+    /// feature i in `bits` bits at bit (i * bits) % 256 of word (i * bits) / 256), which is what
+    /// DPrompt holds after featurizing: zero 16-bit chunks are skipped, so the cost follows the
+    /// non-zero counts, not the number of features. `bits` is 1, 2, 4 or 8.
+    function commitPacked(address points, uint256[] memory packed, uint256 bits)
+        internal
+        view
+        returns (uint256 x, uint256 y)
+    {
+        uint256 n = pointCount(points);
+        (x, y) = _read(points, 0);
+        uint256 mask = (1 << bits) - 1;
+        uint256 perChunk = 16 / bits;
+        uint256 perWord = 256 / bits;
+        // unchecked: indices are bounded by packed.length * 256 / bits, far below 2^256; n is checked
+        unchecked {
+            for (uint256 w; w < packed.length; ++w) {
+                uint256 word;
+                assembly ("memory-safe") {
+                    word := mload(add(packed, shl(5, add(w, 1))))
+                }
+                uint256 i = w * perWord;
+                while (word != 0) {
+                    if (word & 0xffff == 0) {
+                        word >>= 16;
+                        i += perChunk;
+                        continue;
+                    }
+                    uint256 c = word & mask;
+                    word >>= bits;
+                    if (c != 0) {
+                        if (i >= n) revert FeatureCommitmentTooManyFeatures(i + 1, n);
+                        (uint256 px, uint256 py) = _read(points, i + 1);
+                        for (uint256 j; j < c; ++j) {
+                            (x, y) = _add(x, y, px, py, i + 1);
+                        }
+                    }
+                    ++i;
+                }
+            }
+        }
+    }
+
+    /// @notice `check` with the counts in packed form (`commitPacked`).
+    function checkPacked(address points, uint256[] memory packed, uint256 bits, bytes calldata proof) internal view {
+        (uint256 x, uint256 y) = commitPacked(points, packed, bits);
+        (uint256 px, uint256 py) = proofCommitment(proof);
+        if (x != px || y != py) revert FeatureCommitmentMismatch(x, y, px, py);
     }
 
     /// @notice Reverts `FeatureCommitmentMismatch` unless the first commitment of `proof` (bytes
