@@ -49,6 +49,7 @@ from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.networks import fee_fields
 from zkrevox.chain.proofs import ChainProof
 from zkrevox.chain.revert import RevertedError
+from zkrevox.node.batching import ALONE
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.economics import at_a_loss, break_even, capped, tx_fields
 from zkrevox.node.jobs import IN_FLIGHT, Job, State
@@ -114,7 +115,7 @@ class Submitter:
                                     "features (was a request re-mined by a reorg?)")
         fn = self._fn(ids, proof, outputs, batched)
         try:
-            gas = int(fn.estimate_gas({"from": self.account.address}) * GAS_MARGIN)
+            gas = self.gas_with_margin(fn.estimate_gas({"from": self.account.address}))
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             err = self.client.revert_error(exc, fn.fn_name)
             return self.drop_members(members, err) if batched else [self.settle.settle_revert(members[0], err)]
@@ -167,6 +168,13 @@ class Submitter:
         return self.store.transition(job.request_id, State.SKIPPED, detail=f"declined at a loss (tx {tx_hash})",
                                      reason="declined", gas_used=int(receipt["gasUsed"]))
 
+    def gas_with_margin(self, estimate: int) -> int:
+        """The gas limit to send with: ``estimate`` times ``GAS_MARGIN``, but never above the latest
+        block's gas limit (a transaction asking for more can never be mined; the estimate itself fits)."""
+        block_limit = int(self.w3.eth.get_block("latest").get("gasLimit") or 0)
+        gas = int(estimate * GAS_MARGIN)
+        return max(int(estimate), min(gas, block_limit)) if block_limit else gas
+
     def record_and_send(self, members: list[Job], fn: Any, gas: int, src: State, dst: State,
                         fee_cap: int | None = None, **fields: Any) -> list[Job]:
         """Sign ``fn`` (estimated ``gas``) with the next nonce, record it on every member (``src → dst``,
@@ -213,7 +221,14 @@ class Submitter:
         if not bad:  # nothing wrong with a member: the proof itself (or the contract) refused
             if err.error_name in PROOF_REFUSED:
                 raise InstancesMismatch(f"{who([m.request_id for m in members])}: {err}; proving them again")
-            raise err
+            # e.g. DPromptInsufficientGasForCallback: the batch with its callbacks does not fit in a block.
+            # No member is to blame, so none is failed for it: each is proved and sent alone.
+            ids = [m.request_id for m in members]
+            why = f"{ALONE} batch refused in simulation ({err}); each member is proved and sent alone"
+            event(log, f"{who(ids)}: {why}", level=logging.WARNING, request_ids=ids, event="batch-split",
+                  error=err.error_name)
+            return self.store.transition_many(ids, State.SEEN, expect=State.PROVED, detail=why, batch=None,
+                                              proof_path=None, next_attempt_at=0.0, last_error=why)
         out = []
         good = [m.request_id for m in members if m.request_id not in bad]
         why = f"batch dropped before sending ({err.error_name or err}): " + ", ".join(

@@ -141,7 +141,8 @@ interface IDPrompt {
     event DPromptAnswerOverturned(uint256 indexed requestId, address indexed disputer, uint256 posted, uint256 proven);
     /// @notice For its overturned answer to `requestId`, `bond` of `provider`'s stake was slashed:
     /// `toDisputer` to the disputer, `toRequester` to the requester (credit in the stake asset: native
-    /// credit, or token credit pulled with `withdrawTokens`), who also got its whole fee back as credit.
+    /// credit, or token credit pulled with `withdrawTokens`), who also got its fee back as credit (less
+    /// its callback's cost, credited to the disputer: see `dispute`).
     event DPromptBondSlashed(
         uint256 indexed requestId, address indexed provider, uint256 bond, uint256 toDisputer, uint256 toRequester
     );
@@ -402,8 +403,10 @@ interface IDPrompt {
     /// If the proven bitmap equals the posted one the call reverts ({DPromptAnswerNotWrong}).
     /// Otherwise the proven answer replaces the posted one and is final (`Overturned`); the
     /// provider earns nothing and `min(answerBond, stake)` of its stake is slashed: half (rounded
-    /// up) to the caller, half to the requester, who also gets its whole fee back; then the
-    /// consumer's callback gets the proven answer.
+    /// up) to the caller, half to the requester, who also gets its fee back but for the callback's
+    /// cost: (callbackGasLimit + 15,000) x this transaction's gas price, at most what it paid beyond
+    /// the optimistic fee, is credited to the caller, who pays the callback's gas; then the
+    /// consumer's callback gets the proven answer with exactly its gas limit.
     function dispute(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external;
     /// @notice Anyone: makes each answered request whose challenge window has ended
     /// (`block.timestamp >= windowEnd`) final (`Fulfilled`, {DPromptFulfilled}): its provider is

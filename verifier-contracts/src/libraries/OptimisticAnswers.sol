@@ -16,8 +16,8 @@ import {Request, requirePending} from "./Requests.sol";
 /// Economics (verifier-contracts/README.md, "Optimistic answers"): a provider is paid for an
 /// optimistic answer only at finalization, as for a proven one (the fee less the developer's cut).
 /// An overturned answer earns nothing; `min(answerBond, stake)` of the provider's stake is slashed,
-/// half (rounded up) to the disputer and half to the requester, and the requester's whole fee is
-/// refunded. So a provider disputing its own wrong answer gets back at most half its bond: a wrong
+/// half (rounded up) to the disputer and half to the requester, and the requester's fee is refunded
+/// but for its callback's cost, which goes to the disputer (who pays the callback's gas). So a provider disputing its own wrong answer gets back at most half its bond: a wrong
 /// answer never pays.
 ///
 /// The paths are `external`: DPrompt reaches them by DELEGATECALL (the storage and the funds stay
@@ -138,7 +138,20 @@ library OptimisticAnswers {
         r.status = IDPrompt.RequestStatus.Overturned;
         a.posted = uint216(proven); // the verifier's outputs: numOutputs <= 216 bits
         address requester = r.requester;
-        credits[requester] += r.fee;
+        uint256 callbackGasLimit = r.callbackGasLimit;
+        {
+            // The callback runs in this transaction with all its gas, at the disputer's expense: the
+            // requester's escrow for it (its payment beyond the optimistic fee) pays the disputer the
+            // callback's limit and overhead at this transaction's gas price, at most that escrow.
+            uint256 callbackPay;
+            if (callbackGasLimit != 0) {
+                callbackPay = (callbackGasLimit + ModelRegistry.CALLBACK_OVERHEAD_GAS) * tx.gasprice;
+                uint256 escrowed = r.fee - models[r.modelId].optimisticFee; // r.fee >= optimisticFee (request)
+                if (callbackPay > escrowed) callbackPay = escrowed;
+                credits[msg.sender] += callbackPay;
+            }
+            credits[requester] += r.fee - callbackPay;
+        }
         uint256 bond = _slash(models[r.modelId], pools[r.modelId], r.provider);
         uint256 toRequester = bond / 2;
         uint256 toDisputer = bond - toRequester;
@@ -147,7 +160,6 @@ library OptimisticAnswers {
         // Credits, never transfers: a token that pauses or blocklists cannot stop a dispute.
         bondCredits[msg.sender] += toDisputer;
         bondCredits[requester] += toRequester;
-        uint256 callbackGasLimit = r.callbackGasLimit;
         if (callbackGasLimit != 0) Callbacks.deliver(requestId, requester, r.modelId, proven, callbackGasLimit);
     }
 
