@@ -220,6 +220,12 @@ def deploy(
         typer.Option(help="ERC-20 providers stake (default: the native coin); "
                      "a local one: `zkrevox chain stake-token`."),
     ] = None,
+    rex: Annotated[
+        str | None,
+        typer.Option("--rex", help="The REX token (a burnable ERC-20) to stake as sREX; default on a local chain or "
+                     "testnet: deploy REX (3 billion; the dev accounts get some locally). Also deploys StakedRex "
+                     "and the points paymaster (deployments/<chainId>.rex.json)."),
+    ] = None,
     new: Annotated[
         bool, typer.Option("--new", help="Deploy a new DPrompt although a live one is recorded for this chain "
                            "(the old record is kept as deployments/<chainId>.<created_at>.json).")
@@ -257,12 +263,13 @@ def deploy(
                 slash_bps=1000 if slash_bps is None else slash_bps,
                 unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
                 batch=batch, stake_token=stake_token, as_json=as_json,
-                optimistic=(challenge_window, optimistic_fee, answer_bond))
+                optimistic=(challenge_window, optimistic_fee, answer_bond), rex=rex)
 
 
 def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
                 unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool,
-                optimistic: tuple[int | None, str | None, str | None] = (None, None, None)) -> None:
+                optimistic: tuple[int | None, str | None, str | None] = (None, None, None),
+                rex: str | None = None) -> None:
     from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.stake_token import stake_asset
@@ -295,6 +302,9 @@ def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_win
         "deployment_file": str(dep.path),
         "stake_asset": asset.to_json(),
     }
+    from zkrevox.cli.rex import deploy_rex_beside
+
+    result["rex"] = deploy_rex_beside(ctx.w3, ctx.account, dep, rex)
     emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']}, stake in {asset.symbol} "
                           f"(record {dep.path})")
 
@@ -350,6 +360,9 @@ def _add_to_live_deployment(ctx: _Ctx, dep: Any, model: str, batch: list[int] | 
         "deployment_file": str(dep.path),
         "stake_asset": asset.to_json(),
     }
+    from zkrevox.cli.rex import deploy_rex_beside
+
+    result["rex"] = deploy_rex_beside(ctx.w3, ctx.account, dep, rex)
     emit(result, as_json, f"added batch verifier(s) {todo or 'none'} to DPrompt {dep.dprompt.address} "
                           f"(record {dep.path})")
 
@@ -474,14 +487,27 @@ def request(
     optimistic: Annotated[bool, typer.Option(
         "--optimistic", help="Answered at once without a proof, final after the model's challenge window unless "
         "a dispute proves it wrong (the model's optimistic fee).")] = False,
+    pay: Annotated[str, typer.Option(
+        "--pay", help="native: pay the fee in the native coin; points: spend AI points (`zkrevox rex points`), "
+        "the points paymaster pays the fee.")] = "native",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
     """Pay for an answer to PROMPT; prints the request id."""
+    if pay not in ("native", "points"):
+        raise InputError(f"--pay {pay!r}: use native or points")
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
+    if pay == "points":
+        from zkrevox.cli.rex import request_with_points
+
+        if optimistic or value:
+            raise InputError("--pay points sends a proven request at the paymaster's published price; drop "
+                             "--optimistic and --value")
+        request_with_points(ctx, model_id, prompt, as_json)
+        return
     if optimistic and not ctx.client.model(model_id).challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
                          "without --optimistic")
