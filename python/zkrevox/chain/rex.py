@@ -27,6 +27,9 @@ from zkrevox.errors import ChainError, InputError
 DECIMALS = 18
 UNIT = 10**DECIMALS
 GAS_MARGIN = 1.2
+# An estimate runs in the block of the last update; mined a second later, the same call settles the
+# pool's accumulator first (up to five fresh storage slots, ~100,000 gas more): headroom on top of the margin.
+GAS_HEADROOM = 150_000
 RECEIPT_TIMEOUT_S = 180
 # Where a REX transaction's revert data can come from.
 _DECODED = ("StakedRex", "PointsPaymaster", "Rex", "DPrompt", "ModelRegistry", "ProviderStaking", "Featurizer",
@@ -251,7 +254,7 @@ class RexClient:
         tx: dict[str, Any] = {"from": sender, "value": value, "chainId": int(self.w3.eth.chain_id),
                               "nonce": self.w3.eth.get_transaction_count(sender, "pending"), **fee_fields(self.w3)}
         try:
-            tx["gas"] = int(fn.estimate_gas({"from": sender, "value": value}) * GAS_MARGIN)
+            tx["gas"] = int(fn.estimate_gas({"from": sender, "value": value}) * GAS_MARGIN) + GAS_HEADROOM
             built = fn.build_transaction(tx)
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             raise self._reverted(exc, fn.fn_name) from None
@@ -263,9 +266,22 @@ class RexClient:
         except (Web3Exception, ValueError, OSError) as exc:
             raise ChainError(f"{fn.fn_name} transaction failed: {exc}") from None
         if receipt["status"] != 1:
-            raise RevertedError(f"{fn.fn_name} transaction {_tx(receipt)} reverted on-chain", tx_hash=_tx(receipt),
-                                gas_used=int(receipt["gasUsed"]))
+            raise self._mined_revert(fn, built, receipt)
         return receipt
+
+    def _mined_revert(self, fn: Any, tx: dict[str, Any], receipt: Any) -> RevertedError:
+        """Replays a mined, reverted transaction as a call on the state before its block for its error."""
+        used, limit = int(receipt["gasUsed"]), int(tx["gas"])
+        name, args, text = None, {}, f"out of gas ({used} of {limit})" if used >= limit else "reason not recovered"
+        call = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
+        try:
+            self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            name, args, text = self.errors.describe(revert_data(exc))
+        except (Web3Exception, ValueError, OSError):
+            pass
+        return RevertedError(f"{fn.fn_name} transaction {_tx(receipt)} reverted on-chain (gas used {used}): {text}",
+                             error_name=name, error_args=args, tx_hash=_tx(receipt), gas_used=used)
 
     def _reverted(self, exc: BaseException, what: str) -> RevertedError:
         name, args, text = self.errors.describe(revert_data(exc))
