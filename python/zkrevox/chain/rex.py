@@ -15,8 +15,8 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from web3.logs import DISCARD
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3Exception
+from web3.logs import DISCARD
 
 from zkrevox.chain.networks import fee_fields
 from zkrevox.chain.revert import ErrorDecoder, RevertedError, revert_data
