@@ -151,7 +151,8 @@ class RexBooks(RuleBasedStateMachine):
         flasher = self.clients[self.flasher.address]
         flasher.approve(self.rex.record.srex, amount)
         fns = flasher.srex.functions
-        stake, redeem = self.rex.one_block([(self.flasher, fns.stake(amount)), (self.flasher, fns.redeem(amount, amount))])
+        stake, redeem = self.rex.one_block([(self.flasher, fns.stake(amount)),
+                                            (self.flasher, fns.redeem(amount, amount))])
         assert stake["status"] == redeem["status"] == 1
         (event,) = redeemed(flasher, redeem)
         assert event.args.deduction == -(-amount * self.params.deduction_bps // 10_000)

@@ -222,9 +222,10 @@ def deploy(
     ] = None,
     rex: Annotated[
         str | None,
-        typer.Option("--rex", help="The REX token (a burnable ERC-20) to stake as sREX; default on a local chain or "
-                     "testnet: deploy REX (3 billion; the dev accounts get some locally). Also deploys StakedRex "
-                     "and the points paymaster (deployments/<chainId>.rex.json)."),
+        typer.Option("--rex", help="The REX token (a burnable ERC-20) to stake as sREX, or `new`; default on a local "
+                     "chain or testnet: deploy REX (3 billion; the dev accounts get some locally). Also deploys "
+                     "StakedRex and the points paymaster (deployments/<chainId>.rex.json); with a live DPrompt, "
+                     "adds them beside it."),
     ] = None,
     new: Annotated[
         bool, typer.Option("--new", help="Deploy a new DPrompt although a live one is recorded for this chain "
@@ -247,6 +248,12 @@ def deploy(
             _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
                                       challenge_window, optimistic_fee, answer_bond),
             strict=True) if value is not None]
+        if rex is not None and not batch and not given:  # the REX contracts beside the live DPrompt
+            from zkrevox.cli.rex import deploy_rex_beside
+
+            emit({"dprompt": existing.dprompt.address, "new_deployment": False,
+                  "rex": deploy_rex_beside(ctx.w3, ctx.account, existing, rex)}, as_json)
+            return
         _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
         return
     if existing is not None:
@@ -360,9 +367,6 @@ def _add_to_live_deployment(ctx: _Ctx, dep: Any, model: str, batch: list[int] | 
         "deployment_file": str(dep.path),
         "stake_asset": asset.to_json(),
     }
-    from zkrevox.cli.rex import deploy_rex_beside
-
-    result["rex"] = deploy_rex_beside(ctx.w3, ctx.account, dep, rex)
     emit(result, as_json, f"added batch verifier(s) {todo or 'none'} to DPrompt {dep.dprompt.address} "
                           f"(record {dep.path})")
 

@@ -134,7 +134,8 @@ def points(rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt =
     result = {"account": client.address(), "decimals": 18, "points": have, "points_cap": client.points_cap(),
               "points_price": price, "requests": have // price if price else None}
     emit(result, as_json, f"{format_rex(have)} points (cap {format_rex(result['points_cap'])}); a request costs "
-                          f"{format_rex(price)}: {result['requests']} request(s) (`zkrevox request PROMPT --pay points`)")
+                          f"{format_rex(price)}: {result['requests']} request(s) "
+                          "(`zkrevox request PROMPT --pay points`)")
 
 
 @rex_app.command("enroll")
@@ -209,6 +210,7 @@ def deploy_rex_beside(w3: Any, account: Any, dep: Any, rex: str | None) -> dict[
     from zkrevox.chain.rex_deploy import deploy_rex
     from zkrevox.cli._output import step
 
+    rex = None if rex in (None, "new") else rex
     if rex is None and dep.chain_id not in BY_CHAIN_ID:
         step("no REX contracts: pass --rex ADDRESS (the REX token) to deploy StakedRex and the points paymaster")
         return None
