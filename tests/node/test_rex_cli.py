@@ -69,3 +69,21 @@ def test_rexCli_theIssuesChecks_withARealNode(env: NodeEnv, tmp_path):
     assert refused.exit_code == 0
     limited = CliRunner().invoke(app, ["rex", "unstake", "1", "--max-deduction", "5"], env=variables)
     assert limited.exit_code == 1 and "--max-deduction 5%" in limited.stderr
+
+
+def test_rexDemo_stepsInOrder_withARealNode(env: NodeEnv, tmp_path):
+    """``make demo``'s REX part (``zkrevox.chain.rex_demo``), as the demo runs it beside its node."""
+    from zkrevox.chain import rex_demo
+
+    dep = Deployment.from_json(env.dep.to_json())
+    write_deployment(dep, tmp_path)
+    lines: list[str] = []
+    with node_thread(config(env, tmp_path / "node.db", deployments_dir=tmp_path), env.provider):
+        result = rex_demo.run(env.w3, dep, "ticker", lines.append)
+    assert result["points"] >= 1_000 * UNIT and result["tickers"] == ["BNB", "CAKE"]
+    u = result["unstake"]
+    assert u["deduction"] > 0 and u["burned"] == u["deduction"] // 2 and u["pooled"] == u["deduction"] - u["burned"]
+    assert result["rex_supply_fell_by"] == u["burned"] and result["reward"] > 0
+    steps = ["stake:", "a day passes", "paid with", "answered by the node", "early unstake", "long-term staker claims"]
+    at = [next(i for i, line in enumerate(lines) if s in line) for s in steps]
+    assert at == sorted(at)
