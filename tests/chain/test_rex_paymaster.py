@@ -113,3 +113,23 @@ def test_pointsRequest_callbackReachesTheUsersConsumer(ready: RexEnv, mode: int,
     if ok:
         assert consumer.functions.lastAnswer().call() == env.client(None).request_info(rid).answer
         assert consumer.functions.calls().call() == 1
+
+
+def test_missedPointsRequest_settledOnDPromptFirst_isStillRefundedOnce(ready: RexEnv):
+    """Anyone may settle a missed request on DPrompt itself (the fee is credited to the paymaster):
+    the user's points are still refunded, once, and both fees come back to the budget."""
+    env, user, stranger = ready.env, ready.client(ready.env.user), ready.client(ready.env.other)
+    first, price, _ = user.request_with_points(env.model_id, PROMPT)
+    second, _, _ = user.request_with_points(env.model_id, "eth")
+    budget = user.budget()
+    ready.advance(RESPONSE_WINDOW + 1)
+    for rid in (first, second):
+        env.client(env.other).reclaim(rid)  # straight on DPrompt, by a stranger
+    assert env.client(None).credits(ready.record.paymaster) == 2 * env.params.fee_wei
+    left = user.points()
+    assert stranger.refund(first)[0] == price and user.budget() == budget + 2 * env.params.fee_wei
+    assert stranger.refund(second)[0] == price and user.budget() == budget + 2 * env.params.fee_wei
+    assert left + 2 * price <= user.points() <= left + 2 * price + UNIT
+    with pytest.raises(RevertedError) as err:
+        stranger.refund(first)
+    assert err.value.error_name == "PointsPaymasterAlreadyRefunded"

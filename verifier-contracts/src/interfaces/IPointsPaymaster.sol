@@ -14,7 +14,8 @@ interface IPointsPaymaster {
         uint256 indexed requestId, address indexed user, uint32 modelId, uint256 points, uint256 fee, address consumer
     );
     /// @notice Request `requestId` missed its deadline: `user` got `points` back (`by` triggered it)
-    /// and `fee` wei returned to the budget.
+    /// and `fee` wei (DPrompt's credits to the paymaster, this fee's and any earlier one's not yet
+    /// withdrawn) returned to the budget.
     event PointsPaymasterRefunded(
         uint256 indexed requestId, address indexed user, uint256 points, uint256 fee, address by
     );

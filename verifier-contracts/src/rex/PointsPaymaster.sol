@@ -66,8 +66,9 @@ contract PointsPaymaster is IPointsPaymaster, IDPromptConsumer, ReentrancyGuard 
     }
 
     /// @inheritdoc IPointsPaymaster
-    /// @dev DPrompt's `reclaim` reverts unless the request is pending past its deadline, so a refund
-    /// happens only for a missed request, and the flag makes it happen once.
+    /// @dev Only a missed request is refunded: DPrompt's `reclaim` reverts unless the request is
+    /// pending past its deadline; one somebody already settled on DPrompt directly (anyone may; its
+    /// fee is credited to the paymaster all the same) reads as `Reclaimed`. The flag makes it once.
     function refund(uint256 requestId) external nonReentrant {
         Sent storage s = _sent[requestId];
         address user = s.user;
@@ -75,8 +76,10 @@ contract PointsPaymaster is IPointsPaymaster, IDPromptConsumer, ReentrancyGuard 
         if (s.refunded) revert PointsPaymasterAlreadyRefunded(requestId);
         s.refunded = true;
         uint256 held = address(this).balance;
-        _dprompt.reclaim(requestId);
-        _dprompt.withdraw();
+        if (_dprompt.requestState(requestId).status != IDPrompt.RequestStatus.Reclaimed) {
+            _dprompt.reclaim(requestId);
+        }
+        if (_dprompt.credits(address(this)) != 0) _dprompt.withdraw();
         _srex.refundPoints(user, _pointsPrice);
         emit PointsPaymasterRefunded(requestId, user, _pointsPrice, address(this).balance - held, msg.sender);
     }
