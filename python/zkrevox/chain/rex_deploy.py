@@ -1,4 +1,4 @@
-"""Deploying the REX contracts beside a DPrompt, and their record ``deployments/<chainId>.rex.json``.
+"""Deploying the REX contracts beside a DPrompt, and their record ``deployments/rex/<chainId>.json``.
 
 On a local chain (or a testnet) ``deploy_rex`` deploys REX itself (3 billion, to the deployer, who
 hands some to the dev accounts); elsewhere it takes an existing burnable ERC-20's address. Then
@@ -68,7 +68,8 @@ class RexRecord:
 
 
 def rex_record_path(chain_id: int, directory: Path | None = None) -> Path:
-    return (directory or deployments_dir()) / f"{chain_id}.rex.json"
+    """``<deployments>/rex/<chainId>.json`` (a folder of its own: DPrompt's records stay alone beside it)."""
+    return (directory or deployments_dir()) / "rex" / f"{chain_id}.json"
 
 
 def load_rex_record(w3: Web3, dprompt: str, directory: Path | None = None) -> RexRecord:

@@ -224,7 +224,7 @@ def deploy(
         str | None,
         typer.Option("--rex", help="The REX token (a burnable ERC-20) to stake as sREX, or `new`; default on a local "
                      "chain or testnet: deploy REX (3 billion; the dev accounts get some locally). Also deploys "
-                     "StakedRex and the points paymaster (deployments/<chainId>.rex.json); with a live DPrompt, "
+                     "StakedRex and the points paymaster (deployments/rex/<chainId>.json); with a live DPrompt, "
                      "adds them beside it."),
     ] = None,
     new: Annotated[
