@@ -238,3 +238,26 @@ def test_rexBooks_balanceThroughRandomSequences(rex: RexEnv):
 @pytest.mark.skipif(not os.environ.get("ZKREVOX_THOROUGH"), reason="more examples: ZKREVOX_THOROUGH=1 -m thorough")
 def test_rexBooks_balanceThroughManyRandomSequences(rex: RexEnv):
     _run(rex, 60, 30)
+
+
+def test_rexBooks_balanceThroughEveryPath(rex: RexEnv):
+    """The paths random sequences reach only sometimes, in a fixed order, the books checked after each:
+    a points request missed and refunded (a second refund refused), a flash stake, a funded stream,
+    enrolment, early and matured redemptions, a claim."""
+    RexBooks.rex = rex
+    books = RexBooks()
+    try:
+        steps = [
+            (books.stake, 0, 1_000 * UNIT), (books.stake, 1, 250_000 * UNIT), (books.enroll, 1),
+            (books.fund, 5_000 * UNIT), (books.advance, DAY), (books.request_with_points, 0), (books.miss,),
+            (books.refund, 0, 2), (books.refund, 0, 1), (books.flash, 1_000 * UNIT), (books.stake, 0, 7 * UNIT),
+            (books.redeem, 0, 2, False), (books.redeem, 0, 1, True), (books.advance, 100 * DAY),
+            (books.advance, 100 * DAY), (books.stake, 1, 7 * UNIT), (books.redeem, 1, 1, False), (books.claim, 1),
+        ]
+        for fn, *args in steps:
+            fn(*args)
+            books.books()
+        assert list(books.requests.values()) == [True]  # refunded, once
+        assert books.pooled > 0 and books.burned > 0 and books.matured[rex.env.provider2.address] == 0
+    finally:
+        books.teardown()
