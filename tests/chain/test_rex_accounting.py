@@ -170,8 +170,8 @@ class RexBooks(RuleBasedStateMachine):
         self.requests[rid] = False
 
     def _accrual(self, who: int) -> int:
-        """An upper bound of points accrued over the few seconds two reads may be apart."""
-        return self.staked[self.accounts[who].address] * self.params.points_per_day * 10 // (UNIT * DAY) + 1
+        """An upper bound of points accrued over the seconds (at most 120) two reads may be apart."""
+        return self.staked[self.accounts[who].address] * self.params.points_per_day * 120 // (UNIT * DAY) + 1
 
     @precondition(lambda self: self.requests)
     @rule(pick=st.integers(0, 2**16), by=st.integers(0, 2))
