@@ -120,7 +120,7 @@ abstract contract RewardsPool is IRewardsPool, ReentrancyGuard {
     function collectSurplus() external nonReentrant {
         uint256 held = _rexToken.balanceOf(address(this));
         uint256 owed = _principal() + _reserve;
-        if (held > owed) {
+        if (held > owed) { // nothing sent: the deduction stream is left as it is
             _updateRewards();
             _pool(held - owed);
         }

@@ -111,7 +111,7 @@ contract StakedRex is ERC20, RewardsPool, IStakedRex {
         _burn(msg.sender, amount);
         _afterStakeChange(msg.sender, before, before - amount);
         _capPoints(msg.sender, before - amount);
-        _pool(pooled);
+        if (pooled != 0) _pool(pooled); // a free (matured) redemption leaves the deduction stream as it is
         emit StakedRexRedeemed(msg.sender, amount, out, deduction, burned, pooled);
         ERC20Burnable(address(_rexToken)).burn(burned);
         _rexToken.safeTransfer(msg.sender, out);
