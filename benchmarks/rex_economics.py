@@ -80,7 +80,7 @@ def _gas(w3: Web3, record, dep, owner, provider, user) -> dict:
     _advance(w3, DAY)
     gas["claim"] = used(me.claim()[1])
     receipt = w3.eth.get_transaction_receipt(me.redeem(10 * UNIT).tx)
-    gas["redeem_one_lot"] = used(receipt)
+    gas["redeem_matured_nothing_pooled"] = used(receipt)
     gas["lots_redeemed_at_once"] = len(me.lots()["lots"])
     receipt = w3.eth.get_transaction_receipt(me.redeem(me.staked()).tx)
     gas["redeem_all_lots"] = used(receipt)
