@@ -23,6 +23,7 @@ import datetime as _dt
 import json
 import logging
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -79,6 +80,12 @@ class ModelParams:
     # {"digits", "bits", "shift"}, packed words (``feature_packing`` of its manifest; IDPrompt.FeaturePacking).
     packing: dict | None = None
     fulfil_gas: int = DEFAULT_FULFIL_GAS  # one ``fulfil`` without its callback, gas (``zkrevox bench`` measures it)
+    # The bond rule (zkrevox.chain.economics): the gas price this deployment declares it serves (None: not
+    # declared, the rule is not checked), the stake asset's price (native wei per 10^18 of its smallest
+    # unit; 1:1 for the native coin), and the dispute's gas (None: measured on the model's own verifier).
+    declared_gas_price_wei: int | None = None
+    stake_price_wei: int = 10**18
+    dispute_gas: int | None = None
 
     @property
     def optimistic_fee(self) -> int:
@@ -167,6 +174,10 @@ class ModelRecord:
     publisher: str = ""
     developer_share_bps: int = 0
     source_model: str = ""  # the models/<name>/ it was published from, when not the record's name
+    # the bond rule it was published under (0: not declared): zkrevox.chain.economics
+    dispute_gas: int = 0
+    declared_gas_price_wei: int = 0
+    stake_price_wei: int = 0
 
     def batch_verifier(self, size: int) -> BatchVerifierRecord:
         try:
@@ -522,6 +533,7 @@ def deploy(
     DPrompt cannot book it safely (``stake_token.check_stake_token``)."""
     verifier_sol, verifier_compiled = checked_verifier(params, verifier_sol)
     check_economics(params, unbonding_delay)
+    check_window_on(w3, params)
     plans = plan_batch_verifiers(params.name, batch_sizes, num_outputs=params.num_outputs,
                                  input_scale=params.input_scale)  # every check before the first transaction
     if stake_token:
@@ -531,6 +543,7 @@ def deploy(
     chain_id = int(w3.eth.chain_id)
 
     verifier = deploy_contract(w3, account, verifier_compiled)
+    params = apply_bond_rule(w3, account, params, verifier.address)
     dprompt, libraries = deploy_dprompt(w3, account, account.address, unbonding_delay, stake_token)
     client = DPromptClient(w3, dprompt.address, account)
     model_id, receipt = client.publish_model(params.config_for(verifier.address), build_table(params.spec).data)
@@ -541,6 +554,7 @@ def deploy(
         spec_sha256=spec_hash(params.spec).hex(), register_tx="0x" + bytes(receipt["transactionHash"]).hex(),
         fee_wei=params.fee_wei, num_outputs=params.num_outputs, input_scale=params.input_scale,
         labels=list(params.labels), publisher=account.address, developer_share_bps=params.developer_share_bps,
+        **rule_fields(params),
     )
     dep = Deployment(
         chain_id=chain_id, network=network_name(chain_id), dprompt=dprompt, owner=account.address,
@@ -565,6 +579,65 @@ MIN_FULFIL_GAS, MAX_FULFIL_GAS = 50_000, 15_000_000  # ModelRegistry's bounds of
 MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW = 60, 30 * 24 * 3600  # ModelRegistry's bounds
 MAX_OPTIMISTIC_OUTPUTS = 216  # ModelRegistry.MAX_OPTIMISTIC_OUTPUTS
 _UINT96 = 2**96
+
+
+def apply_bond_rule(w3: Web3, account: LocalAccount, params: ModelParams, verifier: str) -> ModelParams:
+    """``params`` with the bond rule applied (``zkrevox.chain.economics``), when it declares a gas price:
+    the dispute's gas measured on ``verifier`` (a proof of the model made here), the default bond raised
+    to the rule's floor, and a bond that breaks the rule refused (``DeploymentError`` naming the floor).
+    Without a declared gas price, ``params`` as given."""
+    from dataclasses import replace
+
+    from zkrevox.chain.economics import BondTerms, check_bond, default_bond
+
+    if params.declared_gas_price_wei is None or not params.challenge_window_s:
+        return params
+    gas = params.dispute_gas
+    if gas is None:
+        gas = _measure_dispute_gas(w3, account, params, verifier)
+    floor = BondTerms(2, gas, params.declared_gas_price_wei, params.stake_price_wei).floor
+    bond = params.answer_bond_wei if params.answer_bond_wei is not None else default_bond(params.min_stake_wei, floor)
+    params = replace(params, dispute_gas=gas, answer_bond_wei=bond)
+    check_bond(BondTerms(bond, gas, params.declared_gas_price_wei, params.stake_price_wei),
+               min_stake=params.min_stake_wei)
+    check_economics(params)  # the raised default bond must still fit the minimum stake
+    return params
+
+
+def check_window_on(w3: Web3, params: ModelParams) -> None:
+    """Refuse a challenge window below the floor in blocks of ``w3``'s chain (``economics.check_window``)."""
+    from zkrevox.chain.economics import check_window
+    from zkrevox.chain.networks import preset_of_chain
+
+    net = preset_of_chain(int(w3.eth.chain_id))
+    check_window(params.challenge_window_s, net.block_time_s, net.name)
+
+
+DISPUTE_GAS_PROMPT = "swap 2 bnb for cake"  # any prompt: the verifier's gas does not depend on it
+_DISPUTE_GAS: dict[tuple[int, str, bytes], int] = {}  # (chain id, vk, verifier code hash) -> measured gas
+
+
+def _measure_dispute_gas(w3: Web3, account: LocalAccount, params: ModelParams, verifier: str) -> int:
+    """The dispute gas of ``params``' model on ``w3``'s chain: a proof made here, ``verifyProof`` estimated on
+    ``verifier`` (once per chain, vk and verifier code in this process)."""
+    from zkrevox import Prover
+    from zkrevox.chain.economics import measure_dispute_gas
+    from zkrevox.chain.proofs import ChainProof
+
+    key = (int(w3.eth.chain_id), params.vk_sha256, bytes(Web3.keccak(w3.eth.get_code(verifier))))
+    if key not in _DISPUTE_GAS:
+        with tempfile.TemporaryDirectory(prefix="zkrevox-dispute-gas-") as tmp:
+            proof = Prover.load(params.name, vk_sha256=params.vk_sha256).prove(DISPUTE_GAS_PROMPT, Path(tmp))
+            _DISPUTE_GAS[key] = measure_dispute_gas(w3, verifier, ChainProof.from_proof(proof), account.address)
+    return _DISPUTE_GAS[key]
+
+
+def rule_fields(params: ModelParams) -> dict[str, int]:
+    """The bond rule's terms as the deployment record keeps them (0: not declared)."""
+    if params.declared_gas_price_wei is None:
+        return {}
+    return {"dispute_gas": int(params.dispute_gas or 0), "declared_gas_price_wei": params.declared_gas_price_wei,
+            "stake_price_wei": params.stake_price_wei}
 
 
 def check_economics(params: ModelParams, unbonding_delay: int | None = None) -> None:

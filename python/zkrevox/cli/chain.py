@@ -143,17 +143,46 @@ AnswerBondOpt = Annotated[str | None, typer.Option(
     "units of the stake asset, at most the minimum stake [default: 1/20 of the minimum stake].")]
 
 
+GasPriceOpt = Annotated[str | None, typer.Option(
+    help="Gas price (gwei) this deployment declares it serves: the answer bond must pay a disputer at least a "
+    "dispute's gas at it (measured on the model's verifier) [default: the network preset's, local 2].")]
+StakePriceOpt = Annotated[str | None, typer.Option(
+    help="With an ERC-20 stake: what one whole stake token is worth in the native coin, for the bond rule "
+    "[default: 1 on a local chain; required elsewhere].")]
+
+
 def _optimistic_economics(challenge_window: int | None, optimistic_fee: str | None, answer_bond: str | None,
-                          decimals: int) -> dict[str, int]:
-    """``ModelParams`` fields of the optimistic mode from the command line (window 0: not offered)."""
-    window = 60 if challenge_window is None else challenge_window
+                          decimals: int, *, chain_id: int = 31337, gas_price: str | None = None,
+                          stake_price: str | None = None, token: bool = False) -> dict[str, int | None]:
+    """``ModelParams`` fields of the optimistic mode from the command line (window 0: not offered): the
+    window (default: the network preset's), fee, bond, and the bond rule's declared prices."""
+    from zkrevox.chain.networks import is_local_chain, preset_of_chain
+
+    net = preset_of_chain(chain_id)
+    window = net.challenge_window_s if challenge_window is None else challenge_window
     if window == 0:
         if optimistic_fee is not None or answer_bond is not None:
             raise InputError("--challenge-window 0 offers no optimistic mode: drop --optimistic-fee/--answer-bond")
         return {"challenge_window_s": 0, "optimistic_fee_wei": 0, "answer_bond_wei": 0}
+    if token and stake_price is None and not is_local_chain(chain_id):
+        raise InputError("with an ERC-20 stake, declare what one stake token is worth in the native coin "
+                         f"(--stake-price, e.g. 0.01 {net.native}): the bond rule values the disputer's share with it")
+    gwei = Decimal(str(net.gas_price_gwei)) if gas_price is None else _decimal(gas_price, "--gas-price")
     return {"challenge_window_s": window,
             "optimistic_fee_wei": None if optimistic_fee is None else _wei(optimistic_fee),
-            "answer_bond_wei": None if answer_bond is None else _units(answer_bond, decimals)}
+            "answer_bond_wei": None if answer_bond is None else _units(answer_bond, decimals),
+            "declared_gas_price_wei": int(gwei * 10**9),
+            "stake_price_wei": 10**18 if stake_price is None else _wei(stake_price)}
+
+
+def _decimal(amount: str, what: str) -> Decimal:
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        raise InputError(f"{what} {amount!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(f"{what} must be a positive number, got {amount}")
+    return value
 
 
 def _only_model(model: str | None, command: str) -> str:
@@ -199,7 +228,8 @@ def _answer_key(model: str, record: Any = None) -> str:
 
 
 _NEW_DEPLOYMENT_OPTIONS = ("--fee", "--min-stake", "--response-window", "--slash-bps", "--unbonding-delay",
-                           "--stake-token", "--challenge-window", "--optimistic-fee", "--answer-bond")
+                           "--stake-token", "--challenge-window", "--optimistic-fee", "--answer-bond", "--gas-price",
+                           "--stake-price")
 
 
 @handle_errors
@@ -224,6 +254,8 @@ def deploy(
     challenge_window: ChallengeWindowOpt = None,
     optimistic_fee: OptimisticFeeOpt = None,
     answer_bond: AnswerBondOpt = None,
+    gas_price: GasPriceOpt = None,
+    stake_price: StakePriceOpt = None,
     batch: Annotated[
         list[int] | None,
         typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build MODEL --batch N`). "
@@ -254,7 +286,7 @@ def deploy(
     if existing is not None and not new:
         given = [name for name, value in zip(
             _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
-                                      challenge_window, optimistic_fee, answer_bond),
+                                      challenge_window, optimistic_fee, answer_bond, gas_price, stake_price),
             strict=True) if value is not None]
         _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
         return
@@ -275,12 +307,14 @@ def deploy(
                 slash_bps=1000 if slash_bps is None else slash_bps,
                 unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
                 batch=batch, stake_token=stake_token, as_json=as_json,
-                optimistic=(challenge_window, optimistic_fee, answer_bond))
+                optimistic=(challenge_window, optimistic_fee, answer_bond), gas_price=gas_price,
+                stake_price=stake_price)
 
 
 def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
                 unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool,
-                optimistic: tuple[int | None, str | None, str | None] = (None, None, None)) -> None:
+                optimistic: tuple[int | None, str | None, str | None] = (None, None, None),
+                gas_price: str | None = None, stake_price: str | None = None) -> None:
     from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.stake_token import stake_asset
@@ -292,7 +326,9 @@ def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_win
     asset = stake_asset(ctx.w3, stake_token)
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
                           response_window_s=response_window, slash_bps=slash_bps,
-                          **_optimistic_economics(*optimistic, asset.decimals))
+                          **_optimistic_economics(*optimistic, asset.decimals, chain_id=ctx.chain_id,
+                                                  gas_price=gas_price, stake_price=stake_price,
+                                                  token=stake_token is not None))
     check_economics(params, unbonding_delay)
     sizes = sorted(set(batch if batch is not None else local_batch_sizes(model)))
     plan_batch_verifiers(model, sizes, num_outputs=params.num_outputs, input_scale=params.input_scale)
@@ -528,18 +564,30 @@ def request(
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Pay for an answer to PROMPT; prints the request id."""
+    """Pay for an answer to PROMPT; quotes the total on stderr before sending, prints the request id.
+    A proven request's provider may decline it, refunding it all, while the base fee is above what
+    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it)."""
+    from zkrevox.chain.quote import quote_request
+
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
-    if optimistic and not ctx.client.model(model_id).challenge_window:
+    info_model = ctx.client.model(model_id)
+    if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
                          "without --optimistic")
-    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None,
-                                             optimistic=optimistic)
+    payment = _wei(value) if value else (info_model.optimistic_fee if optimistic else info_model.fee)
+    quote = quote_request(ctx.client, model_id, prompt.encode("utf-8"), payment=payment, optimistic=optimistic)
+    step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
+         f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
+         + ("" if quote.decline_above_base_fee_wei is None else
+            f"; the provider may decline it (all refunded) above a base fee of "
+            f"{Decimal(quote.decline_above_base_fee_wei) / 10**9:f} gwei "
+            f"(now {Decimal(quote.base_fee_wei) / 10**9:f})"))
+    request_id, receipt = ctx.client.request(model_id, prompt, value=payment, optimistic=optimistic)
     info = ctx.client.request_info(request_id)
     result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline,
-              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee}
+              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee, "quote": quote.to_json()}
     emit(result, as_json, f"{result['mode']} request {request_id} assigned to {info.provider} (tx {result['tx']})")
 
 

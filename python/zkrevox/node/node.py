@@ -47,6 +47,7 @@ from zkrevox.node.logs import StatusLineHandler, event
 from zkrevox.node.metrics import MetricsServer, NodeMetrics
 from zkrevox.node.nonces import GapFiller
 from zkrevox.node.pipeline import Pipeline
+from zkrevox.node.proofcache import ProofCache, Reuse
 from zkrevox.node.proving import ProveTimes, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.rpc import close_node, hexstr
@@ -118,6 +119,7 @@ class ProviderNode:
         self.chain: Chain | None = None
         self.watcher: Any = None  # node.watch.Watcher with --watch
         self.store: SqliteJobStore | None = None
+        self._proof_cache: ProofCache | None = None
         self.server: MetricsServer | None = None
         self.submitter: Submitter
         self.pipeline: Pipeline
@@ -234,6 +236,8 @@ class ProviderNode:
         if len(chains) > 1:
             info["models"] = {lane.name: c.model_id for lane, c in zip(self.lanes, chains, strict=True)}
         self.store = store = SqliteJobStore(self.config.db, chain.scope, info)
+        if self.config.reuse_proofs and self._proof_cache is None:
+            self._proof_cache = ProofCache(self.config.db, self.config.proofs_path)
         books: dict[int, GasBook] = {}
         for lane, lane_chain, lane_sizes in zip(self.lanes, chains, sizes, strict=True):
             lane.chain, lane.sizes = lane_chain, lane_sizes
@@ -261,9 +265,11 @@ class ProviderNode:
                 view = ModelJobs(store, (lambda m, mine=mine: m == mine or m not in served) if i == 0
                                  else (lambda m, mine=mine: m == mine))
             lane_config = replace(self.config, model=lane.name, models=())
+            reuse = None if self._proof_cache is None else Reuse(
+                self._proof_cache, lane.name, lane.chain.model.vk_hash.hex(), lane.params.spec)
             lane.pipeline = Pipeline(lane.chain, view, lane.proving, self.submitter, self.metrics, lane_config,
                                      lane.params.spec, self._backoff, sizes=lane.sizes, gas=books[mine],
-                                     gaps=gaps if i == 0 else None)
+                                     gaps=gaps if i == 0 else None, reuse=reuse)
         self.pipeline = self.lanes[0].pipeline  # type: ignore[assignment]
         if len(self.lanes) > 1:
             self.submitter.optimistic = _OptimisticByModel(
@@ -307,7 +313,8 @@ class ProviderNode:
 
         if self.watcher is not None:
             self.watcher.close()
-        self.watcher = watcher = Watcher(replace(self.config, db=watch_db(self.config.db), watch=False), chain.account)
+        self.watcher = watcher = Watcher(replace(self.config, db=watch_db(self.config.db), watch=False), chain.account,
+                                         workers=1)
         watcher.open()
         node_sub, watch_sub = self.submitter, watcher.submitter
 
@@ -474,6 +481,9 @@ class ProviderNode:
             counts = {k: v for k, v in store.counts().items() if v}
             event(log, f"stopped; job store {self.config.db}: {counts}", event="stopped", jobs=counts)
             store.close()
+        if self._proof_cache is not None:
+            self._proof_cache.close()
+            self._proof_cache = None
         self._status, self._detail = "stopped", "stopped"
         close_node(self.chain.w3 if self.chain else None)
         if self.server is not None:
