@@ -96,7 +96,7 @@ class Pipeline:
             if job.next_attempt_at > wall or job.request_id in running:
                 continue  # backing off, or a stale proof of its previous prompt (before a reorg) still runs
             skip = admit(job, model_id=self.chain.model_id, model_name=self.config.model, spec=self.spec, now=now,
-                         needed=times.expected(1) + self.config.deadline_margin)
+                         needed=times.expected(1) + self.config.deadline_margin + self._queue_wait())
             if skip is not None:
                 self.settle_unadmitted(job, skip)
             else:
@@ -113,6 +113,11 @@ class Pipeline:
         self.wake_at = decided.wait_until
         for group in decided.groups:
             self._start(group)
+
+    def _queue_wait(self) -> float:
+        """Seconds a new proof waits behind the queued ones (remote provers; local workers start at once)."""
+        wait = getattr(self.proving, "expected_wait", None)
+        return float(wait()) if wait is not None else 0.0
 
     def _start(self, group: list[Job]) -> None:
         ids = [j.request_id for j in group]
