@@ -280,7 +280,10 @@ class ProviderNode:
         self.follower = Follower(chain.w3, chain.client, store, chain.account.address, chain.deployment.dprompt.block,
                                  self.config.confirmations, self.config.log_chunk_blocks, self.pipeline.seen,
                                  on_reorg=lambda: self._check_chain(chain))
+        adopted = {rid for lane in self.lanes for rid in lane.proving.inflight}  # remote proofs going on
         for job in store.jobs([State.PROVING]):
+            if job.request_id in adopted:
+                continue
             store.transition(job.request_id, State.SEEN, expect=State.PROVING, batch=None, proof_path=None,
                              detail="resumed after a restart: the interrupted proof is made again")
         counts = store.counts()

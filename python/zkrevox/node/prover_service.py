@@ -273,8 +273,9 @@ class RemoteProver:
                 if lost:
                     with self._lock:
                         self._lost.update(lost)
-                    event(log, f"lost the lease of proof job(s) {lost} (expired: this process was stalled?); "
-                          "their results will be dropped", level=logging.WARNING, event="lease-lost", jobs=lost)
+                    event(log, f"lost the lease of proof job(s) {lost} (expired while this process was stalled, or "
+                          "cancelled by the node); their results will be dropped", level=logging.WARNING,
+                          event="lease-lost", jobs=lost)
             except (StoreUnavailable, InputError) as exc:
                 if beat is not None:
                     beat.close()

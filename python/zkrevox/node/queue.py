@@ -101,6 +101,13 @@ class ProofQueue:
             f"UPDATE proof_jobs SET state = 'cancelled', finished_at = now() WHERE {sql} AND state IN"
             " ('queued', 'claimed', 'done', 'failed')", args).rowcount)
 
+    def open_jobs(self, scope: str) -> list[tuple[int, tuple[int, ...]]]:
+        """``(id, request_ids)`` of ``scope``'s rows not yet collected nor cancelled (a new active node adopts them)."""
+        rows = self.db.run(lambda c: c.execute(
+            "SELECT id, request_ids FROM proof_jobs WHERE scope = %s"
+            " AND state IN ('queued', 'claimed', 'done', 'failed') ORDER BY id", (scope,)).fetchall())
+        return [(int(i), tuple(int(r) for r in reqs)) for i, reqs in rows]
+
     def states(self, ids: list[int]) -> dict[int, tuple[str, float]]:
         """``id -> (state, seconds since enqueued)``."""
         if not ids:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.node.artifact_store import publish
+from zkrevox.node.jobs import State
 from zkrevox.node.logs import event
 from zkrevox.node.proving import Outcome, ProveTimeout, ProveTimes
 from zkrevox.node.queue import ProofQueue
@@ -50,17 +51,27 @@ class RemoteProving:
         self.stats = {"slots": 0, "queued": 0, "claimed": 0, "oldest_queued_s": 0.0}
 
     def attach(self, store: PostgresJobStore) -> None:
-        """Use ``store``'s database; proof jobs a previous active node left are cancelled (their requests
-        were put back to ``seen`` by the node's restart reconciliation and are proved again)."""
+        """Use ``store``'s database. Proof jobs a previous active node left in the queue (it was killed, this
+        node took over) are adopted: their proofs go on and are collected here, and their requests stay
+        ``proving`` (the node's restart reconciliation skips what is ``inflight``)."""
         self.store = store
         self.queue = ProofQueue(store.db)
         for size, vk in sorted(self.vks.items()):  # the builds provers on new machines fetch
             publish(store.db, self.model, size, vk)
         self._flights.clear()
-        left = self.queue.cancel(scope=store.scope)
-        if left:
-            event(log, f"cancelled {left} proof job(s) a previous node left in the queue; their requests are "
-                  "proved again", event="proof-jobs-cancelled", cancelled=left)
+        mine = {j.request_id for j in store.jobs([State.PROVING])}
+        adopted, stale = 0, []
+        for jid, key in self.queue.open_jobs(store.scope):
+            if set(key) <= mine and not set(key) & set(self.inflight):
+                self._flights[jid] = (key, time.monotonic() + self.times.timeout(len(key)))
+                adopted += 1
+            else:
+                stale.append(jid)
+        if stale:
+            self.queue.cancel(stale)
+        if adopted or stale:
+            event(log, f"adopted {adopted} proof job(s) a previous node left in the queue; cancelled {len(stale)} "
+                  "stale one(s)", event="proof-jobs-adopted", adopted=adopted, cancelled=len(stale))
 
     # ------------------------------------------------------------ Proving's interface
 
