@@ -37,6 +37,14 @@ def published(db: PgConnection, model: str, size: int, vk: str) -> bool:
     ).fetchone()))
 
 
+def newest(db: PgConnection, model: str, size: int) -> str | None:
+    """The vk of the build of ``model`` batch ``size`` published last (None: none)."""
+    row = db.run(lambda c: c.execute(
+        "SELECT vk_sha256 FROM artifact_builds WHERE model = %s AND size = %s ORDER BY created_at DESC LIMIT 1",
+        (model, size)).fetchone())
+    return str(row[0]) if row else None
+
+
 def publish(db: PgConnection, model: str, size: int, vk: str) -> bool:
     """Put the local build of ``vk`` in the store (its files once each); False if it was there."""
     vk = vk.lower().removeprefix("0x")

@@ -20,8 +20,10 @@ back under the lease it was claimed with.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
@@ -32,7 +34,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
 from zkrevox.errors import ArtifactError, InputError, WitnessError
-from zkrevox.node.artifact_store import fetch
+from zkrevox.node.artifact_store import fetch, newest
 from zkrevox.node.logs import event
 from zkrevox.node.proving import Outcome, ProveTimes, Proving
 from zkrevox.node.queue import LEASE_S, Claimed, ProofQueue
@@ -44,6 +46,7 @@ log = logging.getLogger("zkrevox.prover")
 MAX_SKEW_S = 30.0
 SWEEP_EVERY_S = 2.0
 IDLE_POLL_S = 0.2
+MIN_FREE_BYTES = 256 * 2**20  # a prover refuses to start with less free space where it writes proofs
 
 
 class ProverMetrics:
@@ -120,43 +123,62 @@ class RemoteProver:
         """Serve until ``stop()``; raises ``InputError``/``ArtifactError`` on a set-up to fix."""
         cfg = self.config
         self.db = PgConnection(cfg.store)
-        self.queue = queue = ProofQueue(self.db)
+        self.queue = ProofQueue(self.db)
+        try:
+            self._start()
+            self._loop()
+        finally:
+            self._shutdown()
+
+    def _start(self) -> None:
+        cfg, queue = self.config, self.queue
+        assert queue is not None
         skew = queue.clock_skew()
         if abs(skew) > cfg.max_skew:
             raise InputError(f"this machine's clock is {skew:+.1f}s off the database server's (more than "
                              f"{cfg.max_skew:g}s); sync it (e.g. `chronyc makestep` or systemd-timesyncd) and start "
                              "the prover again")
-        for proving in self.proving.values():
-            proving.start()  # the current builds, loaded and checked once per worker
+        cfg.proofs_dir.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(cfg.proofs_dir).free
+        if free < MIN_FREE_BYTES:
+            raise InputError(f"only {free // 2**20} MiB free where proofs are written ({cfg.proofs_dir}); free some "
+                             f"space (at least {MIN_FREE_BYTES // 2**20} MiB) or pass another --proofs-dir")
+        for model, proving in self.proving.items():
+            try:
+                proving.start()  # the current build, loaded and checked once per worker
+            except ArtifactError as exc:  # none here: each job's build is fetched from the store
+                event(log, f"model {model}: no usable local build ({exc}); the builds jobs ask for are fetched "
+                      "from the store", event="no-local-build", model=model)
+                proving.close(kill=True)
         queue.hello(cfg.name, list(cfg.models), cfg.workers * len(cfg.models))
         if cfg.metrics_port is not None:
             self._serve_metrics(cfg.metrics_port)
-        beat = threading.Thread(target=self._heartbeat, name="zkrevox-prover-heartbeat", daemon=True)
-        beat.start()
+        threading.Thread(target=self._heartbeat, name="zkrevox-prover-heartbeat", daemon=True).start()
         event(log, f"prover {cfg.name} up: models {list(cfg.models)}, {cfg.workers} worker(s) each, store "
               f"{redact(cfg.store)}, lease {cfg.lease_seconds:g}s", event="prover-up", prover=cfg.name)
+
+    def _loop(self) -> None:
+        cfg, queue = self.config, self.queue
+        assert queue is not None
         results, last_sweep = 0, 0.0
         self.ready.set()
-        try:
-            while not self._stop.is_set():
-                try:
-                    if time.monotonic() - last_sweep > SWEEP_EVERY_S:
-                        last_sweep = time.monotonic()
-                        requeued, failed = queue.sweep()
-                        self.metrics.swept.inc(requeued + failed)
-                    results += self._collect()
-                    claimed = self._claim()
-                except StoreUnavailable as exc:
-                    event(log, f"store unavailable ({exc}); retrying", level=logging.WARNING, event="store-down")
-                    self._stop.wait(1.0)
-                    continue
-                if cfg.max_jobs is not None and results >= cfg.max_jobs:
-                    break
-                if not claimed:
-                    self._wake.wait(IDLE_POLL_S)
-                    self._wake.clear()
-        finally:
-            self._shutdown()
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() - last_sweep > SWEEP_EVERY_S:
+                    last_sweep = time.monotonic()
+                    requeued, failed = queue.sweep()
+                    self.metrics.swept.inc(requeued + failed)
+                results += self._collect()
+                claimed = self._claim()
+            except StoreUnavailable as exc:
+                event(log, f"store unavailable ({exc}); retrying", level=logging.WARNING, event="store-down")
+                self._stop.wait(1.0)
+                continue
+            if cfg.max_jobs is not None and results >= cfg.max_jobs:
+                break
+            if not claimed:
+                self._wake.wait(IDLE_POLL_S)
+                self._wake.clear()
 
     # ------------------------------------------------------------ claim and prove
 
@@ -185,17 +207,23 @@ class RemoteProver:
         assert self.queue is not None and job.vk_sha256
         from zkrevox.prover import Prover
 
+        assert self.db is not None
         wanted = {**proving.vks, job.size: job.vk_sha256}
+        if 1 not in wanted:  # every worker also loads the single-request build: the node's, as published
+            single = newest(self.db, job.model, 1)
+            if single is not None:
+                wanted[1] = single
         try:
-            if (job.model, job.size, job.vk_sha256) not in self._vk_checked:
+            for size, vk in sorted(wanted.items()):
+                if (job.model, size, vk) in self._vk_checked:
+                    continue
                 try:
-                    Prover.load(job.model, batch=job.size, vk_sha256=job.vk_sha256)
+                    Prover.load(job.model, batch=size, vk_sha256=vk)
                 except ArtifactError:  # not built here: the node published it to the store?
-                    assert self.db is not None
-                    if fetch(self.db, job.model, job.size, job.vk_sha256) is None:
+                    if fetch(self.db, job.model, size, vk) is None:
                         raise
-                    Prover.load(job.model, batch=job.size, vk_sha256=job.vk_sha256)  # hashes checked again
-                self._vk_checked.add((job.model, job.size, job.vk_sha256))
+                    Prover.load(job.model, batch=size, vk_sha256=vk)  # the manifest's hashes checked again
+                self._vk_checked.add((job.model, size, vk))
         except ArtifactError as exc:
             self.queue.give_back(job.id, job.lease, f"prover {self.config.name}: {exc}", "artifacts", untried=True)
             raise ArtifactError(f"prover {self.config.name} cannot prove {job.model} batch {job.size} with the "
@@ -239,6 +267,10 @@ class RemoteProver:
                       level=logging.WARNING, event="late-result", job=jid)
             return
         error = out.error
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:  # this machine's disk: give it back, stop
+            self.queue.give_back(jid, job.lease, f"prover {self.config.name}: disk full", "disk", untried=True)
+            raise InputError(f"the disk holding {self.config.proofs_dir} is full ({error}); free some space or pass "
+                             "another --proofs-dir, then start the prover again (its job went back to the queue)")
         if isinstance(error, ArtifactError):  # this machine's build, not the job: give it back and stop
             self.queue.give_back(jid, job.lease, f"prover {self.config.name}: {error}", "artifacts", untried=True)
             raise error
