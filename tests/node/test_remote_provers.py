@@ -133,3 +133,35 @@ def test_faults_proverKilledMidProof_activeNodeKilled_everyRequestFulfilledOnce(
     with psycopg.connect(pg_url) as c:
         expired = c.execute("SELECT COUNT(*) FROM proof_jobs WHERE tries > 1").fetchone()[0]
     assert expired >= 1  # the killed prover's job was claimed again
+
+
+def test_noLiveProver_theNodeAdmitsNothing_thenAProverDrainsIt_metricsOnBothSides(env: NodeEnv, pg_url, tmp_path):
+    """Back-pressure: with no prover alive the node enqueues no proof job (its requests wait in ``seen``,
+    skipped by admission if their deadline comes first); a prover starting drains them. /metrics: the
+    node's queue depth, age and prover slots; the prover's claimed and proved counters."""
+    import urllib.request
+
+    from nodeenv import metric, metrics_text
+
+    cfg = config(env, tmp_path / "node.db", store=pg_url, workers=0, metrics_port=0)
+    with node_thread(cfg, env.provider) as node:
+        ids = [env.request(p) for p in PROMPTS[:2]]
+        scope = node.store.scope
+        wait_for(lambda: set(states(pg_url, scope).values()) == {"seen"} and len(states(pg_url, scope)) == 2, 30,
+                 "both requests seen")
+        time.sleep(2.0)  # several ticks with no prover: nothing taken on
+        with psycopg.connect(pg_url) as c:
+            assert c.execute("SELECT COUNT(*) FROM proof_jobs").fetchone()[0] == 0
+        assert set(states(pg_url, scope).values()) == {"seen"}
+        assert metric(metrics_text(node), "zkrevox_node_prover_slots") == 0
+        with prover_thread(pg_url, tmp_path, metrics_port=0) as prover:
+            wait_for(lambda: metric(metrics_text(node), "zkrevox_node_prover_slots") == 1, 30, "slots seen")
+            wait_confirmed(pg_url, scope, ids, timeout=180)
+            with urllib.request.urlopen(prover.server.url + "/metrics", timeout=5) as resp:
+                text = resp.read().decode()
+            assert metric(text, "zkrevox_prover_jobs_claimed_total") >= 2
+            assert metric(text, "zkrevox_prover_jobs_proved_total") >= 2
+            assert metric(text, "zkrevox_prover_lease_expiries_total") == 0
+        text = metrics_text(node)
+        assert metric(text, "zkrevox_node_proof_jobs") == 0  # drained
+        assert metric(text, "zkrevox_node_proof_queue_oldest_seconds") == 0

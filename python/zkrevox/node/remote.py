@@ -113,7 +113,10 @@ class RemoteProving:
         return timeout
 
     def collect(self) -> list[Outcome]:
-        if self.queue is None or not self._flights:
+        if self.queue is None:
+            return []
+        self._depth()
+        if not self._flights:
             return []
         self.queue.sweep()
         out: list[Outcome] = []
@@ -136,7 +139,6 @@ class RemoteProving:
                                      f"{timeout:.0f}s (time-out of batch size {len(key)}): are `zkrevox prover` "
                                      f"processes running for model {self.model}?")
                 out.append(Outcome(key, None, error, timeout))
-        self._depth()
         return out
 
     def _proof(self, key: tuple[int, ...], files: dict[str, str], seconds: float) -> Outcome:
@@ -158,6 +160,7 @@ class RemoteProving:
     def _depth(self) -> None:
         assert self.queue is not None and self.store is not None
         self.stats.update(self.queue.depth(self.store.scope))
+        self.stats["slots"] = self.queue.live_slots(self.model)
 
     def close(self, *, kill: bool = False) -> None:
         self.abandon()
