@@ -127,7 +127,7 @@ def simulate(url: str, provers: int, jobs_per_prover: int, times: list[float]) -
         p.start()
     from nodeenv import wait_for
 
-    wait_for(lambda: queue.live_slots("sim") >= provers, 120, "simulated provers registered")
+    wait_for(lambda: queue.live_slots("sim") >= provers, 900, "simulated provers registered", interval=0.5)
     total = provers * jobs_per_prover
     # the node: keeps 2 jobs per live slot queued (as RemoteProving does) and collects results
     ids: list[int] = []
@@ -172,6 +172,203 @@ def simulate(url: str, provers: int, jobs_per_prover: int, times: list[float]) -
             "connections": int(connections)}
 
 
+# ---------------------------------------------------------------- (a) real proofs and (c) faults
+
+
+class Fleet:
+    """One anvil deployment (single proofs only), a fresh database, a node and provers as real processes."""
+
+    def __init__(self, chain_url: str, cluster, work: Path, tag: str, requests: int) -> None:
+        import psycopg
+        from eth_account import Account
+
+        from zkrevox.chain.client import DPromptClient
+        from zkrevox.chain.deploy import current_verifier, deploy, model_params
+        from zkrevox.chain.keys import ANVIL_DEV_KEYS
+        from zkrevox.chain.networks import connect
+
+        self.work, self.tag, self.cluster = work, tag, cluster
+        self.w3 = connect(chain_url)
+        owner, user = Account.from_key(ANVIL_DEV_KEYS[0]), Account.from_key(ANVIL_DEV_KEYS[2])
+        self.deployments = work / f"deployments-{tag}"
+        params = model_params("ticker")
+        self.dep = deploy(self.w3, owner, params, verifier_sol=current_verifier(params), directory=self.deployments)
+        self.model_id = self.dep.models["ticker"].model_id
+        self.user = DPromptClient(self.w3, self.dep.dprompt.address, user)
+        self.chain_url = chain_url
+        db = f"fleet_{tag}"
+        with psycopg.connect(cluster.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{db}"')
+        self.url = cluster.url.rsplit("/", 1)[0] + "/" + db
+        self.key = ANVIL_DEV_KEYS[1]
+        self.procs: dict[str, object] = {}
+        self.requests = requests
+        self.start_block = self.w3.eth.block_number + 1
+
+    def _spawn(self, name: str, *args: str, env: dict[str, str] | None = None):
+        import subprocess
+
+        log = open(self.work / f"{self.tag}-{name}.log", "ab")  # noqa: SIM115 (kept open for the process)
+        cmd = [sys.executable, "-c", "from zkrevox.cli import main; main()", *args, "--log-format", "json"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **(env or {})}, start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def log(self, name: str) -> str:
+        path = self.work / f"{self.tag}-{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def node(self, name: str = "node"):
+        return self._spawn(name, "node", "--rpc", self.chain_url, "--store", self.url, "--workers", "0", "--stake", "1",
+                           "--batch-sizes", "1", "--capacity", "256", "--poll-interval", "0.1",
+                           "--db", str(self.work / f"{self.tag}-{name}.db"),
+                           env={"ZKREVOX_DEPLOYMENTS": str(self.deployments), "ZKREVOX_PRIVATE_KEY": self.key})
+
+    def prover(self, name: str, lease: float = 30.0):
+        return self._spawn(name, "prover", "--store", self.url, "--name", name, "--lease", str(lease),
+                           "--proofs-dir", str(self.work / f"{self.tag}-{name}-proofs"))
+
+    def wait_log(self, name: str, text: str, timeout: float = 180) -> None:
+        from nodeenv import wait_for
+
+        wait_for(lambda: text in self.log(name), timeout, f"{text} in {name}'s log", interval=0.2)
+
+    def fulfilled(self):
+        from nodeenv import NodeEnv, fulfilled_events
+
+        env = NodeEnv(self.w3, self.chain_url, self.dep, self.deployments, self.model_id, *([None] * 5))
+        return fulfilled_events(env, self.start_block)
+
+    def burst(self, prompts: list[str]) -> list[int]:
+        return [self.user.request(self.model_id, p)[0] for p in prompts]
+
+    def close(self) -> None:
+        import signal
+
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGCONT)
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            proc.wait(timeout=30)
+
+
+def real(chain_url: str, cluster, work: Path, requests: int, provers: int) -> dict:
+    from zkrevox.chain.gasbench import eval_prompts
+
+    fleet = Fleet(chain_url, cluster, work, f"real{provers}", requests)
+    try:
+        for i in range(provers):
+            fleet.prover(f"p{i}")
+        for i in range(provers):
+            fleet.wait_log(f"p{i}", '"event": "prover-up"')
+        fleet.node()
+        fleet.wait_log("node", '"event": "up"')
+        prompts = eval_prompts("ticker", requests)
+        t0 = time.time()
+        ids = fleet.burst(prompts)
+        sent = time.time() - t0
+        while True:
+            got = fleet.fulfilled()
+            if all(got.get(i) for i in ids):
+                break
+            time.sleep(0.5)
+        wall = time.time() - t0
+        twice = sum(1 for i in ids if got.get(i, 0) > 1)
+        prove = []
+        for i in range(provers):
+            for line in fleet.log(f"p{i}").splitlines():
+                if '"event": "proved"' in line:
+                    msg = json.loads(line)["msg"]
+                    prove.append(float(msg.rsplit(" in ", 1)[1].rstrip("s")))
+        return {"provers": provers, "requests": requests, "send_s": round(sent, 1), "wall_s": round(wall, 1),
+                "throughput_per_min": round(60 * requests / wall, 1), "answered_twice": twice,
+                "prove_s_mean": round(statistics.mean(prove), 2) if prove else None,
+                "prove_s": [round(p, 2) for p in prove]}
+    finally:
+        fleet.close()
+
+
+def faults(chain_url: str, cluster, work: Path, requests: int) -> dict:
+    """Two provers (lease 5 s), two nodes (same key). During one burst: SIGKILL prover p0 while it holds a
+    job; SIGSTOP p1 past its lease, SIGCONT it; SIGKILL the active node (the standby takes over);
+    restart PostgreSQL. Then count the chain's DPromptFulfilled events."""
+    import signal
+
+    import psycopg
+    from nodeenv import wait_for
+
+    from zkrevox.chain.gasbench import eval_prompts
+
+    lease = 5.0
+    fleet = Fleet(chain_url, cluster, work, "faults", requests)
+    out: dict = {}
+
+    def holding(name: str) -> bool:
+        with psycopg.connect(fleet.url) as c:
+            return bool(c.execute("SELECT 1 FROM proof_jobs WHERE state = 'claimed' AND prover = %s",
+                                  (name,)).fetchone())
+
+    try:
+        for name in ("p0", "p1", "p2"):
+            fleet.prover(name, lease)
+        for name in ("p0", "p1", "p2"):
+            fleet.wait_log(name, '"event": "prover-up"')
+        fleet.node("a")
+        fleet.wait_log("a", '"event": "up"')
+        fleet.node("b")
+        fleet.wait_log("b", '"event": "standby"')
+        prompts = eval_prompts("ticker", requests)
+        ids = fleet.burst(prompts[: requests // 2])
+        wait_for(lambda: holding("p0"), 120, "p0 holding a job")
+        os.killpg(fleet.procs["p0"].pid, signal.SIGKILL)
+        wait_for(lambda: holding("p1"), 120, "p1 holding a job")
+        os.killpg(fleet.procs["p1"].pid, signal.SIGSTOP)
+        time.sleep(lease * 2.5)
+        os.killpg(fleet.procs["p1"].pid, signal.SIGCONT)
+        killed = time.time()
+        os.killpg(fleet.procs["a"].pid, signal.SIGKILL)
+        fleet.wait_log("b", '"event": "takeover"', timeout=60)
+        for line in fleet.log("b").splitlines():
+            if '"event": "takeover"' in line:
+                import datetime
+
+                at = datetime.datetime.fromisoformat(json.loads(line)["ts"]).timestamp()
+                out["takeover_s"] = round(at - killed, 2)
+        ids += fleet.burst(prompts[requests // 2:])
+        time.sleep(3)
+        cluster.restart()
+        out["postgres_restarted"] = True
+        end = time.time() + 900
+        while time.time() < end:
+            got = fleet.fulfilled()
+            if all(got.get(i) for i in ids):
+                break
+            time.sleep(0.5)
+        time.sleep(5)  # a second fulfilment of anything would be mined by now
+        got = fleet.fulfilled()
+        with psycopg.connect(fleet.url) as c:
+            proofs = c.execute("SELECT COUNT(*) FROM proof_jobs WHERE state = 'collected'").fetchone()[0]
+            tries = c.execute("SELECT COALESCE(SUM(tries), 0) FROM proof_jobs").fetchone()[0]
+            stuck = c.execute("SELECT COUNT(*) FROM proof_jobs WHERE state IN ('queued', 'claimed')").fetchone()[0]
+            states = dict(c.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+        late = sum(fleet.log(n).count('"event": "late-result"') + fleet.log(n).count('"event": "lease-lost"')
+                   for n in ("p1",))
+        out.update({"requests": len(ids), "answered": sum(1 for i in ids if got.get(i)),
+                    "lost": sum(1 for i in ids if not got.get(i)), "answered_twice": sum(1 for i in ids
+                                                                                         if got.get(i, 0) > 1),
+                    "proof_job_tries": int(tries), "proof_jobs_collected": int(proofs),
+                    "duplicate_proof_rate": round((int(tries) - len(ids)) / len(ids), 3),
+                    "stalled_prover_results_dropped": late, "proof_jobs_stuck": int(stuck), "job_states": states})
+        return out
+    finally:
+        fleet.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--simulate", action="store_true")
@@ -179,7 +376,34 @@ def main() -> None:
     ap.add_argument("--jobs-per-prover", type=int, default=6)
     ap.add_argument("--prove-times", type=str, default=",".join(map(str, DEFAULT_PROVE_TIMES)))
     ap.add_argument("--store", help="an existing postgresql:// database (default: a throwaway cluster)")
+    ap.add_argument("--real", action="store_true", help="(a) real proofs: 1 prover process, then 2")
+    ap.add_argument("--faults", action="store_true", help="(c) faults during a burst")
+    ap.add_argument("--requests", type=int, default=64)
+    ap.add_argument("--keep", type=Path, help="keep logs here")
     args = ap.parse_args()
+    if args.real or args.faults:
+        from zkrevox.chain.anvil import Anvil
+
+        cluster = _cluster()
+        work = args.keep or Path(tempfile.mkdtemp(prefix="zkrevox-fleet-"))
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            with Anvil() as chain:
+                if args.real:
+                    rows = [real(chain.url, cluster, work, args.requests, n) for n in (1, 2)]
+                    for r in rows:
+                        print(json.dumps(r), flush=True)
+                    print("\n| prover processes | requests | wall (s) | throughput (req/min) | prove mean (s) | "
+                          "answered twice |\n|---|---|---|---|---|---|")
+                    for r in rows:
+                        print(f"| {r['provers']} | {r['requests']} | {r['wall_s']} | {r['throughput_per_min']} | "
+                              f"{r['prove_s_mean']} | {r['answered_twice']} |")
+                    print(f"speed-up 2 vs 1: {rows[1]['throughput_per_min'] / rows[0]['throughput_per_min']:.2f}x")
+                if args.faults:
+                    print(json.dumps(faults(chain.url, cluster, work, args.requests)), flush=True)
+        finally:
+            cluster.destroy()
+        os._exit(0)
     cluster = None
     url = args.store
     if url is None:

@@ -47,21 +47,6 @@ def prover_thread(url: str, tmp_path: Path, **kw) -> Iterator[RemoteProver]:
         yield service
 
 
-def test_nodeWithoutWorkers_remoteProverProves_eachRequestFulfilledOnce(env: NodeEnv, pg_url, tmp_path):
-    start = env.w3.eth.block_number
-    cfg = config(env, tmp_path / "node.db", store=pg_url, workers=0, metrics_port=0)
-    with prover_thread(pg_url, tmp_path) as prover, node_thread(cfg, env.provider) as node:
-        ids = [env.request(p) for p in PROMPTS]
-        scope = node.store.scope
-        wait_confirmed(pg_url, scope, ids, timeout=180)
-        assert node.health()["role"] == "active" and node.health()["store"].startswith("postgresql://")
-        assert prover.metrics.proved._value.get() >= len(ids)
-    assert fulfilled_events(env, start) == dict.fromkeys(ids, 1)
-    with psycopg.connect(pg_url) as c:
-        rows = c.execute("SELECT state, COUNT(*) FROM proof_jobs GROUP BY state").fetchall()
-    assert dict(rows) == {"collected": len(ids)}  # every proof job collected, none left behind
-
-
 # ---------------------------------------------------------------- processes and faults
 
 
@@ -135,21 +120,23 @@ def test_faults_proverKilledMidProof_activeNodeKilled_everyRequestFulfilledOnce(
     assert expired >= 1  # the killed prover's job was claimed again
 
 
-def test_noLiveProver_theNodeAdmitsNothing_thenAProverDrainsIt_metricsOnBothSides(env: NodeEnv, pg_url, tmp_path):
-    """Back-pressure: with no prover alive the node enqueues no proof job (its requests wait in ``seen``,
-    skipped by admission if their deadline comes first); a prover starting drains them. /metrics: the
-    node's queue depth, age and prover slots; the prover's claimed and proved counters."""
+def test_nodeWithoutWorkers_admitsNothingUntilAProverLives_thenEachRequestFulfilledOnce(env: NodeEnv, pg_url,
+                                                                                       tmp_path):
+    """``--workers 0``: the node proves nothing itself. Back-pressure: with no prover alive it enqueues no
+    proof job (its requests wait in ``seen``, skipped by admission if their deadline comes first); a
+    prover starting drains them, each fulfilled once (chain events). /metrics: the node's queue depth,
+    age and prover slots; the prover's claimed, proved and lease-expiry counters."""
     import urllib.request
 
     from nodeenv import metric, metrics_text
 
+    start = env.w3.eth.block_number
     cfg = config(env, tmp_path / "node.db", store=pg_url, workers=0, metrics_port=0)
     with node_thread(cfg, env.provider) as node:
-        ids = [env.request(p) for p in PROMPTS[:2]]
+        ids = [env.request(p) for p in PROMPTS]
         scope = node.store.scope
-        wait_for(lambda: set(states(pg_url, scope).values()) == {"seen"} and len(states(pg_url, scope)) == 2, 30,
-                 "both requests seen")
-        time.sleep(2.0)  # several ticks with no prover: nothing taken on
+        wait_for(lambda: len(states(pg_url, scope)) == len(ids), 30, "every request seen")
+        time.sleep(2.0)  # many ticks with no prover: nothing taken on
         with psycopg.connect(pg_url) as c:
             assert c.execute("SELECT COUNT(*) FROM proof_jobs").fetchone()[0] == 0
         assert set(states(pg_url, scope).values()) == {"seen"}
@@ -159,9 +146,15 @@ def test_noLiveProver_theNodeAdmitsNothing_thenAProverDrainsIt_metricsOnBothSide
             wait_confirmed(pg_url, scope, ids, timeout=180)
             with urllib.request.urlopen(prover.server.url + "/metrics", timeout=5) as resp:
                 text = resp.read().decode()
-            assert metric(text, "zkrevox_prover_jobs_claimed_total") >= 2
-            assert metric(text, "zkrevox_prover_jobs_proved_total") >= 2
+            assert metric(text, "zkrevox_prover_jobs_claimed_total") == len(ids)
+            assert metric(text, "zkrevox_prover_jobs_proved_total") == len(ids)
             assert metric(text, "zkrevox_prover_lease_expiries_total") == 0
+        health = node.health()
+        assert health["role"] == "active" and health["store"].startswith("postgresql://")
         text = metrics_text(node)
         assert metric(text, "zkrevox_node_proof_jobs") == 0  # drained
         assert metric(text, "zkrevox_node_proof_queue_oldest_seconds") == 0
+    assert fulfilled_events(env, start) == dict.fromkeys(ids, 1)
+    with psycopg.connect(pg_url) as c:
+        rows = c.execute("SELECT state, COUNT(*) FROM proof_jobs GROUP BY state").fetchall()
+    assert dict(rows) == {"collected": len(ids)}  # every proof job collected, none left behind
