@@ -257,8 +257,8 @@ class RemoteProver:
                   event="lease-lost", job=jid)
             return
         if out.error is None and out.proof is not None:
-            if self.queue.complete(jid, job.lease, Path(out.proof.path).parent, float(out.proof.prove_seconds
-                                                                                     or out.seconds)):
+            proof_dir, seconds = Path(out.proof.path).parent, float(out.proof.prove_seconds or out.seconds)
+            if self._retrying(lambda: self.queue.complete(jid, job.lease, proof_dir, seconds)):
                 self.metrics.proved.inc()
                 event(log, f"{what}: proved in {out.seconds:.2f}s", event="proved", job=jid)
             else:
@@ -276,7 +276,8 @@ class RemoteProver:
             raise error
         kind = "input" if isinstance(error, InputError) else "witness" if isinstance(error, WitnessError) else "proof"
         final = job.size == 1 and kind in ("input", "witness")  # the prompt itself: trying again cannot help
-        state = self.queue.give_back(jid, job.lease, f"{type(error).__name__}: {error}", kind, final=final)
+        state = self._retrying(lambda: self.queue.give_back(jid, job.lease, f"{type(error).__name__}: {error}", kind,
+                                                            final=final))
         if state == "failed":
             self.metrics.failed.inc()
         elif state == "queued":
@@ -285,6 +286,17 @@ class RemoteProver:
             self.metrics.lease_expiries.inc()
         event(log, f"{what}: {type(error).__name__}: {error} → {state or 'lease lost'}", level=logging.WARNING,
               event="prove-error", job=jid, state=state)
+
+    def _retrying(self, fn: Any, tries: int = 30) -> Any:
+        """``fn()``, tried again each second while the store is unavailable (a result is not dropped for a
+        restart of PostgreSQL; past ``tries`` the lease runs out and the job is proved elsewhere)."""
+        for attempt in range(tries):
+            try:
+                return fn()
+            except StoreUnavailable:
+                if attempt == tries - 1 or self._stop.wait(1.0):
+                    raise
+        return None
 
     # ------------------------------------------------------------ heartbeat
 
