@@ -58,15 +58,24 @@ def publish(db: PgConnection, model: str, size: int, vk: str) -> bool:
         data = (path / name).read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         files[name] = digest
-        db.run(lambda c, d=digest, b=data: c.execute(
-            "INSERT INTO artifact_blobs (sha256, data, size) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            (d, b, len(b))))
+        _put_blob(db, digest, data)
     db.run(lambda c: c.execute(
         "INSERT INTO artifact_builds (model, size, vk_sha256, files) VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
         (model, size, vk, json.dumps(files, sort_keys=True))))
     event(log, f"published the {model} batch-{size} build (vk {vk[:12]}…, {len(files)} files) to the store",
           event="artifacts-published", model=model, size=size, vk=vk)
     return True
+
+
+def _put_blob(db: PgConnection, digest: str, data: bytes) -> None:
+    db.run(lambda c: c.execute(
+        "INSERT INTO artifact_blobs (sha256, data, size) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+        (digest, data, len(data))))
+
+
+def _get_blob(db: PgConnection, digest: str) -> bytes:
+    row = db.run(lambda c: c.execute("SELECT data FROM artifact_blobs WHERE sha256 = %s", (digest,)).fetchone())
+    return bytes(row[0]) if row else b""
 
 
 def fetch(db: PgConnection, model: str, size: int, vk: str) -> Path | None:
@@ -89,9 +98,7 @@ def fetch(db: PgConnection, model: str, size: int, vk: str) -> Path | None:
     for name, digest in files.items():
         if "/" in name or name.startswith("."):
             raise ArtifactError(f"the store's {model} build {vk[:12]}… names a bad file {name!r}")
-        blob = db.run(lambda c, d=digest: c.execute("SELECT data FROM artifact_blobs WHERE sha256 = %s",
-                                                    (d,)).fetchone())
-        data = bytes(blob[0]) if blob else b""
+        data = _get_blob(db, digest)
         if hashlib.sha256(data).hexdigest() != digest:
             shutil.rmtree(staging, ignore_errors=True)
             raise ArtifactError(f"the store's copy of {name} of the {model} batch-{size} build (vk {vk[:12]}…) does "

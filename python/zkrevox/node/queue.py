@@ -93,10 +93,8 @@ class ProofQueue:
 
     def cancel(self, ids: list[int] | None = None, *, scope: str | None = None) -> int:
         """Cancel ``ids`` (or every unfinished row of ``scope``); a prover's result for them is dropped."""
-        if ids is not None:
-            sql, args = "id = ANY(%s)", [ids]
-        else:
-            sql, args = "scope = %s", [scope]
+        args: list[Any] = [ids] if ids is not None else [scope]
+        sql = "id = ANY(%s)" if ids is not None else "scope = %s"
         return self.db.run(lambda c: c.execute(
             f"UPDATE proof_jobs SET state = 'cancelled', finished_at = now() WHERE {sql} AND state IN"
             " ('queued', 'claimed', 'done', 'failed')", args).rowcount)
@@ -152,14 +150,12 @@ class ProofQueue:
 
     def renew(self, held: list[tuple[int, int]]) -> list[int]:
         """Extend the leases ``(id, lease)`` still held; returns the ids no longer held (lost)."""
-        lost = []
-        for jid, lease in held:
-            n = self.db.run(lambda c, jid=jid, lease=lease: c.execute(
+        def renew_one(jid: int, lease: int) -> int:
+            return int(self.db.run(lambda c: c.execute(
                 "UPDATE proof_jobs SET lease_until = now() + make_interval(secs => lease_seconds)"
-                " WHERE id = %s AND lease = %s AND state = 'claimed'", (jid, lease)).rowcount)
-            if not n:
-                lost.append(jid)
-        return lost
+                " WHERE id = %s AND lease = %s AND state = 'claimed'", (jid, lease)).rowcount))
+
+        return [jid for jid, lease in held if not renew_one(jid, lease)]
 
     def complete(self, jid: int, lease: int, proof_dir: Path, prove_seconds: float) -> bool:
         """Write the proof of a held lease; False (and nothing written) if the lease was lost."""

@@ -197,7 +197,8 @@ class PostgresJobStore(JobStore):
         return _job(row) if row else None
 
     def jobs(self, states: Iterable[State] | None = None) -> list[Job]:
-        sql, args = _SELECT + " WHERE scope = %s", [self.scope]
+        sql = _SELECT + " WHERE scope = %s"
+        args: list[Any] = [self.scope]
         if states is not None:
             sql += " AND state = ANY(%s)"
             args.append([State(s).value for s in states])
