@@ -230,7 +230,7 @@ class Fleet:
         return self._spawn(name, "prover", "--store", self.url, "--name", name, "--lease", str(lease),
                            "--proofs-dir", str(self.work / f"{self.tag}-{name}-proofs"))
 
-    def wait_log(self, name: str, text: str, timeout: float = 180) -> None:
+    def wait_log(self, name: str, text: str, timeout: float = 600) -> None:
         from nodeenv import wait_for
 
         wait_for(lambda: text in self.log(name), timeout, f"{text} in {name}'s log", interval=0.2)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -121,8 +122,27 @@ class Cluster:
                     raise
                 time.sleep(0.2)
 
-    def stop(self, mode: str = "fast") -> None:
-        self._run([pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"], check=False)
+    def stop(self, mode: str = "fast", timeout: float = 30.0) -> None:
+        """Stop the server (``fast``: disconnect clients, checkpoint; ``immediate``: no checkpoint). By a
+        signal to the postmaster named in ``postmaster.pid`` (what ``pg_ctl stop`` does), so it works
+        whoever may read the folder."""
+        pid_file = self.data / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return  # not running
+        try:
+            os.kill(pid, signal.SIGQUIT if mode == "immediate" else signal.SIGINT)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        raise InputError(f"PostgreSQL (pid {pid}) in {self.data} did not stop within {timeout:.0f}s")
 
     def restart(self) -> None:
         self.stop()
