@@ -41,7 +41,7 @@ from zkrevox.node.queue import LEASE_S, Claimed, ProofQueue
 from zkrevox.node.store_pg import PgConnection, StoreUnavailable, redact
 from zkrevox.pool import ProveFn
 
-log = logging.getLogger("zkrevox.prover")
+log = logging.getLogger("zkrevox.node.prover")  # under zkrevox.node: `configure` sets its level
 
 MAX_SKEW_S = 30.0
 SWEEP_EVERY_S = 2.0
