@@ -356,6 +356,7 @@ def faults(chain_url: str, cluster, work: Path, requests: int) -> dict:
             tries = c.execute("SELECT COALESCE(SUM(tries), 0) FROM proof_jobs").fetchone()[0]
             stuck = c.execute("SELECT COUNT(*) FROM proof_jobs WHERE state IN ('queued', 'claimed')").fetchone()[0]
             states = dict(c.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
+            retried = c.execute("SELECT id, tries, prover, error FROM proof_jobs WHERE tries > 1").fetchall()
         late = sum(fleet.log(n).count('"event": "late-result"') + fleet.log(n).count('"event": "lease-lost"')
                    for n in ("p1",))
         out.update({"requests": len(ids), "answered": sum(1 for i in ids if got.get(i)),
@@ -363,7 +364,8 @@ def faults(chain_url: str, cluster, work: Path, requests: int) -> dict:
                                                                                          if got.get(i, 0) > 1),
                     "proof_job_tries": int(tries), "proof_jobs_collected": int(proofs),
                     "duplicate_proof_rate": round((int(tries) - len(ids)) / len(ids), 3),
-                    "stalled_prover_results_dropped": late, "proof_jobs_stuck": int(stuck), "job_states": states})
+                    "stalled_prover_results_dropped": late, "proof_jobs_stuck": int(stuck), "job_states": states,
+                    "retried_jobs": [{"id": i, "tries": t, "proved_by": p, "why": e} for i, t, p, e in retried]})
         return out
     finally:
         fleet.close()

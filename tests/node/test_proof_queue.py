@@ -55,11 +55,15 @@ def test_claims_areExclusiveAcrossConnections_earliestDeadlineFirst(pg_url, queu
 
 
 def test_expiredLease_isRequeued_theLateResultDropped_theNewOneCollectedOnce(queue, tmp_path):
-    jid = queue.enqueue("s", "ticker", [7], [b"swap"], deadline=1, vk_sha256="ab", lease_s=3)
-    first = queue.claim(["ticker"], "a")
+    jid = queue.enqueue("s", "ticker", [7], [b"swap"], deadline=1, vk_sha256="ab", lease_s=300)
+    first = queue.claim(["ticker"], "a", lease_s=3)  # the prover's lease, not the node's default
     assert (first.id, first.lease, first.vk_sha256) == (jid, 1, "ab")
     assert queue.renew([(jid, first.lease)]) == []  # held
     assert queue.sweep() == (0, 0)
+    with psycopg.connect(queue.db.url) as c:
+        (left,) = c.execute("SELECT EXTRACT(EPOCH FROM lease_until - now()) FROM proof_jobs WHERE id = %s",
+                            (jid,)).fetchone()
+    assert 0 < left <= 3
     with psycopg.connect(queue.db.url, autocommit=True) as c:  # the lease runs out (a stalled prover)
         c.execute("UPDATE proof_jobs SET lease_until = now() - interval '1 second' WHERE id = %s", (jid,))
     assert queue.sweep() == (1, 0)

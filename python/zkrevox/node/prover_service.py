@@ -189,7 +189,7 @@ class RemoteProver:
             models = [m for m, p in self.proving.items() if p.free > 0]
             if not models:
                 return n
-            job = self.queue.claim(models, self.config.name)
+            job = self.queue.claim(models, self.config.name, self.config.lease_seconds)
             if job is None:
                 return n
             self.metrics.claimed.inc()

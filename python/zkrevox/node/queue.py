@@ -133,15 +133,17 @@ class ProofQueue:
 
     # ------------------------------------------------------------ prover side
 
-    def claim(self, models: list[str], prover: str) -> Claimed | None:
-        """Take the queued row with the earliest deadline among ``models`` (none: None)."""
+    def claim(self, models: list[str], prover: str, lease_s: float | None = None) -> Claimed | None:
+        """Take the queued row with the earliest deadline among ``models`` (none: None), for a lease of
+        ``lease_s`` seconds (the prover's ``--lease``; None: the one the node enqueued it with)."""
         row = self.db.run(lambda c: c.execute(
             "UPDATE proof_jobs SET state = 'claimed', tries = tries + 1, lease = lease + 1, prover = %s,"
-            " claimed_at = now(), lease_until = now() + make_interval(secs => lease_seconds)"
+            " claimed_at = now(), lease_seconds = COALESCE(%s, lease_seconds),"
+            " lease_until = now() + make_interval(secs => COALESCE(%s, lease_seconds))"
             " WHERE id = (SELECT id FROM proof_jobs WHERE state = 'queued' AND model = ANY(%s)"
             "             ORDER BY deadline, id FOR UPDATE SKIP LOCKED LIMIT 1)"
             " RETURNING id, scope, model, size, vk_sha256, request_ids, prompts, lease, tries, max_tries",
-            (prover, list(models))).fetchone())
+            (prover, lease_s, lease_s, list(models))).fetchone())
         if row is None:
             return None
         jid, scope, model, size, vk, reqs, prompts, lease, tries, max_tries = row
