@@ -357,7 +357,7 @@ def faults(chain_url: str, cluster, work: Path, requests: int) -> dict:
             stuck = c.execute("SELECT COUNT(*) FROM proof_jobs WHERE state IN ('queued', 'claimed')").fetchone()[0]
             states = dict(c.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
             retried = c.execute("SELECT id, tries, prover, error FROM proof_jobs WHERE tries > 1").fetchall()
-        late = sum(fleet.log(n).count('"event": "late-result"') + fleet.log(n).count('"event": "lease-lost"')
+        late = sum(fleet.log(n).count('result dropped') + fleet.log(n).count('"event": "late-result"')
                    for n in ("p1",))
         out.update({"requests": len(ids), "answered": sum(1 for i in ids if got.get(i)),
                     "lost": sum(1 for i in ids if not got.get(i)), "answered_twice": sum(1 for i in ids
