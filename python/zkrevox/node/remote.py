@@ -83,6 +83,11 @@ class RemoteProving:
         return [rid for key, _t in self._flights.values() for rid in key]
 
     @property
+    def alone(self) -> list[int]:
+        """Request ids proved alone (a single proof) right now."""
+        return [key[0] for key, _t in self._flights.values() if len(key) == 1]
+
+    @property
     def free(self) -> int:
         if self.queue is None:
             return 0
