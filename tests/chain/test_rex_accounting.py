@@ -25,7 +25,7 @@ from zkrevox.chain.revert import RevertedError
 
 pytestmark = pytest.mark.chain
 
-EXAMPLES, STEPS = 5, 12
+EXAMPLES, STEPS = 4, 12
 AMOUNTS = [1, 10**9, 7 * UNIT, 1_000 * UNIT, 250_000 * UNIT]
 WAITS = [1, 3_600, DAY, 7 * DAY + 5, 30 * DAY, 100 * DAY]
 

@@ -133,3 +133,30 @@ def test_missedPointsRequest_settledOnDPromptFirst_isStillRefundedOnce(ready: Re
     with pytest.raises(RevertedError) as err:
         stranger.refund(first)
     assert err.value.error_name == "PointsPaymasterAlreadyRefunded"
+
+
+def test_declinedPointsRequest_isRefundedAtOnce(ready: RexEnv):
+    """A provider may decline a request the chain's base fee makes a loss (issue 18): DPrompt credits
+    the payment, less the decline's gas, to the paymaster; the user's points come back at once, once."""
+    env, user = ready.env, ready.client(ready.env.user)
+    before_fee = int(env.w3.eth.get_block("latest")["baseFeePerGas"])
+    rid, price, _ = user.request_with_points(env.model_id, PROMPT)
+    base = 100 * 10**9  # far above what the fee pays of a fulfilment
+    try:
+        for _ in range(2):  # the next block's base fee, and the latest's (clients price from it)
+            env.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(base)])
+            if _ == 0:
+                env.w3.provider.make_request("evm_mine", [])
+        dprompt = env.client(None).contract
+        receipt = env.w3.eth.wait_for_transaction_receipt(dprompt.functions.decline(rid).transact(
+            {"from": env.provider.address, "gas": 200_000, "maxFeePerGas": 2 * base + 10**9,
+             "maxPriorityFeePerGas": 10**9}))
+        assert receipt["status"] == 1 and env.client(None).request_info(rid).status == "reclaimed"
+        left = user.points()
+        points, _ = ready.client(env.other).refund(rid)  # before the deadline: it is settled already
+        assert points == price and left + price <= user.points() <= left + price + UNIT
+        with pytest.raises(RevertedError) as err:
+            ready.client(env.other).refund(rid)
+        assert err.value.error_name == "PointsPaymasterAlreadyRefunded"
+    finally:
+        env.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(before_fee)])
