@@ -55,7 +55,7 @@ def test_rexCli_theIssuesChecks_withARealNode(env: NodeEnv, tmp_path):
     before = cli(env, tmp_path, fresh, "rex", "balance")["rex_total_supply"]
     cli(env, tmp_path, fresh, "rex", "stake", "100")
     out = cli(env, tmp_path, fresh, "rex", "unstake", "100")
-    assert out["deduction"] == 20 * UNIT  # d0 = 20 % of a stake of age 0
+    assert 20 * UNIT * 0.9999 < out["deduction"] <= 20 * UNIT  # d0 = 20 % of a stake a few seconds old
     assert out["burned"] == out["deduction"] // 2 and out["pooled"] == out["deduction"] - out["burned"]
     assert out["out"] + out["deduction"] == 100 * UNIT
     assert cli(env, tmp_path, fresh, "rex", "balance")["rex_total_supply"] == before - out["burned"]
