@@ -19,7 +19,7 @@ from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec
 from zkrevox.node.admission import Skip, admit, deadline_skip, when_utc
-from zkrevox.node.batching import GasBook, plan
+from zkrevox.node.batching import GasBook, fits_block, plan
 from zkrevox.node.bootstrap import Chain
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.jobs import IN_FLIGHT, Job, State
@@ -58,6 +58,8 @@ class Pipeline:
         self.gaps = gaps
         self.reuse = reuse  # proofs of repeated prompts (node.proofcache); None: always prove
         self.wake_at: float | None = None  # wall time at which waiting requests stop waiting
+        self.block_gas_limit: int | None = None  # the latest block's, set by the node each tick
+        self._callback_gas: dict[int, int] = {}  # request id -> its callback gas limit (from storage)
         self.optimistic = Optimistic(self)
 
     def step(self, now: float, head: int, *, admit_new: bool = True) -> None:
@@ -81,6 +83,28 @@ class Pipeline:
               f"{job.prompt_text!r}, deadline {job.deadline})", request_id=job.request_id, state="seen",
               model_id=job.model_id, block=job.block_number, prompt=job.prompt_text)
 
+    def take_in(self, job: Job, info: object) -> Job:
+        """What the chain's storage says of a request (``request_info``): its callback gas limit, kept
+        for planning, and its deadline, which wins over the event's (they must agree; if they do not,
+        the stored one is the one the contract enforces)."""
+        self._callback_gas[job.request_id] = int(getattr(info, "callback_gas_limit", 0) or 0)
+        stored = int(getattr(info, "deadline", job.deadline))
+        if stored != job.deadline:
+            event(log, f"request {job.request_id}: its event said deadline {job.deadline}, the contract's storage "
+                  f"says {stored} ({when_utc(stored)}); using the stored one", level=logging.WARNING,
+                  request_id=job.request_id, event="deadline-from-storage", deadline=stored)
+            job = self.store.update(job.request_id, deadline=stored)
+        return job
+
+    def callback_gas(self, job: Job) -> int:
+        """The request's callback gas limit as stored on-chain (read once, then kept)."""
+        if job.request_id not in self._callback_gas:
+            try:
+                self.take_in(job, self.chain.client.request_info(job.request_id))
+            except RevertedError:  # not on-chain (reorged out?): admission settles it; plan it as no callback
+                return 0
+        return self._callback_gas[job.request_id]
+
     # ------------------------------------------------------------ admit, group and prove
 
     def dispatch(self, now: float) -> None:
@@ -99,7 +123,7 @@ class Pipeline:
             if job.next_attempt_at > wall or job.request_id in running:
                 continue  # backing off, or a stale proof of its previous prompt (before a reorg) still runs
             skip = admit(job, model_id=self.chain.model_id, model_name=self.config.model, spec=self.spec, now=now,
-                         needed=times.expected(1) + self.config.deadline_margin)
+                         needed=times.expected(1) + self.config.deadline_margin + self._queue_wait())
             if skip is not None:
                 self.settle_unadmitted(job, skip)
             elif self._reused(job):
@@ -110,16 +134,28 @@ class Pipeline:
                 queue.append(job)
         if not queue or free == 0:
             return
+        self._callback_gas = {j.request_id: self._callback_gas[j.request_id] for j in queue
+                              if j.request_id in self._callback_gas}  # forget requests no longer waiting
         skew = now - wall
 
         def latest_start(job: Job, size: int) -> float:
             return job.deadline - skew - self.config.deadline_margin - times.expected(size)
 
+        def fits(group: list[Job]) -> bool:  # one fulfilment of the group, callbacks included, fits in a block
+            return len(group) <= 1 or fits_block([self.callback_gas(j) for j in group], self.block_gas_limit,
+                                                 fixed=int(getattr(self.chain.model, "fulfil_gas", 0) or 0))
+
         decided = plan(queue, free=free, now=wall, sizes=self.sizes, policy=self.config.batch_policy,
-                       max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start)
+                       max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start,
+                       fits=fits)
         self.wake_at = decided.wait_until
         for group in decided.groups:
             self._start(group)
+
+    def _queue_wait(self) -> float:
+        """Seconds a new proof waits behind the queued ones (remote provers; local workers start at once)."""
+        wait = getattr(self.proving, "expected_wait", None)
+        return float(wait()) if wait is not None else 0.0
 
     def _features_proving_alone(self) -> set[str]:
         """Keys of the features whose single proof is being made (with reuse on; else empty)."""
