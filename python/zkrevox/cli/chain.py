@@ -34,13 +34,18 @@ provider_app = typer.Typer(help="Provider staking: stake, unbond, withdraw-stake
 chain_app = typer.Typer(help="Local chain, local stake token, verifier generation, ABI files.", no_args_is_help=True)
 
 
+# A number argument may be negative (`answer -1`, `chain advance -5`): click would read it as an unknown
+# option ("No such option: -1"); taken as the argument, the command names what is wrong with it.
+NUMBER_ARGS = {"ignore_unknown_options": True}
+
+
 def register(app: typer.Typer) -> None:
     """Mount the on-chain commands on the main ``zkrevox`` app."""
     app.command()(deploy)
     app.command()(request)
     app.command()(fulfil)
     app.command("fulfil-batch")(fulfil_batch)
-    app.command()(answer)
+    app.command(context_settings=NUMBER_ARGS)(answer)
     app.command()(reclaim)
     app.command()(withdraw)
     app.add_typer(provider_app, name="provider")
@@ -262,6 +267,13 @@ def deploy(
         typer.Option(help="ERC-20 providers stake (default: the native coin); "
                      "a local one: `zkrevox chain stake-token`."),
     ] = None,
+    rex: Annotated[
+        str | None,
+        typer.Option("--rex", help="The REX token (a burnable ERC-20) to stake as sREX, or `new`; default on a local "
+                     "chain or testnet: deploy REX (3 billion; the dev accounts get some locally). Also deploys "
+                     "StakedRex and the points paymaster (deployments/rex/<chainId>.json); with a live DPrompt, "
+                     "adds them beside it."),
+    ] = None,
     new: Annotated[
         bool, typer.Option("--new", help="Deploy a new DPrompt although a live one is recorded for this chain "
                            "(the old record is kept as deployments/<chainId>.<created_at>.json).")
@@ -283,6 +295,12 @@ def deploy(
             _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
                                       challenge_window, optimistic_fee, answer_bond, gas_price, stake_price),
             strict=True) if value is not None]
+        if rex is not None and not batch and not given:  # the REX contracts beside the live DPrompt
+            from zkrevox.cli.rex import deploy_rex_beside
+
+            emit({"dprompt": existing.dprompt.address, "new_deployment": False,
+                  "rex": deploy_rex_beside(ctx.w3, ctx.account, existing, rex)}, as_json)
+            return
         _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
         return
     if existing is not None:
@@ -303,13 +321,13 @@ def deploy(
                 unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
                 batch=batch, stake_token=stake_token, as_json=as_json,
                 optimistic=(challenge_window, optimistic_fee, answer_bond), gas_price=gas_price,
-                stake_price=stake_price)
+                stake_price=stake_price, rex=rex)
 
 
 def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
                 unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool,
                 optimistic: tuple[int | None, str | None, str | None] = (None, None, None),
-                gas_price: str | None = None, stake_price: str | None = None) -> None:
+                gas_price: str | None = None, stake_price: str | None = None, rex: str | None = None) -> None:
     from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.stake_token import stake_asset
@@ -344,6 +362,9 @@ def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_win
         "deployment_file": str(dep.path),
         "stake_asset": asset.to_json(),
     }
+    from zkrevox.cli.rex import deploy_rex_beside
+
+    result["rex"] = deploy_rex_beside(ctx.w3, ctx.account, dep, rex)
     emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']}, stake in {asset.symbol} "
                           f"(record {dep.path})")
 
@@ -555,18 +576,32 @@ def request(
     optimistic: Annotated[bool, typer.Option(
         "--optimistic", help="Answered at once without a proof, final after the model's challenge window unless "
         "a dispute proves it wrong (the model's optimistic fee).")] = False,
+    pay: Annotated[str, typer.Option(
+        "--pay", help="native: pay the fee in the native coin; points: spend AI points (`zkrevox rex points`), "
+        "the points paymaster pays the fee.")] = "native",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
     """Pay for an answer to PROMPT; quotes the total on stderr before sending, prints the request id.
     A proven request's provider may decline it, refunding it all, while the base fee is above what
-    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it)."""
+    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it).
+    With --pay points the points paymaster pays the fee for AI points (`zkrevox rex points`)."""
     from zkrevox.chain.quote import quote_request
 
+    if pay not in ("native", "points"):
+        raise InputError(f"--pay {pay!r}: use native or points")
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
+    if pay == "points":
+        from zkrevox.cli.rex import request_with_points
+
+        if optimistic or value:
+            raise InputError("--pay points sends a proven request at the paymaster's published price; drop "
+                             "--optimistic and --value")
+        request_with_points(ctx, model_id, prompt, as_json)
+        return
     info_model = ctx.client.model(model_id)
     if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
@@ -790,6 +825,9 @@ def answer(
     """Read a request's status and, once fulfilled, its answer (under the agent's key: ``tickers``,
     ``intents``; ``labels`` for a model without an agent); for a consumer contract's request, its
     callback (gas limit, then whether it ran and succeeded)."""
+    if request_id < 0:
+        raise InputError(f"request ids are 0 or more, got {request_id}; list the requests with `zkrevox node-jobs` "
+                         "or read the id `zkrevox request` printed")
     ctx = _Ctx(rpc, network, need_key=False)
     info = ctx.client.request_info(request_id)
     if model is not None:
@@ -903,6 +941,7 @@ def chain_up(
 
     default_url = PRESETS["local"].default_rpc
     default_port = int(default_url.rsplit(":", 1)[1])
+    asked = port  # --port as given: only a port picked for the user is explained as "taken"
     if port is None and port_free(default_port):
         port = default_port
     # SIGTERM unwinds like Ctrl-C, so the context manager stops anvil instead of orphaning it.
@@ -911,7 +950,7 @@ def chain_up(
         if chain.url == default_url:
             note = "the default of --network local; no export needed"
         else:
-            note = (f"port {default_port} is taken" if chain.port != default_port else "") + \
+            note = (f"port {default_port} is taken" if asked is None and chain.port != default_port else "") + \
                    f"; other commands need `export ZKREVOX_RPC_URL={chain.url}` (or --rpc {chain.url})"
             note = note.lstrip("; ")
         if chain.url != default_url:
@@ -926,7 +965,7 @@ def chain_up(
         print(f"anvil exited with {code}", file=sys.stderr)
 
 
-@chain_app.command("advance")
+@chain_app.command("advance", context_settings=NUMBER_ARGS)
 @handle_errors
 def chain_advance(
     seconds: Annotated[int, typer.Argument(help="Seconds to move the chain's clock forward (then one block).")],
