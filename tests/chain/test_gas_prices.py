@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from chainenv import MIN_STAKE, Env
+from web3.exceptions import ContractCustomError
 from web3.logs import DISCARD
 
 from zkrevox.chain.quote import fulfilment_gas, quote_request
@@ -45,7 +46,9 @@ def _pays(env: Env, payment: int) -> int:
     return payment - info.fee * info.developer_share_bps // 10_000
 
 
-@pytest.mark.parametrize("gwei", [1, 10, 100])
+# 12 gwei: the decline's gas (75,000 at 13 gwei) is more than the provider's share of the payment
+# (less the developer's cut) but within the payment, which a decline (no answer, no cut) pays it from
+@pytest.mark.parametrize("gwei", [1, 10, 12, 100])
 def test_provider_neverAnswersAtALoss(staked: Env, gwei: int):
     client = staked.client()
     info = client.model(staked.model_id)
@@ -71,12 +74,24 @@ def test_provider_neverAnswersAtALoss(staked: Env, gwei: int):
     earned = client.provider(staked.model_id, staked.provider.address).earned
     assert earned == _pays(staked, covering) and earned - spent > 0, (earned, spent)
 
-    # a request paying only the model fee: at a loss above fee / fulfil gas; declined, refunded, not slashed
-    rid, _ = staked.client(staked.user).request(staked.model_id, PROMPT)
-    loss = at_a_loss(base, break_even(_pays(staked, info.fee), units))
+    # a fee-only request paying exactly requiredPayment at its gas price (base + 1 gwei tip): at 10 and
+    # 100 gwei the fee alone (0.0009 to the provider) is worth less than the fulfilment, so it is declined;
+    # its payment covers the decline's gas, so the provider (coin + earned) is no poorer for it
     _base_fee(staked, base)
-    assert loss  # the fee alone (0.0009 to the provider) pays 1M gas only below 0.9 gwei
+    sent = {"from": staked.user.address, "maxFeePerGas": base + GWEI, "maxPriorityFeePerGas": GWEI,
+            "gas": 500_000}
+    payment = client.required_payment(staked.model_id, 0, base + GWEI)
+    assert payment == max(info.fee, 75_000 * (base + 2 * GWEI))
+    receipt = staked.w3.eth.wait_for_transaction_receipt(client.contract.functions.request(
+        staked.model_id, PROMPT.encode()).transact({**sent, "value": payment}))
+    assert receipt["status"] == 1 and receipt["effectiveGasPrice"] == base + GWEI
+    (event,) = client.contract.events.DPromptRequested().process_receipt(receipt, errors=DISCARD)
+    rid = event.args.requestId
+    pays = _pays(staked, payment)
+    assert at_a_loss(base, break_even(pays, units))
+    wealth = staked.w3.eth.get_balance(staked.provider.address) + earned
     credit = client.credits(staked.user.address)
+    _base_fee(staked, base)
     # sent without a simulation: a simulation runs on the pending block, whose base fee anvil derives
     # from the last one, not the one set for the next block
     receipt = staked.w3.eth.wait_for_transaction_receipt(client.contract.functions.decline(rid).transact(
@@ -84,20 +99,41 @@ def test_provider_neverAnswersAtALoss(staked: Env, gwei: int):
          "maxPriorityFeePerGas": GWEI}))
     assert receipt["status"] == 1
     (event,) = client.contract.events.DPromptDeclined().process_receipt(receipt, errors=DISCARD)
-    assert event.args.cost >= base * units > event.args.pays == _pays(staked, info.fee)
+    assert event.args.cost >= base * units > event.args.pays == pays
     assert client.request_info(rid).status == "reclaimed"
-    pays = _pays(staked, info.fee)
-    gas_back = min(75_000 * receipt["effectiveGasPrice"], pays)  # the decline's gas, the provider's
-    decline_cost = receipt["gasUsed"] * receipt["effectiveGasPrice"]
-    if 75_000 * receipt["effectiveGasPrice"] <= pays:
-        assert decline_cost <= gas_back  # declining costs it nothing
-    else:  # the whole pay is not worth one decline: the provider's loss is the decline's gas beyond it,
-        assert decline_cost - gas_back < base * gas - pays  # far less than answering at a loss
-    assert event.args.refund == info.fee - gas_back
-    assert client.credits(staked.user.address) == credit + info.fee - gas_back
+    gas_back = 75_000 * receipt["effectiveGasPrice"]  # the decline's gas, the provider's: within the payment
+    assert gas_back <= payment
+    assert event.args.refund == payment - gas_back
+    assert client.credits(staked.user.address) == credit + payment - gas_back
     state = client.provider(staked.model_id, staked.provider.address)
     assert (state.stake, state.pending) == (MIN_STAKE, 0)  # nothing slashed, the stake free
     assert state.earned == earned + gas_back
+    after = staked.w3.eth.get_balance(staked.provider.address) + state.earned
+    assert after >= wealth, (after, wealth)  # declining cost it nothing, its gas counted at the actual price
+
+
+@pytest.mark.parametrize("gwei", [1, 10, 100])
+def test_request_belowTheDeclineGas_revertsAndChargesNothing(staked: Env, gwei: int):
+    """A proven request paying less than requiredPayment (here the decline's 75,000 gas at its price +
+    1 gwei, or the fee) reverts with DPromptFeeTooLow; the requester pays only the gas, DPrompt keeps nothing."""
+    client = staked.client()
+    base = gwei * GWEI
+    required = client.required_payment(staked.model_id, 0, base + GWEI)
+    _base_fee(staked, base)
+    user, held = staked.user.address, staked.w3.eth.get_balance(client.contract.address)
+    before = staked.w3.eth.get_balance(user)
+    fn = client.contract.functions.request(staked.model_id, PROMPT.encode())
+    sent = {"from": user, "value": required - 1, "maxFeePerGas": base + GWEI, "maxPriorityFeePerGas": GWEI}
+    with pytest.raises(ContractCustomError) as err:  # a call at this gas price names the error
+        fn.call({"from": user, "value": required - 1, "gasPrice": base + GWEI})
+    decoded = staked.client()._reverted(err.value, "request")
+    assert decoded.error_name == "DPromptFeeTooLow"
+    assert decoded.error_args == {"paid": required - 1, "required": required}
+    _base_fee(staked, base)
+    receipt = staked.w3.eth.wait_for_transaction_receipt(fn.transact({**sent, "gas": 500_000}))
+    assert receipt["status"] == 0 and receipt["effectiveGasPrice"] == base + GWEI
+    assert staked.w3.eth.get_balance(user) == before - receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    assert staked.w3.eth.get_balance(client.contract.address) == held
 
 
 def test_decline_onlyByItsProvider_beforeTheDeadline_andNotWhenItPays(staked: Env):

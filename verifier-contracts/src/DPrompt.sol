@@ -270,7 +270,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         // A fulfilment with this callback must fit in a block beside its proof; else nothing is charged.
         if (callbackGasLimit != 0) ModelRegistry.checkCallbackFits(m, callbackGasLimit);
         {
-            uint256 required = _requiredPayment(_requestFee(m, modelId, optimistic), callbackGasLimit, tx.gasprice);
+            uint256 required =
+                _requiredPayment(_requestFee(m, modelId, optimistic), callbackGasLimit, tx.gasprice, !optimistic);
             if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
         }
         if (msg.value > type(uint96).max) revert DPromptFeeTooHigh(msg.value);
@@ -462,9 +463,19 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         ProviderStaking.withdrawTokens(_tokens, _stakeToken, msg.sender);
     }
 
-    function _requiredPayment(uint256 fee, uint256 callbackGasLimit, uint256 gasPrice) private pure returns (uint256) {
-        if (callbackGasLimit == 0) return fee;
-        return fee + (callbackGasLimit + CALLBACK_OVERHEAD_GAS) * (gasPrice + CALLBACK_TIP);
+    /// @dev The fee plus the callback's gas at `gasPrice` plus the tip; a proven (`declinable`) request's
+    /// payment is at least the gas of its decline at that price (which it pays back): declining a
+    /// request at a base fee no higher than the price it was sent at never costs its provider anything.
+    function _requiredPayment(uint256 fee, uint256 callbackGasLimit, uint256 gasPrice, bool declinable)
+        private
+        pure
+        returns (uint256 required)
+    {
+        uint256 price = gasPrice + CALLBACK_TIP;
+        required = fee;
+        if (callbackGasLimit != 0) required += (callbackGasLimit + CALLBACK_OVERHEAD_GAS) * price;
+        uint256 declineGas = OptimisticAnswers.DECLINE_GAS * price; // the decline makes no callback: max, not sum
+        if (declinable && required < declineGas) required = declineGas;
     }
 
     // ---------------------------------------------------------------- reads
@@ -507,7 +518,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
 
     /// @inheritdoc IDPrompt
     function requiredPayment(uint32 modelId, uint32 callbackGasLimit, uint256 gasPrice) external view returns (uint256) {
-        return _requiredPayment(_model(modelId).fee, callbackGasLimit, gasPrice);
+        return _requiredPayment(_model(modelId).fee, callbackGasLimit, gasPrice, true);
     }
 
     /// @inheritdoc IDPrompt

@@ -358,7 +358,8 @@ interface IDPrompt {
     /// modelId, answer)` with exactly `callbackGasLimit` gas (1..2,000,000), after every state
     /// change of the fulfilment; a callback that fails does not undo the answer. The payment must
     /// be at least `requiredPayment(modelId, callbackGasLimit, tx.gasprice)`: the model's fee plus
-    /// (callbackGasLimit + 15,000) times this transaction's gas price. The whole payment but the
+    /// (callbackGasLimit + 15,000) times this transaction's gas price + 1 gwei, and at least a
+    /// decline's 75,000 gas at that price (see `requiredPayment`). The whole payment but the
     /// developer's share of the model fee goes to the provider that answers.
     function requestWithCallback(uint32 modelId, bytes calldata prompt, uint32 callbackGasLimit)
         external
@@ -424,8 +425,10 @@ interface IDPrompt {
     /// would be answered at a loss: `block.basefee` × (the model's `fulfilGas`, plus the callback's
     /// limit and DPrompt's overhead) exceeds what the request pays the provider (its payment less the
     /// developer's cut). The request ends (`Reclaimed`, {DPromptDeclined}): the provider earns back the
-    /// decline's gas (75,000 at its price, at most the base fee + 1 gwei, at most `pays`), the rest of
-    /// the payment becomes the requester's credit, and no stake is slashed. So no gas price can force an
+    /// decline's gas (75,000 at its price, at most the base fee + 1 gwei, at most the whole payment:
+    /// no answer, no developer's cut), the rest of the payment becomes the requester's credit, and no
+    /// stake is slashed. `requiredPayment` covers that gas at the request's gas price + 1 gwei, so a
+    /// decline at a base fee no higher than the request's gas price never costs the provider anything. So no gas price can force an
     /// honest provider to choose between a loss and a slash.
     function decline(uint256 requestId) external;
     function withdraw() external;
@@ -454,7 +457,10 @@ interface IDPrompt {
     /// @notice Least payment of a request to `modelId` whose callback gets `callbackGasLimit` gas
     /// (0: no callback), sent at a gas price of `gasPrice` wei: the model fee, plus the callback's gas
     /// and DPrompt's 15,000 around it at `gasPrice` + 1 gwei (the tip the provider's fulfilment pays on
-    /// top of the base fee is the requester's to pay, so a request sent with no tip still covers it).
+    /// top of the base fee is the requester's to pay, so a request sent with no tip still covers it);
+    /// and at least 75,000 gas (a `decline`'s, paid back from it) at `gasPrice` + 1 gwei: the larger,
+    /// not the sum, as a declined request makes no callback. Optimistic requests (never declined)
+    /// need only their fee plus the callback's part.
     function requiredPayment(uint32 modelId, uint32 callbackGasLimit, uint256 gasPrice) external view returns (uint256);
     function unbondingDelay() external view returns (uint256);
     function modelCount() external view returns (uint32);

@@ -92,11 +92,13 @@ library OptimisticAnswers {
         uint256 cost = block.basefee * ModelRegistry.fulfilmentGas(m, r.callbackGasLimit);
         uint256 pays = fee - m.developerCut; // the fee covers the cut: request checked fee >= model fee
         if (cost <= pays) revert IDPrompt.DPromptNotDeclinable(requestId, cost, pays);
-        // The decline's own gas is the provider's, from the payment (at most what it would have paid it,
-        // priced at no more than the base fee plus a 1 gwei tip): declining never costs it anything.
+        // The decline's own gas is the provider's, from the whole payment (at most what it would have paid
+        // it, priced at no more than the base fee plus a 1 gwei tip; no answer, so no developer cut): a
+        // proven request pays at least DECLINE_GAS at its gas price plus 1 gwei, so declining at a base
+        // fee no higher than that price never costs the provider anything.
         uint256 price = tx.gasprice < block.basefee + 1 gwei ? tx.gasprice : block.basefee + 1 gwei;
         uint256 gasBack = DECLINE_GAS * price;
-        if (gasBack > pays) gasBack = pays;
+        if (gasBack > fee) gasBack = fee;
         r.status = IDPrompt.RequestStatus.Reclaimed;
         ProviderStaking.Pool storage pool = pools[r.modelId];
         ProviderStaking.release(pool, provider, 0, m.minStake);
