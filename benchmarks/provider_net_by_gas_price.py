@@ -1,7 +1,8 @@
 """Issue 18, 1b: what a provider nets per proven ticker request at base fees of 1, 10 and 100 gwei.
 
 On a fresh anvil with the committed ticker model (real proofs, ``zkrevox build ticker``), for each base
-fee (``anvil_setNextBlockBaseFeePerGas``): a fee-only request and a request paying its fulfilment's gas
+fee (``anvil_setNextBlockBaseFeePerGas``): a fee-only request (paying ``requiredPayment`` at its gas
+price: the fee, or a decline's gas when more) and a request paying its fulfilment's gas
 (``fulfilGas``) at twice the base fee. The provider does what its node does (``zkrevox.node.economics``):
 it fulfils with every fee capped at the break-even price when the pay covers the gas, and declines
 otherwise (the contract checks the loss itself). Prints one JSON line per case: wei paid, gas used,
@@ -57,7 +58,10 @@ def main() -> None:
 
         for gwei in (1, 10, 100):
             base = gwei * GWEI
-            for case, payment in (("fee only", params.fee_wei), ("gas at 2x base", params.fee_wei + 2 * base * units)):
+            # fee only: the least the contract takes at the price the client sends at (base fee + tip):
+            # the fee, or a decline's 75,000 gas at that price + 1 gwei when more
+            least = user.required_payment(model_id, 0, base + int(w3.eth.max_priority_fee))
+            for case, payment in (("fee only", least), ("gas at 2x base", params.fee_wei + 2 * base * units)):
                 next_base(base)
                 rid, _ = user.request(model_id, prompt, value=payment)
                 pays = payment - cut
@@ -67,9 +71,10 @@ def main() -> None:
                 next_base(base)
                 market = {"maxFeePerGas": 2 * base + GWEI, "maxPriorityFeePerGas": GWEI}
                 if at_a_loss(base, cap):
-                    # the decline's gas comes back from the payment (75,000 at its price, at most base + 1 gwei)
+                    # the decline's gas comes back from the whole payment (75,000 at its price, at most
+                    # base + 1 gwei; a decline takes no developer cut)
                     fn, action = provider.contract.functions.decline(rid), "declined"
-                    income = min(75_000 * (base + GWEI), pays)
+                    income = min(75_000 * (base + GWEI), payment)
                     fees = market
                 else:
                     action, income = "fulfilled", pays

@@ -1,7 +1,8 @@
 """Issue 18, item 1b, with a running node: at a 100 gwei base fee the provider loses no money on a
 proven request. A request that pays its fulfilment's gas is fulfilled with fees capped at the
-break-even price; a fee-only request (0.0009 to the provider, ~500k gas: 0.05 at 100 gwei) is
-declined on-chain (the requester refunded less the decline's gas, no slash), never answered at a loss."""
+break-even price; a fee-only request (paying requiredPayment: a decline's 75,000 gas at the request's
+price + 1 gwei, 0.00765; ~500k gas to fulfil: 0.05 at 100 gwei) is declined on-chain (the requester
+refunded less the decline's gas, no slash), never answered at a loss."""
 
 from __future__ import annotations
 
@@ -55,7 +56,9 @@ def test_node_atAHundredGwei_neverAnswersAtALoss(env: NodeEnv, tmp_path):
             _at_base_fee(env)
             env.rpc_call("evm_setAutomine", [False])
             miner.start()  # from here every block is mined at a 100 gwei base fee
-            fee_only = env.request("swap 2 bnb for cake")
+            # the least a proven request pays at this price: a decline's 75,000 gas at base + tip + 1 gwei
+            least = client.required_payment(env.model_id, 0, BASE + int(env.w3.eth.max_priority_fee))
+            fee_only, _ = env.client(env.user).request(env.model_id, "swap 2 bnb for cake", value=least)
             paid, _ = env.client(env.user).request(env.model_id, "buy some pepe", value=covering)
             jobs = wait_states(tmp_path / "node.db", [fee_only, paid], {"confirmed", "skipped", "failed"},
                                timeout=180)
@@ -67,7 +70,8 @@ def test_node_atAHundredGwei_neverAnswersAtALoss(env: NodeEnv, tmp_path):
     assert jobs[paid]["state"] == "confirmed", jobs[paid]
     assert jobs[fee_only]["state"] == "skipped" and jobs[fee_only]["reason"] == "declined", jobs[fee_only]
     assert client.request_info(fee_only).status == "reclaimed"  # declined: refunded less the decline's gas
-    assert client.credits(env.user.address) >= info.fee - 75_000 * (BASE + GWEI)
+    assert least == 75_000 * (BASE + 2 * GWEI) > info.fee  # the tip anvil suggests is 1 gwei
+    assert client.credits(env.user.address) >= least - 75_000 * (BASE + GWEI)  # less the decline's gas
     assert client.provider(env.model_id, env.provider.address).stake == STAKE  # nothing slashed
     cut = info.fee * info.developer_share_bps // 10_000
     spent = _gas_paid(env, env.provider.address, start)  # the fulfilment and the decline
