@@ -168,7 +168,10 @@ def test_providerIsNeverOutOfPocketForACallback_atAHighGasPrice(staked: Env, com
     paid = staked.client().request_info(rid).fee
     cost = _fulfil(staked, rid, gasPrice=price)["gasUsed"] * price
     extra_cost = cost - plain * price
-    extra_paid = paid - staked.client().required_payment(staked.model_id, 1, price)
+    # the heavy request's payment beyond the fee and a 1-gas callback's part (at 500 gwei the plain
+    # request pays a decline's 75,000 gas instead, the larger: requiredPayment(1) is not that floor)
+    extra_paid = paid - (FEE + (1 + OVERHEAD) * (price + 10**9))
+    assert staked.client().required_payment(staked.model_id, 1, price) == 75_000 * (price + 10**9)
     assert 0 < extra_cost <= extra_paid
     # and the fulfilment with a 50k callback stays within the callback's gas plus 15k of a plain one
     store = _consumer(staked, compiled, STORE, gas=50_000)

@@ -213,14 +213,13 @@ class DPromptClient:
 
     def request(self, model_id: int, prompt: str | bytes, *, value: int | None = None,
                 optimistic: bool = False) -> tuple[int, Any]:
-        """Request an answer of ``model_id`` to ``prompt``, paying ``value`` wei (default: the
-        model's fee, or its optimistic fee). ``optimistic``: the provider answers at once without a
+        """Request an answer of ``model_id`` to ``prompt``, paying ``value`` wei (default:
+        :meth:`least_payment`). ``optimistic``: the provider answers at once without a
         proof, final after the model's challenge window unless disputed (``requestOptimistic``; a
         model with ``challenge_window`` 0 refuses it). Returns ``(request_id, receipt)``."""
         data = prompt.encode("utf-8") if isinstance(prompt, str) else bytes(prompt)
         if value is None:
-            info = self.model(model_id)
-            value = info.optimistic_fee if optimistic else info.fee
+            value = self.least_payment(model_id, optimistic=optimistic)
         fn = (self.contract.functions.requestOptimistic(model_id, data, 0) if optimistic
               else self.contract.functions.request(model_id, data))
         receipt = self._send(fn, value=value)
@@ -305,6 +304,15 @@ class DPromptClient:
     def required_payment(self, model_id: int, callback_gas_limit: int = 0, gas_price: int = 0) -> int:
         """Least payment of a request to ``model_id`` with a ``callback_gas_limit`` callback at ``gas_price``."""
         return int(self._call(self.contract.functions.requiredPayment(model_id, callback_gas_limit, gas_price)))
+
+    def least_payment(self, model_id: int, *, optimistic: bool = False) -> int:
+        """Wei a request to ``model_id`` with no callback pays at least when sent now: the optimistic fee,
+        or for a proven request ``requiredPayment`` at the most this client's transaction may be charged
+        per gas (its ``maxFeePerGas``): the fee, or a decline's 75,000 gas at that price + 1 gwei when more."""
+        if optimistic:
+            return self.model(model_id).optimistic_fee
+        fees = fee_fields(self.w3)
+        return self.required_payment(model_id, 0, int(fees.get("maxFeePerGas", fees.get("gasPrice", 0))))
 
     def max_callback_gas_limit(self, model_id: int) -> int:
         """Largest callback gas limit a request to ``model_id`` may ask for now: one ``fulfil`` with it must

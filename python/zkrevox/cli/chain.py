@@ -571,7 +571,8 @@ def request(
     prompt: Annotated[str, typer.Argument(help="The prompt (UTF-8 text).")],
     model: ModelOpt = None,
     value: Annotated[
-        str | None, typer.Option(help="Payment in ether units (default: the model's fee, or its optimistic fee).")
+        str | None, typer.Option(help="Payment in ether units (default: the model's fee, or a decline's 75,000 gas at "
+                                 "the gas price + 1 gwei when more; or its optimistic fee).")
     ] = None,
     optimistic: Annotated[bool, typer.Option(
         "--optimistic", help="Answered at once without a proof, final after the model's challenge window unless "
@@ -606,7 +607,7 @@ def request(
     if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
                          "without --optimistic")
-    payment = _wei(value) if value else (info_model.optimistic_fee if optimistic else info_model.fee)
+    payment = _wei(value) if value else ctx.client.least_payment(model_id, optimistic=optimistic)
     quote = quote_request(ctx.client, model_id, prompt.encode("utf-8"), payment=payment, optimistic=optimistic)
     step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
          f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
