@@ -64,7 +64,6 @@ test-rust:
 test-python: setup
 	$(PY) -m mypy.stubtest zkrevox._native
 	$(PY) -m pytest
-	$(PY) -m pytest -m hostile  # the long hostile-actor property runs (pyproject's addopts leave them out)
 
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks
