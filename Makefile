@@ -61,7 +61,17 @@ test: setup test-rust test-python
 test-rust:
 	cargo test --workspace --quiet
 
-test-python: setup
+# PostgreSQL 15 server binaries (initdb, pg_ctl) for the PostgreSQL job store's tests and `zkrevox db up`:
+# the tests start a throwaway cluster themselves; the Debian package is installed when missing.
+PG_BIN := /usr/lib/postgresql/15/bin
+.PHONY: postgres
+postgres:
+	@test -x $(PG_BIN)/initdb || { \
+	  echo "installing PostgreSQL 15 (Debian package postgresql-15)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
+
+test-python: setup postgres
 	$(PY) -m mypy.stubtest zkrevox._native
 	$(PY) -m pytest
 
