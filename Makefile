@@ -74,6 +74,7 @@ postgres:
 test-python: setup postgres
 	$(PY) -m mypy.stubtest zkrevox._native
 	$(PY) -m pytest
+	$(PY) -m pytest -m hostile  # the long hostile-actor property runs (~7 min; pyproject's addopts leave them out)
 
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks
