@@ -41,7 +41,7 @@ from zkrevox.chain.client import DPromptClient, bitmap_indices
 from zkrevox.chain.command import CommandAgentClient
 from zkrevox.chain.deploy import current_verifier, deploy, deploy_contract, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
-from zkrevox.chain.networks import connect
+from zkrevox.chain.networks import PRESETS, connect
 from zkrevox.chain.publish import publish
 from zkrevox.chain.solc import project_contracts
 from zkrevox.errors import ChainError
@@ -77,7 +77,8 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
     from zkrevox.featurize import prompt_text
     from zkrevox.node.bootstrap import local_batch_sizes
 
-    params = model_params("ticker")
+    # the bond rule at the local preset's declared gas price (1 ZKRS valued at 1 ETH): the disputer's net shows
+    params = model_params("ticker", declared_gas_price_wei=int(PRESETS["local"].gas_price_gwei * 10**9))
     owner, provider_acct, user_acct = (Account.from_key(k) for k in ANVIL_DEV_KEYS[:3])
     with tempfile.TemporaryDirectory(prefix="zkrevox-demo-") as work_s, Anvil() as chain:
         work = Path(work_s)
@@ -288,8 +289,20 @@ def _summarize(answered: list[dict], say: Callable[[str], None]) -> None:
     e2e = sorted(r["e2e_seconds"] for r in answered)
     p95 = e2e[min(len(e2e) - 1, round(0.95 * (len(e2e) - 1)))]
     say(f"burst answered: {len(answered)} requests in {len(by_tx)} fulfilment transaction(s) of "
-        f"{'+'.join(map(str, sizes))}; average gas per request {total_gas / len(answered):,.0f} "
-        f"(a single fulfil is ~575k); end-to-end p50 {e2e[len(e2e) // 2]:.1f}s, p95 {p95:.1f}s")
+        f"{'+'.join(map(str, sizes))}; average gas per request {total_gas / len(answered):,.0f}"
+        f"{_single_fulfil_note()}; end-to-end p50 {e2e[len(e2e) // 2]:.1f}s, p95 {p95:.1f}s")
+
+
+def _single_fulfil_note() -> str:
+    """What one fulfil alone costs, read from the committed gas snapshot (never a figure typed here)."""
+    from zkrevox.chain.paths import contracts_dir
+
+    try:
+        snapshot = json.loads((contracts_dir() / "snapshots" / "gas.json").read_text())
+        return f" (a single fulfil is {snapshot['fulfil ticker N=1, per request: total'] / 1000:,.0f}k in the gas " \
+               "snapshot)"
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 def _await_answer(user: DPromptClient, rid: int, prompt: str, t0: float, labels: tuple[str, ...], n: int,
@@ -468,10 +481,18 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
         say(f"bond {s.bond / 10**18:g} ZKRS slashed from the provider: {s.toDisputer / 10**18:g} to the watcher "
             f"(its ZKRS balance +{gained / 10**18:g}), {s.toRequester / 10**18:g} to the requester, who also gets its "
             "fee back")
+    net = None
+    if receipt and params.declared_gas_price_wei:  # the bond rule: 1 ZKRS valued at 1 ETH (the local declaration)
+        net = gained * params.stake_price_wei // 10**18 - int(receipt["gasUsed"]) * params.declared_gas_price_wei
+        say(f"the watcher's net at the declared gas price {params.declared_gas_price_wei / 1e9:g} gwei: "
+            f"{gained / 10**18:g} ZKRS (1 ZKRS = 1 ETH declared) less {receipt['gasUsed']:,} gas = "
+            f"{net / 10**18:+.6f} ETH; at {receipt['effectiveGasPrice'] / 1e9:g} gwei (anvil now): "
+            f"{(gained - int(receipt['gasUsed']) * int(receipt['effectiveGasPrice'])) / 10**18:+.6f} ETH")
     shown = _cli(work, ["answer", str(rid), "--json", "--rpc", rpc])
     say(f"zkrevox answer {rid} --json: {shown.stdout.strip() or shown.stderr.strip()[-300:]}")
     return {"request_id": rid, "status": info.status, "posted": list(WRONG_CLAIM), "tickers": proven,
             "dispute_gas": int(receipt["gasUsed"]) if receipt else None, "watcher_gain": gained,
+            "watcher_net_wei_at_declared_gas_price": net,
             "before_window_end": mined_at is not None and mined_at < window_end,
             "answer_cli": json.loads(shown.stdout) if shown.returncode == 0 else None}
 

@@ -13,6 +13,7 @@ featurizer parameters and vocabulary table the contract really runs with the loc
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,13 +55,58 @@ def model_summary(client: DPromptClient, info: ModelInfo, name: str | None) -> d
         "num_outputs": info.num_outputs,
         "input_scale": info.input_scale,
         "developer_earnings_wei": client.developer_earnings(info.model_id),
+        "fulfil_gas": info.fulfil_gas,
+        "max_callback_gas_limit": client.max_callback_gas_limit(info.model_id),
+        "provider_warnings": provider_warnings(info),
     }
 
 
+# Terms past which a model is hostile to the providers that stake for it (``provider_warnings``).
+HOSTILE_SLASH_BPS = 5000  # half a stake or more burned per missed request
+LONG_RESPONSE_WINDOW = 24 * 3600  # a stake answers for each request this long
+LONG_CHALLENGE_WINDOW = 7 * 24 * 3600  # an optimistic answer's pay waits this long
+
+
+def provider_warnings(info: ModelInfo) -> list[str]:
+    """What in model ``info``'s terms (as stored on chain) a provider should weigh before staking: a slash
+    of half its stake or more per miss, windows over a day (response) or a week (challenge), an answer bond
+    equal to the whole minimum stake. Empty when none applies."""
+    warnings = []
+    if info.slash_bps >= HOSTILE_SLASH_BPS:
+        warnings.append(f"one missed request burns {info.slash_bps / 100:g} % of the provider's stake")
+    if info.response_window > LONG_RESPONSE_WINDOW:
+        warnings.append(f"response window {info.response_window} s (over a day): the stake answers for every "
+                        "request that long, and requests stay pending that long")
+    if info.challenge_window > LONG_CHALLENGE_WINDOW:
+        warnings.append(f"challenge window {info.challenge_window} s (over a week): an optimistic answer is paid "
+                        "only after it")
+    if info.challenge_window and info.answer_bond >= info.min_stake:
+        warnings.append("one overturned optimistic answer takes the whole minimum stake (answer bond = min stake)")
+    return warnings
+
+
 def list_models(client: DPromptClient, dep: Deployment) -> list[dict[str, Any]]:
-    """Every model of the DPrompt at ``client``, id 1 upwards, named from ``dep`` where recorded."""
+    """Every model of the DPrompt at ``client``, id 1 upwards, named from ``dep`` where recorded, with the
+    bond rule it was published under (``bond_rule``: None when no gas price was declared)."""
     names = record_names(dep)
-    return [model_summary(client, client.model(i), names.get(i)) for i in range(1, client.model_count() + 1)]
+    rows = []
+    for i in range(1, client.model_count() + 1):
+        info = client.model(i)
+        row = model_summary(client, info, names.get(i))
+        record = dep.models.get(names[i]) if i in names else None
+        row["bond_rule"] = _bond_rule(info, record)
+        rows.append(row)
+    return rows
+
+
+def _bond_rule(info: ModelInfo, record: Any) -> dict[str, Any] | None:
+    """The bond rule's terms: the on-chain bond against the recorded dispute gas and declared prices."""
+    from zkrevox.chain.economics import BondTerms
+
+    if record is None or not getattr(record, "declared_gas_price_wei", 0) or not info.challenge_window:
+        return None
+    return BondTerms(info.answer_bond, record.dispute_gas, record.declared_gas_price_wei,
+                     record.stake_price_wei or 10**18).to_json()
 
 
 @dataclass(frozen=True)
@@ -76,6 +122,7 @@ class ModelCheck:
     local_model: str
     comparisons: list[Comparison] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)  # registered parts without local artifacts
+    retired: bool = False  # the model takes no new requests (its publisher retired it)
 
     @property
     def verified(self) -> bool:
@@ -90,7 +137,7 @@ class ModelCheck:
             "model_id": self.model_id, "local_model": self.local_model, "verified": self.verified,
             "comparisons": [c.__dict__ for c in self.comparisons],
             "differences": [f"{c.what}: {c.detail}" for c in self.differences],
-            "not_checked": self.not_checked,
+            "not_checked": self.not_checked, "retired": self.retired,
         }
 
 
@@ -125,11 +172,13 @@ def compare_value(what: str, onchain: str, local: str, local_from: str) -> Compa
 
 
 def check_model(
-    w3: Web3, dep: Deployment, model_id: int, local_model: str | None = None, *, regenerate: bool = True
+    w3: Web3, dep: Deployment, model_id: int, local_model: str | None = None, *, regenerate: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> ModelCheck:
     """Compare on-chain model ``model_id`` with the artifacts of ``local_model`` (default: the model the
     deployment record says it was published from). ``regenerate=False`` reuses a verifier already
-    generated for the same vk (``current_verifier``) instead of running ezkl's generator afresh."""
+    generated for the same vk (``current_verifier``) instead of running ezkl's generator afresh.
+    ``progress(message)`` is called before each long step (generating, compiling, each batch size)."""
     client = DPromptClient(w3, dep.dprompt.address)
     count = client.model_count()
     if not 1 <= model_id <= count:
@@ -137,10 +186,13 @@ def check_model(
                          "list them with `zkrevox models`")
     name = local_model or _local_name(dep, model_id)
     info = client.model(model_id)
-    result = ModelCheck(model_id, name)
+    result = ModelCheck(model_id, name, retired=bool(info.retired))
+    say = progress or (lambda _message: None)
     with tempfile.TemporaryDirectory(prefix="zkrevox-check-") as tmp:
+        say(f"model {model_id}: {'generating' if regenerate else 'reusing'} the verifier of artifacts/{name} and "
+            "compiling it")
         _check_single(w3, info, name, Path(tmp), regenerate, result)
-        _check_batches(w3, client, info, name, Path(tmp), regenerate, result)
+        _check_batches(w3, client, info, name, Path(tmp), regenerate, result, say)
     return result
 
 
@@ -191,7 +243,7 @@ def _check_single(w3: Web3, info: ModelInfo, name: str, tmp: Path, regenerate: b
 
 
 def _check_batches(w3: Web3, client: DPromptClient, info: ModelInfo, name: str, tmp: Path, regenerate: bool,
-                   out: ModelCheck) -> None:
+                   out: ModelCheck, say: Callable[[str], None] = lambda _message: None) -> None:
     from zkrevox.chain.deploy import batch_circuit, current_batch_verifier
     from zkrevox.chain.evm_verifier import generate_verifier
     from zkrevox.chain.solc import compile_verifier
@@ -206,6 +258,7 @@ def _check_batches(w3: Web3, client: DPromptClient, info: ModelInfo, name: str, 
         except (ArtifactError, DeploymentError) as exc:
             out.not_checked.append(f"batch-{size} verifier {address}: no usable local batch-{size} circuit ({exc})")
             continue
+        say(f"batch-{size} verifier: {'generating' if regenerate else 'reusing'} it and compiling it")
         if regenerate:
             sol = generate_verifier(f"{name}-b{size}", circuit.vk, circuit.settings, circuit.srs,
                                     tmp / f"{name}-b{size}.sol")

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-
 import {IDPrompt} from "../interfaces/IDPrompt.sol";
 import {Callbacks} from "./Callbacks.sol";
+import {Instances} from "./Instances.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {ProviderStaking} from "./ProviderStaking.sol";
 import {Request, requirePending} from "./Requests.sol";
@@ -18,16 +16,14 @@ import {Request, requirePending} from "./Requests.sol";
 /// Economics (verifier-contracts/README.md, "Optimistic answers"): a provider is paid for an
 /// optimistic answer only at finalization, as for a proven one (the fee less the developer's cut).
 /// An overturned answer earns nothing; `min(answerBond, stake)` of the provider's stake is slashed,
-/// half (rounded up) to the disputer and half to the requester, and the requester's whole fee is
-/// refunded. So a provider disputing its own wrong answer gets back at most half its bond: a wrong
+/// half (rounded up) to the disputer and half to the requester, and the requester's fee is refunded
+/// but for its callback's cost, which goes to the disputer (who pays the callback's gas). So a provider disputing its own wrong answer gets back at most half its bond: a wrong
 /// answer never pays.
 ///
 /// The paths are `external`: DPrompt reaches them by DELEGATECALL (the storage and the funds stay
 /// DPrompt's), so their bytecode does not count against DPrompt's EIP-170 limit. DPrompt keeps the
 /// proof check (`_verify`) and the callbacks, which run after these effects.
 library OptimisticAnswers {
-    using SafeERC20 for IERC20;
-
     /// @dev One slot per optimistic request, written `optimistic = true` by `requestOptimistic`
     /// (so `answer` re-writes a warm, non-zero slot). `posted`: the posted answer while
     /// `Answered`, the final answer once `Fulfilled` by `finalize` or `Overturned` (the proven one).
@@ -72,6 +68,43 @@ library OptimisticAnswers {
         emit IDPrompt.DPromptAnswered(requestId, provider, bitmap, windowEnd);
     }
 
+    /// @dev Gas a `decline` transaction uses at most (measured 72,641 with the requester's first credit).
+    uint256 internal constant DECLINE_GAS = 75_000;
+
+    /// @notice `decline` (see {IDPrompt-decline}).
+    function decline(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint256 => Answer) storage answers,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint32 => ProviderStaking.Pool) storage pools,
+        mapping(address => uint256) storage credits,
+        uint256 requestId
+    ) external {
+        Request storage r = requests[requestId];
+        requirePending(requestId, r.status);
+        if (answers[requestId].optimistic) revert IDPrompt.DPromptNotOptimistic(requestId); // answered cheaply
+        address provider = r.provider;
+        if (msg.sender != provider) revert IDPrompt.DPromptNotAssigned(requestId, msg.sender);
+        uint256 deadline = r.deadline;
+        if (block.timestamp > deadline) revert IDPrompt.DPromptDeadlinePassed(requestId, deadline);
+        ModelRegistry.Model storage m = models[r.modelId];
+        uint256 fee = r.fee;
+        uint256 cost = block.basefee * ModelRegistry.fulfilmentGas(m, r.callbackGasLimit);
+        uint256 pays = fee - m.developerCut; // the fee covers the cut: request checked fee >= model fee
+        if (cost <= pays) revert IDPrompt.DPromptNotDeclinable(requestId, cost, pays);
+        // The decline's own gas is the provider's, from the payment (at most what it would have paid it,
+        // priced at no more than the base fee plus a 1 gwei tip): declining never costs it anything.
+        uint256 price = tx.gasprice < block.basefee + 1 gwei ? tx.gasprice : block.basefee + 1 gwei;
+        uint256 gasBack = DECLINE_GAS * price;
+        if (gasBack > pays) gasBack = pays;
+        r.status = IDPrompt.RequestStatus.Reclaimed;
+        ProviderStaking.Pool storage pool = pools[r.modelId];
+        ProviderStaking.release(pool, provider, 0, m.minStake);
+        pool.providers[provider].earned += uint96(gasBack); // < fee < 2^96
+        credits[r.requester] += fee - gasBack;
+        emit IDPrompt.DPromptDeclined(requestId, provider, fee - gasBack, cost, pays);
+    }
+
     /// @notice The checks of `dispute` before the proof: answered, window open. Returns the model id.
     function disputable(
         mapping(uint256 => Request) storage requests,
@@ -96,7 +129,7 @@ library OptimisticAnswers {
         mapping(address => uint256) storage credits,
         uint256 requestId,
         uint256 proven,
-        IERC20 stakeToken
+        mapping(address => uint256) storage bondCredits
     ) external {
         Answer storage a = answers[requestId];
         uint256 posted = a.posted;
@@ -105,21 +138,28 @@ library OptimisticAnswers {
         r.status = IDPrompt.RequestStatus.Overturned;
         a.posted = uint216(proven); // the verifier's outputs: numOutputs <= 216 bits
         address requester = r.requester;
-        credits[requester] += r.fee;
+        uint256 callbackGasLimit = r.callbackGasLimit;
+        {
+            // The callback runs in this transaction with all its gas, at the disputer's expense: the
+            // requester's escrow for it (its payment beyond the optimistic fee) pays the disputer the
+            // callback's limit and overhead at this transaction's gas price, at most that escrow.
+            uint256 callbackPay;
+            if (callbackGasLimit != 0) {
+                callbackPay = (callbackGasLimit + ModelRegistry.CALLBACK_OVERHEAD_GAS) * tx.gasprice;
+                uint256 escrowed = r.fee - models[r.modelId].optimisticFee; // r.fee >= optimisticFee (request)
+                if (callbackPay > escrowed) callbackPay = escrowed;
+                credits[msg.sender] += callbackPay;
+            }
+            credits[requester] += r.fee - callbackPay;
+        }
         uint256 bond = _slash(models[r.modelId], pools[r.modelId], r.provider);
         uint256 toRequester = bond / 2;
         uint256 toDisputer = bond - toRequester;
         emit IDPrompt.DPromptAnswerOverturned(requestId, msg.sender, posted, proven);
         emit IDPrompt.DPromptBondSlashed(requestId, r.provider, bond, toDisputer, toRequester);
-        if (address(stakeToken) == address(0)) {
-            credits[msg.sender] += toDisputer;
-            credits[requester] += toRequester;
-        } else {
-            // The stake token is the deployment's plain ERC-20 (no hooks): a transfer cannot call back.
-            if (toDisputer != 0) stakeToken.safeTransfer(msg.sender, toDisputer);
-            if (toRequester != 0) stakeToken.safeTransfer(requester, toRequester);
-        }
-        uint256 callbackGasLimit = r.callbackGasLimit;
+        // Credits, never transfers: a token that pauses or blocklists cannot stop a dispute.
+        bondCredits[msg.sender] += toDisputer;
+        bondCredits[requester] += toRequester;
         if (callbackGasLimit != 0) Callbacks.deliver(requestId, requester, r.modelId, proven, callbackGasLimit);
     }
 
@@ -192,6 +232,60 @@ library OptimisticAnswers {
                 windowEnd: a.windowEnd
             })
         );
+    }
+
+    /// @notice `IDPrompt.publicInstances`' return data, ABI-encoded: the vector `fulfil` (or `dispute`)
+    /// hands the verifier, while request `requestId` is pending or answered.
+    function encodedPublicInstances(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint256 => mapping(uint256 => uint256)) storage payload,
+        uint256 requestId,
+        uint256[] calldata outputs
+    ) external view returns (bytes memory) {
+        Request storage r = requests[requestId];
+        IDPrompt.RequestStatus status = r.status;
+        if (status != IDPrompt.RequestStatus.Answered) requirePending(requestId, status);
+        ModelRegistry.Model storage m = models[r.modelId];
+        IDPrompt.FeaturePacking memory packing = ModelRegistry.modelPacking(m);
+        uint256[] memory instances =
+            new uint256[](ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + outputs.length);
+        Instances.writeInstances(_start(instances), payload[requestId], m, packing, outputs);
+        return abi.encode(instances);
+    }
+
+    /// @notice `IDPrompt.batchPublicInstances`' return data, ABI-encoded: only while every request is
+    /// pending, all of one model; needs no registered batch verifier.
+    function encodedBatchPublicInstances(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint32 => mapping(uint256 => ModelRegistry.BatchVerifier)) storage batchVerifiers,
+        mapping(uint256 => mapping(uint256 => uint256)) storage payload,
+        uint256[] calldata requestIds,
+        uint256[] calldata outputs
+    ) external view returns (bytes memory) {
+        uint256 n = requestIds.length;
+        ModelRegistry.checkBatchSize(n);
+        uint32 modelId;
+        for (uint256 i; i < n; ++i) {
+            Request storage r = requests[requestIds[i]];
+            requirePending(requestIds[i], r.status);
+            if (i == 0) modelId = r.modelId;
+            else if (r.modelId != modelId) revert IDPrompt.DPromptBatchModelMismatch(requestIds[i], r.modelId, modelId);
+        }
+        ModelRegistry.Model storage m = models[modelId];
+        IDPrompt.FeaturePacking storage packing = batchVerifiers[modelId][n].packing;
+        uint256[] memory instances =
+            new uint256[](n * (ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + m.numOutputs));
+        Instances.writeBatchInstances(_start(instances), payload, requestIds, m, packing, outputs);
+        return abi.encode(instances);
+    }
+
+    /// @dev Memory address of `a`'s first element.
+    function _start(uint256[] memory a) private pure returns (uint256 dst) {
+        assembly ("memory-safe") {
+            dst := add(a, 0x20)
+        }
     }
 
     /// @notice `IDPrompt.answerOf`: the final answer (Fulfilled, or Overturned: the proven one).
