@@ -20,7 +20,12 @@ from zkrevox.agents import LabeledPrompt
 from zkrevox.agents.intent.everyday import EverydayPrompts
 from zkrevox.agents.intent.labels import LABELS, ordered
 from zkrevox.agents.intent.styles import (
-    EMOJI, EXCHANGES, MORE_CLAUSES, NUMBER_WORDS, PROTOCOLS, VOICE_FILLERS,
+    EMOJI,
+    EXCHANGES,
+    MORE_CLAUSES,
+    NUMBER_WORDS,
+    PROTOCOLS,
+    VOICE_FILLERS,
 )
 
 TOKENS = (

@@ -39,7 +39,8 @@ MORE_CLAUSES: dict[str, tuple[str, ...]] = {
     ),
     "STAKE": (
         "/stake {n} {a}", "/unstake {n} {a}", "/unstake all", "/claim", "/farm {a}", "/lend {n} {a}",
-        "deposit {n} {a} into {proto}", "deposit my {a} on {proto}", "supply {a} on {proto}", "supply {n} {a} to {proto}",
+        "deposit {n} {a} into {proto}", "deposit my {a} on {proto}", "supply {a} on {proto}",
+        "supply {n} {a} to {proto}",
         "add my {a} to the {proto} pool", "put {n} {a} in the {a}/{b} pool", "provide {a} and {b} liquidity",
         "add {a} to the {proto} vault", "lend my {a} out on {proto}", "stake {number} {a}", "unstake all my {a}",
         "withdraw my {a} from the {proto} pool", "withdraw my stake", "pull my {a} out of the vault",

@@ -17,8 +17,9 @@ which a bag of words cannot tell apart.
 
 The size is bounded by the on-chain table (``zkrevox.chain.vocab_table``): the exact words plus
 every one-letter deletion of the name words of ``fuzzy_min_len`` or more letters must be at most
-1,024 keys (version 1: exactly 1,024; version 2: 1,019 before issue 24, 1,018 after). A new name word costs one key, plus about
-its length in keys if it has 4 letters or more; a context word costs one key.
+1,024 keys (version 1: exactly 1,024; version 2: 1,019 before issue 24, 1,021 after). A new name word costs one
+key, plus about its length in keys if it has 4 letters or more; a context word costs one key (none
+if its hash is already a key: "take" is a deletion of "stake").
 """
 
 from __future__ import annotations

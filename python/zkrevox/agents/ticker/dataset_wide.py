@@ -49,7 +49,8 @@ EVERYDAY = (
     "the ether theory in old physics",
     # work
     "the decision maker is on holiday", "a sandbox account for the demo", "test it in the sandbox first",
-    "the market makers desk", "link the ticket in jira", "the graph in the quarterly deck", "the apes in the documentary",
+    "the market makers desk", "link the ticket in jira", "the graph in the quarterly deck",
+    "the apes in the documentary",
     "compound the savings each month", "optimism about the merger", "the world of logistics",
     # health
     "the learning curve of running", "a bat bite needs a shot", "optimism helps recovery", "ripple of pain in my back",
