@@ -375,6 +375,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--simulate", action="store_true")
     ap.add_argument("--max-provers", type=int, default=32)
+    ap.add_argument("--min-provers", type=int, default=1)
     ap.add_argument("--jobs-per-prover", type=int, default=6)
     ap.add_argument("--prove-times", type=str, default=",".join(map(str, DEFAULT_PROVE_TIMES)))
     ap.add_argument("--store", help="an existing postgresql:// database (default: a throwaway cluster)")
@@ -417,7 +418,7 @@ def main() -> None:
     try:
         if args.simulate:
             times = [float(t) for t in args.prove_times.split(",")]
-            n = 1
+            n = args.min_provers
             rows = []
             while n <= args.max_provers:
                 row = simulate(url, n, args.jobs_per_prover, times)
