@@ -5,7 +5,7 @@
 (b) ``--simulate``: the dispatch beyond this machine. 1, 2, 4, … ``--max-provers`` prover processes
     claim proof jobs from one queue exactly as ``zkrevox prover`` does (claim with SKIP LOCKED, lease
     renewed by a heartbeat, result under the lease, the node's collection), but their prove step
-    *sleeps* for a time drawn from ``--prove-times`` (the measured distribution). A simulation:
+    *sleeps* for a time drawn from the prove times a ``--real`` run measured (``--prove-times-from``). A simulation:
     it measures the queue, not proving. Reports throughput, efficiency = throughput ÷ (N ÷ mean prove
     time), dispatch overhead p50/p99 (a prover free → its next job claimed, and a result written →
     collected by the node) and the PostgreSQL connections open.
@@ -14,8 +14,8 @@
     restart PostgreSQL. Counted from the chain's DPromptFulfilled events: lost, answered twice,
     duplicate proofs, takeover time.
 
-    python tests/node/measure_fleet.py --simulate --max-provers 32
-    python tests/node/measure_fleet.py --real --requests 64
+    python tests/node/measure_fleet.py --real --requests 64 --keep /tmp/fleet
+    python tests/node/measure_fleet.py --simulate --max-provers 32 --prove-times-from /tmp/fleet/real*-p*.log
     python tests/node/measure_fleet.py --faults --requests 24
 """
 
@@ -36,8 +36,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-# ticker single proofs on this 2-core machine (seconds), from `--real` runs' prover logs
-DEFAULT_PROVE_TIMES = (2.1, 2.3, 2.2, 2.6, 2.4, 2.9, 2.2, 3.1, 2.5, 2.3)
+def prove_times_from(logs: list[Path]) -> list[float]:
+    """Prove times (s) of the ``proved`` lines of ``zkrevox prover --log-format json`` logs (a ``--real`` run)."""
+    out = []
+    for path in logs:
+        for line in path.read_text(errors="replace").splitlines():
+            if '"event": "proved"' in line:
+                out.append(float(json.loads(line)["msg"].rsplit(" in ", 1)[1].rstrip("s")))
+    return out
 
 
 def _cluster():
@@ -279,12 +285,7 @@ def real(chain_url: str, cluster, work: Path, requests: int, provers: int) -> di
             time.sleep(0.5)
         wall = time.time() - t0
         twice = sum(1 for i in ids if got.get(i, 0) > 1)
-        prove = []
-        for i in range(provers):
-            for line in fleet.log(f"p{i}").splitlines():
-                if '"event": "proved"' in line:
-                    msg = json.loads(line)["msg"]
-                    prove.append(float(msg.rsplit(" in ", 1)[1].rstrip("s")))
+        prove = prove_times_from([work / f"{fleet.tag}-p{i}.log" for i in range(provers)])
         return {"provers": provers, "requests": requests, "send_s": round(sent, 1), "wall_s": round(wall, 1),
                 "throughput_per_min": round(60 * requests / wall, 1), "answered_twice": twice,
                 "prove_s_mean": round(statistics.mean(prove), 2) if prove else None,
@@ -377,7 +378,9 @@ def main() -> None:
     ap.add_argument("--max-provers", type=int, default=32)
     ap.add_argument("--min-provers", type=int, default=1)
     ap.add_argument("--jobs-per-prover", type=int, default=6)
-    ap.add_argument("--prove-times", type=str, default=",".join(map(str, DEFAULT_PROVE_TIMES)))
+    ap.add_argument("--prove-times", type=str, help="comma-separated seconds to draw the simulated prove step from")
+    ap.add_argument("--prove-times-from", type=Path, nargs="*", default=[],
+                    help="prover logs of a --real run (--keep DIR): their measured prove times")
     ap.add_argument("--store", help="an existing postgresql:// database (default: a throwaway cluster)")
     ap.add_argument("--real", action="store_true", help="(a) real proofs: 1 prover process, then 2")
     ap.add_argument("--faults", action="store_true", help="(c) faults during a burst")
@@ -417,7 +420,12 @@ def main() -> None:
     PgConnection(url).close()  # migrate
     try:
         if args.simulate:
-            times = [float(t) for t in args.prove_times.split(",")]
+            times = ([float(t) for t in args.prove_times.split(",")] if args.prove_times
+                     else prove_times_from(args.prove_times_from))
+            if not times:
+                raise SystemExit("give --prove-times or --prove-times-from (the measured distribution)")
+            print(json.dumps({"prove_times": {"n": len(times), "mean": round(statistics.mean(times), 2),
+                                              "min": min(times), "max": max(times)}}), flush=True)
             n = args.min_provers
             rows = []
             while n <= args.max_provers:
