@@ -20,11 +20,13 @@ $(VENV)/bin/python:
 
 # Python dependencies (pinned in pyproject.toml) and the package itself, editable.
 $(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install --quiet -e ".[train,dev]"
+	@echo "· installing the Python dependencies (pinned in pyproject.toml; a few minutes on a fresh machine)" >&2
+	$(PIP) install --progress-bar off --no-color -e ".[train,dev]"
 	touch $@
 
 # The Rust extension zkrevox._native, rebuilt when Rust sources change.
 $(VENV)/.ext: $(VENV)/.deps $(RUST_SRC)
+	@echo "· building the Rust extension zkrevox._native (release; a few minutes the first time)" >&2
 	$(VENV)/bin/maturin develop --release --quiet
 	touch $@
 
@@ -72,6 +74,7 @@ postgres:
 test-python: setup postgres
 	$(PY) -m mypy.stubtest zkrevox._native
 	$(PY) -m pytest
+	$(PY) -m pytest -m hostile  # the long hostile-actor property runs (pyproject's addopts leave them out)
 
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks

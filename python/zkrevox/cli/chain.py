@@ -34,13 +34,18 @@ provider_app = typer.Typer(help="Provider staking: stake, unbond, withdraw-stake
 chain_app = typer.Typer(help="Local chain, local stake token, verifier generation, ABI files.", no_args_is_help=True)
 
 
+# A number argument may be negative (`answer -1`, `chain advance -5`): click would read it as an unknown
+# option ("No such option: -1"); taken as the argument, the command names what is wrong with it.
+NUMBER_ARGS = {"ignore_unknown_options": True}
+
+
 def register(app: typer.Typer) -> None:
     """Mount the on-chain commands on the main ``zkrevox`` app."""
     app.command()(deploy)
     app.command()(request)
     app.command()(fulfil)
     app.command("fulfil-batch")(fulfil_batch)
-    app.command()(answer)
+    app.command(context_settings=NUMBER_ARGS)(answer)
     app.command()(reclaim)
     app.command()(withdraw)
     app.add_typer(provider_app, name="provider")
@@ -576,7 +581,7 @@ def request(
     step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
          f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
          + ("" if quote.decline_above_base_fee_wei is None else
-            f"; the provider may decline it (all refunded) above a base fee of "
+            f"; the provider may decline it (refunded less the decline's ~75k gas) above a base fee of "
             f"{Decimal(quote.decline_above_base_fee_wei) / 10**9:f} gwei "
             f"(now {Decimal(quote.base_fee_wei) / 10**9:f})"))
     request_id, receipt = ctx.client.request(model_id, prompt, value=payment, optimistic=optimistic)
@@ -790,6 +795,9 @@ def answer(
     """Read a request's status and, once fulfilled, its answer (under the agent's key: ``tickers``,
     ``intents``; ``labels`` for a model without an agent); for a consumer contract's request, its
     callback (gas limit, then whether it ran and succeeded)."""
+    if request_id < 0:
+        raise InputError(f"request ids are 0 or more, got {request_id}; list the requests with `zkrevox node-jobs` "
+                         "or read the id `zkrevox request` printed")
     ctx = _Ctx(rpc, network, need_key=False)
     info = ctx.client.request_info(request_id)
     if model is not None:
@@ -903,6 +911,7 @@ def chain_up(
 
     default_url = PRESETS["local"].default_rpc
     default_port = int(default_url.rsplit(":", 1)[1])
+    asked = port  # --port as given: only a port picked for the user is explained as "taken"
     if port is None and port_free(default_port):
         port = default_port
     # SIGTERM unwinds like Ctrl-C, so the context manager stops anvil instead of orphaning it.
@@ -911,7 +920,7 @@ def chain_up(
         if chain.url == default_url:
             note = "the default of --network local; no export needed"
         else:
-            note = (f"port {default_port} is taken" if chain.port != default_port else "") + \
+            note = (f"port {default_port} is taken" if asked is None and chain.port != default_port else "") + \
                    f"; other commands need `export ZKREVOX_RPC_URL={chain.url}` (or --rpc {chain.url})"
             note = note.lstrip("; ")
         if chain.url != default_url:
@@ -926,7 +935,7 @@ def chain_up(
         print(f"anvil exited with {code}", file=sys.stderr)
 
 
-@chain_app.command("advance")
+@chain_app.command("advance", context_settings=NUMBER_ARGS)
 @handle_errors
 def chain_advance(
     seconds: Annotated[int, typer.Argument(help="Seconds to move the chain's clock forward (then one block).")],

@@ -142,7 +142,8 @@ class Pipeline:
             return job.deadline - skew - self.config.deadline_margin - times.expected(size)
 
         def fits(group: list[Job]) -> bool:  # one fulfilment of the group, callbacks included, fits in a block
-            return len(group) <= 1 or fits_block([self.callback_gas(j) for j in group], self.block_gas_limit)
+            return len(group) <= 1 or fits_block([self.callback_gas(j) for j in group], self.block_gas_limit,
+                                                 fixed=int(getattr(self.chain.model, "fulfil_gas", 0) or 0))
 
         decided = plan(queue, free=free, now=wall, sizes=self.sizes, policy=self.config.batch_policy,
                        max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start,
