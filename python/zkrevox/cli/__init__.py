@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from zkrevox.cli import bench, chain, model, node, publish, watch
+from zkrevox.cli import bench, chain, model, node, publish, watch, web
 from zkrevox.cli._output import EXIT_USER, closed_pipe
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ chain.register(app)  # deploy, request, fulfil, answer, reclaim, withdraw, provi
 node.register(app)  # node, node-jobs
 publish.register(app)  # publish, models, check-model
 watch.register(app)  # watch
+web.register(app)  # web
 
 
 def _show_usage_error(exc: Exception) -> None:

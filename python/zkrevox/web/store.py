@@ -1,0 +1,41 @@
+"""The node's off-chain view of a request, read from its job store (``zkrevox node --db PATH``) for
+the request page's timeline: seen, proving, proved, submitted, with times. Read-only: the file is
+opened with SQLite's ``mode=ro`` and never written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from zkrevox.errors import InputError
+
+
+def job_state(store: str, dep: Any, request_id: int) -> dict[str, Any] | None:
+    """``{"state", "scope_provider", "history": [{"from", "to", "at", "detail"}]}`` of ``request_id``
+    in the scopes of ``store`` that belong to ``dep``'s DPrompt; None when no node recorded it.
+    InputError when the file is not a job store."""
+    path = Path(store)
+    if not path.is_file():
+        raise InputError(f"job store {path} does not exist (pass the node's --db file as --store)")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        raise InputError(f"job store {path} cannot be opened read-only: {exc}") from None
+    try:
+        scopes = [scope for scope, info in db.execute("SELECT scope, info FROM scopes")
+                  if str(json.loads(info).get("dprompt", "")).lower() == dep.dprompt.address.lower()]
+        for scope in scopes:
+            row = db.execute("SELECT state FROM jobs WHERE scope = ? AND request_id = ?", (scope, request_id)).fetchone()
+            if row is None:
+                continue
+            history = [{"from": src, "to": dst, "at": at, "detail": detail} for src, dst, at, detail in db.execute(
+                "SELECT src, dst, at, detail FROM transitions WHERE scope = ? AND request_id = ? ORDER BY id",
+                (scope, request_id))]
+            return {"request_id": request_id, "state": row[0], "history": history}
+    except sqlite3.Error as exc:
+        raise InputError(f"{path} is not a zkrevox job store ({exc})") from None
+    finally:
+        db.close()
+    return None

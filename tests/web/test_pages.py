@@ -1,0 +1,184 @@
+"""The pages in headless Chromium against the session's real stack (anvil, node, real proofs).
+
+Each test drives the page by its data-testid hooks, waits on what a person waits for and keeps a
+screenshot (``build/screenshots/``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.chain, pytest.mark.slow]
+
+ANSWER_TIMEOUT_MS = 90_000
+
+
+def ask(page, stack, prompt: str, agent: str = "ticker", mode: str = "proven") -> int:
+    """Fill the Ask form, click ask, return the request id the page moved to."""
+    page.goto(stack.url + "/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.get_by_test_id("agent").select_option(agent)
+    page.get_by_test_id("mode").select_option(mode)
+    page.get_by_test_id("prompt").fill(prompt)
+    page.get_by_test_id("ask").click()
+    page.wait_for_url(re.compile(r"/requests/\d+"), timeout=30_000)
+    return int(page.url.rsplit("/", 1)[1].split("?")[0])
+
+
+def test_ask_answer_verify_in_browser(page, stack):
+    page.goto(stack.url + "/")
+    page.wait_for_selector("body[data-ready='1']")
+    assert "local dev account" in page.get_by_test_id("wallet").inner_text()
+    options = page.get_by_test_id("agent").locator("option").evaluate_all("os => os.map(o => o.value)")
+    assert options == ["ticker", "intent", "command"]
+    assert page.get_by_test_id("mode").locator("option").evaluate_all("os => os.map(o => o.value)") == [
+        "proven", "optimistic"]
+    rid = ask(page, stack, "swap 2 bnb for cake")
+    answer = page.get_by_test_id("answer")
+    page.wait_for_function("document.querySelector('[data-testid=answer]').textContent.includes('CAKE')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    assert "BNB" in answer.inner_text() and "CAKE" in answer.inner_text()
+    assert "accepted by the chain's verifier" in page.get_by_test_id("status").inner_text()
+    assert page.get_by_test_id("step-offchain").is_visible()  # the node's store: seen → … → submitted
+    page.get_by_test_id("verify").click()
+    result = page.get_by_test_id("verify-result")
+    page.wait_for_selector("[data-testid=verify-result][data-ok]", timeout=60_000)
+    text = result.inner_text()
+    assert "verified in this browser" in text, text
+    assert result.get_attribute("data-check") == "browser"
+    seconds = float(re.search(r"engine 21\.0\.0, ([0-9.]+) s", text).group(1))
+    print(f"request {rid}: verified in the browser in {seconds:.2f} s")
+    shot(page, "request-verified")
+    assert not page.errors
+
+
+def test_tampered_proof_is_rejected(page, stack):
+    """The fulfil transaction's calldata reaches the page with one proof byte flipped: the browser's check
+    says rejected, never verified."""
+    rid = ask(page, stack, "send 5 usdt to my friend")
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('fulfilled')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    tampered = []
+
+    def tamper(route):
+        body = route.request.post_data or ""
+        if "eth_getTransactionByHash" not in body:
+            route.continue_()
+            return
+        res = route.fetch()
+        data = res.json()
+        calldata = data["result"]["input"]
+        at = 2 + 2 * (4 + 4 * 32 + 64)  # a byte inside the proof bytes of fulfil(uint256,bytes,uint256[])
+        flipped = "0" if calldata[at] != "0" else "1"
+        data["result"]["input"] = calldata[:at] + flipped + calldata[at + 1:]
+        tampered.append(rid)
+        route.fulfill(response=res, body=json.dumps(data))
+
+    page.route(stack.proxy.url + "/**", tamper)
+    page.route(stack.proxy.url, tamper)
+    page.get_by_test_id("verify").click()
+    page.wait_for_selector("[data-testid=verify-result][data-ok]", timeout=60_000)
+    text = page.get_by_test_id("verify-result").inner_text()
+    assert tampered, "the page never read the fulfil transaction"
+    assert page.get_by_test_id("verify-result").get_attribute("data-ok") == "false"
+    assert "rejected in this browser" in text and "verified in this browser" not in text, text
+    shot(page, "request-tampered")
+
+
+def test_optimistic_countdown_then_final(page, stack):
+    rid = ask(page, stack, "price of eth", mode="optimistic")
+    page.wait_for_selector("[data-testid=countdown]", timeout=ANSWER_TIMEOUT_MS)
+    assert "s left" in page.get_by_test_id("countdown").inner_text()
+    assert "not final" in page.get_by_test_id("answer").inner_text()
+    assert "ETH" in page.get_by_test_id("answer").inner_text()
+    shot(page, "request-optimistic-countdown")
+    window = int(stack.client().model(stack.dep.models["ticker"].model_id).challenge_window)
+    stack.advance(window + 1)  # the chain's clock past the window: the node finalizes
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.startsWith('final')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    assert stack.client().request_info(rid).status == "fulfilled"
+    assert page.get_by_test_id("step-final").is_visible()
+    assert "not final" not in page.get_by_test_id("answer").inner_text()
+
+
+def test_market_lists_both_agents_verified(page, stack):
+    page.goto(stack.url + "/market")
+    page.wait_for_selector("body[data-ready='1']")
+    rows = page.get_by_test_id("market-row")
+    assert rows.count() == 2
+    for name in ("ticker", "intent"):
+        row = page.locator(f"[data-testid=market-row][data-model={name}]")
+        assert row.get_attribute("data-build") == "verified", row.inner_text()
+        assert f"zkrevox check-model {stack.dep.models[name].model_id}" in row.inner_text()
+    shot(page, "market")
+
+
+def test_provider_page_shows_stake(page, stack):
+    from zkrevox.chain.keys import ANVIL_DEV_KEYS
+    from eth_account import Account
+
+    address = Account.from_key(ANVIL_DEV_KEYS[1]).address
+    page.goto(f"{stack.url}/provider/{address}")
+    page.wait_for_selector("body[data-ready='1']")
+    stakes = page.get_by_test_id("provider-stake").all_inner_texts()
+    assert stakes == ["1.0 ETH", "1.0 ETH"], stakes
+
+
+def test_wrong_chain_in_wallet_sends_nothing(page, stack):
+    page.add_init_script("""
+      window.__sent = [];
+      window.ethereum = { request: async ({ method, params }) => {
+        window.__sent.push(method);
+        if (method === "eth_chainId") return "0x38";
+        if (method === "eth_accounts" || method === "eth_requestAccounts") return ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"];
+        throw new Error("unexpected " + method);
+      }, on() {}, removeListener() {} };""")
+    before = stack.next_request_id()
+    page.goto(stack.url + "/")
+    page.wait_for_selector("body[data-ready='1']")
+    text = page.get_by_test_id("wallet").inner_text()
+    assert "chain 56" in text and "chain 31337" in text, text
+    assert page.get_by_test_id("ask").is_disabled()
+    page.get_by_test_id("prompt").fill("swap 2 bnb for cake")
+    shot(page, "wrong-chain")
+    assert "eth_sendTransaction" not in page.evaluate("window.__sent")
+    assert stack.next_request_id() == before
+
+
+def test_prompt_over_the_byte_limit_sends_nothing(page, stack):
+    before = stack.next_request_id()
+    page.goto(stack.url + "/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.get_by_test_id("prompt").fill("é" * 600)
+    page.get_by_test_id("ask").click()
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('nothing was sent')")
+    text = page.get_by_test_id("status").inner_text()
+    assert "1200 bytes" in text and "at most" in text, text
+    time.sleep(0.5)
+    assert stack.next_request_id() == before
+
+
+def test_rpc_down_says_so_and_sends_nothing(page, stack):
+    before = stack.next_request_id()
+    page.goto(stack.url + "/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.get_by_test_id("prompt").fill("swap 2 bnb for cake")
+    stack.proxy.set_mode("refuse")
+    page.get_by_test_id("ask").click()
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('does not answer')")
+    assert "Nothing was sent" in page.get_by_test_id("status").inner_text()
+    shot(page, "rpc-down")
+    stack.proxy.set_mode("up")
+    assert stack.next_request_id() == before
+
+
+def test_unknown_request_id(page, stack):
+    page.goto(stack.url + "/requests/999999")
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('No request 999999')")
+    assert page.get_by_test_id("verify").is_disabled()
+    page.goto(stack.url + "/requests/abc")
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('not a request id')")
