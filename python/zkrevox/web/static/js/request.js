@@ -44,6 +44,13 @@ function errorName(selector) {
 }
 
 async function refresh() {
+  const next = await s.contract.nextRequestId();
+  if (BigInt(rid) === 0n || BigInt(rid) >= next) {
+    say(`No request ${rid} on DPrompt ${s.config.dprompt} (chain ${s.config.chain_id}); the latest request is ` +
+      `${next - 1n}. Check the id in the address; nothing was sent.`, "error");
+    s.done = true;
+    return;
+  }
   const st = await s.contract.requestState(rid);
   const block = await s.provider.getBlock("latest");
   s.chainTime = Number(block.timestamp);
@@ -51,7 +58,6 @@ async function refresh() {
   s.state = st;
   const status = STATUS_NAMES[Number(st.status)] || `status ${st.status}`;
   if (status === "none") {
-    const next = await s.contract.nextRequestId();
     say(`No request ${rid} on DPrompt ${s.config.dprompt} (chain ${s.config.chain_id}); the latest request is ` +
       `${next - 1n}. Check the id in the address; nothing was sent.`, "error");
     s.done = true;

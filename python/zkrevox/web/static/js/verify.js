@@ -49,7 +49,22 @@ async function fulfilCall(s, rid) {
       "proof cannot be read from the calldata");
   }
   const ids = call.name === "fulfil" ? [BigInt(call.args[0])] : call.args[0].map(BigInt);
-  return { name: call.name, ids, proof: call.args[1], outputs: [...call.args[2]], hash: log.transactionHash };
+  return { name: call.name, ids, proof: call.args[1], outputs: [...call.args[2]], hash: log.transactionHash,
+           block: log.blockNumber };
+}
+
+/**
+ * The instances DPrompt handed the verifier: read in the state just before the fulfilment's block (DPrompt
+ * frees a request's stored features once it is answered), which needs an RPC that serves that state.
+ */
+async function instancesBefore(s, call, read) {
+  try {
+    return await read();
+  } catch (err) {
+    throw new Error(`cannot rebuild the instances: DPrompt's stored features are read in the state of block ` +
+      `${call.block - 1} (just before the fulfilment in tx ${call.hash}), and your RPC ${s.config.rpc} did not ` +
+      `serve it (${err.shortMessage || err.message}); an archive RPC can`);
+  }
 }
 
 /**
@@ -61,7 +76,8 @@ export async function verifyRequest(s, rid) {
   const [cfg] = await s.contract.model(s.state.modelId);
   if (call.name === "fulfilBatch") {
     const n = call.ids.length;
-    const instances = await s.contract.batchPublicInstances(call.ids, call.outputs);
+    const instances = await instancesBefore(s, call, () =>
+      s.contract.batchPublicInstances(call.ids, call.outputs, { blockTag: call.block - 1 }));
     const [verifier] = await s.contract.batchVerifier(s.state.modelId, n);
     const contract = new ethers.Contract(verifier, VERIFIER_ABI, s.provider);
     const t0 = performance.now();
@@ -95,7 +111,8 @@ export async function verifyRequest(s, rid) {
                `on-chain vk hash is ${onchainVk.slice(0, 12)}…; this server's build is not the registered one ` +
                `(${model.check_command}).` };
   }
-  const instances = await s.contract.publicInstances(rid, call.outputs);
+  const instances = await instancesBefore(s, call, () =>
+    s.contract.publicInstances(rid, call.outputs, { blockTag: call.block - 1 }));
   const proofJson = {
     protocol: null, instances: [instances.map(felt)], proof: Array.from(ethers.getBytes(call.proof)), hex_proof: null,
     transcript_type: "EVM", split: null, pretty_public_inputs: null, timestamp: null,
