@@ -181,3 +181,13 @@ def test_unknown_request_id(page, stack):
     assert page.get_by_test_id("verify").is_disabled()
     page.goto(stack.url + "/requests/abc")
     page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('not a request id')")
+
+
+def test_command_agent_answer_as_one_line(page, stack):
+    ask(page, stack, "swap 2 bnb for cake", agent="command")
+    assert "ask=" in page.url
+    page.wait_for_function("document.querySelector('[data-testid=answer]').textContent.includes('CommandAgent')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    text = page.get_by_test_id("answer").inner_text()
+    assert "SWAP BNB→CAKE" in text, text
+    shot(page, "command-agent")

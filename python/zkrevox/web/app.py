@@ -11,6 +11,8 @@ Routes (JSON unless said):
   files of the in-browser verifier; ``GET /api/models/{name}/files/{vk|settings|srs}``: the bytes;
 - ``GET /api/builds``: the verifiable-build status of every model on the DPrompt
   (:func:`zkrevox.chain.site.build_statuses`);
+- ``GET /api/command-line?intents=A,B&tickers=C,D&prompt_hex=HEX``: ``{"line"}``, CommandAgent's answer
+  rendered as one line (``SWAP BNB→CAKE``, ``zkrevox.chain.command.render``);
 - ``GET /api/requests/{id}/offchain``: the node's job of request ``id`` from ``--store``
   (``{"state", "history": [{"state", "at", "detail"}]}``), 404 without a store or a job.
 
@@ -179,6 +181,19 @@ def create_app(site: Site) -> Starlette:
         except ZkrevoxError as exc:
             return _error(str(exc), 502)
 
+    async def command_line(request: Request) -> Response:
+        from zkrevox.agents.ticker.tickers import ALIASES  # CommandAgent composes the ticker and intent agents
+        from zkrevox.chain.command import render
+
+        q = request.query_params
+        try:
+            prompt = bytes.fromhex(q.get("prompt_hex", ""))
+        except ValueError:
+            return _error("prompt_hex is not hex")
+        intents = [x for x in q.get("intents", "").split(",") if x]
+        tickers = [x for x in q.get("tickers", "").split(",") if x]
+        return JSONResponse({"line": render(intents, tickers, prompt or None, ALIASES)})
+
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "time": time.time()})
 
@@ -190,6 +205,7 @@ def create_app(site: Site) -> Starlette:
         Route("/api/config", config),
         Route("/api/health", health),
         Route("/api/builds", builds),
+        Route("/api/command-line", command_line),
         Route("/api/models/{name}/verifier", verifier),
         Route("/api/models/{name}/files/{key}", verifier_file),
         Route("/api/requests/{rid:int}/offchain", offchain),

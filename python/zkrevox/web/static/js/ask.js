@@ -30,7 +30,7 @@ async function quote() {
     const [intentPay, tickerPay] = await agent.quote(gasPrice);
     const limits = await Promise.all(state.config.models.map((m) => onchainModel(m)));
     const maxBytes = Math.min(...limits.map((c) => Number(c.spec.maxBytes)));
-    return { value: intentPay + tickerPay, maxBytes, what: "CommandAgent (intent + ticker, with callbacks)" };
+    return { value: intentPay + tickerPay, maxBytes, gasPrice, what: "CommandAgent (intent + ticker, with callbacks)" };
   }
   const cfg = await onchainModel(model);
   if (optimistic && Number(cfg.challengeWindow) === 0) {
@@ -79,7 +79,7 @@ async function ask() {
     let tx;
     if (command) {
       const agent = new ethers.Contract(state.config.command_agent, state.config.abi.CommandAgent, state.wallet.signer);
-      tx = await agent.ask(bytes, { value: q.value });
+      tx = await agent.ask(bytes, { value: q.value, gasPrice: q.gasPrice }); // the quote holds at this gas price
     } else {
       const contract = dprompt(state.config, state.wallet.signer);
       tx = $("mode").value === "optimistic"

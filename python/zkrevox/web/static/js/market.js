@@ -11,6 +11,9 @@ async function main() {
     return;
   }
   const provider = readProvider(config);
+  const banner = $("wallet");
+  banner.className = "banner";
+  banner.textContent = `read-only page: DPrompt ${config.dprompt} on chain ${config.chain_id}, read through ${config.rpc}`;
   const contract = dprompt(config, provider);
   const iface = new ethers.Interface(config.abi.DPrompt);
   try {
@@ -45,8 +48,8 @@ async function main() {
         el("td", { class: "mono" }, short(publisher)),
         el("td", {}, formatEth(cfg.fee)),
         el("td", {}, `${Number(cfg.developerShareBps) / 100} %`),
-        el("td", {}, window ? `${window} s, bond ${ethers.formatEther(cfg.answerBond)} / ${formatEth(cfg.optimisticFee)} fee`
-          : "not offered"),
+        el("td", {}, window ? `window ${window} s, fee ${formatEth(cfg.optimisticFee)}, bond ` +
+          `${ethers.formatEther(cfg.answerBond)} ${config.stake_token ? "stake tokens" : "ETH"}` : "not offered"),
         el("td", {}, registered.length ? `1, ${registered.join(", ")}` : "1"),
         el("td", {}, String(answered.get(id) || 0)),
         el("td", {}, formatEth(await contract.developerEarnings(id))),

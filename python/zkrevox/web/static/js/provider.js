@@ -19,6 +19,9 @@ async function main() {
     return;
   }
   const provider = readProvider(config);
+  const banner = $("wallet");
+  banner.className = "banner";
+  banner.textContent = `read-only page: DPrompt ${config.dprompt} on chain ${config.chain_id}, read through ${config.rpc}`;
   const contract = dprompt(config, provider);
   const iface = new ethers.Interface(config.abi.DPrompt);
   try {

@@ -122,6 +122,7 @@ async function refresh() {
     statusText = left > 0 ? `answered (optimistic, not final): final in ${left} s unless a dispute proves it wrong`
       : "answered (optimistic): the challenge window is over; waiting for finalize";
     if (left === 0) showAction("finalize", "Finalize", async (signer) => dprompt(s.config, signer).finalize([rid]));
+    $("verify-result").textContent = "An optimistic answer carries no proof: nothing to verify (a dispute would bring one).";
   } else if (status === "fulfilled" || status === "overturned") {
     const [fulfilled] = await logsOf("DPromptFulfilled");
     const [overturned] = await logsOf("DPromptAnswerOverturned");
@@ -135,6 +136,8 @@ async function refresh() {
       const tx = await s.provider.getTransaction(fulfilled.log.transactionHash);
       const call = safeParse(tx);
       if (st.optimistic) {
+        $("verify-result").textContent = "An optimistic answer carries no proof: nothing to verify; it is final because " +
+          "no one disputed it within the challenge window.";
         items.push(step(`final: finalized in tx ${short(fulfilled.log.transactionHash)} (gas ${r.gasUsed}); no dispute`,
           "done", "step-final"));
         statusText = "final: the optimistic answer stands (no dispute in the challenge window)";
@@ -162,7 +165,31 @@ async function refresh() {
   const hasAnswer = ["fulfilled", "overturned", "answered"].includes(status);
   $("answer").textContent = hasAnswer ? shown + (status === "answered" ? " (posted, not final)" : "") : "";
   if (statusText) say(statusText, kind);
+  if (s.done) await showCommand();
   $("title").textContent = `request ${rid}`;
+}
+
+/** A CommandAgent ask (?ask=INTENT_ID,TICKER_ID): both answers as one line, once both are final. */
+async function showCommand() {
+  const ids = (new URLSearchParams(location.search).get("ask") || "").split(",").filter((x) => /^\d+$/.test(x));
+  if (ids.length !== 2) return;
+  const answers = {};
+  let prompt = "0x";
+  for (const id of ids) {
+    const st = await s.contract.requestState(id);
+    if (!["fulfilled", "overturned"].includes(STATUS_NAMES[Number(st.status)])) return;
+    const model = modelById(s.config, st.modelId);
+    answers[model.answer_key] = labelsOf(st.answer, model);
+    const event = s.iface.getEvent("DPromptRequested");
+    const [log] = await s.provider.getLogs({ address: s.config.dprompt, fromBlock: s.config.from_block,
+                                             toBlock: "latest", topics: [event.topicHash, topicOf(id)] });
+    if (log) prompt = s.iface.parseLog(log).args.prompt;
+  }
+  const q = new URLSearchParams({ intents: (answers.intents || []).join(","), tickers: (answers.tickers || []).join(","),
+                                  prompt_hex: prompt.slice(2) });
+  const { line } = await (await fetch(`/api/command-line?${q}`)).json();
+  $("answer").textContent = `CommandAgent: ${line}  (intents ${ids[0]}: ${(answers.intents || []).join(", ") || "none"}; ` +
+    `tickers ${ids[1]}: ${(answers.tickers || []).join(", ") || "none"})`;
 }
 
 function safeParse(tx) {
