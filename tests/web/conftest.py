@@ -13,7 +13,6 @@ Playwright's own browser download is never used.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal

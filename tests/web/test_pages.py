@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+
 from conftest import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain, pytest.mark.slow]
@@ -117,8 +118,9 @@ def test_market_lists_both_agents_verified(page, stack):
 
 
 def test_provider_page_shows_stake(page, stack):
-    from zkrevox.chain.keys import ANVIL_DEV_KEYS
     from eth_account import Account
+
+    from zkrevox.chain.keys import ANVIL_DEV_KEYS
 
     address = Account.from_key(ANVIL_DEV_KEYS[1]).address
     page.goto(f"{stack.url}/provider/{address}")
@@ -133,7 +135,8 @@ def test_wrong_chain_in_wallet_sends_nothing(page, stack):
       window.ethereum = { request: async ({ method, params }) => {
         window.__sent.push(method);
         if (method === "eth_chainId") return "0x38";
-        if (method === "eth_accounts" || method === "eth_requestAccounts") return ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"];
+        if (method === "eth_accounts" || method === "eth_requestAccounts")
+          return ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"];
         throw new Error("unexpected " + method);
       }, on() {}, removeListener() {} };""")
     before = stack.next_request_id()

@@ -27,7 +27,8 @@ def job_state(store: str, dep: Any, request_id: int) -> dict[str, Any] | None:
         scopes = [scope for scope, info in db.execute("SELECT scope, info FROM scopes")
                   if str(json.loads(info).get("dprompt", "")).lower() == dep.dprompt.address.lower()]
         for scope in scopes:
-            row = db.execute("SELECT state FROM jobs WHERE scope = ? AND request_id = ?", (scope, request_id)).fetchone()
+            row = db.execute("SELECT state FROM jobs WHERE scope = ? AND request_id = ?",
+                             (scope, request_id)).fetchone()
             if row is None:
                 continue
             history = [{"from": src, "to": dst, "at": at, "detail": detail} for src, dst, at, detail in db.execute(
