@@ -80,10 +80,12 @@ def test_tampered_proof_is_rejected(page, stack):
         route.fulfill(response=res, body=json.dumps(data))
 
     page.route(re.compile("^" + re.escape(stack.proxy.url) + "/?$"), tamper)
+    page.reload()  # every read of the chain from here on goes through the tampering route
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('fulfilled')")
     page.get_by_test_id("verify").click()
     page.wait_for_selector("[data-testid=verify-result][data-ok]", timeout=60_000)
     text = page.get_by_test_id("verify-result").inner_text()
-    assert tampered, "the page never read the fulfil transaction"
+    assert tampered, f"the page never read the fulfil transaction: {text}"
     assert page.get_by_test_id("verify-result").get_attribute("data-ok") == "false"
     assert "rejected in this browser" in text and "verified in this browser" not in text, text
     shot(page, "request-tampered")

@@ -24,3 +24,16 @@ def test_local_build_of_an_unknown_model_says_why(prover):
     assert local_build("ticker").vk_sha256 == prover.manifest["files"]["vk"]["sha256"]
     missing = local_build("no-such-model")
     assert missing.vk_sha256 is None and missing.problem
+
+
+def test_web_refuses_an_rpc_that_does_not_answer():
+    import subprocess
+    import sys
+
+    from zkrevox.chain.anvil import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    run = subprocess.run([sys.executable, "-c", "from zkrevox.cli import main; main()", "web", "--rpc", url],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert url in run.stderr and "error:" in run.stderr
