@@ -346,7 +346,8 @@ def test_publish_refusesBadOptimisticEconomics_offlineAndOnChain(env: Env, econo
 
 
 def test_dispute_withAnErc20Stake_paysTheBondInTheToken(env: Env, compiled):
-    """With an ERC-20 stake the bond halves are transferred in the token; the fee comes back native."""
+    """With an ERC-20 stake the bond halves are token credits, pulled with `withdrawTokens`; the fee
+    comes back native."""
     from test_stake_token import _token_deployment
 
     from zkrevox.chain.client import DPromptClient
@@ -360,6 +361,10 @@ def test_dispute_withAnErc20Stake_paysTheBondInTheToken(env: Env, compiled):
     other.dispute(rid, proof.proof_bytes, proof.outputs(env.toy.num_outputs))
     bond = env.params.answer_bond
     balance = erc20.functions.balanceOf
+    assert (other.token_credits(env.other.address), user.token_credits(env.user.address)) == (bond - bond // 2,
+                                                                                            bond // 2)
+    other.withdraw_tokens()
+    user.withdraw_tokens()
     assert (balance(env.other.address).call(), balance(env.user.address).call()) == (bond - bond // 2, bond // 2)
     assert balance(address).call() == MIN_STAKE - bond == provider.provider(model_id, env.provider.address).stake
     assert user.credits(env.user.address) == env.params.optimistic_fee  # the native fee back

@@ -42,12 +42,14 @@ def test_reclaim_revertsBeforeDeadline(staked: Env):
     assert err.value.error_name == "DPromptDeadlineNotPassed"
 
 
-def test_reclaim_revertsIfNotRequester(staked: Env):
+def test_reclaim_byAnyone_creditsTheRequester(staked: Env):
     rid, _ = staked.client(staked.user).request(staked.model_id, "eth")
     staked.advance(staked.params.response_window_s + 1)
-    with pytest.raises(RevertedError) as err:
-        staked.client(staked.other).reclaim(rid)
-    assert err.value.error_name == "DPromptNotRequester"
+    receipt = staked.client(staked.other).reclaim(rid)
+    (event,) = staked.client().contract.events.DPromptReclaimed().process_receipt(receipt)
+    assert (event.args.requester, event.args.settler) == (staked.user.address, staked.other.address)
+    assert staked.client().credits(staked.user.address) == FEE
+    assert staked.client().credits(staked.other.address) == 0
 
 
 def test_reclaim_revertsAfterFulfilment(staked: Env):

@@ -44,7 +44,9 @@ def test_tokenStake_stakesAnswersAndWithdraws(env: Env, compiled, token_contract
     assert env.w3.eth.get_balance(address) == FEE
     provider.unbond(model_id)
     env.advance(UNBONDING_DELAY + 1)
-    provider.withdraw_stake(model_id)  # a token stake comes back at once
+    provider.withdraw_stake(model_id)  # a token stake becomes token credit
+    assert provider.token_credits(env.provider.address) == MIN_STAKE
+    provider.withdraw_tokens()  # pulled
     assert erc20.functions.balanceOf(env.provider.address).call() == 10 * MIN_STAKE
     assert erc20.functions.balanceOf(address).call() == 0
     assert provider.credits(env.provider.address) == 0

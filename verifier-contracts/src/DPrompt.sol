@@ -8,6 +8,7 @@ import {IDPrompt} from "./interfaces/IDPrompt.sol";
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
 import {Callbacks} from "./libraries/Callbacks.sol";
 import {Featurizer} from "./libraries/Featurizer.sol";
+import {Instances} from "./libraries/Instances.sol";
 import {ModelRegistry} from "./libraries/ModelRegistry.sol";
 import {OptimisticAnswers} from "./libraries/OptimisticAnswers.sol";
 import {ProviderStaking} from "./libraries/ProviderStaking.sol";
@@ -26,7 +27,8 @@ import {Request, requirePending} from "./libraries/Requests.sol";
 /// (or `[packed words ..., outputs ...]` for a model published with `ModelConfig.packing`: the
 /// words are built from the stored counts, never taken from the provider) and pays only if the verifier accepts them: the developer's share of the model fee to the
 /// publisher, the rest of the payment to the provider; then it calls the consumer back. After a
-/// missed deadline the requester reclaims its payment and `slashBps` of the stake is burned.
+/// missed deadline anyone may settle the request (`reclaim`): the requester's payment becomes its
+/// credit and `slashBps` of the stake is burned.
 ///
 /// Batches: a model's publisher may register verifiers of its batch-N circuits (same weights, N
 /// prompts per proof). `fulfilBatch` answers N requests with one proof: the instances are every
@@ -61,19 +63,11 @@ import {Request, requirePending} from "./libraries/Requests.sol";
 /// payout paths are `nonReentrant` (transient storage), so a callback can request again but not
 /// re-enter them.
 contract DPrompt is IDPrompt, ReentrancyGuardTransient {
-    /// @dev BN254 scalar field modulus r; instances and outputs are elements of F_r.
-    uint256 internal constant FIELD_MODULUS =
-        21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// @dev Largest field element read as a non-negative signed value, (r - 1) / 2.
-    uint256 internal constant HALF_FIELD =
-        10944121435919637611123202872628637544274182200208017171849102093287904247808;
     /// @dev Longest unbonding delay; keeps `withdrawableAt` within 32 bits for a century.
     uint256 internal constant MAX_UNBONDING_DELAY = 365 days;
-    /// @dev Most gas a callback may ask for (fits the request's 24-bit field).
-    uint256 internal constant MAX_CALLBACK_GAS = 2_000_000;
-    /// @dev Gas a request pays for on top of its callback's limit: DPrompt's own work around the call
-    /// (account access, calldata, the `DPromptCallback` event), measured below it in the gas snapshot.
-    uint256 internal constant CALLBACK_OVERHEAD_GAS = 15_000;
+    /// @dev Most gas a callback may ask for, and what a request pays for beside its limit (see ModelRegistry).
+    uint256 internal constant MAX_CALLBACK_GAS = ModelRegistry.MAX_CALLBACK_GAS;
+    uint256 internal constant CALLBACK_OVERHEAD_GAS = ModelRegistry.CALLBACK_OVERHEAD_GAS;
 
     address private _owner;
     uint32 private _modelCount;
@@ -94,6 +88,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     mapping(uint32 modelId => mapping(uint256 size => ModelRegistry.BatchVerifier)) private _batchVerifiers;
     /// @dev Optimistic requests only: the mode flag, the window end and the posted (then final) answer.
     mapping(uint256 requestId => OptimisticAnswers.Answer) private _answers;
+    /// @dev A token stake's books: what DPrompt owes in the token, and token credits (pull payments).
+    ProviderStaking.TokenBook private _tokens;
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert DPromptNotOwner(msg.sender);
@@ -146,10 +142,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         returns (uint32 modelId)
     {
         modelId = ++_modelCount;
-        ModelRegistry.publish(_models[modelId], config, table, msg.sender);
-        emit DPromptModelPublished(
-            modelId, msg.sender, config.verifier, config.vkHash, config.fee, config.developerShareBps
-        );
+        ModelRegistry.publish(_models[modelId], modelId, config, table, msg.sender);
     }
 
     /// @inheritdoc IDPrompt
@@ -197,7 +190,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         ModelRegistry.Model storage m = _liveModel(modelId);
         uint256 value = address(_stakeToken) == address(0) ? amount : 0;
         if (msg.value != value) revert DPromptStakeValueMismatch(msg.value, amount);
-        ProviderStaking.stake(_pools[modelId], m, modelId, msg.sender, amount, _stakeToken);
+        ProviderStaking.stake(_pools[modelId], m, modelId, msg.sender, amount, _stakeToken, _tokens);
     }
 
     /// @inheritdoc IDPrompt
@@ -216,10 +209,14 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev A native stake becomes withdrawable credit; a token stake is transferred back at once.
+    /// @dev The stake becomes credit: native (`withdraw`), or in the token (`withdrawTokens`).
     function withdrawStake(uint32 modelId) external nonReentrant {
-        uint256 credit = ProviderStaking.withdrawStake(_pools[modelId], modelId, msg.sender, _stakeToken);
-        if (credit != 0) _credits[msg.sender] += credit;
+        _stakeCredits()[msg.sender] += ProviderStaking.withdrawStake(_pools[modelId], modelId, msg.sender);
+    }
+
+    /// @dev Where credit in the stake asset goes: the native credits, or the token's.
+    function _stakeCredits() private view returns (mapping(address => uint256) storage) {
+        return address(_stakeToken) == address(0) ? _credits : _tokens.credits;
     }
 
     /// @inheritdoc IDPrompt
@@ -268,6 +265,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         returns (uint256 requestId)
     {
         ModelRegistry.Model storage m = _liveModel(modelId);
+        // A fulfilment with this callback must fit in a block beside its proof; else nothing is charged.
+        if (callbackGasLimit != 0) ModelRegistry.checkCallbackFits(m, callbackGasLimit);
         {
             uint256 required = _requiredPayment(_requestFee(m, modelId, optimistic), callbackGasLimit, tx.gasprice);
             if (msg.value < required) revert DPromptFeeTooLow(msg.value, required);
@@ -357,7 +356,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         uint256 n = requestIds.length;
         ModelRegistry.checkBatchSize(n);
         _requireDistinct(requestIds);
-        (uint32 modelId, uint256 skipped) = _batchModel(requestIds, true);
+        (uint32 modelId, uint256 skipped) = _batchModel(requestIds);
         ModelRegistry.BatchVerifier storage b = _batchVerifiers[modelId][n];
         if (address(b.verifier) == address(0)) revert DPromptUnknownBatchVerifier(modelId, n);
         uint256[] memory answers = _verifyBatch(requestIds, _models[modelId], b, proof, outputs);
@@ -423,7 +422,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     function dispute(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external nonReentrant {
         uint32 modelId = OptimisticAnswers.disputable(_requests, _answers, requestId);
         uint256 proven = _verify(requestId, _models[modelId], proof, outputs);
-        OptimisticAnswers.overturn(_requests, _answers, _models, _pools, _credits, requestId, proven, _stakeToken);
+        OptimisticAnswers.overturn(_requests, _answers, _models, _pools, _credits, requestId, proven, _stakeCredits());
     }
 
     /// @inheritdoc IDPrompt
@@ -449,6 +448,11 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         emit DPromptWithdrawn(msg.sender, amount);
         (bool ok,) = msg.sender.call{value: amount}("");
         if (!ok) revert DPromptTransferFailed(msg.sender, amount);
+    }
+
+    /// @inheritdoc IDPrompt
+    function withdrawTokens() external nonReentrant {
+        ProviderStaking.withdrawTokens(_tokens, _stakeToken, msg.sender);
     }
 
     function _requiredPayment(uint256 fee, uint256 callbackGasLimit, uint256 gasPrice) private pure returns (uint256) {
@@ -486,6 +490,11 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @inheritdoc IDPrompt
     function stakeToken() external view returns (address) {
         return address(_stakeToken);
+    }
+
+    /// @inheritdoc IDPrompt
+    function maxCallbackGasLimit(uint32 modelId) external view returns (uint256) {
+        return ModelRegistry.maxCallbackGasLimit(_model(modelId));
     }
 
     /// @inheritdoc IDPrompt
@@ -542,21 +551,9 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev Exactly the vector `fulfil` (or `dispute`) hands the verifier (only while the request is
-    /// pending or answered); clients compare it with their proof's instances before sending.
+    /// @dev Returns the data OptimisticAnswers encoded (see `_returnEncoded`).
     function publicInstances(uint256 requestId, uint256[] calldata outputs) external view returns (uint256[] memory) {
-        Request storage r = _requests[requestId];
-        _requireFeatures(requestId, r.status);
-        ModelRegistry.Model storage m = _models[r.modelId];
-        FeaturePacking memory packing = ModelRegistry.modelPacking(m);
-        uint256[] memory instances =
-            new uint256[](ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + outputs.length);
-        uint256 dst;
-        assembly ("memory-safe") {
-            dst := add(instances, 0x20)
-        }
-        _writeInstances(dst, requestId, m, packing, outputs);
-        return instances;
+        _returnEncoded(OptimisticAnswers.encodedPublicInstances(_requests, _models, _payload, requestId, outputs));
     }
 
     /// @inheritdoc IDPrompt
@@ -571,23 +568,15 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
-    /// @dev Only while every request is pending; needs no registered batch verifier.
+    /// @dev Returns the data OptimisticAnswers encoded (see `_returnEncoded`).
     function batchPublicInstances(uint256[] calldata requestIds, uint256[] calldata outputs)
         external
         view
-        returns (uint256[] memory instances)
+        returns (uint256[] memory)
     {
-        uint256 n = requestIds.length;
-        ModelRegistry.checkBatchSize(n);
-        (uint32 modelId,) = _batchModel(requestIds, false);
-        ModelRegistry.Model storage m = _models[modelId];
-        FeaturePacking storage packing = _batchVerifiers[modelId][n].packing;
-        instances = new uint256[](n * (ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + m.numOutputs));
-        uint256 dst;
-        assembly ("memory-safe") {
-            dst := add(instances, 0x20)
-        }
-        _writeBatchInstances(dst, requestIds, m, packing, outputs);
+        _returnEncoded(
+            OptimisticAnswers.encodedBatchPublicInstances(_requests, _models, _batchVerifiers, _payload, requestIds, outputs)
+        );
     }
 
     /// @inheritdoc IDPrompt
@@ -604,6 +593,16 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @inheritdoc IDPrompt
     function developerEarnings(uint32 modelId) external view returns (uint256) {
         return _model(modelId).developerEarned - 1;
+    }
+
+    /// @inheritdoc IDPrompt
+    function tokenCredits(address account) external view returns (uint256) {
+        return _tokens.credits[account];
+    }
+
+    /// @inheritdoc IDPrompt
+    function tokenBooks() external view returns (uint256, uint256) {
+        return ProviderStaking.tokenBooks(_tokens, _stakeToken);
     }
 
     /// @inheritdoc IDPrompt
@@ -650,29 +649,22 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev The model of a batch: every request of the first request's model. Without `fulfilling`
-    /// (a read) every request must be pending. With it, `fulfil`'s checks in `fulfil`'s order
-    /// (known, not fulfilled, assigned to the caller), except that a request reclaimed or past its
-    /// deadline is not an error: bit i of `skipped` marks it (its stored features stay, so the
-    /// proof still verifies; it gets no answer and its provider no fee).
-    function _batchModel(uint256[] calldata requestIds, bool fulfilling)
-        private
-        view
-        returns (uint32 modelId, uint256 skipped)
-    {
+    /// @dev The model of a batch: every request of the first request's model, with `fulfil`'s checks
+    /// in `fulfil`'s order (known, not fulfilled, assigned to the caller), except that a request
+    /// reclaimed or past its deadline is not an error: bit i of `skipped` marks it (its stored
+    /// features stay, so the proof still verifies; it gets no answer and its provider no fee).
+    function _batchModel(uint256[] calldata requestIds) private view returns (uint32 modelId, uint256 skipped) {
         for (uint256 i; i < requestIds.length; ++i) {
             uint256 requestId = requestIds[i];
             Request storage r = _requests[requestId];
             RequestStatus status = r.status;
-            if (fulfilling && status == RequestStatus.Reclaimed) {
+            if (status == RequestStatus.Reclaimed) {
                 skipped |= 1 << i;
             } else {
                 requirePending(requestId, status);
             }
-            if (fulfilling) {
-                if (msg.sender != r.provider) revert DPromptNotAssigned(requestId, msg.sender);
-                if (block.timestamp > r.deadline) skipped |= 1 << i;
-            }
+            if (msg.sender != r.provider) revert DPromptNotAssigned(requestId, msg.sender);
+            if (block.timestamp > r.deadline) skipped |= 1 << i;
             uint32 requestModel = r.modelId;
             if (i == 0) modelId = requestModel;
             else if (requestModel != modelId) revert DPromptBatchModelMismatch(requestId, requestModel, modelId);
@@ -715,7 +707,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     {
         FeaturePacking memory packing = ModelRegistry.modelPacking(m);
         (uint256 ptr, uint256 size, uint256 dst) = _verifierCalldata(proof, _numInstances(m, packing, outputs.length));
-        answer = _writeInstances(dst, requestId, m, packing, outputs);
+        answer = Instances.writeInstances(dst, _payload[requestId], m, packing, outputs);
         if (!_staticVerify(address(m.verifier), ptr, size)) revert DPromptProofRejected(requestId);
     }
 
@@ -743,7 +735,7 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         uint256 numInstances =
             requestIds.length * (ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), b.packing) + m.numOutputs);
         (uint256 ptr, uint256 size, uint256 dst) = _verifierCalldata(proof, numInstances);
-        answers = _writeBatchInstances(dst, requestIds, m, b.packing, outputs);
+        answers = Instances.writeBatchInstances(dst, _payload, requestIds, m, b.packing, outputs);
         if (!_staticVerify(address(b.verifier), ptr, size)) {
             revert DPromptBatchProofRejected(requestIds[0], requestIds.length);
         }
@@ -779,209 +771,6 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
         assembly ("memory-safe") {
             let ok := staticcall(gas(), verifier, ptr, size, 0x00, 0x20)
             accepted := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
-        }
-    }
-
-    /// @dev Writes `[features ..., outputs ...]` at memory `dst`: the features from the stored
-    /// counts of `requestId` as model `m`'s verifier takes them (`packing`, the model's own: each
-    /// count * 2^inputScale, or packed words), checks every output's range (`_writeOutputs`) and
-    /// returns the answer bitmap: bit i set iff output i is strictly positive as a signed field
-    /// element (0 < v <= (r - 1) / 2). The caller owns `dst` (allocated, large enough).
-    function _writeInstances(
-        uint256 dst,
-        uint256 requestId,
-        ModelRegistry.Model storage m,
-        FeaturePacking memory packing,
-        uint256[] calldata outputs
-    ) private view returns (uint256 answer) {
-        uint256 end = _writeRequestFeatures(
-            dst,
-            _payload[requestId],
-            ModelRegistry.numFeatures(m),
-            Featurizer.bitsPerFeature(m.clip),
-            m.inputScale,
-            packing
-        );
-        answer = _writeOutputs(end, outputs, 0);
-    }
-
-    /// @dev `_writeInstances` for a batch: every request's features (request i at instance
-    /// i * numFeatures), then all outputs, request by request, as submitted. `outputs` must hold
-    /// numOutputs per request; output indices in errors count from the batch's first output.
-    function _writeBatchInstances(
-        uint256 dst,
-        uint256[] calldata requestIds,
-        ModelRegistry.Model storage m,
-        FeaturePacking storage packing,
-        uint256[] calldata outputs
-    ) private view returns (uint256[] memory answers) {
-        uint256 n = requestIds.length;
-        uint256 numOutputs = m.numOutputs;
-        if (outputs.length != n * numOutputs) revert DPromptWrongOutputCount(outputs.length, n * numOutputs);
-        dst = _writeBatchFeatures(dst, requestIds, m, packing);
-        answers = new uint256[](n);
-        // Cannot overflow: every offset stays inside the buffer the caller allocated at `dst`
-        // (n <= ModelRegistry.MAX_BATCH_SIZE requests of at most MAX_FEATURES + MAX_OUTPUTS instances).
-        unchecked {
-            for (uint256 i; i < n; ++i) {
-                uint256 first = i * numOutputs;
-                answers[i] = _writeOutputs(dst + (first << 5), outputs[first:first + numOutputs], first);
-            }
-        }
-    }
-
-    /// @dev Writes each request's features (scaled, or packed) one after the other from `dst`;
-    /// returns the end.
-    function _writeBatchFeatures(
-        uint256 dst,
-        uint256[] calldata requestIds,
-        ModelRegistry.Model storage m,
-        FeaturePacking storage stored
-    ) private view returns (uint256 end) {
-        FeaturePacking memory packing = stored;
-        uint256 numFeatures = ModelRegistry.numFeatures(m);
-        uint256 bits = Featurizer.bitsPerFeature(m.clip);
-        uint256 scale = m.inputScale;
-        end = dst;
-        for (uint256 i; i < requestIds.length; ++i) {
-            end = _writeRequestFeatures(end, _payload[requestIds[i]], numFeatures, bits, scale, packing);
-        }
-    }
-
-    /// @dev Writes one request's features from its stored counts `words` as a circuit taking them
-    /// as `packing` expects (scaled by 2^`scale`, or packed) from memory `dst`; returns the end.
-    function _writeRequestFeatures(
-        uint256 dst,
-        mapping(uint256 => uint256) storage words,
-        uint256 numFeatures,
-        uint256 bits,
-        uint256 scale,
-        FeaturePacking memory packing
-    ) private view returns (uint256) {
-        return packing.digits == 0
-            ? _writeFeatures(dst, words, numFeatures, bits, scale)
-            : _writePackedFeatures(dst, words, numFeatures, bits, packing);
-    }
-
-    /// @dev Writes the packed words of one request's features (see {FeaturePacking}) as
-    /// consecutive words from memory `dst`; returns the end of what it wrote. The stored counts
-    /// are one bit stream (`countBits` each, from bit 0 of storage word 0 up), so packed word j
-    /// spreads the `digits * countBits`-bit chunk at bit j * digits * countBits: count t of the
-    /// chunk moves to bit `shift + bits * t`. A chunk may straddle two storage words (each read
-    /// once); the spreading stops at the chunk's last non-zero count, so zero counts cost nothing.
-    /// Publication checked `digits * countBits <= 253`: chunks advance less than a storage word.
-    function _writePackedFeatures(
-        uint256 dst,
-        mapping(uint256 => uint256) storage words,
-        uint256 numFeatures,
-        uint256 countBits,
-        FeaturePacking memory packing
-    ) private view returns (uint256 end) {
-        uint256 chunkBits = uint256(packing.digits) * countBits;
-        assembly ("memory-safe") {
-            // The counts of one chunk, `width` bits each, moved `step` bits apart from bit `at`.
-            function spread(chunk, at, step, width) -> acc {
-                let mask := sub(shl(width, 1), 1)
-                for {} chunk { at := add(at, step) } {
-                    acc := or(acc, shl(at, and(chunk, mask)))
-                    chunk := shr(width, chunk)
-                }
-            }
-            let totalBits := mul(numFeatures, countBits)
-            mstore(0x20, words.slot)
-            mstore(0x00, 0)
-            let cur := 0 // index of the storage word in `lo`
-            let lo := sload(keccak256(0x00, 0x40))
-            let hi := 0 // word cur + 1, once read (hiRead)
-            let hiRead := 0
-            end := dst
-            for { let bit := 0 } lt(bit, totalBits) { bit := add(bit, chunkBits) } {
-                if gt(shr(8, bit), cur) {
-                    cur := add(cur, 1)
-                    switch hiRead
-                    case 0 {
-                        mstore(0x00, cur)
-                        lo := sload(keccak256(0x00, 0x40))
-                    }
-                    default { lo := hi }
-                    hiRead := 0
-                }
-                let chunk := shr(and(bit, 255), lo)
-                // The chunk goes on in the next word, if that word holds features.
-                if and(gt(add(and(bit, 255), chunkBits), 256), lt(shl(8, add(cur, 1)), totalBits)) {
-                    if iszero(hiRead) {
-                        mstore(0x00, add(cur, 1))
-                        hi := sload(keccak256(0x00, 0x40))
-                        hiRead := 1
-                    }
-                    chunk := or(chunk, shl(sub(256, and(bit, 255)), hi))
-                }
-                chunk := and(chunk, sub(shl(chunkBits, 1), 1))
-                // The last chunk: only the counts of features that exist.
-                if lt(sub(totalBits, bit), chunkBits) { chunk := and(chunk, sub(shl(sub(totalBits, bit), 1), 1)) }
-                mstore(end, spread(chunk, mload(add(packing, 0x40)), mload(add(packing, 0x20)), countBits))
-                end := add(end, 0x20)
-            }
-        }
-    }
-
-    /// @dev Writes `numFeatures` features, unpacked from the packed words (`bits` each, from bit 0
-    /// of word 0 up) and shifted left by `scale`, as consecutive words from memory `dst`; returns
-    /// the end of what it wrote. `bits` divides 256, so a feature never straddles two words.
-    function _writeFeatures(
-        uint256 dst,
-        mapping(uint256 => uint256) storage words,
-        uint256 numFeatures,
-        uint256 bits,
-        uint256 scale
-    ) private view returns (uint256 end) {
-        assembly ("memory-safe") {
-            mstore(0x20, words.slot)
-            let mask := sub(shl(bits, 1), 1)
-            let wordBytes := shl(5, div(256, bits)) // memory taken by one storage word's features
-            end := add(dst, shl(5, numFeatures))
-            for { let k := 0 } lt(dst, end) { k := add(k, 1) } {
-                mstore(0x00, k)
-                let word := sload(keccak256(0x00, 0x40)) // the slot of words[k]: keccak256(k . slot)
-                let wordEnd := add(dst, wordBytes)
-                if gt(wordEnd, end) { wordEnd := end }
-                for {} lt(dst, wordEnd) { dst := add(dst, 0x20) } {
-                    mstore(dst, shl(scale, and(word, mask)))
-                    word := shr(bits, word)
-                }
-            }
-        }
-    }
-
-    /// @dev Decodes zigzag-encoded `outputs` (z = 2v for v >= 0, -2v - 1 for v < 0) into field
-    /// elements at `dst` (v, or r - |v|) and returns the answer bitmap: bit i set iff output i is
-    /// positive. |v| <= (r - 1) / 2 (else {DPromptOutputOutOfRange}), so every field element has
-    /// exactly one encoding and its sign is the same as the old rule: 0 < felt <= (r - 1) / 2.
-    /// `firstIndex`: the index of `outputs[0]` in the submitted outputs (for the error).
-    function _writeOutputs(uint256 dst, uint256[] calldata outputs, uint256 firstIndex)
-        private
-        pure
-        returns (uint256 answer)
-    {
-        bytes4 outOfRange = DPromptOutputOutOfRange.selector;
-        assembly ("memory-safe") {
-            for { let i := 0 } lt(i, outputs.length) { i := add(i, 1) } {
-                let z := calldataload(add(outputs.offset, shl(5, i)))
-                let magnitude := shr(1, z)
-                let negative := and(z, 1)
-                // even: |v| = magnitude <= HALF; odd: |v| = magnitude + 1 <= HALF
-                if gt(add(magnitude, negative), HALF_FIELD) {
-                    mstore(0x00, outOfRange)
-                    mstore(0x04, add(firstIndex, i))
-                    revert(0x00, 0x24)
-                }
-                switch negative
-                case 0 {
-                    mstore(add(dst, shl(5, i)), magnitude)
-                    if magnitude { answer := or(answer, shl(i, 1)) }
-                }
-                default { mstore(add(dst, shl(5, i)), sub(FIELD_MODULUS, add(magnitude, 1))) }
-            }
         }
     }
 }

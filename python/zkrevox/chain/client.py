@@ -90,6 +90,7 @@ class ModelInfo:
     # How the model's verifier takes the features: None, one scaled instance per feature; else
     # {"digits", "bits", "shift"} (IDPrompt.FeaturePacking: packed words DPrompt rebuilds itself).
     packing: dict | None = None
+    fulfil_gas: int = 0  # gas of one ``fulfil`` without its callback, as the publisher stated it
 
     @property
     def num_features(self) -> int:
@@ -202,6 +203,10 @@ class DPromptClient:
     def withdraw(self) -> Any:
         return self._send(self.contract.functions.withdraw())
 
+    def withdraw_tokens(self) -> Any:
+        """Pull this account's credit in the stake token (withdrawn stake, bond shares of disputes)."""
+        return self._send(self.contract.functions.withdrawTokens())
+
     def token(self, address: str) -> Any:
         """An ERC-20 contract at ``address`` (OpenZeppelin's IERC20 ABI)."""
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=project_contracts()["IERC20"].abi)
@@ -275,11 +280,11 @@ class DPromptClient:
     def model(self, model_id: int) -> ModelInfo:
         cfg, publisher, retired = self._call(self.contract.functions.model(model_id))
         (verifier, vk_hash, spec_hash, fee, min_stake, window, slash, share, scale, n_out, spec,
-         challenge_window, optimistic_fee, answer_bond, (digits, bits, shift)) = cfg
+         challenge_window, optimistic_fee, answer_bond, (digits, bits, shift), fulfil_gas) = cfg
         packing = {"digits": digits, "bits": bits, "shift": shift} if digits else None
         return ModelInfo(model_id, verifier, bytes(vk_hash), bytes(spec_hash), fee, min_stake, window, slash, scale,
                          n_out, tuple(spec), bool(retired), share, publisher, challenge_window, optimistic_fee,
-                         answer_bond, packing)
+                         answer_bond, packing, fulfil_gas)
 
     def model_count(self) -> int:
         return int(self._call(self.contract.functions.modelCount()))
@@ -294,6 +299,11 @@ class DPromptClient:
     def required_payment(self, model_id: int, callback_gas_limit: int = 0, gas_price: int = 0) -> int:
         """Least payment of a request to ``model_id`` with a ``callback_gas_limit`` callback at ``gas_price``."""
         return int(self._call(self.contract.functions.requiredPayment(model_id, callback_gas_limit, gas_price)))
+
+    def max_callback_gas_limit(self, model_id: int) -> int:
+        """Largest callback gas limit a request to ``model_id`` may ask for now: one ``fulfil`` with it must
+        fit the block gas limit (``IDPrompt.maxCallbackGasLimit``; nodes plan batches with the same sum)."""
+        return int(self._call(self.contract.functions.maxCallbackGasLimit(model_id)))
 
     def paused(self) -> bool:
         return bool(self._call(self.contract.functions.paused()))
@@ -351,6 +361,15 @@ class DPromptClient:
 
     def credits(self, address: str) -> int:
         return int(self._call(self.contract.functions.credits(Web3.to_checksum_address(address))))
+
+    def token_credits(self, address: str) -> int:
+        """Credit of ``address`` in the stake token, smallest units (0 for a native-stake deployment)."""
+        return int(self._call(self.contract.functions.tokenCredits(Web3.to_checksum_address(address))))
+
+    def token_books(self) -> tuple[int, int]:
+        """``(owed, balance)`` in the stake token: what DPrompt owes (stakes, token credits, burned) and holds."""
+        owed, balance = self._call(self.contract.functions.tokenBooks())
+        return int(owed), int(balance)
 
     def burned(self) -> int:
         """Wei slashed from providers that missed deadlines, burned (held by DPrompt, paid to no one)."""
@@ -477,7 +496,10 @@ class DPromptClient:
         }
         try:
             if simulate:
-                tx["gas"] = int(fn.estimate_gas({"from": sender, "value": value}) * GAS_MARGIN)
+                estimate = fn.estimate_gas({"from": sender, "value": value})
+                # the margin never past the block gas limit: a node refuses a transaction that asks for more
+                block_limit = int(self.w3.eth.get_block("latest")["gasLimit"])
+                tx["gas"] = max(estimate, min(int(estimate * GAS_MARGIN), block_limit))
             else:
                 tx["gas"] = UNSIMULATED_GAS
             built = fn.build_transaction(tx)

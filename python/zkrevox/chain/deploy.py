@@ -45,6 +45,10 @@ from zkrevox.featurize import FeatureSpec
 log = logging.getLogger(__name__)
 
 DEFAULT_UNBONDING_DELAY = 3600
+# Gas of one ``fulfil`` without its callback a model states at publication (IDPrompt.ModelConfig.fulfilGas)
+# unless measured: above the committed ticker's 510,008 (tests/chain/gas_snapshot.json), so a callback
+# request DPrompt takes always fits a block beside its proof.
+DEFAULT_FULFIL_GAS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class ModelParams:
     # How the model's own (single) circuit takes the features: None, one scaled instance per feature;
     # {"digits", "bits", "shift"}, packed words (``feature_packing`` of its manifest; IDPrompt.FeaturePacking).
     packing: dict | None = None
+    fulfil_gas: int = DEFAULT_FULFIL_GAS  # one ``fulfil`` without its callback, gas (``zkrevox bench`` measures it)
 
     @property
     def optimistic_fee(self) -> int:
@@ -109,6 +114,7 @@ class ModelParams:
             self.optimistic_fee,
             self.answer_bond,
             packing_tuple(self.packing),
+            self.fulfil_gas,
         )
 
 
@@ -419,11 +425,16 @@ def deploy(
 
     ``batch_sizes``: also deploy and register the verifiers of the model's batch circuits of those
     sizes (built by ``zkrevox build <model> --batch N``), for ``fulfilBatch``. ``stake_token``: the
-    ERC-20 providers stake (default: the native coin)."""
+    ERC-20 providers stake (default: the native coin), refused with :class:`InputError` naming why when
+    DPrompt cannot book it safely (``stake_token.check_stake_token``)."""
     verifier_sol, verifier_compiled = checked_verifier(params, verifier_sol)
     check_economics(params, unbonding_delay)
     plans = plan_batch_verifiers(params.name, batch_sizes, num_outputs=params.num_outputs,
                                  input_scale=params.input_scale)  # every check before the first transaction
+    if stake_token:
+        from zkrevox.chain.stake_token import check_stake_token  # it imports this module
+
+        check_stake_token(w3, stake_token)
     chain_id = int(w3.eth.chain_id)
 
     verifier = deploy_contract(w3, account, verifier_compiled)
@@ -455,6 +466,8 @@ def deploy(
 
 MAX_UNBONDING_DELAY = 365 * 24 * 3600  # DPrompt.MAX_UNBONDING_DELAY
 MIN_RESPONSE_WINDOW = 60  # ModelRegistry.MIN_RESPONSE_WINDOW
+MAX_RESPONSE_WINDOW = 7 * 24 * 3600  # ModelRegistry.MAX_RESPONSE_WINDOW: the deadline fits 32 bits
+MIN_FULFIL_GAS, MAX_FULFIL_GAS = 50_000, 15_000_000  # ModelRegistry's bounds of a model's fulfil gas
 MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW = 60, 30 * 24 * 3600  # ModelRegistry's bounds
 MAX_OPTIMISTIC_OUTPUTS = 216  # ModelRegistry.MAX_OPTIMISTIC_OUTPUTS
 _UINT96 = 2**96
@@ -467,8 +480,11 @@ def check_economics(params: ModelParams, unbonding_delay: int | None = None) -> 
         problems.append(f"fee {params.fee_wei} wei must be positive and below 2^96")
     if not 0 < params.min_stake_wei < _UINT96:
         problems.append(f"minimum stake {params.min_stake_wei} must be positive and below 2^96")
-    if params.response_window_s < MIN_RESPONSE_WINDOW:
-        problems.append(f"response window {params.response_window_s} s is below {MIN_RESPONSE_WINDOW} s")
+    if not MIN_RESPONSE_WINDOW <= params.response_window_s <= MAX_RESPONSE_WINDOW:
+        problems.append(f"response window {params.response_window_s} s is outside {MIN_RESPONSE_WINDOW} s..7 days "
+                        f"({MAX_RESPONSE_WINDOW} s): a provider's stake answers for a request that long at most")
+    if not MIN_FULFIL_GAS <= params.fulfil_gas <= MAX_FULFIL_GAS:
+        problems.append(f"fulfil gas {params.fulfil_gas} is outside {MIN_FULFIL_GAS:,}..{MAX_FULFIL_GAS:,}")
     if not 0 <= params.slash_bps <= 10_000:
         problems.append(f"slash {params.slash_bps} bps is outside 0..10000")
     if not 0 <= params.developer_share_bps <= 10_000:

@@ -54,7 +54,34 @@ def model_summary(client: DPromptClient, info: ModelInfo, name: str | None) -> d
         "num_outputs": info.num_outputs,
         "input_scale": info.input_scale,
         "developer_earnings_wei": client.developer_earnings(info.model_id),
+        "fulfil_gas": info.fulfil_gas,
+        "max_callback_gas_limit": client.max_callback_gas_limit(info.model_id),
+        "provider_warnings": provider_warnings(info),
     }
+
+
+# Terms past which a model is hostile to the providers that stake for it (``provider_warnings``).
+HOSTILE_SLASH_BPS = 5000  # half a stake or more burned per missed request
+LONG_RESPONSE_WINDOW = 24 * 3600  # a stake answers for each request this long
+LONG_CHALLENGE_WINDOW = 7 * 24 * 3600  # an optimistic answer's pay waits this long
+
+
+def provider_warnings(info: ModelInfo) -> list[str]:
+    """What in model ``info``'s terms (as stored on chain) a provider should weigh before staking: a slash
+    of half its stake or more per miss, windows over a day (response) or a week (challenge), an answer bond
+    equal to the whole minimum stake. Empty when none applies."""
+    warnings = []
+    if info.slash_bps >= HOSTILE_SLASH_BPS:
+        warnings.append(f"one missed request burns {info.slash_bps / 100:g} % of the provider's stake")
+    if info.response_window > LONG_RESPONSE_WINDOW:
+        warnings.append(f"response window {info.response_window} s (over a day): the stake answers for every "
+                        "request that long, and requests stay pending that long")
+    if info.challenge_window > LONG_CHALLENGE_WINDOW:
+        warnings.append(f"challenge window {info.challenge_window} s (over a week): an optimistic answer is paid "
+                        "only after it")
+    if info.challenge_window and info.answer_bond >= info.min_stake:
+        warnings.append("one overturned optimistic answer takes the whole minimum stake (answer bond = min stake)")
+    return warnings
 
 
 def list_models(client: DPromptClient, dep: Deployment) -> list[dict[str, Any]]:

@@ -71,16 +71,16 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "DPromptUnknownRequest": lambda a: f"no request {a['requestId']} on this DPrompt; check the id",
     "DPromptAlreadyFulfilled": lambda a: f"request {a['requestId']} is already fulfilled (a second fulfilment is "
     f"refused); read it with `zkrevox answer {a['requestId']}`",
-    "DPromptAlreadyReclaimed": lambda a: f"request {a['requestId']} was reclaimed by its requester after its "
-    "deadline; it can no longer be fulfilled",
+    "DPromptAlreadyReclaimed": lambda a: f"request {a['requestId']} was settled after its missed deadline "
+    "(its payment refunded to its requester); it can no longer be fulfilled",
     "DPromptNotAssigned": lambda a: f"{a['caller']} is not the provider assigned to request {a['requestId']}; "
     "only the assigned provider can fulfil it (its address is in `zkrevox answer`)",
     "DPromptDeadlinePassed": lambda a: f"request {a['requestId']}'s deadline {_when(a['deadline'])} has passed; "
-    "it can only be reclaimed by its requester now",
-    "DPromptDeadlineNotPassed": lambda a: f"request {a['requestId']} can be reclaimed only after its deadline "
+    "it can only be settled now (`zkrevox reclaim ID`, by anyone)",
+    "DPromptDeadlineNotPassed": lambda a: f"request {a['requestId']} can be settled only after its deadline "
     f"{_when(a['deadline'])}",
-    "DPromptNotRequester": lambda a: f"{a['caller']} is not the requester of request {a['requestId']}; "
-    "use the requester's key",
+    "DPromptCallbackExceedsBlock": lambda a: f"a {a['callbackGasLimit']:,}-gas callback cannot fit in one block "
+    f"beside its proof (at most {a['max']:,} for this model now); nothing was charged: ask for less callback gas",
     "DPromptNotFulfilled": lambda a: f"request {a['requestId']} has no answer yet (not fulfilled)",
     "DPromptWrongOutputCount": lambda a: f"{a['given']} outputs were submitted, the model has {a['expected']}; "
     "the proof is for another circuit",

@@ -49,6 +49,42 @@ def stake_asset(w3: Web3, token: str | None) -> Asset:
     return Asset(Web3.to_checksum_address(token), symbol, decimals)
 
 
+# EIP-1967 implementation and beacon slots, and EIP-1822's (UUPS) proxiable slot: a token behind one
+# can change its code after a deployment checked it.
+_PROXY_SLOTS = {
+    "an EIP-1967 proxy": 0x360894A13BA1A3210667C828492DB98DCA3E2076CC3735A920A3CA505D382BBC,
+    "an EIP-1967 beacon proxy": 0xA3F0AD74E5423AEBFD80D3EF4346578335A9A72AEAEE59FF6CB3582B35133D50,
+    "an EIP-1822 (UUPS) proxy": 0xC5F16F0FCC639FA48A6947836D9850F504798523BF8C9A3A87D5876CF622BCF7,
+}
+
+
+def check_stake_token(w3: Web3, token: str) -> Asset:
+    """Refuses, naming why, a stake token DPrompt cannot book safely (verifier-contracts/README.md,
+    "Stake in an ERC-20"): no contract at ``token``; no ERC-20 reads (``totalSupply``, ``balanceOf``,
+    ``decimals``); an upgradeable proxy (its behaviour can change after this check). A token that
+    pauses or blocklists is accepted (DPrompt pays it out as pulled credits); one that takes a fee on
+    transfer is refused by DPrompt at the first stake. Returns the asset; raises :class:`InputError`."""
+    address = Web3.to_checksum_address(token)
+    if not w3.eth.get_code(address):
+        raise InputError(f"stake token {address}: no contract at that address on chain {w3.eth.chain_id}")
+    for what, slot in _PROXY_SLOTS.items():
+        if int.from_bytes(w3.eth.get_storage_at(address, slot), "big"):
+            raise InputError(f"stake token {address} is {what}: its code can change after this deployment, so "
+                             "DPrompt's books could not rely on it; stake a non-upgradeable token")
+    erc20 = w3.eth.contract(address=address, abi=project_contracts()["IERC20Metadata"].abi)
+    try:
+        erc20.functions.totalSupply().call()
+        erc20.functions.balanceOf(address).call()
+        decimals = int(erc20.functions.decimals().call())
+    except (ContractLogicError, Web3Exception, ValueError, OverflowError):
+        raise InputError(f"stake token {address} does not answer the ERC-20 reads totalSupply, balanceOf and "
+                         "decimals; it is not an ERC-20 DPrompt can take") from None
+    if decimals > 36:
+        raise InputError(f"stake token {address} has {decimals} decimals; amounts would not fit DPrompt's 96-bit "
+                         "stakes")
+    return stake_asset(w3, address)
+
+
 def deploy_local_stake_token(
     w3: Web3, account: LocalAccount, supply: int, recipients: list[tuple[str, int]]
 ) -> tuple[ContractRecord, list[dict[str, Any]]]:

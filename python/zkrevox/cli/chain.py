@@ -365,10 +365,13 @@ def _token_address(ctx: _Ctx, address: str) -> str:
 
     if not Web3.is_address(address):
         raise InputError(f"--stake-token {address!r} is not an address (0x and 40 hex digits)")
+    from zkrevox.chain.stake_token import check_stake_token
+
     checksummed = Web3.to_checksum_address(address)
     if not ctx.w3.eth.get_code(checksummed):
         raise InputError(f"no contract at --stake-token {checksummed} on chain {ctx.chain_id}; deploy a local one "
                          "with `zkrevox chain stake-token`, or pass the token's address on this chain")
+    check_stake_token(ctx.w3, checksummed)
     return checksummed
 
 
@@ -441,13 +444,25 @@ def provider_capacity(
 def provider_unbond(
     model: ModelOpt = None, rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
 ) -> None:
-    """Leave the assignment pool; the stake is withdrawable after the unbonding delay."""
+    """Leave the assignment pool; the stake is withdrawable after the unbonding delay once no request
+    it holds is pending (warns about those: answer them, or they are settled after their deadline)."""
+    from zkrevox.chain.settlement import open_requests
+
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     receipt = ctx.client.unbond(model_id)
     state = ctx.client.provider(model_id, ctx.account.address)
-    emit({"tx": _tx(receipt), "withdrawable_at": state.withdrawable_at}, as_json)
+    held = open_requests(ctx.client, model_id, ctx.account.address) if state.pending else []
+    expired = [i.request_id for i in held if i.status == "expired"]
+    if state.pending:
+        print(f"warning: {state.pending} request(s) of model {model!r} still hold this stake"
+              + (f" ({', '.join(str(i.request_id) for i in held)})" if held else "")
+              + ": keep the node running to answer them; the stake is locked until each is answered or settled"
+              + (f"; expired, to settle with `zkrevox reclaim ID` (burns the slash): {', '.join(map(str, expired))}"
+                 if expired else ""), file=sys.stderr)
+    emit({"tx": _tx(receipt), "withdrawable_at": state.withdrawable_at, "pending": state.pending,
+          "pending_request_ids": [i.request_id for i in held], "expired_request_ids": expired}, as_json)
 
 
 @provider_app.command("withdraw-stake")
@@ -455,12 +470,13 @@ def provider_unbond(
 def provider_withdraw_stake(
     model: ModelOpt = None, rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt = False
 ) -> None:
-    """After unbonding: move the stake to credit and withdraw it."""
+    """After unbonding: move the stake to credit and withdraw it (a token stake, with any token credit
+    from disputes, through `withdrawTokens`: paid pro rata if the token's balance fell short)."""
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     r1 = ctx.client.withdraw_stake(model_id)
-    r2 = ctx.client.withdraw()
+    r2 = ctx.client.withdraw_tokens() if ctx.client.stake_token() else ctx.client.withdraw()
     emit({"tx": _tx(r1), "withdraw_tx": _tx(r2)}, as_json)
 
 
@@ -572,11 +588,11 @@ def _check_fulfillable(ctx: _Ctx, info: Any, record: Any, model: str) -> None:
     if info.status == "fulfilled":
         raise InputError(f"request {rid} is already fulfilled; read it with `zkrevox answer {rid}`")
     if info.status == "reclaimed":
-        raise InputError(f"request {rid} was reclaimed by its requester after its deadline; it can no longer be "
+        raise InputError(f"request {rid} was settled after its missed deadline; it can no longer be "
                          "fulfilled")
     if info.status == "expired":
         raise InputError(f"request {rid}'s deadline (unix time {info.deadline}) has passed; it can no longer be "
-                         "fulfilled, only reclaimed by its requester")
+                         "fulfilled, only settled (`zkrevox reclaim ID`, by anyone)")
     if info.provider.lower() != ctx.account.address.lower():
         raise InputError(
             f"request {rid} is assigned to {info.provider}, not to this key ({ctx.account.address}); only the "
@@ -735,19 +751,26 @@ def answer(
 
 @handle_errors
 def reclaim(
-    request_id: Annotated[int, typer.Argument(help="Expired request to reclaim.")],
+    request_id: Annotated[int, typer.Argument(help="Expired request to settle (anyone's).")],
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """After a missed deadline: take back the request's payment and withdraw it (the provider's
-    slash is burned, not paid to anyone)."""
+    """Settle any request past its deadline: its payment becomes its requester's credit (withdrawn
+    here when this account is the requester), the provider's slash is burned (paid to no one), and
+    the provider's stake is no longer held by it."""
+    from zkrevox.chain.settlement import settle
+
     ctx = _Ctx(rpc, network)
-    r1 = ctx.client.reclaim(request_id)
-    (event,) = ctx.client.contract.events.DPromptReclaimed().process_receipt(r1)
-    r2 = ctx.client.withdraw()
-    emit({"tx": _tx(r1), "withdraw_tx": _tx(r2), "refund_wei": event.args.refund,
-          "slashed_wei": event.args.slashed}, as_json)
+    done = settle(ctx.client, request_id)
+    withdraw_tx = None
+    if done.requester == ctx.account.address and ctx.client.credits(ctx.account.address):
+        withdraw_tx = _tx(ctx.client.withdraw())
+    human = (f"settled request {request_id}: {done.refund_wei} wei credited to its requester {done.requester}"
+             + (" and withdrawn" if withdraw_tx else " (it withdraws it with `zkrevox withdraw` or DPrompt.withdraw)")
+             + f"; {done.slashed} of provider {done.provider}'s stake burned")
+    emit({"tx": done.tx, "withdraw_tx": withdraw_tx, "refund_wei": done.refund_wei, "slashed_wei": done.slashed,
+          "requester": done.requester, "provider": done.provider}, as_json, human)
 
 
 @handle_errors

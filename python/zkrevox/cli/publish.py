@@ -77,8 +77,9 @@ def publish(
     for what, bps in (("--slash-bps", slash_bps), ("--developer-share-bps", developer_share_bps)):
         if not 0 <= bps <= 10_000:
             raise InputError(f"{what} is in basis points, 0..10000; got {bps}")
-    if response_window < 60:
-        raise InputError(f"--response-window must be at least 60 s (DPrompt refuses less), got {response_window}")
+    if not 60 <= response_window <= 7 * 24 * 3600:
+        raise InputError("--response-window must be at least 60 s and at most 7 days (604800 s; DPrompt refuses "
+                         f"others), got {response_window}")
     if no_batch and batch:
         raise InputError("--no-batch and --batch contradict each other; pass one")
     ctx = _Ctx(rpc, network)
@@ -126,6 +127,9 @@ def models(rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt =
         print(f"{r['id']:>3}  {r['name'] or '-':<16} {r['status']:<7} publisher {r['publisher']}  "
               f"fee {Decimal(r['fee_wei']) / 10**18} share {r['developer_share_bps'] / 100:.2f}%  "
               f"vk {r['vk_hash'][:12]}…  spec {r['spec_hash'][:12]}…  verifier {r['verifier']}")
+        for warning in r["provider_warnings"]:
+            print(f"warning: model {r['id']} ({r['name'] or 'unnamed'}) is hostile to providers: {warning}",
+                  file=sys.stderr)
 
 
 @handle_errors

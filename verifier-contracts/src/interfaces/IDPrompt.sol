@@ -12,7 +12,7 @@ import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 /// verifies against public instances it derives itself from the stored features and the outputs.
 interface IDPrompt {
     /// @notice Life cycle of a request. A `Pending` request past its deadline is "expired":
-    /// it can no longer be fulfilled or answered, only reclaimed by its requester. An optimistic
+    /// it can no longer be fulfilled or answered, only settled (`reclaim`, by anyone). An optimistic
     /// request (`requestOptimistic`) answered with `answer` is `Answered` (not final) until either
     /// a dispute proves the answer wrong (`Overturned`: the proven answer replaced it; final) or its
     /// challenge window ends and `finalize` makes it `Fulfilled` (final, the provider paid).
@@ -55,6 +55,10 @@ interface IDPrompt {
         uint96 optimisticFee; // least payment of an optimistic request, wei (at least the developer's cut)
         uint96 answerBond; // stake slashed from a provider whose optimistic answer is overturned (2 .. minStake)
         FeaturePacking packing; // how `verifier` takes the features (all zero: one scaled instance per feature)
+        // Gas of one `fulfil` of this model without its callback, as measured on a chain (`zkrevox
+        // bench`; 50,000 .. 15,000,000). A callback request is refused unless this, its callback and
+        // DPrompt's margin fit in one block ({DPromptCallbackExceedsBlock}).
+        uint32 fulfilGas;
     }
 
     /// @notice A provider's position for one model.
@@ -136,15 +140,21 @@ interface IDPrompt {
     /// proven answer `proven` replaced it and is final.
     event DPromptAnswerOverturned(uint256 indexed requestId, address indexed disputer, uint256 posted, uint256 proven);
     /// @notice For its overturned answer to `requestId`, `bond` of `provider`'s stake was slashed:
-    /// `toDisputer` to the disputer, `toRequester` to the requester (in the stake asset: credit for
-    /// the native coin, a transfer for an ERC-20 stake), who also got its whole fee back as credit.
+    /// `toDisputer` to the disputer, `toRequester` to the requester (credit in the stake asset: native
+    /// credit, or token credit pulled with `withdrawTokens`), who also got its whole fee back as credit.
     event DPromptBondSlashed(
         uint256 indexed requestId, address indexed provider, uint256 bond, uint256 toDisputer, uint256 toRequester
     );
-    /// @notice After a missed deadline the requester took back its fee (`refund`), and `slashed` wei
-    /// of the provider's stake were burned.
+    /// @notice After a missed deadline `settler` (anyone) settled request `requestId`: its requester's
+    /// whole payment (`refund`) became the requester's credit, and `slashed` of the provider's stake
+    /// (in the stake asset) was burned.
     event DPromptReclaimed(
-        uint256 indexed requestId, address indexed requester, address indexed provider, uint256 refund, uint256 slashed
+        uint256 indexed requestId,
+        address indexed requester,
+        address indexed provider,
+        uint256 refund,
+        uint256 slashed,
+        address settler
     );
     /// @notice `fulfilBatch` by `provider` left `requestId` out: its deadline had passed or it was
     /// reclaimed (`reason` is the selector of {DPromptDeadlinePassed} or {DPromptAlreadyReclaimed},
@@ -156,6 +166,10 @@ interface IDPrompt {
     event DPromptEarningsCollected(uint32 indexed modelId, address indexed provider, uint256 amount);
     /// @notice `account` withdrew `amount` wei of credit.
     event DPromptWithdrawn(address indexed account, uint256 amount);
+    /// @notice `account` withdrew its token credit `amount` and was sent `paid` of the stake token:
+    /// `amount` unless the token's balance here had fallen below what DPrompt owes in it (then the
+    /// same fraction for everyone).
+    event DPromptTokensWithdrawn(address indexed account, uint256 amount, uint256 paid);
 
     /// @notice Only the owner may call this; `caller` is not.
     error DPromptNotOwner(address caller);
@@ -169,6 +183,10 @@ interface IDPrompt {
     /// @notice The transaction left too little gas to call request `requestId`'s consumer with its
     /// full `callbackGasLimit` (EIP-150 keeps 1/64 back); send the fulfilment with more gas.
     error DPromptInsufficientGasForCallback(uint256 requestId, uint256 callbackGasLimit);
+    /// @notice A fulfilment with a `callbackGasLimit` callback could not fit in one block: with the
+    /// model's fulfil gas and DPrompt's margin it exceeds the block gas limit. `max` is the largest
+    /// callback gas limit this model takes now ({maxCallbackGasLimit}); nothing was charged.
+    error DPromptCallbackExceedsBlock(uint256 callbackGasLimit, uint256 max);
     /// @notice Staking sent `sent` wei with an amount of `amount`: the native value must equal the
     /// amount (native stake) or be zero (ERC-20 stake).
     error DPromptStakeValueMismatch(uint256 sent, uint256 amount);
@@ -202,7 +220,7 @@ interface IDPrompt {
     error DPromptUnknownRequest(uint256 requestId);
     /// @notice Request `requestId` was already fulfilled.
     error DPromptAlreadyFulfilled(uint256 requestId);
-    /// @notice Request `requestId` was already reclaimed by its requester.
+    /// @notice Request `requestId` was already settled after its missed deadline (`reclaim`).
     error DPromptAlreadyReclaimed(uint256 requestId);
     /// @notice `caller` is not the provider assigned to request `requestId`.
     error DPromptNotAssigned(uint256 requestId, address caller);
@@ -210,8 +228,6 @@ interface IDPrompt {
     error DPromptDeadlinePassed(uint256 requestId, uint256 deadline);
     /// @notice Request `requestId` can be reclaimed only after its deadline `deadline`.
     error DPromptDeadlineNotPassed(uint256 requestId, uint256 deadline);
-    /// @notice `caller` is not the requester of `requestId`.
-    error DPromptNotRequester(uint256 requestId, address caller);
     /// @notice Request `requestId` has no answer: it is not fulfilled.
     error DPromptNotFulfilled(uint256 requestId);
     /// @notice `given` outputs were submitted; the model has `expected`.
@@ -384,14 +400,35 @@ interface IDPrompt {
     /// Reverts if any request is not answered, already final, or still in its window.
     function finalize(uint256[] calldata requestIds) external;
 
+    /// @notice Anyone, after request `requestId`'s deadline passed without an answer (`Pending`):
+    /// settles it (`Reclaimed`). The requester's whole payment becomes its credit (pull payment: a
+    /// consumer contract without a way to reclaim still gets it, and whoever withdraws for it later
+    /// is the consumer itself); `slashBps` of the assigned provider's stake is burned; the
+    /// provider's pending count drops, so a missed request never locks its stake for good.
     function reclaim(uint256 requestId) external;
     function withdraw() external;
+    /// @notice Pays the caller its credit in the stake token (withdrawn stakes, bond shares of
+    /// disputes). Token credits are pulled, never pushed, so a token that pauses or blocklists can
+    /// stall only its own withdrawals, never a dispute, a reclaim or a fulfilment. If the token's
+    /// balance here fell below what DPrompt owes in it (a rebase, an admin burn), each withdrawal
+    /// is paid the same fraction (balance / owed), so no account's loss takes another's stake.
+    function withdrawTokens() external;
+    /// @notice Credit of `account` in the stake token, to pull with `withdrawTokens`.
+    function tokenCredits(address account) external view returns (uint256);
+    /// @notice What DPrompt owes in the stake token (stakes, token credits, burned slashes), and
+    /// the token's balance here: a balance below it is a shortfall shared pro rata.
+    function tokenBooks() external view returns (uint256 owed, uint256 balance);
 
     // --- reads ---
     function owner() external view returns (address);
     function paused() external view returns (bool);
     /// @notice The stake asset: an ERC-20 token, or zero for the native coin.
     function stakeToken() external view returns (address);
+    /// @notice The largest callback gas limit a request to `modelId` may ask for in this block: at
+    /// most 2,000,000, and small enough that one `fulfil` (the model's `fulfilGas`), the callback
+    /// (with EIP-150's 1/64) and DPrompt's margin fit in `block.gaslimit`; 0 if none fits. Nodes
+    /// plan their batches with the same sum.
+    function maxCallbackGasLimit(uint32 modelId) external view returns (uint256);
     /// @notice Least payment of a request to `modelId` whose callback gets `callbackGasLimit` gas
     /// (0: no callback), at a gas price of `gasPrice` wei.
     function requiredPayment(uint32 modelId, uint32 callbackGasLimit, uint256 gasPrice) external view returns (uint256);

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IDPrompt} from "../interfaces/IDPrompt.sol";
 import {IHalo2Verifier} from "../interfaces/IHalo2Verifier.sol";
+import {Callbacks} from "./Callbacks.sol";
 import {Featurizer} from "./Featurizer.sol";
 
 /// @title ModelRegistry
@@ -27,12 +28,19 @@ library ModelRegistry {
     /// @dev Least response window: a provider must have time to prove and have its answer mined
     /// (a proof of the ticker model takes about a second; a batch of 16, about ten).
     uint256 internal constant MIN_RESPONSE_WINDOW = 60;
+    /// @dev Longest response window: 7 days. A provider's stake answers for a request that long at
+    /// most, and `block.timestamp + responseWindow` fits the request's 32-bit deadline until 2106
+    /// (a longer window could wrap it into the past and let a requester slash at once).
+    uint256 internal constant MAX_RESPONSE_WINDOW = 7 days;
     /// @dev Most outputs of a model offering optimistic mode: a posted answer shares a slot with
     /// its window end (see {OptimisticAnswers.Answer}).
     uint256 internal constant MAX_OPTIMISTIC_OUTPUTS = 216;
     /// @dev Least and longest challenge window: a watcher must have time to prove and dispute.
     uint256 internal constant MIN_CHALLENGE_WINDOW = 60;
     uint256 internal constant MAX_CHALLENGE_WINDOW = 30 days;
+    /// @dev Bounds of a model's stated fulfil gas (one `fulfil` without its callback).
+    uint256 internal constant MIN_FULFIL_GAS = 50_000;
+    uint256 internal constant MAX_FULFIL_GAS = 15_000_000;
 
     /// @dev Slots 0 and 1 hold everything `request` needs; `fulfil` reads slots 1 and 2 (the
     /// verifier, the developer's cut and how the verifier takes the features), and writes slot 5
@@ -71,6 +79,8 @@ library ModelRegistry {
         uint32 challengeWindow;
         uint96 optimisticFee;
         uint96 answerBond;
+        /// @dev `config.fulfilGas` (slot 6 too): read by callback requests only.
+        uint32 fulfilGas;
     }
 
     /// @dev A verifier of a model's batch-N circuit; `fulfilBatch` reads the first slot only.
@@ -83,10 +93,15 @@ library ModelRegistry {
     // ---------------------------------------------------------------- registration (external)
 
     /// @notice Validates `config`, deploys the vocabulary `table` as a data contract, checks it
-    /// and writes the model, published by `publisher`, into `m` (an unused slot of DPrompt's models).
-    function publish(Model storage m, IDPrompt.ModelConfig calldata config, bytes calldata table, address publisher)
-        external
-    {
+    /// and writes the model, published by `publisher`, into `m` (an unused slot of DPrompt's models,
+    /// for id `modelId`); emits {DPromptModelPublished}.
+    function publish(
+        Model storage m,
+        uint32 modelId,
+        IDPrompt.ModelConfig calldata config,
+        bytes calldata table,
+        address publisher
+    ) external {
         _validate(config);
         Featurizer.Spec memory spec = config.spec;
         spec.table = Featurizer.deployTable(table);
@@ -118,6 +133,10 @@ library ModelRegistry {
         m.challengeWindow = config.challengeWindow;
         m.optimisticFee = config.optimisticFee;
         m.answerBond = config.answerBond;
+        m.fulfilGas = config.fulfilGas;
+        emit IDPrompt.DPromptModelPublished(
+            modelId, publisher, config.verifier, config.vkHash, config.fee, config.developerShareBps
+        );
     }
 
     /// @notice Records `verifier` as model `m`'s batch-`size` verifier in `b` (which must be empty),
@@ -149,6 +168,32 @@ library ModelRegistry {
         emit IDPrompt.DPromptDeveloperEarningsCollected(modelId, msg.sender, amount);
     }
 
+    // ---------------------------------------------------------------- callbacks (external)
+
+    /// @dev Most gas a callback may ask for (fits the request's 24-bit field).
+    uint256 internal constant MAX_CALLBACK_GAS = 2_000_000;
+    /// @dev Gas a request pays for on top of its callback's limit: DPrompt's own work around the call
+    /// (account access, calldata, the `DPromptCallback` event), measured below it in the gas snapshot.
+    uint256 internal constant CALLBACK_OVERHEAD_GAS = 15_000;
+    /// @dev What a fulfilment needs beside its proof and its callback's limit.
+    uint256 internal constant CALLBACK_MARGIN_GAS = CALLBACK_OVERHEAD_GAS + Callbacks.RESERVE_GAS;
+
+    /// @notice `IDPrompt.maxCallbackGasLimit` of model `m`: the block gas limit less the model's fulfil
+    /// gas and DPrompt's margin, less the 1/64 EIP-150 keeps back, capped at 2,000,000 (0: none fits).
+    function maxCallbackGasLimit(Model storage m) public view returns (uint256) {
+        uint256 taken = uint256(m.fulfilGas) + CALLBACK_MARGIN_GAS;
+        if (block.gaslimit <= taken) return 0;
+        uint256 room = ((block.gaslimit - taken) * 63) / 64;
+        return room < MAX_CALLBACK_GAS ? room : MAX_CALLBACK_GAS;
+    }
+
+    /// @notice Reverts {DPromptCallbackExceedsBlock} unless one fulfilment of model `m` with a
+    /// `callbackGasLimit` callback fits in this block: refused at request time, nothing charged.
+    function checkCallbackFits(Model storage m, uint256 callbackGasLimit) external view {
+        uint256 max = maxCallbackGasLimit(m);
+        if (callbackGasLimit > max) revert IDPrompt.DPromptCallbackExceedsBlock(callbackGasLimit, max);
+    }
+
     // ---------------------------------------------------------------- reads (external)
 
     /// @notice `IDPrompt.model`'s return data, ABI-encoded: the configuration `m` was registered
@@ -174,7 +219,8 @@ library ModelRegistry {
             challengeWindow: m.challengeWindow,
             optimisticFee: m.optimisticFee,
             answerBond: m.answerBond,
-            packing: modelPacking(m)
+            packing: modelPacking(m),
+            fulfilGas: m.fulfilGas
         });
     }
 
@@ -275,6 +321,12 @@ library ModelRegistry {
         if (c.developerShareBps > BPS) revert IDPrompt.DPromptInvalidModelConfig("developerShareBps");
         if (c.responseWindow < MIN_RESPONSE_WINDOW) {
             revert IDPrompt.DPromptInvalidModelConfig("responseWindow below 60 s");
+        }
+        if (c.responseWindow > MAX_RESPONSE_WINDOW) {
+            revert IDPrompt.DPromptInvalidModelConfig("responseWindow over 7 days");
+        }
+        if (c.fulfilGas < MIN_FULFIL_GAS || c.fulfilGas > MAX_FULFIL_GAS) {
+            revert IDPrompt.DPromptInvalidModelConfig("fulfilGas outside 50,000..15,000,000");
         }
         if (developerCutOf(c) >> 72 != 0) revert IDPrompt.DPromptInvalidModelConfig("developer cut over 2^72 wei");
         _checkPacking(c.packing, c.spec.clip);

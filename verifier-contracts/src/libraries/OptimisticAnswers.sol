@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-
 import {IDPrompt} from "../interfaces/IDPrompt.sol";
 import {Callbacks} from "./Callbacks.sol";
+import {Instances} from "./Instances.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {ProviderStaking} from "./ProviderStaking.sol";
 import {Request, requirePending} from "./Requests.sol";
@@ -26,8 +24,6 @@ import {Request, requirePending} from "./Requests.sol";
 /// DPrompt's), so their bytecode does not count against DPrompt's EIP-170 limit. DPrompt keeps the
 /// proof check (`_verify`) and the callbacks, which run after these effects.
 library OptimisticAnswers {
-    using SafeERC20 for IERC20;
-
     /// @dev One slot per optimistic request, written `optimistic = true` by `requestOptimistic`
     /// (so `answer` re-writes a warm, non-zero slot). `posted`: the posted answer while
     /// `Answered`, the final answer once `Fulfilled` by `finalize` or `Overturned` (the proven one).
@@ -96,7 +92,7 @@ library OptimisticAnswers {
         mapping(address => uint256) storage credits,
         uint256 requestId,
         uint256 proven,
-        IERC20 stakeToken
+        mapping(address => uint256) storage bondCredits
     ) external {
         Answer storage a = answers[requestId];
         uint256 posted = a.posted;
@@ -111,14 +107,9 @@ library OptimisticAnswers {
         uint256 toDisputer = bond - toRequester;
         emit IDPrompt.DPromptAnswerOverturned(requestId, msg.sender, posted, proven);
         emit IDPrompt.DPromptBondSlashed(requestId, r.provider, bond, toDisputer, toRequester);
-        if (address(stakeToken) == address(0)) {
-            credits[msg.sender] += toDisputer;
-            credits[requester] += toRequester;
-        } else {
-            // The stake token is the deployment's plain ERC-20 (no hooks): a transfer cannot call back.
-            if (toDisputer != 0) stakeToken.safeTransfer(msg.sender, toDisputer);
-            if (toRequester != 0) stakeToken.safeTransfer(requester, toRequester);
-        }
+        // Credits, never transfers: a token that pauses or blocklists cannot stop a dispute.
+        bondCredits[msg.sender] += toDisputer;
+        bondCredits[requester] += toRequester;
         uint256 callbackGasLimit = r.callbackGasLimit;
         if (callbackGasLimit != 0) Callbacks.deliver(requestId, requester, r.modelId, proven, callbackGasLimit);
     }
@@ -192,6 +183,60 @@ library OptimisticAnswers {
                 windowEnd: a.windowEnd
             })
         );
+    }
+
+    /// @notice `IDPrompt.publicInstances`' return data, ABI-encoded: the vector `fulfil` (or `dispute`)
+    /// hands the verifier, while request `requestId` is pending or answered.
+    function encodedPublicInstances(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint256 => mapping(uint256 => uint256)) storage payload,
+        uint256 requestId,
+        uint256[] calldata outputs
+    ) external view returns (bytes memory) {
+        Request storage r = requests[requestId];
+        IDPrompt.RequestStatus status = r.status;
+        if (status != IDPrompt.RequestStatus.Answered) requirePending(requestId, status);
+        ModelRegistry.Model storage m = models[r.modelId];
+        IDPrompt.FeaturePacking memory packing = ModelRegistry.modelPacking(m);
+        uint256[] memory instances =
+            new uint256[](ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + outputs.length);
+        Instances.writeInstances(_start(instances), payload[requestId], m, packing, outputs);
+        return abi.encode(instances);
+    }
+
+    /// @notice `IDPrompt.batchPublicInstances`' return data, ABI-encoded: only while every request is
+    /// pending, all of one model; needs no registered batch verifier.
+    function encodedBatchPublicInstances(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint32 => mapping(uint256 => ModelRegistry.BatchVerifier)) storage batchVerifiers,
+        mapping(uint256 => mapping(uint256 => uint256)) storage payload,
+        uint256[] calldata requestIds,
+        uint256[] calldata outputs
+    ) external view returns (bytes memory) {
+        uint256 n = requestIds.length;
+        ModelRegistry.checkBatchSize(n);
+        uint32 modelId;
+        for (uint256 i; i < n; ++i) {
+            Request storage r = requests[requestIds[i]];
+            requirePending(requestIds[i], r.status);
+            if (i == 0) modelId = r.modelId;
+            else if (r.modelId != modelId) revert IDPrompt.DPromptBatchModelMismatch(requestIds[i], r.modelId, modelId);
+        }
+        ModelRegistry.Model storage m = models[modelId];
+        IDPrompt.FeaturePacking storage packing = batchVerifiers[modelId][n].packing;
+        uint256[] memory instances =
+            new uint256[](n * (ModelRegistry.featureInstances(ModelRegistry.numFeatures(m), packing) + m.numOutputs));
+        Instances.writeBatchInstances(_start(instances), payload, requestIds, m, packing, outputs);
+        return abi.encode(instances);
+    }
+
+    /// @dev Memory address of `a`'s first element.
+    function _start(uint256[] memory a) private pure returns (uint256 dst) {
+        assembly ("memory-safe") {
+            dst := add(a, 0x20)
+        }
     }
 
     /// @notice `IDPrompt.answerOf`: the final answer (Fulfilled, or Overturned: the proven one).

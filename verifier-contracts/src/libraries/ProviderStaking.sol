@@ -31,6 +31,16 @@ library ProviderStaking {
         uint32 withdrawableAt; // unix seconds (fits until 2106)
     }
 
+    /// @dev The ERC-20 stake token's books (unused for a native stake). `held`: everything DPrompt owes
+    /// in the token (every model's stakes, token credits and the burned slashes); `credits`: what each
+    /// account may pull with `withdrawTokens` (withdrawn stakes, bond shares of disputes). If the
+    /// token's balance falls below `held` (a rebase, an admin burn), each withdrawal is paid the same
+    /// fraction, balance / held: one account's loss never takes another's stake.
+    struct TokenBook {
+        uint256 held;
+        mapping(address account => uint256) credits;
+    }
+
     /// @dev A model's providers and its assignment pool (eligible providers, in join order).
     struct Pool {
         mapping(address provider => Provider) providers;
@@ -51,7 +61,8 @@ library ProviderStaking {
         uint32 modelId,
         address provider,
         uint256 amount,
-        IERC20 token
+        IERC20 token,
+        TokenBook storage book
     ) external {
         if (amount == 0) revert IDPrompt.DPromptZeroAmount();
         if (address(token) != address(0)) {
@@ -59,6 +70,7 @@ library ProviderStaking {
             token.safeTransferFrom(provider, address(this), amount);
             uint256 received = token.balanceOf(address(this)) - before;
             if (received != amount) revert IDPrompt.DPromptStakeTransferMismatch(received, amount);
+            book.held += amount;
         }
         Provider storage p = pool.providers[provider];
         uint256 newStake = p.stake + amount;
@@ -81,24 +93,32 @@ library ProviderStaking {
         emit IDPrompt.DPromptUnbondingStarted(modelId, provider, withdrawableAt);
     }
 
-    /// @notice After the unbonding delay, with no request pending: zeroes the stake and pays it
-    /// out: `token` transferred back to `provider` at once (returns 0), or, for a native stake,
-    /// returned for DPrompt to credit (pull payment).
-    function withdrawStake(Pool storage pool, uint32 modelId, address provider, IERC20 token)
-        external
-        returns (uint256 nativeCredit)
-    {
+    /// @notice After the unbonding delay, with no request pending: zeroes the stake and returns it
+    /// for DPrompt to credit (a pull payment: native credit, or token credit for `withdrawTokens`).
+    function withdrawStake(Pool storage pool, uint32 modelId, address provider) external returns (uint256 amount) {
         Provider storage p = pool.providers[provider];
         uint256 withdrawableAt = p.withdrawableAt;
         if (withdrawableAt == 0) revert IDPrompt.DPromptNotUnbonding(modelId, provider);
         if (block.timestamp < withdrawableAt) revert IDPrompt.DPromptUnbondingNotOver(withdrawableAt);
         if (p.pending != 0) revert IDPrompt.DPromptStakeLocked(modelId, provider, p.pending);
-        uint256 amount = p.stake;
+        amount = p.stake;
         p.stake = 0;
         p.withdrawableAt = 0;
         emit IDPrompt.DPromptStakeWithdrawn(modelId, provider, amount);
-        if (address(token) == address(0)) return amount;
-        token.safeTransfer(provider, amount);
+    }
+
+    /// @notice `IDPrompt.withdrawTokens`: pays `account` its token credit, times balance / held when
+    /// the token's balance here fell below what DPrompt owes (each account bears the same fraction).
+    function withdrawTokens(TokenBook storage book, IERC20 token, address account) external {
+        uint256 amount = book.credits[account]; // always 0 for a native stake: nothing is credited here
+        if (amount == 0) revert IDPrompt.DPromptNothingToWithdraw(account);
+        uint256 held = book.held;
+        uint256 balance = token.balanceOf(address(this));
+        uint256 paid = balance < held ? (amount * balance) / held : amount;
+        book.credits[account] = 0;
+        book.held = held - amount; // cannot underflow: every credit is part of `held`
+        emit IDPrompt.DPromptTokensWithdrawn(account, amount, paid);
+        if (paid != 0) token.safeTransfer(account, paid);
     }
 
     /// @notice Declares how many requests `provider` may hold pending (1..65,535).
@@ -117,8 +137,8 @@ library ProviderStaking {
         emit IDPrompt.DPromptEarningsCollected(modelId, provider, amount);
     }
 
-    /// @notice `IDPrompt.reclaim`: after a missed deadline the requester (the caller) gets its whole
-    /// payment back as credit, and `slashBps` of the assigned provider's stake is taken; returns the
+    /// @notice `IDPrompt.reclaim` (anyone may call it): after a missed deadline the requester gets its
+    /// whole payment back as credit (a pull payment, whoever settles), and `slashBps` of the assigned provider's stake is taken; returns the
     /// amount taken, which DPrompt burns (see verifier-contracts/README.md: no one profits from a miss).
     /// The stored features stay, so a batch proof that already covers this request still verifies
     /// for its other members (`fulfilBatch` skips this one).
@@ -131,7 +151,6 @@ library ProviderStaking {
     ) external returns (uint256 slashed) {
         Request storage r = requests[requestId];
         requirePending(requestId, r.status);
-        if (msg.sender != r.requester) revert IDPrompt.DPromptNotRequester(requestId, msg.sender);
         uint256 deadline = r.deadline;
         if (block.timestamp <= deadline) revert IDPrompt.DPromptDeadlineNotPassed(requestId, deadline);
         uint32 modelId = r.modelId;
@@ -141,13 +160,20 @@ library ProviderStaking {
         slashed = (uint256(pool.providers[provider].stake) * m.slashBps) / ModelRegistry.BPS;
         uint256 refund = r.fee;
 
+        address requester = r.requester;
         r.status = IDPrompt.RequestStatus.Reclaimed;
         release(pool, provider, slashed, m.minStake);
-        credits[msg.sender] += refund;
-        emit IDPrompt.DPromptReclaimed(requestId, msg.sender, provider, refund, slashed);
+        credits[requester] += refund;
+        emit IDPrompt.DPromptReclaimed(requestId, requester, provider, refund, slashed, msg.sender);
     }
 
     // ---------------------------------------------------------------- reads (external)
+
+    /// @notice `IDPrompt.tokenBooks`: what DPrompt owes in the stake token, and its balance of it.
+    function tokenBooks(TokenBook storage book, IERC20 token) external view returns (uint256 owed, uint256 balance) {
+        owed = book.held;
+        if (address(token) != address(0)) balance = token.balanceOf(address(this));
+    }
 
     /// @notice `IDPrompt.providerState`'s return data, ABI-encoded (DPrompt returns it as it is).
     function encodedProviderState(Pool storage pool, address provider) external view returns (bytes memory) {
