@@ -196,3 +196,20 @@ def test_command_agent_answer_as_one_line(page, stack):
     text = page.get_by_test_id("answer").inner_text()
     assert "SWAP BNB→CAKE" in text, text
     shot(page, "command-agent")
+
+
+def test_deadline_passed_then_reclaim(page, stack):
+    """The chain's clock jumps past the deadline before the node's proof lands: the page says the request
+    expired and offers Reclaim; clicking it settles the request (the payment credited back)."""
+    rid = ask(page, stack, "bridge 50 usdc to arbitrum")
+    window = int(stack.client().model(stack.dep.models["ticker"].model_id).response_window)
+    stack.advance(window + 1)
+    page.wait_for_selector("[data-testid=reclaim]", timeout=30_000)
+    status = stack.client().request_info(rid).status
+    if status != "expired":  # the node's proof was mined before the clock moved: nothing to reclaim
+        pytest.skip(f"request {rid} was {status} before its deadline passed")
+    assert "expired" in page.get_by_test_id("status").inner_text()
+    page.get_by_test_id("reclaim").click()
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.startsWith('reclaimed')")
+    assert stack.client().request_info(rid).status == "reclaimed"
+    shot(page, "request-reclaimed")

@@ -108,10 +108,10 @@ async function refresh() {
       `(${left} s to the deadline)` : null;
     if (left === 0) {
       statusText = `expired: the deadline passed at ${new Date(Number(st.deadline) * 1000).toLocaleTimeString()} ` +
-        "without an answer; the requester can reclaim the payment (the provider's stake is slashed)";
+        "without an answer; anyone can settle it (Reclaim): the whole payment becomes the requester's credit and " +
+        "part of the provider's stake is burned";
       kind = "error";
-      showAction("reclaim", "Reclaim", async (signer) => dprompt(s.config, signer).reclaim(rid),
-        st.requester);
+      showAction("reclaim", "Reclaim", async (signer) => dprompt(s.config, signer).reclaim(rid));
     }
   } else if (status === "answered") {
     const left = secondsLeft(st.windowEnd);
@@ -153,7 +153,8 @@ async function refresh() {
     kind = "ok";
     s.done = true;
   } else if (status === "reclaimed") {
-    statusText = "reclaimed: the deadline passed without an answer and the requester took the payment back";
+    statusText = "reclaimed: the deadline passed without an answer; the payment was credited back to the requester " +
+      "(withdraw it with `zkrevox withdraw`)";
     kind = "error";
     s.done = true;
   }
