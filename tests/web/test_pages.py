@@ -129,6 +129,9 @@ def test_provider_page_shows_stake(page, stack):
     page.wait_for_selector("body[data-ready='1']")
     stakes = page.get_by_test_id("provider-stake").all_inner_texts()
     assert stakes == ["1.0 ETH", "1.0 ETH"], stakes
+    page.wait_for_function("document.querySelector('[data-testid=provider-queue]').textContent.includes('node queue')")
+    assert "earnings claimed so far" in page.get_by_test_id("provider-claimed").inner_text()
+    shot(page, "provider")
 
 
 def test_wrong_chain_in_wallet_sends_nothing(page, stack):

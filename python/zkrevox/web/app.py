@@ -11,6 +11,8 @@ Routes (JSON unless said):
   files of the in-browser verifier; ``GET /api/models/{name}/files/{vk|settings|srs}``: the bytes;
 - ``GET /api/builds``: the verifiable-build status of every model on the DPrompt
   (:func:`zkrevox.chain.site.build_statuses`);
+- ``GET /api/providers/{address}/queue``: with ``--store``, that provider's node queue (jobs by state,
+  prove times; :func:`zkrevox.web.store.provider_queue`);
 - ``GET /api/command-line?intents=A,B&tickers=C,D&prompt_hex=HEX``: ``{"line"}``, CommandAgent's answer
   rendered as one line (``SWAP BNB→CAKE``, ``zkrevox.chain.command.render``);
 - ``GET /api/requests/{id}/offchain``: the node's job of request ``id`` from ``--store``
@@ -170,6 +172,19 @@ def create_app(site: Site) -> Starlette:
             return _error(f"the node's store {site.store} has no job for request {rid}", 404)
         return JSONResponse(state)
 
+    async def queue(request: Request) -> Response:
+        if site.store is None:
+            return _error("this server was started without --store: the node's queue is unknown", 404)
+        from zkrevox.web.store import provider_queue
+
+        try:
+            state = provider_queue(site.store, site.deployment, request.path_params["address"])
+        except ZkrevoxError as exc:
+            return _error(str(exc), 404)
+        if state is None:
+            return _error(f"the node's store {site.store} holds no jobs of this provider on this DPrompt", 404)
+        return JSONResponse(state)
+
     async def builds(request: Request) -> Response:
         from zkrevox.chain.client import DPromptClient
         from zkrevox.chain.networks import connect
@@ -205,6 +220,7 @@ def create_app(site: Site) -> Starlette:
         Route("/api/config", config),
         Route("/api/health", health),
         Route("/api/builds", builds),
+        Route("/api/providers/{address}/queue", queue),
         Route("/api/command-line", command_line),
         Route("/api/models/{name}/verifier", verifier),
         Route("/api/models/{name}/files/{key}", verifier_file),

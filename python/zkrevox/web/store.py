@@ -40,3 +40,29 @@ def job_state(store: str, dep: Any, request_id: int) -> dict[str, Any] | None:
     finally:
         db.close()
     return None
+
+
+def provider_queue(store: str, dep: Any, provider: str) -> dict[str, Any] | None:
+    """The queue of ``provider``'s node for ``dep``'s DPrompt from its job store: ``{"counts": {state: n},
+    "prove_seconds": {"n", "median", "max"}}`` over every job it recorded; None when no scope of the
+    store is that provider's on that DPrompt."""
+    path = Path(store)
+    if not path.is_file():
+        raise InputError(f"job store {path} does not exist (pass the node's --db file as --store)")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        scopes = [scope for scope, info in db.execute("SELECT scope, info FROM scopes")
+                  if str(json.loads(info).get("dprompt", "")).lower() == dep.dprompt.address.lower()
+                  and str(json.loads(info).get("provider", "")).lower() == provider.lower()]
+        if not scopes:
+            return None
+        marks = ", ".join("?" * len(scopes))
+        counts = dict(db.execute(f"SELECT state, COUNT(*) FROM jobs WHERE scope IN ({marks}) GROUP BY state", scopes))
+        times = sorted(t for (t,) in db.execute(
+            f"SELECT prove_seconds FROM jobs WHERE scope IN ({marks}) AND prove_seconds IS NOT NULL", scopes))
+    except sqlite3.Error as exc:
+        raise InputError(f"{path} is not a zkrevox job store ({exc})") from None
+    finally:
+        db.close()
+    prove = {"n": len(times), "median": times[len(times) // 2] if times else None, "max": times[-1] if times else None}
+    return {"counts": counts, "prove_seconds": prove}

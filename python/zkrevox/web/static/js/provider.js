@@ -49,6 +49,19 @@ async function main() {
       ));
     }
     $("provider-models").replaceChildren(...rows);
+    const collected = await provider.getLogs({ address: config.dprompt, fromBlock: config.from_block, toBlock: "latest",
+      topics: [iface.getEvent("DPromptEarningsCollected").topicHash, null, ethers.zeroPadValue(address, 32)] });
+    const claimed = collected.reduce((sum, l) => sum + iface.parseLog(l).args.amount, 0n);
+    $("provider-claimed").textContent = `earnings claimed so far: ${formatEth(claimed)} in ${collected.length} collection(s)`;
+    if (config.store) {
+      const res = await fetch(`/api/providers/${address}/queue`);
+      const q = await res.json();
+      $("provider-queue").textContent = res.ok
+        ? `node queue (its store): ${Object.entries(q.counts).map(([k, v]) => `${k} ${v}`).join(", ")}; prove time ` +
+          (q.prove_seconds.n ? `median ${q.prove_seconds.median.toFixed(2)} s, max ${q.prove_seconds.max.toFixed(2)} s ` +
+            `over ${q.prove_seconds.n} proofs` : "not measured yet")
+        : q.error;
+    }
     const topic = ethers.zeroPadValue(address, 32);
     const logs = await provider.getLogs({ address: config.dprompt, fromBlock: config.from_block, toBlock: "latest",
                                           topics: [iface.getEvent("DPromptFulfilled").topicHash, null, topic] });
