@@ -114,8 +114,9 @@ class Submitter:
         try:
             gas = int(fn.estimate_gas({"from": self.account.address}) * GAS_MARGIN)
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
-            err = self.client.revert_error(exc, fn.fn_name)
-            return self.drop_members(members, err) if batched else [self.settle.settle_revert(members[0], err)]
+            refused = self.client.revert_error(exc, fn.fn_name)
+            return (self.drop_members(members, refused) if batched
+                    else [self.settle.settle_revert(members[0], refused)])
         if batched:
             self.metrics.batches.labels(str(len(ids))).inc()
         return self.record_and_send(members, fn, gas, State.PROVED, State.SUBMITTED)
