@@ -1,8 +1,9 @@
 """Browser-test fixtures: one real stack per session, driven by Debian's Chromium through Playwright.
 
-A real anvil; the ticker model deployed on DPrompt and the intent agent published beside it (single-request
-verifiers: every answer is one proof the browser can verify), CommandAgent deployed; a real provider node
-(``zkrevox node --model ticker --model intent``, dev account 1) proving with the real circuits; ``zkrevox web``
+A real anvil; the ticker model deployed on DPrompt with its batch-4 verifier, the intent agent published beside
+it, CommandAgent deployed; a real provider node
+(``zkrevox node --model ticker --model intent --max-batch-wait 0``, dev account 1: a request alone is proven
+at once; requests mined together share a batch proof) proving with the real circuits; ``zkrevox web``
 serving the pages with its RPC behind a TCP proxy the tests can take down. The pages sign with anvil's dev
 account 2 (unlocked in anvil; no key reaches the page). Screenshots go to ``$ZKREVOX_SCREENSHOTS`` (default
 ``build/screenshots/``).
@@ -43,6 +44,7 @@ from zkrevox.model_files import REPO_ROOT
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 UP_TIMEOUT_S = 180
+BATCH = 4  # the ticker's batch verifier: requests mined together are answered with one batch proof
 SCREENSHOTS = Path(os.environ.get("ZKREVOX_SCREENSHOTS", REPO_ROOT / "build" / "screenshots"))
 
 
@@ -75,6 +77,22 @@ class Stack:
 
     def next_request_id(self) -> int:
         return int(self.client().contract.functions.nextRequestId().call())
+
+    def request_together(self, *prompts: str) -> list[int]:
+        """The user's requests of ``prompts`` mined in one block (automining paused meanwhile)."""
+        user = Account.from_key(ANVIL_DEV_KEYS[2])
+        client = DPromptClient(self.w3, self.dep.dprompt.address, user)
+        model_id = self.dep.models["ticker"].model_id
+        fee = client.model(model_id).fee
+        self.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+        try:
+            hashes = [client.contract.functions.request(model_id, p.encode()).transact(
+                {"from": user.address, "value": fee}) for p in prompts]
+            self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        finally:
+            self.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+        event = client.contract.events.DPromptRequested()
+        return [int(event.process_receipt(self.w3.eth.get_transaction_receipt(h))[0].args.requestId) for h in hashes]
 
     def advance(self, seconds: int) -> None:
         self.w3.provider.make_request("evm_increaseTime", [seconds])  # type: ignore[arg-type]
@@ -112,12 +130,15 @@ def _http_ok(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def stack(prover, intent_prover, tmp_path_factory) -> Iterator[Stack]:
+    from zkrevox import Prover
+
+    Prover.load_or_build("ticker", batch=BATCH)  # built once if missing
     work = tmp_path_factory.mktemp("web")
     owner, provider = (Account.from_key(k) for k in ANVIL_DEV_KEYS[:2])
     with Anvil() as chain, TcpProxy(int(chain.url.rsplit(":", 1)[1])) as proxy:
         w3 = Web3(Web3.HTTPProvider(chain.url))
         params = model_params("ticker")
-        dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=work, batch_sizes=[])
+        dep = deploy(w3, owner, params, verifier_sol=current_verifier(params), directory=work, batch_sizes=[BATCH])
         intent_params = model_params("intent")
         intent = publish(w3, owner, dep, intent_params, verifier_sol=current_verifier(intent_params), batch_sizes=[],
                          directory=work)
@@ -128,7 +149,8 @@ def stack(prover, intent_prover, tmp_path_factory) -> Iterator[Stack]:
         with open(node_log, "ab") as log:
             node = subprocess.Popen(
                 [*zkrevox_command(), "node", "--model", "ticker", "--model", "intent", "--rpc", chain.url,
-                 "--db", str(work / "node.db"), "--stake", "1", "--poll-interval", "0.25", "--log-format", "json"],
+                 "--db", str(work / "node.db"), "--stake", "1", "--poll-interval", "0.25", "--log-format", "json",
+                 "--max-batch-wait", "0"],
                 stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL,
                 env={**env, "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[1]})
         port = free_port()

@@ -216,3 +216,19 @@ def test_deadline_passed_then_reclaim(page, stack):
     page.wait_for_function("document.querySelector('[data-testid=status]').textContent.startsWith('reclaimed')")
     assert stack.client().request_info(rid).status == "reclaimed"
     shot(page, "request-reclaimed")
+
+
+def test_batch_member_is_checked_by_the_chains_verifier(page, stack):
+    """Four requests mined together are answered with one batch proof, which the WASM engine cannot check:
+    Verify re-runs the registered batch verifier through the RPC and says so."""
+    ids = stack.request_together("swap 2 bnb for cake", "buy some pepe", "price of sol", "send 5 usdt to bob")
+    page.goto(f"{stack.url}/requests/{ids[1]}")
+    page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('fulfilled')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    assert "one fulfilBatch of 4" in page.get_by_test_id("step-fulfilled").inner_text()
+    page.get_by_test_id("verify").click()
+    page.wait_for_selector("[data-testid=verify-result][data-ok]", timeout=60_000)
+    text = page.get_by_test_id("verify-result").inner_text()
+    assert page.get_by_test_id("verify-result").get_attribute("data-check") == "chain", text
+    assert "accepted by the chain's verifier (via your RPC" in text and "Not verified in this browser" in text, text
+    shot(page, "request-batch-member")

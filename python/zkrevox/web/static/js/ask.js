@@ -98,7 +98,8 @@ async function ask() {
     say(`request ${ids.join(", ")} mined in block ${receipt.blockNumber}`, "ok");
     location.assign(`/requests/${ids[command ? ids.length - 1 : 0]}` + (ids.length > 1 ? `?ask=${ids.join(",")}` : ""));
   } catch (err) {
-    say(`Not sent: ${rpcProblem(state.config, err)}`, "error");
+    const why = rpcProblem(state.config, err);
+    say(/nothing was sent/i.test(why) ? why : `Not sent: ${why}`, "error");
   } finally {
     button.disabled = !state.wallet?.signer;
   }

@@ -48,8 +48,9 @@ async function fulfilCall(s, rid) {
     throw new Error(`transaction ${log.transactionHash} is not a direct fulfil/fulfilBatch call to DPrompt; its ` +
       "proof cannot be read from the calldata");
   }
-  const ids = call.name === "fulfil" ? [BigInt(call.args[0])] : call.args[0].map(BigInt);
-  return { name: call.name, ids, proof: call.args[1], outputs: [...call.args[2]], hash: log.transactionHash,
+  // plain arrays: ethers' decoded Results are frozen, and a call that takes them as arguments fails
+  const ids = call.name === "fulfil" ? [BigInt(call.args[0])] : Array.from(call.args[0], BigInt);
+  return { name: call.name, ids, proof: call.args[1], outputs: Array.from(call.args[2], BigInt), hash: log.transactionHash,
            block: log.blockNumber };
 }
 
@@ -82,10 +83,12 @@ export async function verifyRequest(s, rid) {
     const contract = new ethers.Contract(verifier, VERIFIER_ABI, s.provider);
     const t0 = performance.now();
     let ok;
+    let why = "";
     try {
-      ok = await contract.verifyProof(call.proof, instances);
-    } catch {
+      ok = await contract.verifyProof(call.proof, Array.from(instances, BigInt));
+    } catch (err) {
       ok = false;
+      why = ` (${err.shortMessage || err.message})`;
     }
     const seconds = (performance.now() - t0) / 1000;
     return {
@@ -96,7 +99,7 @@ export async function verifyRequest(s, rid) {
           `rebuilds for requests ${call.ids.join(", ")}. Not verified in this browser: the WASM engine cannot check ` +
           "batch proofs (Freivalds' einsum columns)."
         : `rejected by the chain's verifier (via your RPC): the batch-${n} verifier ${verifier} refused the proof in ` +
-          `tx ${call.hash}.`,
+          `tx ${call.hash}${why}.`,
     };
   }
   const model = s.model;
