@@ -37,3 +37,30 @@ def test_web_refuses_an_rpc_that_does_not_answer():
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 1, run.stderr
     assert url in run.stderr and "error:" in run.stderr
+
+
+def test_verifier_srs_keeps_what_a_verifier_reads(prover):
+    from zkrevox.chain.site import verifier_srs
+
+    full = prover.srs_path.read_bytes()
+    k = int.from_bytes(full[:4], "little")
+    reduced = verifier_srs(full)
+    assert len(reduced) == 4 + 4 * 64 + 2 * 128 and int.from_bytes(reduced[:4], "little") == 1
+    assert reduced[4:68] == full[4:68]  # g[0]
+    assert reduced[-256:] == full[-256:]  # g2, s·g2
+    assert len(full) == 4 + 2 * 64 * (1 << k) + 256
+
+
+def test_verifier_srs_refuses_another_layout():
+    import pytest
+
+    from zkrevox.errors import ArtifactError
+
+    with pytest.raises(ArtifactError, match="not a raw KZG parameter file"):
+        verifier_srs_of(b"\x0e\x00\x00\x00" + b"\x00" * 100)
+
+
+def verifier_srs_of(data: bytes) -> bytes:
+    from zkrevox.chain.site import verifier_srs
+
+    return verifier_srs(data)

@@ -88,15 +88,40 @@ def site_models(dep: Deployment) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class VerifierFile:
+    """One file of the in-browser verifier: its bytes (``srs``: only the part a verifier reads), their
+    sha256, and the built file they come from."""
+
     name: str  # vk | settings | srs
     path: Path
+    data: bytes
     sha256: str
-    size: int
+    source_sha256: str  # of the whole file at ``path`` (the SRS: the full one the prover uses)
+
+
+def verifier_srs(srs: bytes) -> bytes:
+    """The few bytes of a KZG SRS (halo2's raw ``ParamsKZG`` file: ``k`` as u32 LE, ``2^k`` G1 points
+    ``g``, ``2^k`` G1 points ``g_lagrange``, then ``g2`` and ``s·g2``) that a verifier reads: the same
+    layout with ``k = 1``, i.e. ``g[0..2]`` (the verifier uses ``g[0]``), two ``g_lagrange`` points it
+    never uses, ``g2`` and ``s·g2`` (516 bytes instead of ~2 MB for ``k = 14``). ezkl's verifiers load
+    such a reduced SRS (its Python ``verify(..., reduced_srs=True)`` reads it the same way).
+    ArtifactError when the file does not have that layout."""
+    g1, g2 = 64, 128
+    if len(srs) < 4:
+        raise ArtifactError("the SRS file is too short to hold its size")
+    k = int.from_bytes(srs[:4], "little")
+    n = 1 << k if k < 32 else 0
+    if k < 1 or len(srs) != 4 + 2 * n * g1 + 2 * g2:
+        raise ArtifactError(f"the SRS file ({len(srs)} bytes, k {k}) is not a raw KZG parameter file of 2^k points; "
+                            "rebuild it with `zkrevox build MODEL`")
+    lagrange = 4 + n * g1
+    return ((1).to_bytes(4, "little") + srs[4:4 + 2 * g1] + srs[lagrange:lagrange + 2 * g1]
+            + srs[lagrange + n * g1:])
 
 
 def verifier_files(dep: Deployment, model: str) -> dict[str, VerifierFile]:
     """The files an in-browser verifier of ``model``'s single-request circuit takes (``vk``, ``settings``,
-    ``srs``) from the local build whose vk the deployment registered. InputError for a model the
+    and the verifier's part of the SRS, :func:`verifier_srs`) from the local build whose vk the
+    deployment registered. InputError for a model the
     record does not hold; ArtifactError when no local build has the registered vk."""
     from zkrevox.artifacts import Artifacts
     from zkrevox.model_files import ModelFiles, model_dir
@@ -112,8 +137,10 @@ def verifier_files(dep: Deployment, model: str) -> dict[str, VerifierFile]:
         path = artifacts.file(key)
         if not path.is_file():
             raise ArtifactError(f"{path} is missing: build it with `zkrevox build {name}`")
-        data = path.read_bytes()
-        files[key] = VerifierFile(key, path, hashlib.sha256(data).hexdigest(), len(data))
+        whole = path.read_bytes()
+        data = verifier_srs(whole) if key == "srs" else whole
+        files[key] = VerifierFile(key, path, data, hashlib.sha256(data).hexdigest(),
+                                  hashlib.sha256(whole).hexdigest())
     if files["vk"].sha256 != record.vk_sha256:
         raise ArtifactError(f"the local vk of {name} ({files['vk'].sha256[:12]}…) is not the registered one "
                             f"({record.vk_sha256[:12]}…): rebuild the registered circuit, or check it with "

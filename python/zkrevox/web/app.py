@@ -7,8 +7,9 @@ Routes (JSON unless said):
 - ``GET /api/config``: ``{"chain_id", "rpc", "local", "dprompt", "from_block", "stake_token",
   "command_agent", "models": [...], "abi": {"DPrompt", "CommandAgent"}, "max_prompt_bytes"}``
   (:func:`zkrevox.chain.site.site_models` per model);
-- ``GET /api/models/{name}/verifier``: ``{"vk" | "settings" | "srs": {"sha256", "size", "url"}}``, the
-  files of the in-browser verifier; ``GET /api/models/{name}/files/{vk|settings|srs}``: the bytes;
+- ``GET /api/models/{name}/verifier``: ``{"vk" | "settings" | "srs": {"sha256", "size", "source_sha256",
+  "url"}}``, the files of the in-browser verifier (the SRS: only the bytes a verifier reads,
+  :func:`zkrevox.chain.site.verifier_srs`); ``GET /api/models/{name}/files/{vk|settings|srs}``: the bytes;
 - ``GET /api/builds``: the verifiable-build status of every model on the DPrompt
   (:func:`zkrevox.chain.site.build_statuses`);
 - ``GET /api/providers/{address}/queue``: with ``--store``, that provider's node queue (jobs by state,
@@ -143,8 +144,8 @@ def create_app(site: Site) -> Starlette:
             files = verifier_files(site.deployment, name)
         except ZkrevoxError as exc:
             return _error(str(exc), 404)
-        return JSONResponse({key: {"sha256": f.sha256, "size": f.size, "url": f"/api/models/{name}/files/{key}"}
-                             for key, f in files.items()})
+        return JSONResponse({key: {"sha256": f.sha256, "size": len(f.data), "source_sha256": f.source_sha256,
+                                   "url": f"/api/models/{name}/files/{key}"} for key, f in files.items()})
 
     async def verifier_file(request: Request) -> Response:
         from zkrevox.chain.site import verifier_files
@@ -156,7 +157,7 @@ def create_app(site: Site) -> Starlette:
             return _error(str(exc), 404)
         if key not in files:
             return _error(f"no verifier file {key!r} (files: {', '.join(files)})", 404)
-        return FileResponse(files[key].path, media_type="application/octet-stream")
+        return Response(files[key].data, media_type="application/octet-stream")
 
     async def offchain(request: Request) -> Response:
         rid = request.path_params["rid"]

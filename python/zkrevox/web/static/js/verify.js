@@ -137,7 +137,8 @@ export async function verifyRequest(s, rid) {
     message: ok
       ? `verified in this browser (ezkl WASM engine 21.0.0, ${seconds.toFixed(2)} s): the proof in tx ${call.hash} is ` +
         `valid for request ${rid}'s instances (its stored features and the answer), under the vk whose sha256 ` +
-        `${vkSha.slice(0, 12)}… is the model's on-chain vk hash.`
+        `${vkSha.slice(0, 12)}… is the model's on-chain vk hash, with the ${srs.length} SRS bytes a verifier reads ` +
+        `(sha256 ${files.srs.sha256.slice(0, 12)}…, from the build's SRS ${files.srs.source_sha256.slice(0, 12)}…).`
       : `rejected in this browser: the proof in tx ${call.hash} does not verify for request ${rid}'s instances ` +
         `(${why || "verify returned false"}).`,
   };
