@@ -10,8 +10,7 @@ import re
 import time
 
 import pytest
-
-from conftest import shot
+from webstack import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain, pytest.mark.slow]
 
