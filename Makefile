@@ -78,6 +78,7 @@ test-rust:
 
 test-python: setup
 	$(PY) -m mypy.stubtest zkrevox._native
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: setup

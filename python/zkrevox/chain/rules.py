@@ -84,11 +84,11 @@ def check_fulfillable(client: DPromptClient, dep: Deployment, signer: str, info:
     if info.status == "fulfilled":
         raise InputError(f"request {rid} is already fulfilled; read it with `zkrevox answer {rid}`")
     if info.status == "reclaimed":
-        raise InputError(f"request {rid} was reclaimed by its requester after its deadline; it can no longer be "
+        raise InputError(f"request {rid} was settled after its missed deadline; it can no longer be "
                          "fulfilled")
     if info.status == "expired":
         raise InputError(f"request {rid}'s deadline (unix time {info.deadline}) has passed; it can no longer be "
-                         "fulfilled, only reclaimed by its requester")
+                         "fulfilled, only settled (`zkrevox reclaim ID`, by anyone)")
     if info.provider.lower() != signer.lower():
         raise InputError(
             f"request {rid} is assigned to {info.provider}, not to this key ({signer}); only the "
