@@ -4,7 +4,7 @@ the provider paid. Each attack of the issue is a test here, on anvil with real t
 
 Economics under test (IDPrompt / README "Optimistic answers"): an overturned answer earns the
 provider nothing, ``min(answerBond, stake)`` is slashed, half (rounded up) to the disputer and half
-to the requester, who also gets its whole fee back.
+to the requester, who also gets its fee back but for its callback's cost, which goes to the disputer.
 """
 
 from __future__ import annotations
@@ -390,3 +390,41 @@ def test_finalize_cannotStarveTheCallback(staked: Env, compiled):
     receipt = staked.client(staked.other).finalize([rid])
     assert _callbacks(staked, receipt) == [(rid, True)]
     assert consumer.functions.lastAnswer().call() == bitmap_of(proof, staked.toy.num_outputs)
+
+
+def test_dispute_withACallback_paysTheDisputerTheCallbacksCostFromTheRequestersEscrow(staked: Env, compiled):
+    """The callback runs in the dispute with all its gas; its cost, (limit + 15,000) x the dispute's gas price
+    (at most what the requester paid beyond the optimistic fee), goes from the requester's refund to the
+    disputer, so a 2M-gas callback does not make disputing a loss (issue 19)."""
+    consumer = _consumer(staked, compiled, BURN_GAS, gas=2_000_000)
+    rid = _ask_via(staked, consumer)
+    escrow = staked.client().request_info(rid).fee - staked.params.optimistic_fee
+    proof = staked.toy.prove(PROMPT)
+    staked.client(staked.provider).post_answer(rid, bitmap_of(proof, staked.toy.num_outputs) ^ 1)
+    bond = staked.params.answer_bond
+    client = staked.client()
+    price = staked.w3.eth.gas_price  # at most the request's: the whole pay is within the escrow
+    tx = client.contract.functions.dispute(rid, proof.proof_bytes, proof.outputs(staked.toy.num_outputs)).transact(
+        {"from": staked.other.address, "gasPrice": price})
+    receipt = staked.w3.eth.wait_for_transaction_receipt(tx)
+    assert receipt["status"] == 1 and _callbacks(staked, receipt) == [(rid, False)]  # it burned all its gas
+    assert receipt["gasUsed"] > 2_000_000  # the callback had its full limit
+    pay = min((2_000_000 + 15_000) * price, escrow)
+    assert client.credits(staked.other.address) == bond - bond // 2 + pay
+    assert client.credits(consumer.address) == staked.params.optimistic_fee + escrow - pay + bond // 2
+
+
+def test_dispute_atAHigherGasPriceThanTheRequest_payIsCappedByTheEscrow(staked: Env, compiled):
+    consumer = _consumer(staked, compiled, STORE, gas=100_000)
+    rid = _ask_via(staked, consumer)
+    escrow = staked.client().request_info(rid).fee - staked.params.optimistic_fee
+    proof = staked.toy.prove(PROMPT)
+    staked.client(staked.provider).post_answer(rid, bitmap_of(proof, staked.toy.num_outputs) ^ 1)
+    client = staked.client()
+    price = 10 * staked.w3.eth.gas_price + 10**9
+    tx = client.contract.functions.dispute(rid, proof.proof_bytes, proof.outputs(staked.toy.num_outputs)).transact(
+        {"from": staked.other.address, "gasPrice": price})
+    assert staked.w3.eth.wait_for_transaction_receipt(tx)["status"] == 1
+    bond = staked.params.answer_bond
+    assert client.credits(staked.other.address) == bond - bond // 2 + escrow  # all of the escrow, no more
+    assert client.credits(consumer.address) == staked.params.optimistic_fee + bond // 2

@@ -42,7 +42,7 @@ from zkrevox.chain.client import DPromptClient, bitmap_indices
 from zkrevox.chain.command import CommandAgentClient
 from zkrevox.chain.deploy import current_verifier, deploy, deploy_contract, model_params
 from zkrevox.chain.keys import ANVIL_DEV_KEYS
-from zkrevox.chain.networks import connect
+from zkrevox.chain.networks import PRESETS, connect
 from zkrevox.chain.publish import publish
 from zkrevox.chain.solc import project_contracts
 from zkrevox.errors import ChainError
@@ -78,7 +78,8 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
     from zkrevox.featurize import prompt_text
     from zkrevox.node.bootstrap import local_batch_sizes
 
-    params = model_params("ticker")
+    # the bond rule at the local preset's declared gas price (1 ZKRS valued at 1 ETH): the disputer's net shows
+    params = model_params("ticker", declared_gas_price_wei=int(PRESETS["local"].gas_price_gwei * 10**9))
     owner, provider_acct, user_acct = (Account.from_key(k) for k in ANVIL_DEV_KEYS[:3])
     with tempfile.TemporaryDirectory(prefix="zkrevox-demo-") as work_s, Anvil() as chain:
         work = Path(work_s)
@@ -477,10 +478,18 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
         say(f"bond {s.bond / 10**18:g} ZKRS slashed from the provider: {s.toDisputer / 10**18:g} to the watcher "
             f"(its ZKRS balance +{gained / 10**18:g}), {s.toRequester / 10**18:g} to the requester, who also gets its "
             "fee back")
+    net = None
+    if receipt and params.declared_gas_price_wei:  # the bond rule: 1 ZKRS valued at 1 ETH (the local declaration)
+        net = gained * params.stake_price_wei // 10**18 - int(receipt["gasUsed"]) * params.declared_gas_price_wei
+        say(f"the watcher's net at the declared gas price {params.declared_gas_price_wei / 1e9:g} gwei: "
+            f"{gained / 10**18:g} ZKRS (1 ZKRS = 1 ETH declared) less {receipt['gasUsed']:,} gas = "
+            f"{net / 10**18:+.6f} ETH; at {receipt['effectiveGasPrice'] / 1e9:g} gwei (anvil now): "
+            f"{(gained - int(receipt['gasUsed']) * int(receipt['effectiveGasPrice'])) / 10**18:+.6f} ETH")
     shown = _cli(work, ["answer", str(rid), "--json", "--rpc", rpc])
     say(f"zkrevox answer {rid} --json: {shown.stdout.strip() or shown.stderr.strip()[-300:]}")
     return {"request_id": rid, "status": info.status, "posted": list(WRONG_CLAIM), "tickers": proven,
             "dispute_gas": int(receipt["gasUsed"]) if receipt else None, "watcher_gain": gained,
+            "watcher_net_wei_at_declared_gas_price": net,
             "before_window_end": mined_at is not None and mined_at < window_end,
             "answer_cli": json.loads(shown.stdout) if shown.returncode == 0 else None}
 

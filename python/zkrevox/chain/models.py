@@ -85,9 +85,27 @@ def provider_warnings(info: ModelInfo) -> list[str]:
 
 
 def list_models(client: DPromptClient, dep: Deployment) -> list[dict[str, Any]]:
-    """Every model of the DPrompt at ``client``, id 1 upwards, named from ``dep`` where recorded."""
+    """Every model of the DPrompt at ``client``, id 1 upwards, named from ``dep`` where recorded, with the
+    bond rule it was published under (``bond_rule``: None when no gas price was declared)."""
     names = record_names(dep)
-    return [model_summary(client, client.model(i), names.get(i)) for i in range(1, client.model_count() + 1)]
+    rows = []
+    for i in range(1, client.model_count() + 1):
+        info = client.model(i)
+        row = model_summary(client, info, names.get(i))
+        record = dep.models.get(names[i]) if i in names else None
+        row["bond_rule"] = _bond_rule(info, record)
+        rows.append(row)
+    return rows
+
+
+def _bond_rule(info: ModelInfo, record: Any) -> dict[str, Any] | None:
+    """The bond rule's terms: the on-chain bond against the recorded dispute gas and declared prices."""
+    from zkrevox.chain.economics import BondTerms
+
+    if record is None or not getattr(record, "declared_gas_price_wei", 0) or not info.challenge_window:
+        return None
+    return BondTerms(info.answer_bond, record.dispute_gas, record.declared_gas_price_wei,
+                     record.stake_price_wei or 10**18).to_json()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,12 @@ class Network:
     rpc_env: str
     default_rpc: str
     native: str  # symbol of the native coin
+    # Optimistic mode (zkrevox.chain.economics): seconds between blocks (the window floor is
+    # MIN_WINDOW_BLOCKS of them), the default challenge window, and the gas price the deployment
+    # declares it serves (the bond rule is checked at it; `--gas-price` overrides).
+    block_time_s: float = 1.0
+    challenge_window_s: int = 3600
+    gas_price_gwei: float = 10.0
 
     def rpc_url(self, environ: Mapping[str, str] | None = None) -> str:
         env: Mapping[str, str] = os.environ if environ is None else environ
@@ -36,13 +42,18 @@ class Network:
 PRESETS: dict[str, Network] = {
     n.name: n
     for n in (
-        Network("local", 31337, "ZKREVOX_RPC_LOCAL", "http://127.0.0.1:8545", "ETH"),
+        # anvil: a block per transaction, base fee from 1 gwei down; a 60 s window for demos and tests
+        Network("local", 31337, "ZKREVOX_RPC_LOCAL", "http://127.0.0.1:8545", "ETH",
+                block_time_s=1.0, challenge_window_s=60, gas_price_gwei=2.0),
         Network("bsc-testnet", 97, "ZKREVOX_RPC_BSC_TESTNET",
-                "https://data-seed-prebsc-1-s1.bnbchain.org:8545", "tBNB"),
+                "https://data-seed-prebsc-1-s1.bnbchain.org:8545", "tBNB",
+                block_time_s=3.0, challenge_window_s=3600, gas_price_gwei=10.0),
         Network("opbnb-testnet", 5611, "ZKREVOX_RPC_OPBNB_TESTNET",
-                "https://opbnb-testnet-rpc.bnbchain.org", "tBNB"),
+                "https://opbnb-testnet-rpc.bnbchain.org", "tBNB",
+                block_time_s=1.0, challenge_window_s=3600, gas_price_gwei=1.0),
         Network("sepolia", 11155111, "ZKREVOX_RPC_SEPOLIA",
-                "https://ethereum-sepolia-rpc.publicnode.com", "SepoliaETH"),
+                "https://ethereum-sepolia-rpc.publicnode.com", "SepoliaETH",
+                block_time_s=12.0, challenge_window_s=7200, gas_price_gwei=20.0),
     )
 }
 BY_CHAIN_ID: dict[int, Network] = {n.chain_id: n for n in PRESETS.values()}
@@ -142,6 +153,16 @@ def connect(rpc_url: str, *, expected_chain_id: int | None = None, source: str |
             f"RPC {rpc_url} serves chain id {chain_id}, expected {expected_chain_id}; point --rpc at the right network"
         )
     return w3
+
+
+def preset_of_chain(chain_id: int) -> Network:
+    """The preset serving ``chain_id`` (``local`` for a development chain); for a chain no preset names,
+    a cautious one: 12 s blocks, a 2-hour window, 20 gwei declared."""
+    if is_local_chain(chain_id):
+        return PRESETS["local"]
+    known = BY_CHAIN_ID.get(chain_id)
+    return known if known is not None else Network(f"chain-{chain_id}", chain_id, "", "", "?", block_time_s=12.0,
+                                                   challenge_window_s=7200, gas_price_gwei=20.0)
 
 
 def network_name(chain_id: int) -> str:

@@ -23,11 +23,14 @@ from zkrevox.chain.deploy import (
     ModelParams,
     ModelRecord,
     _display_path,
+    apply_bond_rule,
     check_economics,
+    check_window_on,
     checked_verifier,
     deploy_contract,
     plan_batch_verifiers,
     register_batch_verifier,
+    rule_fields,
     write_deployment,
 )
 from zkrevox.chain.vocab_table import build_table, spec_hash
@@ -74,9 +77,11 @@ def publish(
     check_name_free(w3, dep, name)
     verifier_sol, compiled = checked_verifier(params, verifier_sol)
     check_economics(params)
+    check_window_on(w3, params)
     plans = plan_batch_verifiers(params.name, batch_sizes, num_outputs=params.num_outputs,
                                  input_scale=params.input_scale)  # every check before the first transaction
     verifier = deploy_contract(w3, account, compiled)
+    params = apply_bond_rule(w3, account, params, verifier.address)
     client = DPromptClient(w3, dep.dprompt.address, account)
     model_id, receipt = client.publish_model(params.config_for(verifier.address), build_table(params.spec).data)
     record = ModelRecord(
@@ -85,7 +90,7 @@ def publish(
         spec_sha256=spec_hash(params.spec).hex(), register_tx="0x" + bytes(receipt["transactionHash"]).hex(),
         fee_wei=params.fee_wei, num_outputs=params.num_outputs, input_scale=params.input_scale,
         labels=list(params.labels), publisher=account.address, developer_share_bps=params.developer_share_bps,
-        source_model=params.name if name != params.name else "",
+        source_model=params.name if name != params.name else "", **rule_fields(params),
     )
     dep.models[name] = record
     directory = directory or (dep.path.parent if dep.path else None)

@@ -7,6 +7,7 @@ Errors are ``InputError`` naming the problem and the fix; nothing is sent by the
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from zkrevox.chain.client import DPromptClient, RequestInfo, bitmap_indices
@@ -28,6 +29,11 @@ def answer_key(model: str, record: ModelRecord | None = None) -> str:
     from zkrevox.agents import answer_key as agent_key
 
     return agent_key(getattr(record, "source_model", None) or model)
+
+
+def iso_time(ts: int) -> str:
+    """A chain-clock time (unix seconds) as ISO 8601 UTC, e.g. 2026-12-08T01:40:00+00:00."""
+    return dt.datetime.fromtimestamp(int(ts), tz=dt.timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- model defaults
@@ -87,7 +93,7 @@ def check_fulfillable(client: DPromptClient, dep: Deployment, signer: str, info:
         raise InputError(f"request {rid} was settled after its missed deadline; it can no longer be "
                          "fulfilled")
     if info.status == "expired":
-        raise InputError(f"request {rid}'s deadline (unix time {info.deadline}) has passed; it can no longer be "
+        raise InputError(f"request {rid}'s deadline ({iso_time(info.deadline)}) has passed; it can no longer be "
                          "fulfilled, only settled (`zkrevox reclaim ID`, by anyone)")
     if info.provider.lower() != signer.lower():
         raise InputError(
@@ -102,22 +108,6 @@ def check_fulfillable(client: DPromptClient, dep: Deployment, signer: str, info:
     if client.model(record.model_id).verifier.lower() != record.verifier.address.lower():
         raise InputError(f"model {record.model_id} on-chain has another verifier than {dep.path} records; "
                          "the record is stale: check it with `zkrevox models`")
-
-
-def registered_prover(model: str, size: int, registered: str | None) -> Any:
-    """The prover of ``model``'s batch-``size`` circuit whose vk is ``registered`` (the deployment's): the
-    current build, or one a rebuild kept under ``artifacts/<variant>/by-vk/``; None: the current build."""
-    from zkrevox import Prover
-    from zkrevox.errors import ArtifactError
-
-    if registered is None:
-        return Prover.load(model, batch=size)
-    try:
-        return Prover.load(model, batch=size, vk_sha256=registered)
-    except ArtifactError as exc:
-        circuit = model if size == 1 else f"batch-{size} circuit of {model}"
-        raise InputError(f"no local build of the {circuit} has the registered vk: {exc}. A proof made with "
-                         "another would be refused (nothing was proven or sent)") from None
 
 
 def check_proof_matches(client: DPromptClient, info: RequestInfo, record: ModelRecord, chain_proof: Any,

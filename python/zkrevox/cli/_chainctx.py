@@ -90,6 +90,9 @@ def _units(amount: str, decimals: int) -> int:
     units = value * 10**decimals
     if units != units.to_integral_value():
         raise InputError(f"amount {amount} has more than {decimals} decimals")
+    if units >= 2**256:
+        raise InputError(f"amount {amount} is too large: no balance on any chain holds it (at most "
+                         f"{Decimal(2**256 - 1) / 10**decimals:.6e} whole units)")
     return int(units)
 
 
@@ -108,18 +111,48 @@ AnswerBondOpt = Annotated[str | None, typer.Option(
     "units of the stake asset, at most the minimum stake [default: 1/20 of the minimum stake].")]
 
 
+GasPriceOpt = Annotated[str | None, typer.Option(
+    help="Gas price (gwei) this deployment declares it serves: the answer bond must pay a disputer at least a "
+    "dispute's gas at it (measured on the model's verifier) [default: the network preset's, local 2].")]
+
+
+StakePriceOpt = Annotated[str | None, typer.Option(
+    help="With an ERC-20 stake: what one whole stake token is worth in the native coin, for the bond rule "
+    "[default: 1 on a local chain; required elsewhere].")]
+
+
 def _optimistic_economics(challenge_window: int | None, optimistic_fee: str | None, answer_bond: str | None,
-                          decimals: int) -> dict[str, int | None]:
-    """``ModelParams`` fields of the optimistic mode from the command line (window 0: not offered; None:
-    the field's default)."""
-    window = 60 if challenge_window is None else challenge_window
+                          decimals: int, *, chain_id: int = 31337, gas_price: str | None = None,
+                          stake_price: str | None = None, token: bool = False) -> dict[str, int | None]:
+    """``ModelParams`` fields of the optimistic mode from the command line (window 0: not offered): the
+    window (default: the network preset's), fee, bond, and the bond rule's declared prices."""
+    from zkrevox.chain.networks import is_local_chain, preset_of_chain
+
+    net = preset_of_chain(chain_id)
+    window = net.challenge_window_s if challenge_window is None else challenge_window
     if window == 0:
         if optimistic_fee is not None or answer_bond is not None:
             raise InputError("--challenge-window 0 offers no optimistic mode: drop --optimistic-fee/--answer-bond")
         return {"challenge_window_s": 0, "optimistic_fee_wei": 0, "answer_bond_wei": 0}
+    if token and stake_price is None and not is_local_chain(chain_id):
+        raise InputError("with an ERC-20 stake, declare what one stake token is worth in the native coin "
+                         f"(--stake-price, e.g. 0.01 {net.native}): the bond rule values the disputer's share with it")
+    gwei = Decimal(str(net.gas_price_gwei)) if gas_price is None else _decimal(gas_price, "--gas-price")
     return {"challenge_window_s": window,
             "optimistic_fee_wei": None if optimistic_fee is None else _wei(optimistic_fee),
-            "answer_bond_wei": None if answer_bond is None else _units(answer_bond, decimals)}
+            "answer_bond_wei": None if answer_bond is None else _units(answer_bond, decimals),
+            "declared_gas_price_wei": int(gwei * 10**9),
+            "stake_price_wei": 10**18 if stake_price is None else _wei(stake_price)}
+
+
+def _decimal(amount: str, what: str) -> Decimal:
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        raise InputError(f"{what} {amount!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise InputError(f"{what} must be a positive number, got {amount}")
+    return value
 
 
 def _only_model(model: str | None, command: str) -> str:
@@ -138,6 +171,13 @@ def _labels(bitmap: int, labels: list[str], n: int) -> list[str]:
     from zkrevox.chain.rules import answer_labels
 
     return answer_labels(bitmap, labels, n)
+
+
+def _iso(ts: int) -> str:
+    """A chain-clock time as ISO 8601 UTC (``zkrevox.chain.rules.iso_time``)."""
+    from zkrevox.chain.rules import iso_time
+
+    return iso_time(ts)
 
 
 def _answer_key(model: str, record: Any = None) -> str:

@@ -9,10 +9,12 @@ import typer
 from zkrevox.cli._chainctx import (
     AnswerBondOpt,
     ChallengeWindowOpt,
+    GasPriceOpt,
     JsonOpt,
     NetworkOpt,
     OptimisticFeeOpt,
     RpcOpt,
+    StakePriceOpt,
     _check_funded,
     _Ctx,
     _only_model,
@@ -25,7 +27,8 @@ from zkrevox.cli._output import emit, handle_errors, step
 from zkrevox.errors import InputError
 
 _NEW_DEPLOYMENT_OPTIONS = ("--fee", "--min-stake", "--response-window", "--slash-bps", "--unbonding-delay",
-                           "--stake-token", "--challenge-window", "--optimistic-fee", "--answer-bond")
+                           "--stake-token", "--challenge-window", "--optimistic-fee", "--answer-bond", "--gas-price",
+                           "--stake-price")
 
 
 @handle_errors
@@ -50,6 +53,8 @@ def deploy(
     challenge_window: ChallengeWindowOpt = None,
     optimistic_fee: OptimisticFeeOpt = None,
     answer_bond: AnswerBondOpt = None,
+    gas_price: GasPriceOpt = None,
+    stake_price: StakePriceOpt = None,
     batch: Annotated[
         list[int] | None,
         typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build MODEL --batch N`). "
@@ -80,30 +85,35 @@ def deploy(
     if existing is not None and not new:
         given = [name for name, value in zip(
             _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
-                                      challenge_window, optimistic_fee, answer_bond),
+                                      challenge_window, optimistic_fee, answer_bond, gas_price, stake_price),
             strict=True) if value is not None]
         _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
         return
     if existing is not None:
         step(f"--new: the live record {existing.path} (DPrompt {existing.dprompt.address}) is kept as "
              f"deployments/{ctx.chain_id}.<created_at>.json once the new deployment is written")
-    elif state in ("gone", "corrupted"):
+    elif state in ("gone", "corrupted", "other-chain"):
         from zkrevox.chain.deploy import deployment_path
 
-        step(f"replacing the record {deployment_path(ctx.chain_id)}: "
-             + ("its contracts are no longer on chain " + str(ctx.chain_id) + " (was the chain restarted?)"
-                if state == "gone" else "it is unreadable (kept aside)"))
+        why = {"gone": f"its contracts are no longer on chain {ctx.chain_id} (was the chain restarted?)",
+               "corrupted": "it is unreadable",
+               "other-chain": f"it was written on another chain with id {ctx.chain_id} (another genesis: another "
+                              "local chain?), which still finds it by its genesis"}[state]
+        step(f"the record {deployment_path(ctx.chain_id)} is kept as deployments/{ctx.chain_id}.<created_at>.json "
+             f"once the new deployment is written: {why}")
     _deploy_new(ctx, model, fee=fee or "0.001", min_stake=min_stake or "0.1",
                 response_window=600 if response_window is None else response_window,
                 slash_bps=1000 if slash_bps is None else slash_bps,
                 unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
                 batch=batch, stake_token=stake_token, as_json=as_json,
-                optimistic=(challenge_window, optimistic_fee, answer_bond))
+                optimistic=(challenge_window, optimistic_fee, answer_bond), gas_price=gas_price,
+                stake_price=stake_price)
 
 
 def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
                 unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool,
-                optimistic: tuple[int | None, str | None, str | None] = (None, None, None)) -> None:
+                optimistic: tuple[int | None, str | None, str | None] = (None, None, None),
+                gas_price: str | None = None, stake_price: str | None = None) -> None:
     from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.stake_token import stake_asset
@@ -115,7 +125,9 @@ def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_win
     asset = stake_asset(ctx.w3, stake_token)
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
                           response_window_s=response_window, slash_bps=slash_bps,
-                          **_optimistic_economics(*optimistic, asset.decimals))
+                          **_optimistic_economics(*optimistic, asset.decimals, chain_id=ctx.chain_id,
+                                                  gas_price=gas_price, stake_price=stake_price,
+                                                  token=stake_token is not None))
     check_economics(params, unbonding_delay)
     sizes = sorted(set(batch if batch is not None else local_batch_sizes(model)))
     plan_batch_verifiers(model, sizes, num_outputs=params.num_outputs, input_scale=params.input_scale)

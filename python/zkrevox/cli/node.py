@@ -58,6 +58,10 @@ def node(
     prove_timeout: Annotated[float, typer.Option(
         help="Most seconds a proof may take (also the time-out of a batch size not yet measured); below that, "
              "a multiple of the size's average prove time.")] = 300.0,
+    reuse_proofs: Annotated[bool, typer.Option(
+        "--reuse-proofs/--no-reuse-proofs",
+        help="Answer a request whose prompt has the features of one proved before with that proof, at once "
+             "(kept in the job store; a proof attests to the features, not to the request).")] = True,
     watch: Annotated[bool, typer.Option(
         "--watch", help="Also watch every optimistic answer on this DPrompt and dispute the wrong ones with a "
                         "proof (as `zkrevox watch`, with this key; its job store: <db stem>-watch.db).")] = False,
@@ -89,6 +93,7 @@ def node(
         rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
         drain_timeout=drain_timeout, max_batch_wait=max_batch_wait, batch_policy=batch_policy,
         batch_sizes=_sizes(batch_sizes), capacity=_capacity(capacity), prove_timeout=prove_timeout, watch=watch,
+        reuse_proofs=reuse_proofs,
     )
     ProviderNode(config).run(install_signals=True)
     if sys.stderr.isatty():

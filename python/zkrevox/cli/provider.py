@@ -28,19 +28,35 @@ provider_app = typer.Typer(help="Provider staking: stake, unbond, withdraw-stake
 def provider_stake(
     amount: Annotated[str, typer.Argument(help="Stake to add, in whole units of the stake asset (ether or tokens).")],
     model: ModelOpt = None,
+    below_minimum: Annotated[bool, typer.Option(
+        "--below-minimum", help="Send a stake that leaves the total below the model's minimum (the provider is "
+        "then assigned no requests until it stakes more).")] = False,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
     """Stake the deployment's stake asset (the native coin, or its ERC-20: approved first) as a
-    provider of the model (joins the assignment pool at the minimum stake)."""
+    provider of the model (joins the assignment pool at the minimum stake). A stake that would leave
+    the total below the model's minimum is refused before sending, unless --below-minimum."""
     from zkrevox.chain.stake_token import stake_asset
 
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     asset = stake_asset(ctx.w3, ctx.client.stake_token())
-    receipt = ctx.client.stake(model_id, _units(amount, asset.decimals))
+    add = _units(amount, asset.decimals)
+    before = ctx.client.provider(model_id, ctx.account.address).stake
+    floor = ctx.client.model(model_id).min_stake
+    if before + add < floor and not below_minimum:
+        def whole(wei: int) -> str:
+            return f"{Decimal(wei) / 10**asset.decimals:f}"
+
+        raise InputError(
+            f"staking {amount} {asset.symbol} leaves the stake at {whole(before + add)} {asset.symbol}, below model "
+            f"{model!r}'s minimum of {whole(floor)} {asset.symbol}: the provider would be assigned no requests. "
+            f"Stake at least {whole(floor - before)} (`zkrevox provider stake {whole(floor - before)}`), or pass "
+            "--below-minimum to send it anyway. Nothing was sent")
+    receipt = ctx.client.stake(model_id, add)
     state = ctx.client.provider(model_id, ctx.account.address)
     min_stake = ctx.client.model(model_id).min_stake
     missing = max(0, min_stake - state.stake)

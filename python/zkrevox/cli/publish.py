@@ -19,10 +19,12 @@ from zkrevox.cli._output import EXIT_USER, emit, handle_errors, step
 from zkrevox.cli.chain import (
     AnswerBondOpt,
     ChallengeWindowOpt,
+    GasPriceOpt,
     JsonOpt,
     NetworkOpt,
     OptimisticFeeOpt,
     RpcOpt,
+    StakePriceOpt,
     _check_funded,
     _Ctx,
     _optimistic_economics,
@@ -56,6 +58,8 @@ def publish(
     challenge_window: ChallengeWindowOpt = None,
     optimistic_fee: OptimisticFeeOpt = None,
     answer_bond: AnswerBondOpt = None,
+    gas_price: GasPriceOpt = None,
+    stake_price: StakePriceOpt = None,
     batch: Annotated[
         list[int] | None,
         typer.Option(help="Register the verifier of the batch-N circuit (repeatable; `zkrevox build --batch N`). "
@@ -90,17 +94,21 @@ def publish(
     params = model_params(model, fee_wei=_wei(fee), min_stake_wei=_units(min_stake, asset.decimals),
                           response_window_s=response_window, slash_bps=slash_bps,
                           developer_share_bps=developer_share_bps,
-                          **_optimistic_economics(challenge_window, optimistic_fee, answer_bond, asset.decimals))
+                          **_optimistic_economics(challenge_window, optimistic_fee, answer_bond, asset.decimals,
+                                                  chain_id=ctx.chain_id, gas_price=gas_price, stake_price=stake_price,
+                                                  token=ctx.client.stake_token() is not None))
     sizes = [] if no_batch else batch if batch is not None else local_batch_sizes(model)
     step(f"publishing {model} as {name!r} to DPrompt {ctx.dep.dprompt.address} on chain {ctx.chain_id} "
          f"from {ctx.account.address}" + (f", batch verifiers {', '.join(map(str, sizes))}" if sizes else ""))
     record = run(ctx.w3, ctx.account, ctx.dep, params, as_name=name, batch_sizes=sizes)
+    onchain = ctx.client.model(record.model_id)
     result = {
         "model_id": record.model_id, "name": name, "model": model, "publisher": record.publisher,
         "verifier": record.verifier.address, "tx": record.register_tx,
         "developer_share_bps": record.developer_share_bps, "fee_wei": record.fee_wei,
-        "challenge_window_s": params.challenge_window_s, "optimistic_fee_wei": params.optimistic_fee,
-        "answer_bond": params.answer_bond,
+        "challenge_window_s": onchain.challenge_window, "optimistic_fee_wei": onchain.optimistic_fee,
+        "answer_bond": onchain.answer_bond, "dispute_gas": record.dispute_gas,
+        "declared_gas_price_wei": record.declared_gas_price_wei,
         "batch_verifiers": {k: b.verifier.address for k, b in record.batch_verifiers.items()},
         "deployment_file": str(ctx.dep.path),
     }
@@ -126,10 +134,23 @@ def models(rpc: RpcOpt = None, network: NetworkOpt = "local", as_json: JsonOpt =
     for r in rows:
         print(f"{r['id']:>3}  {r['name'] or '-':<16} {r['status']:<7} publisher {r['publisher']}  "
               f"fee {Decimal(r['fee_wei']) / 10**18} share {r['developer_share_bps'] / 100:.2f}%  "
-              f"vk {r['vk_hash'][:12]}…  spec {r['spec_hash'][:12]}…  verifier {r['verifier']}")
+              f"vk {r['vk_hash'][:12]}…  spec {r['spec_hash'][:12]}…  verifier {r['verifier']}" + _rule_text(r))
         for warning in r["provider_warnings"]:
             print(f"warning: model {r['id']} ({r['name'] or 'unnamed'}) is hostile to providers: {warning}",
                   file=sys.stderr)
+
+
+def _rule_text(row: dict[str, Any]) -> str:
+    """The optimistic terms and the bond rule of a ``models`` row, for the text listing."""
+    if not row["challenge_window_s"]:
+        return ""
+    rule = row.get("bond_rule")
+    text = f"  window {row['challenge_window_s']}s bond {Decimal(row['answer_bond']) / 10**18}"
+    if rule is None:
+        return text + " (bond rule: no gas price declared)"
+    return text + (f" (bond rule {'kept' if rule['bond_rule_kept'] else 'BROKEN'} at "
+                   f"{rule['declared_gas_price_wei'] / 1e9:g} gwei: dispute {rule['dispute_gas']:,} gas, "
+                   f"disputer's net {Decimal(rule['disputer_net_wei']) / 10**18})")
 
 
 @handle_errors

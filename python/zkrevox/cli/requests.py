@@ -4,6 +4,7 @@ use the same)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from zkrevox.cli._chainctx import (
     SkipChecksOpt,
     _answer_key,
     _Ctx,
+    _iso,
     _labels,
     _tx,
     _wei,
@@ -40,18 +42,30 @@ def request(
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Pay for an answer to PROMPT; prints the request id."""
+    """Pay for an answer to PROMPT; quotes the total on stderr before sending, prints the request id.
+    A proven request's provider may decline it, refunding it all, while the base fee is above what
+    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it)."""
+    from zkrevox.chain.quote import quote_request
+
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
-    if optimistic and not ctx.client.model(model_id).challenge_window:
+    info_model = ctx.client.model(model_id)
+    if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
                          "without --optimistic")
-    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None,
-                                             optimistic=optimistic)
+    payment = _wei(value) if value else (info_model.optimistic_fee if optimistic else info_model.fee)
+    quote = quote_request(ctx.client, model_id, prompt.encode("utf-8"), payment=payment, optimistic=optimistic)
+    step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
+         f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
+         + ("" if quote.decline_above_base_fee_wei is None else
+            f"; the provider may decline it (all refunded) above a base fee of "
+            f"{Decimal(quote.decline_above_base_fee_wei) / 10**9:f} gwei "
+            f"(now {Decimal(quote.base_fee_wei) / 10**9:f})"))
+    request_id, receipt = ctx.client.request(model_id, prompt, value=payment, optimistic=optimistic)
     info = ctx.client.request_info(request_id)
     result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline,
-              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee}
+              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee, "quote": quote.to_json()}
     emit(result, as_json, f"{result['mode']} request {request_id} assigned to {info.provider} (tx {result['tx']})")
 
 
@@ -95,7 +109,7 @@ def fulfil(
     claimed_prompt: str | None = None
     vk: str | None = None
     if proof is None:
-        prover = _registered_prover(model, 1, None if skip_local_checks else record.vk_sha256)
+        prover = _registered_prover(model, 1, None if skip_local_checks else record.vk_sha256, record)
         step(f"proving request {request_id}: {prompt!r}")
         made = prover.prove(data)
         chain_proof = ChainProof.from_proof(made)
@@ -133,11 +147,23 @@ def _check_fulfillable(ctx: _Ctx, info: Any, record: Any, model: str) -> None:
     check_fulfillable(ctx.client, ctx.dep, ctx.account.address, info, record, model)
 
 
-def _registered_prover(model: str, size: int, registered: str | None) -> Any:
-    """The prover whose vk is the registered one (``zkrevox.chain.rules.registered_prover``)."""
-    from zkrevox.chain.rules import registered_prover
+def _registered_prover(model: str, size: int, registered: str | None, record: Any = None) -> Any:
+    """The prover of ``model``'s batch-``size`` circuit whose vk is ``registered`` (the deployment's): the
+    current build, or one a rebuild kept under ``artifacts/<variant>/by-vk/``; None: the current build.
+    A model published under another name (``publish --as``) is proved by the local model it came from
+    (``chain.local_build``: the record's ``source_model``, else the one with the registered vk)."""
+    from zkrevox import Prover
+    from zkrevox.chain.local_build import local_model, registered_prover
+    from zkrevox.errors import ArtifactError
 
-    return registered_prover(model, size, registered)
+    try:
+        if registered is None:
+            return Prover.load(local_model(model, source_model=getattr(record, "source_model", "")), batch=size)
+        return registered_prover(model, record, registered, batch=size)
+    except ArtifactError as exc:
+        circuit = model if size == 1 else f"batch-{size} circuit of {model}"
+        raise InputError(f"no local build of the {circuit} has the registered vk: {exc}. A proof made with "
+                         "another would be refused (nothing was proven or sent)") from None
 
 
 def _local_checks(ctx: _Ctx, info: Any, record: Any, chain_proof: Any, outputs: list[int], prompt: str,
@@ -181,7 +207,7 @@ def fulfil_batch(
         for request_id in request_ids:
             _check_fulfillable(ctx, ctx.client.request_info(request_id), record, model)
     prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block) for r in request_ids]  # bytes, as stored
-    prover = _registered_prover(model, n, None if skip_local_checks else batch.vk_sha256)
+    prover = _registered_prover(model, n, None if skip_local_checks else batch.vk_sha256, record)
     step(f"proving requests {request_ids} with one batch-{n} proof")
     made = prover.prove_batch(prompts)
     chain_proof = ChainProof.from_proof(made)
@@ -249,10 +275,22 @@ def answer(
         "callback": ctx.client.callback_outcome(request_id, from_block=ctx.dep.dprompt.block)
         if info.callback_gas_limit else None,
     }
+    result["deadline_utc"] = _iso(info.deadline)  # chain-clock times, also as ISO 8601 (UTC)
+    result["window_end_utc"] = _iso(info.window_end) if info.window_end else None
     human = f"request {request_id}: {info.status} {answer if has_answer else ''}".rstrip()
-    if info.status in ("answered", "finalizable"):
-        human += (f" (optimistic, not final: disputable until unix time {info.window_end})" if info.status == "answered"
-                  else f" (optimistic, window over at {info.window_end}: `zkrevox finalize {request_id}`)")
+    if info.optimistic:
+        human += {
+            "answered": f" (optimistic, window open until {_iso(info.window_end)}: not final, anyone may dispute it "
+                        "until then)",
+            "finalizable": f" (optimistic, window closed at {_iso(info.window_end)}: not final until someone runs "
+                           f"`zkrevox finalize {request_id}`)",
+            "fulfilled": " (optimistic, final)",
+            "overturned": " (optimistic, overturned by a dispute: this is the proven answer, final)",
+        }.get(info.status, f" (optimistic; deadline {_iso(info.deadline)})")
+    elif info.status == "fulfilled":
+        human += " (proven, final)"
+    else:
+        human += f" (deadline {_iso(info.deadline)})"
     if info.callback_gas_limit:
         cb = result["callback"]
         human += (f"; callback to {info.requester} ({info.callback_gas_limit} gas): "

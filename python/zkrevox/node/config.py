@@ -47,6 +47,7 @@ class NodeConfig:
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     chain_check_every: float = 10.0  # seconds between checks that the chain is still the same one
+    reuse_proofs: bool = True  # answer a request whose features were proved before with that proof (proofcache)
     watch: bool = False  # also run the watcher (disputes wrong optimistic answers), job store "<db stem>-watch.db"
 
     def __post_init__(self) -> None:

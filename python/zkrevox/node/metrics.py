@@ -49,6 +49,12 @@ class NodeMetrics:
         self.balance = Gauge(p + "balance_wei", "Provider account balance (pays gas)", registry=r)
         self.head = Gauge(p + "head_block", "Latest block of the RPC", registry=r)
         self.cursor = Gauge(p + "processed_block", "Last block whose events are processed", registry=r)
+        w = "zkrevox_watch_"  # the watcher's (zkrevox watch, node --watch)
+        self.checked = Counter(w + "answers_checked", "Optimistic answers recomputed with the local model", registry=r)
+        self.disputed = Counter(w + "answers_disputed", "Disputes sent (first broadcast)", registry=r)
+        self.left = Counter(w + "answers_left", "Wrong answers not disputed: unprofitable (the dispute would lose "
+                            "money at the current gas price), too-late (no time left to prove and mine)", ["reason"],
+                            registry=r)
         self.up = Gauge(p + "healthy", "1 when the node is following the chain and proving", registry=r)
 
     def render(self) -> bytes:

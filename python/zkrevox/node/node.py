@@ -29,6 +29,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from zkrevox.chain.deploy import load_deployment
+from zkrevox.chain.local_build import local_model, record_source
 from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import ArtifactError, ChainError, DeploymentError
 from zkrevox.node.batching import GasBook
@@ -47,6 +48,7 @@ from zkrevox.node.logs import StatusLineHandler, event
 from zkrevox.node.metrics import MetricsServer, NodeMetrics
 from zkrevox.node.nonces import GapFiller
 from zkrevox.node.pipeline import Pipeline
+from zkrevox.node.proofcache import ProofCache, Reuse
 from zkrevox.node.proving import ProveTimes, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.rpc import close_node, hexstr
@@ -64,8 +66,9 @@ class Lane:
     """One model a node serves: its name, its local artifacts' parameters, its prover workers, and once
     connected its view of the chain, the batch sizes it may use and its pipeline."""
 
-    name: str
+    name: str  # as published (the deployment record's name)
     proving: Proving
+    local: str = ""  # the local model (models/<local>/) whose build proves it: ``chain.local_build``
     params: Any = None
     chain: Chain | None = None
     sizes: tuple[int, ...] = (1,)
@@ -109,6 +112,7 @@ class ProviderNode:
         self._backoff = Backoff(config.backoff_base, config.backoff_cap)
         self._status, self._detail = "starting", "loading the prover"
         self._last_error: str | None = None
+        self._not_serving: str | None = None  # why the provider can serve nothing new (health not ok)
         self._last_gauges = self._last_chain_check = 0.0
         self._head = 0
         self._verify_chain = True
@@ -116,6 +120,7 @@ class ProviderNode:
         self.chain: Chain | None = None
         self.watcher: Any = None  # node.watch.Watcher with --watch
         self.store: SqliteJobStore | None = None
+        self._proof_cache: ProofCache | None = None
         self.server: MetricsServer | None = None
         self.submitter: Submitter
         self.pipeline: Pipeline
@@ -141,8 +146,10 @@ class ProviderNode:
             event(log, f"metrics on {self.server.url}/metrics, health on {self.server.url}/healthz",
                   event="metrics", url=self.server.url)
         try:
-            for lane in self.lanes:
-                lane.params = local_params(lane.name)
+            for lane in self.lanes:  # a model published under another name is proved by the build it came from
+                lane.local = local_model(lane.name, source_model=record_source(lane.name, self.config.deployments_dir))
+                lane.proving.model = lane.local
+                lane.params = local_params(lane.local)
             for lane in self.lanes:
                 lane.proving.start()
                 event(log, f"{self.config.workers} prover worker(s) ready for model {lane.name}", event="workers",
@@ -166,7 +173,10 @@ class ProviderNode:
 
     def health(self) -> dict[str, Any]:
         chain, store = self.chain, self.store
-        out: dict[str, Any] = {"status": self._status, "detail": self._detail, "last_error": self._last_error,
+        status, detail = self._status, self._detail
+        if status == "ok" and self._not_serving:  # following the chain, but it can serve nothing new
+            status, detail = "not-serving", self._not_serving
+        out: dict[str, Any] = {"status": status, "detail": detail, "last_error": self._last_error,
                                "model": self.config.model, "workers": self.config.workers,
                                "batch_sizes": list(self.batch_sizes), "batch_policy": self.config.batch_policy,
                                "proofs_in_flight": self._inflight_count(), "head_block": self._head}
@@ -202,7 +212,7 @@ class ProviderNode:
                 for lane, chain in zip(self.lanes, chains, strict=True):
                     ensure_stake(chain, self.config.stake_wei)
                     ensure_capacity(chain, self.config.capacity, self.config.workers)
-                    sizes.append(usable_batch_sizes(chain, lane.name, self.config.batch_sizes))
+                    sizes.append(usable_batch_sizes(chain, lane.local or lane.name, self.config.batch_sizes))
             except (DeploymentError, RevertedError, ArtifactError) as exc:
                 if first:
                     raise
@@ -227,6 +237,8 @@ class ProviderNode:
         if len(chains) > 1:
             info["models"] = {lane.name: c.model_id for lane, c in zip(self.lanes, chains, strict=True)}
         self.store = store = SqliteJobStore(self.config.db, chain.scope, info)
+        if self.config.reuse_proofs and self._proof_cache is None:
+            self._proof_cache = ProofCache(self.config.db, self.config.proofs_path)
         books: dict[int, GasBook] = {}
         for lane, lane_chain, lane_sizes in zip(self.lanes, chains, sizes, strict=True):
             lane.chain, lane.sizes = lane_chain, lane_sizes
@@ -253,9 +265,11 @@ class ProviderNode:
             if len(self.lanes) > 1:  # the first lane also takes the requests of models no lane serves
                 view = ModelJobs(store, _keeps(mine, served if i == 0 else None))
             lane_config = replace(self.config, model=lane.name, models=())
+            reuse = None if self._proof_cache is None else Reuse(
+                self._proof_cache, lane.name, lane.chain.model.vk_hash.hex(), lane.params.spec)
             lane.pipeline = Pipeline(lane.chain, view, lane.proving, self.submitter, self.metrics, lane_config,
                                      lane.params.spec, self._backoff, sizes=lane.sizes, gas=books[mine],
-                                     gaps=gaps if i == 0 else None)
+                                     gaps=gaps if i == 0 else None, reuse=reuse)
         self.pipeline = self.lanes[0].pipeline  # type: ignore[assignment]
         if len(self.lanes) > 1:
             self.submitter.optimistic = _OptimisticByModel(
@@ -299,7 +313,8 @@ class ProviderNode:
 
         if self.watcher is not None:
             self.watcher.close()
-        self.watcher = watcher = Watcher(replace(self.config, db=watch_db(self.config.db), watch=False), chain.account)
+        self.watcher = watcher = Watcher(replace(self.config, db=watch_db(self.config.db), watch=False), chain.account,
+                                         workers=1)
         watcher.open()
         node_sub, watch_sub = self.submitter, watcher.submitter
 
@@ -344,6 +359,7 @@ class ProviderNode:
         self.metrics.cursor.set(self.follower.processed)
         for lane in self.lanes:
             assert lane.pipeline is not None
+            lane.pipeline.block_gas_limit = int(latest.get("gasLimit") or 0) or None  # fulfilments are planned in it
             lane.pipeline.step(now_chain, head, admit_new=follow)
         if self.watcher is not None and follow:
             self.watcher.tick()
@@ -465,6 +481,9 @@ class ProviderNode:
             counts = {k: v for k, v in store.counts().items() if v}
             event(log, f"stopped; job store {self.config.db}: {counts}", event="stopped", jobs=counts)
             store.close()
+        if self._proof_cache is not None:
+            self._proof_cache.close()
+            self._proof_cache = None
         self._status, self._detail = "stopped", "stopped"
         close_node(self.chain.w3 if self.chain else None)
         if self.server is not None:
@@ -493,6 +512,11 @@ class ProviderNode:
         positions = [chain.client.provider(lane.chain.model_id, chain.account.address)
                      for lane in self.lanes if lane.chain is not None]
         self.metrics.stake.set(sum(p.stake for p in positions))  # summed over the models served
+        # a provider in no model's pool (unbonding, or its stake below the minimum) is assigned nothing new
+        idle = not any(p.eligible for p in positions)
+        self._not_serving = (f"provider {chain.account.address} is in no served model's assignment pool (unbonding, "
+                             "or its stake below the model's minimum): it is assigned no new requests; stake again "
+                             "(`zkrevox provider stake`) to serve") if idle else None
         self.metrics.earned.set(sum(p.earned for p in positions))
         self.metrics.balance.set(chain.w3.eth.get_balance(chain.account.address))
 

@@ -141,7 +141,8 @@ interface IDPrompt {
     event DPromptAnswerOverturned(uint256 indexed requestId, address indexed disputer, uint256 posted, uint256 proven);
     /// @notice For its overturned answer to `requestId`, `bond` of `provider`'s stake was slashed:
     /// `toDisputer` to the disputer, `toRequester` to the requester (credit in the stake asset: native
-    /// credit, or token credit pulled with `withdrawTokens`), who also got its whole fee back as credit.
+    /// credit, or token credit pulled with `withdrawTokens`), who also got its fee back as credit (less
+    /// its callback's cost, credited to the disputer: see `dispute`).
     event DPromptBondSlashed(
         uint256 indexed requestId, address indexed provider, uint256 bond, uint256 toDisputer, uint256 toRequester
     );
@@ -164,6 +165,12 @@ interface IDPrompt {
     event DPromptDeveloperEarningsCollected(uint32 indexed modelId, address indexed publisher, uint256 amount);
     /// @notice `provider` moved `amount` wei of earned fees for `modelId` to its withdrawable credit.
     event DPromptEarningsCollected(uint32 indexed modelId, address indexed provider, uint256 amount);
+    /// @notice The provider of proven request `requestId` declined it: answering at this block's base
+    /// fee would cost `cost` wei (the model's fulfil gas and the callback's) against the `pays` wei the
+    /// request pays it. The requester's whole payment (`refund`) became its credit; nothing was slashed.
+    event DPromptDeclined(
+        uint256 indexed requestId, address indexed provider, uint256 refund, uint256 cost, uint256 pays
+    );
     /// @notice `account` withdrew `amount` wei of credit.
     event DPromptWithdrawn(address indexed account, uint256 amount);
     /// @notice `account` withdrew its token credit `amount` and was sent `paid` of the stake token:
@@ -171,6 +178,9 @@ interface IDPrompt {
     /// same fraction for everyone).
     event DPromptTokensWithdrawn(address indexed account, uint256 amount, uint256 paid);
 
+    /// @notice Request `requestId` pays its provider `pays` wei, at least the `cost` of answering it at
+    /// this block's base fee: it cannot be declined (answer it).
+    error DPromptNotDeclinable(uint256 requestId, uint256 cost, uint256 pays);
     /// @notice Only the owner may call this; `caller` is not.
     error DPromptNotOwner(address caller);
     /// @notice Only model `modelId`'s publisher may call this; `caller` is not.
@@ -391,8 +401,10 @@ interface IDPrompt {
     /// If the proven bitmap equals the posted one the call reverts ({DPromptAnswerNotWrong}).
     /// Otherwise the proven answer replaces the posted one and is final (`Overturned`); the
     /// provider earns nothing and `min(answerBond, stake)` of its stake is slashed: half (rounded
-    /// up) to the caller, half to the requester, who also gets its whole fee back; then the
-    /// consumer's callback gets the proven answer.
+    /// up) to the caller, half to the requester, who also gets its fee back but for the callback's
+    /// cost: (callbackGasLimit + 15,000) x this transaction's gas price, at most what it paid beyond
+    /// the optimistic fee, is credited to the caller, who pays the callback's gas; then the
+    /// consumer's callback gets the proven answer with exactly its gas limit.
     function dispute(uint256 requestId, bytes calldata proof, uint256[] calldata outputs) external;
     /// @notice Anyone: makes each answered request whose challenge window has ended
     /// (`block.timestamp >= windowEnd`) final (`Fulfilled`, {DPromptFulfilled}): its provider is
@@ -406,6 +418,13 @@ interface IDPrompt {
     /// is the consumer itself); `slashBps` of the assigned provider's stake is burned; the
     /// provider's pending count drops, so a missed request never locks its stake for good.
     function reclaim(uint256 requestId) external;
+    /// @notice The assigned provider, before the deadline, of a proven (not optimistic) request that
+    /// would be answered at a loss: `block.basefee` × (the model's `fulfilGas`, plus the callback's
+    /// limit and DPrompt's overhead) exceeds what the request pays the provider (its payment less the
+    /// developer's cut). The request ends (`Reclaimed`, {DPromptDeclined}): the requester's whole
+    /// payment becomes its credit, and no stake is slashed. So no gas price can force an honest
+    /// provider to choose between a loss and a slash.
+    function decline(uint256 requestId) external;
     function withdraw() external;
     /// @notice Pays the caller its credit in the stake token (withdrawn stakes, bond shares of
     /// disputes). Token credits are pulled, never pushed, so a token that pauses or blocklists can
@@ -430,7 +449,9 @@ interface IDPrompt {
     /// plan their batches with the same sum.
     function maxCallbackGasLimit(uint32 modelId) external view returns (uint256);
     /// @notice Least payment of a request to `modelId` whose callback gets `callbackGasLimit` gas
-    /// (0: no callback), at a gas price of `gasPrice` wei.
+    /// (0: no callback), sent at a gas price of `gasPrice` wei: the model fee, plus the callback's gas
+    /// and DPrompt's 15,000 around it at `gasPrice` + 1 gwei (the tip the provider's fulfilment pays on
+    /// top of the base fee is the requester's to pay, so a request sent with no tip still covers it).
     function requiredPayment(uint32 modelId, uint32 callbackGasLimit, uint256 gasPrice) external view returns (uint256);
     function unbondingDelay() external view returns (uint256);
     function modelCount() external view returns (uint32);

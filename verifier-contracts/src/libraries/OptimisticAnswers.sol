@@ -16,8 +16,8 @@ import {Request, requirePending} from "./Requests.sol";
 /// Economics (verifier-contracts/README.md, "Optimistic answers"): a provider is paid for an
 /// optimistic answer only at finalization, as for a proven one (the fee less the developer's cut).
 /// An overturned answer earns nothing; `min(answerBond, stake)` of the provider's stake is slashed,
-/// half (rounded up) to the disputer and half to the requester, and the requester's whole fee is
-/// refunded. So a provider disputing its own wrong answer gets back at most half its bond: a wrong
+/// half (rounded up) to the disputer and half to the requester, and the requester's fee is refunded
+/// but for its callback's cost, which goes to the disputer (who pays the callback's gas). So a provider disputing its own wrong answer gets back at most half its bond: a wrong
 /// answer never pays.
 ///
 /// The paths are `external`: DPrompt reaches them by DELEGATECALL (the storage and the funds stay
@@ -68,6 +68,33 @@ library OptimisticAnswers {
         emit IDPrompt.DPromptAnswered(requestId, provider, bitmap, windowEnd);
     }
 
+    /// @notice `decline` (see {IDPrompt-decline}).
+    function decline(
+        mapping(uint256 => Request) storage requests,
+        mapping(uint256 => Answer) storage answers,
+        mapping(uint32 => ModelRegistry.Model) storage models,
+        mapping(uint32 => ProviderStaking.Pool) storage pools,
+        mapping(address => uint256) storage credits,
+        uint256 requestId
+    ) external {
+        Request storage r = requests[requestId];
+        requirePending(requestId, r.status);
+        if (answers[requestId].optimistic) revert IDPrompt.DPromptNotOptimistic(requestId); // answered cheaply
+        address provider = r.provider;
+        if (msg.sender != provider) revert IDPrompt.DPromptNotAssigned(requestId, msg.sender);
+        uint256 deadline = r.deadline;
+        if (block.timestamp > deadline) revert IDPrompt.DPromptDeadlinePassed(requestId, deadline);
+        ModelRegistry.Model storage m = models[r.modelId];
+        uint256 fee = r.fee;
+        uint256 cost = block.basefee * ModelRegistry.fulfilmentGas(m, r.callbackGasLimit);
+        uint256 pays = fee - m.developerCut; // the fee covers the cut: request checked fee >= model fee
+        if (cost <= pays) revert IDPrompt.DPromptNotDeclinable(requestId, cost, pays);
+        r.status = IDPrompt.RequestStatus.Reclaimed;
+        ProviderStaking.release(pools[r.modelId], provider, 0, m.minStake);
+        credits[r.requester] += fee;
+        emit IDPrompt.DPromptDeclined(requestId, provider, fee, cost, pays);
+    }
+
     /// @notice The checks of `dispute` before the proof: answered, window open. Returns the model id.
     function disputable(
         mapping(uint256 => Request) storage requests,
@@ -101,7 +128,20 @@ library OptimisticAnswers {
         r.status = IDPrompt.RequestStatus.Overturned;
         a.posted = uint216(proven); // the verifier's outputs: numOutputs <= 216 bits
         address requester = r.requester;
-        credits[requester] += r.fee;
+        uint256 callbackGasLimit = r.callbackGasLimit;
+        {
+            // The callback runs in this transaction with all its gas, at the disputer's expense: the
+            // requester's escrow for it (its payment beyond the optimistic fee) pays the disputer the
+            // callback's limit and overhead at this transaction's gas price, at most that escrow.
+            uint256 callbackPay;
+            if (callbackGasLimit != 0) {
+                callbackPay = (callbackGasLimit + ModelRegistry.CALLBACK_OVERHEAD_GAS) * tx.gasprice;
+                uint256 escrowed = r.fee - models[r.modelId].optimisticFee; // r.fee >= optimisticFee (request)
+                if (callbackPay > escrowed) callbackPay = escrowed;
+                credits[msg.sender] += callbackPay;
+            }
+            credits[requester] += r.fee - callbackPay;
+        }
         uint256 bond = _slash(models[r.modelId], pools[r.modelId], r.provider);
         uint256 toRequester = bond / 2;
         uint256 toDisputer = bond - toRequester;
@@ -110,7 +150,6 @@ library OptimisticAnswers {
         // Credits, never transfers: a token that pauses or blocklists cannot stop a dispute.
         bondCredits[msg.sender] += toDisputer;
         bondCredits[requester] += toRequester;
-        uint256 callbackGasLimit = r.callbackGasLimit;
         if (callbackGasLimit != 0) Callbacks.deliver(requestId, requester, r.modelId, proven, callbackGasLimit);
     }
 
