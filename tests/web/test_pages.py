@@ -14,7 +14,8 @@ from webstack import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.chain, pytest.mark.slow]
 
-ANSWER_TIMEOUT_MS = 90_000
+ACCEPTANCE_TIMEOUT_MS = 90_000  # the issue's acceptance check: the answer within 90 s
+ANSWER_TIMEOUT_MS = 120_000  # other tests: room for a machine shared with other work
 
 
 def ask(page, stack, prompt: str, agent: str = "ticker", mode: str = "proven") -> int:
@@ -40,7 +41,7 @@ def test_ask_answer_verify_in_browser(page, stack):
     rid = ask(page, stack, "swap 2 bnb for cake")
     answer = page.get_by_test_id("answer")
     page.wait_for_function("document.querySelector('[data-testid=answer]').textContent.includes('CAKE')",
-                           timeout=ANSWER_TIMEOUT_MS)
+                           timeout=ACCEPTANCE_TIMEOUT_MS)
     assert "BNB" in answer.inner_text() and "CAKE" in answer.inner_text()
     assert "accepted by the chain's verifier" in page.get_by_test_id("status").inner_text()
     assert page.get_by_test_id("step-offchain").is_visible()  # the node's store: seen → … → submitted
@@ -220,7 +221,9 @@ def test_deadline_passed_then_reclaim(page, stack):
 def test_batch_member_is_checked_by_the_chains_verifier(page, stack):
     """Four requests mined together are answered with one batch proof, which the WASM engine cannot check:
     Verify re-runs the registered batch verifier through the RPC and says so."""
-    ids = stack.request_together("swap 2 bnb for cake", "buy some pepe", "price of sol", "send 5 usdt to bob")
+    # prompts no other test asks: the node reuses a kept proof for features it proved before, which would
+    # take that member out of the batch
+    ids = stack.request_together("swap 3 link for uni", "buy some pepe", "price of sol", "send 5 dai to bob")
     page.goto(f"{stack.url}/requests/{ids[1]}")
     page.wait_for_function("document.querySelector('[data-testid=status]').textContent.includes('fulfilled')",
                            timeout=ANSWER_TIMEOUT_MS)

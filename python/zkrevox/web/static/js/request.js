@@ -153,8 +153,13 @@ async function refresh() {
     kind = "ok";
     s.done = true;
   } else if (status === "reclaimed") {
-    statusText = "reclaimed: the deadline passed without an answer; the payment was credited back to the requester " +
-      "(withdraw it with `zkrevox withdraw`)";
+    const [declined] = await logsOf("DPromptDeclined");
+    statusText = declined
+      ? `declined by the provider in tx ${short(declined.log.transactionHash)}: at the chain's base fee the ` +
+        "proof's gas would cost more than the request pays; the payment was credited back to the requester " +
+        "(no stake slashed; withdraw it with `zkrevox withdraw`)"
+      : "reclaimed: the deadline passed without an answer; the payment was credited back to the requester " +
+        "(withdraw it with `zkrevox withdraw`)";
     kind = "error";
     s.done = true;
   }
