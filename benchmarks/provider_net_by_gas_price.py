@@ -67,7 +67,9 @@ def main() -> None:
                 next_base(base)
                 market = {"maxFeePerGas": 2 * base + GWEI, "maxPriorityFeePerGas": GWEI}
                 if at_a_loss(base, cap):
-                    fn, action, income = provider.contract.functions.decline(rid), "declined", 0
+                    # the decline's gas comes back from the payment (75,000 at its price, at most base + 1 gwei)
+                    fn, action = provider.contract.functions.decline(rid), "declined"
+                    income = min(75_000 * (base + GWEI), pays)
                     fees = market
                 else:
                     action, income = "fulfilled", pays
@@ -79,7 +81,7 @@ def main() -> None:
                                   "status": receipt["status"], "gas_used": receipt["gasUsed"],
                                   "effective_gwei": receipt["effectiveGasPrice"] / GWEI, "gas_cost_wei": cost,
                                   "provider_net_eth": (income - cost) / 1e18,
-                                  "requester_refunded_wei": payment if action == "declined" else 0}))
+                                  "requester_refunded_wei": payment - income if action == "declined" else 0}))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from chainenv import MIN_STAKE, Env
+from web3.logs import DISCARD
 
 from zkrevox.chain.quote import fulfilment_gas, quote_request
 from zkrevox.chain.revert import RevertedError
@@ -82,12 +83,21 @@ def test_provider_neverAnswersAtALoss(staked: Env, gwei: int):
         {"from": staked.provider.address, "gas": 200_000, "maxFeePerGas": 2 * base + GWEI,
          "maxPriorityFeePerGas": GWEI}))
     assert receipt["status"] == 1
-    (event,) = client.contract.events.DPromptDeclined().process_receipt(receipt)
+    (event,) = client.contract.events.DPromptDeclined().process_receipt(receipt, errors=DISCARD)
     assert event.args.cost >= base * units > event.args.pays == _pays(staked, info.fee)
     assert client.request_info(rid).status == "reclaimed"
-    assert client.credits(staked.user.address) == credit + info.fee
+    pays = _pays(staked, info.fee)
+    gas_back = min(75_000 * receipt["effectiveGasPrice"], pays)  # the decline's gas, the provider's
+    decline_cost = receipt["gasUsed"] * receipt["effectiveGasPrice"]
+    if 75_000 * receipt["effectiveGasPrice"] <= pays:
+        assert decline_cost <= gas_back  # declining costs it nothing
+    else:  # the whole pay is not worth one decline: the provider's loss is the decline's gas beyond it,
+        assert decline_cost - gas_back < base * gas - pays  # far less than answering at a loss
+    assert event.args.refund == info.fee - gas_back
+    assert client.credits(staked.user.address) == credit + info.fee - gas_back
     state = client.provider(staked.model_id, staked.provider.address)
     assert (state.stake, state.pending) == (MIN_STAKE, 0)  # nothing slashed, the stake free
+    assert state.earned == earned + gas_back
 
 
 def test_decline_onlyByItsProvider_beforeTheDeadline_andNotWhenItPays(staked: Env):

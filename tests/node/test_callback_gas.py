@@ -16,7 +16,7 @@ lowered to 9M so that the registered batch size (4) is the one that cannot fit (
 from __future__ import annotations
 
 import pytest
-from nodeenv import BATCH, NodeEnv, config, fulfil_txs, fulfilled_events, node_thread, wait_states
+from nodeenv import BATCH, NodeEnv, config, fulfil_txs, fulfilled_events, node_thread, wait_for, wait_states
 from web3.logs import DISCARD
 
 from zkrevox.chain.deploy import deploy_contract
@@ -79,6 +79,41 @@ def test_sixteenGasBurningCallbacks_allFulfilled_stakeUnchanged(benv: NodeEnv, t
         assert after.stake == stake and after.pending == 0
         assert all(client.request_info(i).status == "fulfilled" for i in ids)
         assert consumer.functions.calls().call() == 0  # every callback burned its gas and was rolled back
+    finally:
+        benv.rpc_call("anvil_setBlockGasLimit", [hex(old_limit)])
+        benv.rpc_call("evm_mine", [])
+
+
+def test_batchRefusedInSimulation_noMemberToBlame_isSplitIntoSingles(benv: NodeEnv, tmp_path, monkeypatch):
+    """A batch planned when it fitted (30M block) is refused in simulation once the block gas limit
+    drops under it (DPromptInsufficientGasForCallback, no member to blame): its members are proved
+    and sent alone, none failed."""
+    from provefns import GATE_ENV, gated
+
+    from zkrevox.node.batching import ALONE
+
+    compiled = project_contracts()
+    old_limit = int(benv.w3.eth.get_block("latest")["gasLimit"])
+    gate = tmp_path / "gate"
+    gate.touch()
+    monkeypatch.setenv(GATE_ENV, str(gate))
+    try:
+        record = deploy_contract(benv.w3, benv.owner, compiled["HostileConsumer"], benv.dep.dprompt.address)
+        consumer = benv.w3.eth.contract(address=record.address, abi=compiled["HostileConsumer"].abi)
+        consumer.functions.setMode(BURN_GAS, CALLBACK_GAS).transact({"from": benv.owner.address})
+        db = tmp_path / "node.db"
+        start = benv.w3.eth.block_number
+        with node_thread(config(benv, db, max_batch_wait=3.0), benv.provider, prove_fn=gated) as node:
+            ids = [_ask(benv, consumer, p) for p in PROMPTS[:BATCH]]
+            wait_for(lambda: sorted(node._proving.inflight) == sorted(ids), 60, "one batch proof in flight")
+            benv.rpc_call("anvil_setBlockGasLimit", [hex(BLOCK_GAS)])
+            benv.rpc_call("evm_mine", [])
+            gate.unlink()
+            jobs = wait_states(db, ids, DONE, timeout=300)
+        assert {i: jobs[i]["state"] for i in ids} == {i: "confirmed" for i in ids}
+        assert all(any(ALONE in (h["detail"] or "") for h in jobs[i]["history"]) for i in ids)
+        txs = fulfil_txs(benv, start)
+        assert sorted(len(t["request_ids"]) for t in txs) == [1] * BATCH and all(t["status"] == 1 for t in txs)
     finally:
         benv.rpc_call("anvil_setBlockGasLimit", [hex(old_limit)])
         benv.rpc_call("evm_mine", [])

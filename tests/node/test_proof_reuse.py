@@ -6,6 +6,7 @@ forgotten."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,11 @@ def _steps(job: dict) -> list[str]:
     return [h["to"] for h in job["history"]]
 
 
-def test_node_answersRepeatedPromptWithKeptProof_noNewProof(env: NodeEnv, tmp_path):
+def test_node_answersRepeatedPromptWithKeptProof_noNewProof(env: NodeEnv, tmp_path, caplog):
     db = tmp_path / "node.db"
     start = env.w3.eth.block_number
-    with node_thread(config(env, db, metrics_port=0), env.provider) as node:
+    with caplog.at_level(logging.INFO, logger="zkrevox.node"), \
+            node_thread(config(env, db, metrics_port=0), env.provider) as node:
         first = env.request(PROMPT)
         wait_states(db, [first], {"confirmed"}, timeout=90)
         second = env.request(PROMPT)
@@ -38,6 +40,9 @@ def test_node_answersRepeatedPromptWithKeptProof_noNewProof(env: NodeEnv, tmp_pa
     assert _steps(jobs[second]) == ["seen", "proved", "submitted", "confirmed"]
     reused = jobs[second]["history"][1]["detail"]
     assert reused == f"reused proof of request {first} (same features; no new proof)"
+    logged = [r.getMessage() for r in caplog.records if "reused proof" in r.getMessage()]
+    assert logged == [f"request {second}: seen → proved: reused proof of request {first} (same features, used 1×; "
+                      "no new proof)"]
     assert jobs[second]["prove_seconds"] == 0.0
     assert metric(text, "zkrevox_node_prove_seconds_count") == 1  # one proof made in all
     assert metric(text, "zkrevox_node_requests_proved_total") == 2

@@ -274,7 +274,8 @@ class DPromptClient:
 
     def decline(self, request_id: int) -> Any:
         """The assigned provider declines a proven request that would be answered at a loss at this block's
-        base fee (``DPrompt.decline``): the requester is refunded in full, nothing is slashed."""
+        base fee (``DPrompt.decline``): the requester is refunded less the decline's gas (paid to the
+        provider); nothing is slashed."""
         return self._send(self.contract.functions.decline(request_id))
 
     def reclaim(self, request_id: int) -> Any:

@@ -206,3 +206,8 @@ def _token_address(ctx: _Ctx, address: str) -> str:
                          "with `zkrevox chain stake-token`, or pass the token's address on this chain")
     check_stake_token(ctx.w3, checksummed)
     return checksummed
+
+
+# A number argument may be negative (`answer -1`, `chain advance -5`): click would read it as an unknown
+# option ("No such option: -1"); taken as the argument, the command names what is wrong with it.
+NUMBER_ARGS = {"ignore_unknown_options": True}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import typer
 
 from zkrevox.cli._chainctx import (  # noqa: F401  (re-exported)
+    NUMBER_ARGS,
     AnswerBondOpt,
     ChallengeWindowOpt,
     GasPriceOpt,
@@ -61,7 +62,7 @@ def register(app: typer.Typer) -> None:
     app.command()(request)
     app.command()(fulfil)
     app.command("fulfil-batch")(fulfil_batch)
-    app.command()(answer)
+    app.command(context_settings=NUMBER_ARGS)(answer)
     app.command()(reclaim)
     app.command()(withdraw)
     app.add_typer(provider_app, name="provider")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from zkrevox.cli._chainctx import (
+    NUMBER_ARGS,
     JsonOpt,
     NetworkOpt,
     RpcOpt,
@@ -39,6 +40,7 @@ def chain_up(
 
     default_url = PRESETS["local"].default_rpc
     default_port = int(default_url.rsplit(":", 1)[1])
+    asked = port  # --port as given: only a port picked for the user is explained as "taken"
     if port is None and port_free(default_port):
         port = default_port
     # SIGTERM unwinds like Ctrl-C, so the context manager stops anvil instead of orphaning it.
@@ -47,7 +49,7 @@ def chain_up(
         if chain.url == default_url:
             note = "the default of --network local; no export needed"
         else:
-            note = (f"port {default_port} is taken" if chain.port != default_port else "") + \
+            note = (f"port {default_port} is taken" if asked is None and chain.port != default_port else "") + \
                    f"; other commands need `export ZKREVOX_RPC_URL={chain.url}` (or --rpc {chain.url})"
             note = note.lstrip("; ")
         if chain.url != default_url:
@@ -62,7 +64,7 @@ def chain_up(
         print(f"anvil exited with {code}", file=sys.stderr)
 
 
-@chain_app.command("advance")
+@chain_app.command("advance", context_settings=NUMBER_ARGS)
 @handle_errors
 def chain_advance(
     seconds: Annotated[int, typer.Argument(help="Seconds to move the chain's clock forward (then one block).")],

@@ -59,7 +59,7 @@ def request(
     step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
          f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
          + ("" if quote.decline_above_base_fee_wei is None else
-            f"; the provider may decline it (all refunded) above a base fee of "
+            f"; the provider may decline it (refunded less the decline's ~75k gas) above a base fee of "
             f"{Decimal(quote.decline_above_base_fee_wei) / 10**9:f} gwei "
             f"(now {Decimal(quote.base_fee_wei) / 10**9:f})"))
     request_id, receipt = ctx.client.request(model_id, prompt, value=payment, optimistic=optimistic)
@@ -247,6 +247,9 @@ def answer(
     """Read a request's status and, once fulfilled, its answer (under the agent's key: ``tickers``,
     ``intents``; ``labels`` for a model without an agent); for a consumer contract's request, its
     callback (gas limit, then whether it ran and succeeded)."""
+    if request_id < 0:
+        raise InputError(f"request ids are 0 or more, got {request_id}; list the requests with `zkrevox node-jobs` "
+                         "or read the id `zkrevox request` printed")
     ctx = _Ctx(rpc, network, need_key=False)
     info = ctx.client.request_info(request_id)
     if model is not None:

@@ -53,19 +53,21 @@ def callback_gas_needed(limit: int) -> int:
     return -(-limit * 64 // 63) + CALLBACK_RESERVE_GAS + CALLBACK_OVERHEAD_GAS
 
 
-def unit_gas(callback_limits: list[int]) -> int:
+def unit_gas(callback_limits: list[int], fixed: int = FULFIL_FIXED_GAS) -> int:
     """Upper estimate of the gas of one fulfilment of requests with these callback gas limits (one
-    entry per member; 0 = no callback)."""
-    return FULFIL_FIXED_GAS + sum(MEMBER_GAS + callback_gas_needed(c) for c in callback_limits)
+    entry per member; 0 = no callback). ``fixed``: the fulfilment's gas besides its members (at
+    least ``FULFIL_FIXED_GAS``; the model's published ``fulfilGas`` when larger)."""
+    return max(fixed, FULFIL_FIXED_GAS) + sum(MEMBER_GAS + callback_gas_needed(c) for c in callback_limits)
 
 
-def fits_block(callback_limits: list[int], block_gas_limit: int | None, margin: float = 1.2) -> bool:
+def fits_block(callback_limits: list[int], block_gas_limit: int | None, margin: float = 1.2,
+               fixed: int = FULFIL_FIXED_GAS) -> bool:
     """Whether a fulfilment of these members, sent with ``margin`` times its estimate, stays within
     ``BLOCK_SHARE`` of ``block_gas_limit`` (None: unknown, anything fits). A lone request always
     "fits": it is the smallest fulfilment there is (the contract refuses callbacks too large for it)."""
     if block_gas_limit is None or len(callback_limits) <= 1:
         return True
-    return unit_gas(callback_limits) * margin <= block_gas_limit * BLOCK_SHARE
+    return unit_gas(callback_limits, fixed) * margin <= block_gas_limit * BLOCK_SHARE
 
 
 def prior_gas(size: int) -> float:

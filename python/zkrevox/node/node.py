@@ -52,7 +52,8 @@ from zkrevox.node.proofcache import ProofCache, Reuse
 from zkrevox.node.proving import ProveTimes, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.rpc import close_node, hexstr
-from zkrevox.node.store import ModelJobs, SqliteJobStore, StaleJobError
+from zkrevox.node.store import JobStore, ModelJobs, StaleJobError
+from zkrevox.node.store_pg import open_store
 from zkrevox.node.submitter import Submitter
 from zkrevox.pool import ProveFn
 
@@ -119,20 +120,27 @@ class ProviderNode:
         self._warned_dprompt: str | None = None  # the other DPrompt a deployment record named, warned once
         self.chain: Chain | None = None
         self.watcher: Any = None  # node.watch.Watcher with --watch
-        self.store: SqliteJobStore | None = None
+        self.store: JobStore | None = None
         self._proof_cache: ProofCache | None = None
+        self.leader: Any = None  # node.leader.Leader with a PostgreSQL store: one active node per provider
+        self.role = "starting"  # active | standby
         self.server: MetricsServer | None = None
         self.submitter: Submitter
         self.pipeline: Pipeline
         self.follower: Follower
-        self.lanes = [
-            Lane(name, Proving(name, config.workers, config.proofs_path,
-                               ProveTimes(config.prove_timeout_factor, config.prove_timeout_floor,
-                                          config.prove_timeout), self._wake, prove_fn=prove_fn))
-            for name in config.served
-        ]
+        self.lanes = [Lane(name, self._proving_for(name, prove_fn)) for name in config.served]
         self._proving = self.lanes[0].proving  # the first model's (a single-model node's only one)
         self.batch_sizes: tuple[int, ...] = (1,)
+
+    def _proving_for(self, name: str, prove_fn: ProveFn | None) -> Any:
+        """Local worker processes, or (``--workers 0``) the PostgreSQL queue of remote provers."""
+        config = self.config
+        times = ProveTimes(config.prove_timeout_factor, config.prove_timeout_floor, config.prove_timeout)
+        if config.remote:
+            from zkrevox.node.remote import RemoteProving
+
+            return RemoteProving(name, config.proofs_path, times)
+        return Proving(name, config.workers, config.proofs_path, times, self._wake, prove_fn=prove_fn)
 
     # ------------------------------------------------------------ public
 
@@ -152,8 +160,9 @@ class ProviderNode:
                 lane.params = local_params(lane.local)
             for lane in self.lanes:
                 lane.proving.start()
-                event(log, f"{self.config.workers} prover worker(s) ready for model {lane.name}", event="workers",
-                      model=lane.name)
+                event(log, f"{self.config.workers} prover worker(s) ready for model {lane.name}" if not
+                      self.config.remote else f"model {lane.name}: proofs by remote provers (`zkrevox prover`)",
+                      event="workers", model=lane.name)
             if self._connect(first=True):
                 self._serve()
                 self._drain()
@@ -179,7 +188,8 @@ class ProviderNode:
         out: dict[str, Any] = {"status": status, "detail": detail, "last_error": self._last_error,
                                "model": self.config.model, "workers": self.config.workers,
                                "batch_sizes": list(self.batch_sizes), "batch_policy": self.config.batch_policy,
-                               "proofs_in_flight": self._inflight_count(), "head_block": self._head}
+                               "proofs_in_flight": self._inflight_count(), "head_block": self._head,
+                               "role": self.role, "store": self.config.store_name}
         if len(self.lanes) > 1:
             out["models"] = {lane.name: {"model_id": lane.chain.model_id if lane.chain else None,
                                          "batch_sizes": list(lane.sizes),
@@ -208,10 +218,12 @@ class ProviderNode:
                                         [(lane.name, lane.params) for lane in self.lanes], self._account,
                                         self.config.deployments_dir, network=self.config.network,
                                         rpc_source=self.config.rpc_source)
+                if not self._lead(chains[0].scope):
+                    return False  # stopped on standby
                 sizes = []
                 for lane, chain in zip(self.lanes, chains, strict=True):
                     ensure_stake(chain, self.config.stake_wei)
-                    ensure_capacity(chain, self.config.capacity, self.config.workers)
+                    ensure_capacity(chain, self.config.capacity, self._capacity_slots(lane))
                     sizes.append(usable_batch_sizes(chain, lane.local or lane.name, self.config.batch_sizes))
             except (DeploymentError, RevertedError, ArtifactError) as exc:
                 if first:
@@ -236,8 +248,9 @@ class ProviderNode:
                                 "model_id": chain.model_id}
         if len(chains) > 1:
             info["models"] = {lane.name: c.model_id for lane, c in zip(self.lanes, chains, strict=True)}
-        self.store = store = SqliteJobStore(self.config.db, chain.scope, info)
-        if self.config.reuse_proofs and self._proof_cache is None:
+        self.store = store = open_store(self.config.store or self.config.db, chain.scope, info)
+        # proof reuse keeps proofs in the SQLite file and on this machine's disk: not with a shared --store
+        if self.config.reuse_proofs and self.config.store is None and self._proof_cache is None:
             self._proof_cache = ProofCache(self.config.db, self.config.proofs_path)
         books: dict[int, GasBook] = {}
         for lane, lane_chain, lane_sizes in zip(self.lanes, chains, sizes, strict=True):
@@ -247,6 +260,8 @@ class ProviderNode:
             # a proof may never take more than half the response window: the rest is for mining it
             lane.proving.times.cap = min(self.config.prove_timeout, max(1.0, lane_chain.model.response_window / 2))
             books[lane_chain.model_id] = GasBook(lane_sizes)
+            if self.config.remote:
+                lane.proving.attach(store)  # type: ignore[attr-defined]
 
         def on_gas(model_id: int, size: int, gas_used: int) -> None:
             if model_id in books:
@@ -280,7 +295,10 @@ class ProviderNode:
         self.follower = Follower(chain.w3, chain.client, store, chain.account.address, chain.deployment.dprompt.block,
                                  self.config.confirmations, self.config.log_chunk_blocks, self.pipeline.seen,
                                  on_reorg=lambda: self._check_chain(chain))
+        adopted = {rid for lane in self.lanes for rid in lane.proving.inflight}  # remote proofs going on
         for job in store.jobs([State.PROVING]):
+            if job.request_id in adopted:
+                continue
             store.transition(job.request_id, State.SEEN, expect=State.PROVING, batch=None, proof_path=None,
                              detail="resumed after a restart: the interrupted proof is made again")
         counts = store.counts()
@@ -318,7 +336,7 @@ class ProviderNode:
         watcher.open()
         node_sub, watch_sub = self.submitter, watcher.submitter
 
-        def inflight(store: SqliteJobStore) -> list[int]:
+        def inflight(store: JobStore) -> list[int]:
             return [j.nonce for j in store.jobs(IN_FLIGHT) if j.nonce is not None]
 
         assert watcher.store is not None
@@ -348,6 +366,10 @@ class ProviderNode:
     def _tick(self, *, follow: bool = True) -> float:
         chain, store = self.chain, self.store
         assert chain is not None and store is not None
+        if self.leader is not None and not self.leader.held():
+            from zkrevox.node.leader import LeaderLost
+
+            raise LeaderLost("lost the active lock (the store's session ended); stopping work until it is held again")
         latest = chain.w3.eth.get_block("latest")
         self._head = head = int(latest["number"])
         now_chain = max(float(latest["timestamp"]), time.time())
@@ -375,6 +397,11 @@ class ProviderNode:
     def _fault(self, exc: BaseException) -> float:
         if isinstance(exc, ChainReset):
             self._reset(str(exc))
+            return 0.0
+        from zkrevox.node.leader import LeaderLost
+
+        if isinstance(exc, LeaderLost):
+            self._step_down(str(exc))
             return 0.0
         self._verify_chain = True  # the RPC may come back serving another chain
         delay = self._backoff.next_delay()
@@ -439,6 +466,60 @@ class ProviderNode:
         self._degraded(why)
         self._connect(first=False)
 
+    # ------------------------------------------------------------ active / standby (PostgreSQL store)
+
+    def _lead(self, scope: str) -> bool:
+        """With a PostgreSQL store, wait (standby) until this node holds its provider's active lock."""
+        if self.config.store is None:
+            self.role = "active"
+            return True
+        from zkrevox.node.leader import Leader
+
+        if self.leader is None:
+            self.leader = Leader(self.config.store, scope)
+        started = time.monotonic()
+
+        def waiting(why: str) -> None:
+            self.role, self._status, self._detail = "standby", "standby", why
+            event(log, f"{why}; waiting to take over", event="standby")
+
+        if not self.leader.acquire(self._stop, waiting):
+            return False
+        if self.role == "standby":
+            event(log, f"took over as the active node after {time.monotonic() - started:.1f}s on standby",
+                  event="takeover", waited=round(time.monotonic() - started, 3))
+        self.role = "active"
+        return True
+
+    def _capacity_slots(self, lane: Lane) -> int:
+        """Workers the declared capacity counts: the local ones, or the remote provers' live slots."""
+        if not self.config.remote:
+            return self.config.workers
+        from zkrevox.node.queue import ProofQueue
+        from zkrevox.node.store_pg import PgConnection
+
+        assert self.config.store is not None
+        db = PgConnection(self.config.store)
+        try:
+            return max(1, ProofQueue(db).live_slots(lane.name))
+        finally:
+            db.close()
+
+    def _step_down(self, why: str) -> None:
+        """Lost the active lock: drop in-memory work (the store keeps it), wait for the lock again."""
+        for lane in self.lanes:
+            lane.proving.abandon()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self.leader is not None:
+            self.leader.release()
+        self.role = "standby"
+        self._degraded(why)
+        close_node(self.chain.w3 if self.chain else None)
+        self.chain = None
+        self._connect(first=False)
+
     # ------------------------------------------------------------ stop
 
     def _drain(self) -> None:
@@ -460,7 +541,7 @@ class ProviderNode:
             self._wake.clear()
             busy = self._busy(store)
 
-    def _busy(self, store: SqliteJobStore) -> int:
+    def _busy(self, store: JobStore) -> int:
         return self._inflight_count() + len(store.jobs([State.PROVED, *IN_FLIGHT]))
 
     def _inflight_count(self) -> int:
@@ -479,8 +560,10 @@ class ProviderNode:
                     store.transition(rid, State.SEEN, expect=State.PROVING, detail="checkpointed at shutdown",
                                      batch=None, proof_path=None)
             counts = {k: v for k, v in store.counts().items() if v}
-            event(log, f"stopped; job store {self.config.db}: {counts}", event="stopped", jobs=counts)
+            event(log, f"stopped; job store {self.config.store_name}: {counts}", event="stopped", jobs=counts)
             store.close()
+        if self.leader is not None:
+            self.leader.release()
         if self._proof_cache is not None:
             self._proof_cache.close()
             self._proof_cache = None
@@ -501,11 +584,18 @@ class ProviderNode:
 
     # ------------------------------------------------------------ observability
 
-    def _gauges(self, store: SqliteJobStore, chain: Chain) -> None:
+    def _gauges(self, store: JobStore, chain: Chain) -> None:
         counts = store.counts()
         for state in LIVE:
             self.metrics.queue.labels(state.value).set(counts[state.value])
         self.metrics.up.set(1)
+        for lane in self.lanes:
+            stats = getattr(lane.proving, "stats", None)  # RemoteProving: the proof-job queue
+            if stats is not None:
+                self.metrics.proof_jobs.labels(lane.name, "queued").set(stats["queued"])
+                self.metrics.proof_jobs.labels(lane.name, "claimed").set(stats["claimed"])
+                self.metrics.proof_queue_age.labels(lane.name).set(stats["oldest_queued_s"])
+                self.metrics.prover_slots.labels(lane.name).set(stats["slots"])
         if time.monotonic() - self._last_gauges < GAUGE_EVERY_S:
             return
         self._last_gauges = time.monotonic()

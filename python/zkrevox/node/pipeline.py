@@ -123,7 +123,7 @@ class Pipeline:
             if job.next_attempt_at > wall or job.request_id in running:
                 continue  # backing off, or a stale proof of its previous prompt (before a reorg) still runs
             skip = admit(job, model_id=self.chain.model_id, model_name=self.config.model, spec=self.spec, now=now,
-                         needed=times.expected(1) + self.config.deadline_margin)
+                         needed=times.expected(1) + self.config.deadline_margin + self._queue_wait())
             if skip is not None:
                 self.settle_unadmitted(job, skip)
             elif self._reused(job):
@@ -142,7 +142,8 @@ class Pipeline:
             return job.deadline - skew - self.config.deadline_margin - times.expected(size)
 
         def fits(group: list[Job]) -> bool:  # one fulfilment of the group, callbacks included, fits in a block
-            return len(group) <= 1 or fits_block([self.callback_gas(j) for j in group], self.block_gas_limit)
+            return len(group) <= 1 or fits_block([self.callback_gas(j) for j in group], self.block_gas_limit,
+                                                 fixed=int(getattr(self.chain.model, "fulfil_gas", 0) or 0))
 
         decided = plan(queue, free=free, now=wall, sizes=self.sizes, policy=self.config.batch_policy,
                        max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start,
@@ -150,6 +151,11 @@ class Pipeline:
         self.wake_at = decided.wait_until
         for group in decided.groups:
             self._start(group)
+
+    def _queue_wait(self) -> float:
+        """Seconds a new proof waits behind the queued ones (remote provers; local workers start at once)."""
+        wait = getattr(self.proving, "expected_wait", None)
+        return float(wait()) if wait is not None else 0.0
 
     def _features_proving_alone(self) -> set[str]:
         """Keys of the features whose single proof is being made (with reuse on; else empty)."""

@@ -43,7 +43,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3Exception
 
 from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.networks import fee_fields
@@ -153,8 +153,14 @@ class Submitter:
         nonce = self._next
         raw, tx_hash = self._sign(fn, nonce, {"gas": gas, **fee_fields(self.w3)})
         self._next = nonce + 1
-        self.w3.eth.send_raw_transaction(raw)
-        receipt = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=120, poll_latency=0.2)
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+            receipt = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=120, poll_latency=0.2)
+        except (Web3Exception, ValueError, OSError) as exc:
+            self.forget_nonce()  # read from the chain again: the decline may or may not have been taken
+            event(log, f"request {job.request_id}: decline {tx_hash} not confirmed ({exc}); trying again later",
+                  level=logging.WARNING, request_id=job.request_id, event="decline-unconfirmed")
+            return job
         if receipt["status"] != 1:
             return job
         event(log, f"request {job.request_id}: declined (tx {tx_hash}): fulfilling it would cost more than its "

@@ -16,9 +16,7 @@ def job_state(store: str, dep: Any, request_id: int) -> dict[str, Any] | None:
     """``{"state", "scope_provider", "history": [{"from", "to", "at", "detail"}]}`` of ``request_id``
     in the scopes of ``store`` that belong to ``dep``'s DPrompt; None when no node recorded it.
     InputError when the file is not a job store."""
-    path = Path(store)
-    if not path.is_file():
-        raise InputError(f"job store {path} does not exist (pass the node's --db file as --store)")
+    path = _sqlite_store(store)
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     except sqlite3.Error as exc:
@@ -46,9 +44,7 @@ def provider_queue(store: str, dep: Any, provider: str) -> dict[str, Any] | None
     """The queue of ``provider``'s node for ``dep``'s DPrompt from its job store: ``{"counts": {state: n},
     "prove_seconds": {"n", "median", "max"}}`` over every job it recorded; None when no scope of the
     store is that provider's on that DPrompt."""
-    path = Path(store)
-    if not path.is_file():
-        raise InputError(f"job store {path} does not exist (pass the node's --db file as --store)")
+    path = _sqlite_store(store)
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
         scopes = [scope for scope, info in db.execute("SELECT scope, info FROM scopes")
@@ -66,3 +62,14 @@ def provider_queue(store: str, dep: Any, provider: str) -> dict[str, Any] | None
         db.close()
     prove = {"n": len(times), "median": times[len(times) // 2] if times else None, "max": times[-1] if times else None}
     return {"counts": counts, "prove_seconds": prove}
+
+
+def _sqlite_store(store: str) -> Path:
+    """The node's SQLite job store file; InputError for a PostgreSQL URL (not read here yet) or a missing file."""
+    if store.startswith(("postgresql://", "postgres://")):
+        raise InputError("zkrevox web reads the node's SQLite job store (its --db file); a PostgreSQL store "
+                         f"({store.split('@')[-1]}) is not read by the pages yet: start zkrevox web without --store")
+    path = Path(store)
+    if not path.is_file():
+        raise InputError(f"job store {path} does not exist (pass the node's --db file as --store)")
+    return path

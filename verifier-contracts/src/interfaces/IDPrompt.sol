@@ -167,7 +167,9 @@ interface IDPrompt {
     event DPromptEarningsCollected(uint32 indexed modelId, address indexed provider, uint256 amount);
     /// @notice The provider of proven request `requestId` declined it: answering at this block's base
     /// fee would cost `cost` wei (the model's fulfil gas and the callback's) against the `pays` wei the
-    /// request pays it. The requester's whole payment (`refund`) became its credit; nothing was slashed.
+    /// request pays it. The payment less the decline's gas (75,000 at the decline's price, at most the
+    /// base fee + 1 gwei: the provider's, as earnings) became the requester's credit (`refund`);
+    /// nothing was slashed.
     event DPromptDeclined(
         uint256 indexed requestId, address indexed provider, uint256 refund, uint256 cost, uint256 pays
     );
@@ -421,9 +423,10 @@ interface IDPrompt {
     /// @notice The assigned provider, before the deadline, of a proven (not optimistic) request that
     /// would be answered at a loss: `block.basefee` × (the model's `fulfilGas`, plus the callback's
     /// limit and DPrompt's overhead) exceeds what the request pays the provider (its payment less the
-    /// developer's cut). The request ends (`Reclaimed`, {DPromptDeclined}): the requester's whole
-    /// payment becomes its credit, and no stake is slashed. So no gas price can force an honest
-    /// provider to choose between a loss and a slash.
+    /// developer's cut). The request ends (`Reclaimed`, {DPromptDeclined}): the provider earns back the
+    /// decline's gas (75,000 at its price, at most the base fee + 1 gwei, at most `pays`), the rest of
+    /// the payment becomes the requester's credit, and no stake is slashed. So no gas price can force an
+    /// honest provider to choose between a loss and a slash.
     function decline(uint256 requestId) external;
     function withdraw() external;
     /// @notice Pays the caller its credit in the stake token (withdrawn stakes, bond shares of
