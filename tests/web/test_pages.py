@@ -194,8 +194,11 @@ def test_unknown_request_id(page, stack):
 def test_command_agent_answer_as_one_line(page, stack):
     ask(page, stack, "swap 2 bnb for cake", agent="command")
     assert "ask=" in page.url
-    page.wait_for_function("document.querySelector('[data-testid=answer]').textContent.includes('CommandAgent')",
-                           timeout=ANSWER_TIMEOUT_MS)
+    try:
+        page.wait_for_function("document.querySelector('[data-testid=answer]').textContent.includes('CommandAgent')",
+                               timeout=ANSWER_TIMEOUT_MS)
+    finally:
+        shot(page, "command-agent")
     text = page.get_by_test_id("answer").inner_text()
     assert "SWAP BNB→CAKE" in text, text
     shot(page, "command-agent")

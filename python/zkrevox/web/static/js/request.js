@@ -171,19 +171,24 @@ async function refresh() {
   const hasAnswer = ["fulfilled", "overturned", "answered"].includes(status);
   $("answer").textContent = hasAnswer ? shown + (status === "answered" ? " (posted, not final)" : "") : "";
   if (statusText) say(statusText, kind);
-  if (s.done) await showCommand();
+  // a CommandAgent ask: keep following until the other request is final too, then show both as one line
+  if (s.done && askIds().length === 2 && !(await showCommand())) s.done = false;
   $("title").textContent = `request ${rid}`;
 }
 
 /** A CommandAgent ask (?ask=INTENT_ID,TICKER_ID): both answers as one line, once both are final. */
+function askIds() {
+  return (new URLSearchParams(location.search).get("ask") || "").split(",").filter((x) => /^\d+$/.test(x));
+}
+
+/** Renders the line once both requests are final; false while one is not. */
 async function showCommand() {
-  const ids = (new URLSearchParams(location.search).get("ask") || "").split(",").filter((x) => /^\d+$/.test(x));
-  if (ids.length !== 2) return;
+  const ids = askIds();
   const answers = {};
   let prompt = "0x";
   for (const id of ids) {
     const st = await s.contract.requestState(id);
-    if (!["fulfilled", "overturned"].includes(STATUS_NAMES[Number(st.status)])) return;
+    if (!["fulfilled", "overturned"].includes(STATUS_NAMES[Number(st.status)])) return false;
     const model = modelById(s.config, st.modelId);
     answers[model.answer_key] = labelsOf(st.answer, model);
     const event = s.iface.getEvent("DPromptRequested");
@@ -196,6 +201,7 @@ async function showCommand() {
   const { line } = await (await fetch(`/api/command-line?${q}`)).json();
   $("answer").textContent = `CommandAgent: ${line}  (intents ${ids[0]}: ${(answers.intents || []).join(", ") || "none"}; ` +
     `tickers ${ids[1]}: ${(answers.tickers || []).join(", ") || "none"})`;
+  return true;
 }
 
 function safeParse(tx) {
