@@ -38,18 +38,32 @@ def request(
     optimistic: Annotated[bool, typer.Option(
         "--optimistic", help="Answered at once without a proof, final after the model's challenge window unless "
         "a dispute proves it wrong (the model's optimistic fee).")] = False,
+    pay: Annotated[str, typer.Option(
+        "--pay", help="native: pay the fee in the native coin; points: spend AI points (`zkrevox rex points`), "
+        "the points paymaster pays the fee.")] = "native",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
     """Pay for an answer to PROMPT; quotes the total on stderr before sending, prints the request id.
     A proven request's provider may decline it, refunding it all, while the base fee is above what
-    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it)."""
+    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it).
+    With --pay points the points paymaster pays the fee for AI points (`zkrevox rex points`)."""
     from zkrevox.chain.quote import quote_request
 
+    if pay not in ("native", "points"):
+        raise InputError(f"--pay {pay!r}: use native or points")
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
+    if pay == "points":
+        from zkrevox.cli.rex import request_with_points
+
+        if optimistic or value:
+            raise InputError("--pay points sends a proven request at the paymaster's published price; drop "
+                             "--optimistic and --value")
+        request_with_points(ctx, model_id, prompt, as_json)
+        return
     info_model = ctx.client.model(model_id)
     if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
