@@ -36,6 +36,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_typing import HexStr
+from web3 import Web3
 from web3.logs import DISCARD
 
 from zkrevox.chain.anvil import Anvil
@@ -88,7 +89,7 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
         w3 = connect(chain.url)
         compiled = project_contracts()
         token = deploy_contract(w3, owner, compiled["LocalStakeToken"], STAKE_TOKEN_SUPPLY).address
-        erc20 = w3.eth.contract(address=token, abi=compiled["LocalStakeToken"].abi)
+        erc20 = w3.eth.contract(address=Web3.to_checksum_address(token), abi=compiled["LocalStakeToken"].abi)
         _transact(w3, owner, erc20.functions.transfer(provider_acct.address, 10 * 10**18))
         say(f"stake token ZKRS (LocalStakeToken) at {token}; 10 ZKRS to the provider")
         sizes = local_batch_sizes("ticker")
@@ -108,7 +109,8 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
             f"batch verifiers for {', '.join(map(str, intent_sizes)) or 'no'} requests per proof")
         consumer_record = deploy_contract(w3, owner, compiled["TickerConsumer"], dep.dprompt.address,
                                           record.model_id)
-        consumer = w3.eth.contract(address=consumer_record.address, abi=compiled["TickerConsumer"].abi)
+        consumer = w3.eth.contract(address=Web3.to_checksum_address(consumer_record.address),
+                                   abi=compiled["TickerConsumer"].abi)
         say(f"on-chain agent TickerConsumer at {consumer.address} (asks DPrompt, gets the answer by callback)")
         agent_record = deploy_contract(w3, owner, compiled["CommandAgent"], dep.dprompt.address, intent.model_id,
                                        record.model_id)
@@ -405,10 +407,11 @@ def _ask_optimistic(user: DPromptClient, model_id: int, prompts: list, params, s
         sent = []
         for prompt in prompts:
             data = prompt.encode() if isinstance(prompt, str) else bytes(prompt)
-            tx = user.contract.functions.requestOptimistic(model_id, data, 0).transact(
-                {"from": user.account.address, "value": fee})
+            assert user.account is not None, "the user's client signs"
+            fn: Any = user.contract.functions.requestOptimistic(model_id, data, 0)
+            tx = fn.transact({"from": user.account.address, "value": fee})
             sent.append((tx, prompt, time.monotonic()))
-        out = []
+        out: list[dict[str, Any]] = []
         for tx, prompt, t0 in sent:
             receipt = w3.eth.wait_for_transaction_receipt(tx, timeout=ANSWER_TIMEOUT_S)
             (ev,) = user.contract.events.DPromptRequested().process_receipt(receipt, errors=DISCARD)
@@ -458,9 +461,13 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
     the watcher proves the right one and disputes before the window ends; the bond goes as documented."""
     w3 = user.w3
     rid, _ = user.request(model_id, WRONG_PROMPT, optimistic=True)
-    token = w3.eth.contract(address=user.stake_token(), abi=project_contracts()["LocalStakeToken"].abi)
+    stake_token = user.stake_token()
+    assert stake_token is not None, "the demo's DPrompt takes stake in ZKRS"
+    token = w3.eth.contract(address=Web3.to_checksum_address(stake_token),
+                            abi=project_contracts()["LocalStakeToken"].abi)
     before = int(token.functions.balanceOf(watcher).call())
-    rpc = user.w3.provider.endpoint_uri
+    provider: Any = user.w3.provider  # an HTTPProvider: the demo's anvil
+    rpc = provider.endpoint_uri
     claim = ["fulfil", str(rid), "--optimistic", "--claim", ",".join(WRONG_CLAIM), "--skip-local-checks"]
     posted = _cli(work, [*claim, "--rpc", rpc], key=ANVIL_DEV_KEYS[1])
     if posted.returncode != 0:
@@ -475,10 +482,12 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
         time.sleep(0.1)
     tx = user.answer_tx(rid)
     receipt = w3.eth.get_transaction_receipt(HexStr(tx)) if tx else None
+    if receipt is None:
+        raise ChainError(f"request {rid} is {info.status}, but the transaction that overturned it was not found")
     proven = [params.labels[i] for i in bitmap_indices(info.answer, params.num_outputs)]
-    slashed = user.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD) if receipt else ()
+    slashed = user.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD)
     gained = int(token.functions.balanceOf(watcher).call()) - before
-    mined_at = int(w3.eth.get_block(receipt["blockNumber"])["timestamp"]) if receipt else None
+    mined_at = int(w3.eth.get_block(receipt["blockNumber"])["timestamp"])
     say(f"request {rid}: {info.status} by the watcher's dispute (tx {tx}, gas {receipt['gasUsed']:,} with its proof, "
         f"mined at {mined_at}, before the window's end {window_end}); proven answer {{{', '.join(proven)}}}")
     if slashed:
