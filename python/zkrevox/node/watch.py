@@ -316,8 +316,9 @@ class Watcher(DisputeOutcomes):
             if future.exception() is not None:  # the answers' proofs will fail the same way: say it now
                 event(log, f"model {name}: a worker's first proof failed: {future.exception()}",
                       level=logging.ERROR, event="warm-up-failed", model=name)
-            elif not any(n == name for n in self._warming.values()):
-                event(log, f"model {name}: every worker has made its first proof", event="warm", model=name)
+            elif not self._warming:
+                event(log, "every prover worker has made its first proof: disputes are proved at full speed now",
+                      event="warm", models=[m.name for m in self.models.values()])
         for future in [f for f in self._proving if f.done()]:
             lead, started, model_id, key = self._proving.pop(future)
             rids = [lead, *self._followers.pop(future, [])]
