@@ -20,11 +20,13 @@ $(VENV)/bin/python:
 
 # Python dependencies (pinned in pyproject.toml) and the package itself, editable.
 $(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install --quiet -e ".[train,dev]"
+	@echo "· installing the Python dependencies (pinned in pyproject.toml; a few minutes on a fresh machine)" >&2
+	$(PIP) install --progress-bar off --no-color -e ".[train,dev]"
 	touch $@
 
 # The Rust extension zkrevox._native, rebuilt when Rust sources change.
 $(VENV)/.ext: $(VENV)/.deps $(RUST_SRC)
+	@echo "· building the Rust extension zkrevox._native (release; a few minutes the first time)" >&2
 	$(VENV)/bin/maturin develop --release --quiet
 	touch $@
 
@@ -59,9 +61,20 @@ test: setup test-rust test-python
 test-rust:
 	cargo test --workspace --quiet
 
-test-python: setup
+# PostgreSQL 15 server binaries (initdb, pg_ctl) for the PostgreSQL job store's tests and `zkrevox db up`:
+# the tests start a throwaway cluster themselves; the Debian package is installed when missing.
+PG_BIN := /usr/lib/postgresql/15/bin
+.PHONY: postgres
+postgres:
+	@test -x $(PG_BIN)/initdb || { \
+	  echo "installing PostgreSQL 15 (Debian package postgresql-15)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
+
+test-python: setup postgres
 	$(PY) -m mypy.stubtest zkrevox._native
 	$(PY) -m pytest
+	$(PY) -m pytest -m hostile  # the long hostile-actor property runs (pyproject's addopts leave them out)
 
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks

@@ -42,6 +42,8 @@ def test_batch_3_builds_and_a_rebuild_keeps_its_keys(tmp_path):
     assert second.returncode == 0, second.stderr
     assert "srs: reusing" in second.stderr and "INSECURE" in second.stderr
     assert json.loads(second.stdout)["vk_sha256"] == vk
+    manifest = json.loads((tmp_path / "ticker-b3" / "manifest.json").read_text())
+    assert manifest["srs_logrows"] == manifest["logrows"]  # the SRS is for exactly the circuit's size
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ticker-b3"]
 
     from zkrevox import Prover

@@ -127,7 +127,23 @@ class Artifacts:
                     f"{path} does not match manifest.json (sha256 {have[:12]}… ≠ {entry['sha256'][:12]}…): "
                     f"keys and circuit are out of step; {fix}"
                 )
+        if "srs" in keys:
+            self._check_srs(manifest, fix)
         return manifest
+
+    def _check_srs(self, manifest: dict, fix: str) -> None:
+        """The SRS must be for exactly the circuit's logrows (a larger one is downsized at every prove,
+        rebuilding its Lagrange basis); ``srs_logrows`` in the manifest records it."""
+        from zkrevox.srs import srs_logrows
+
+        have = srs_logrows(self.file("srs"))
+        for what, want in (("the circuit's logrows", manifest.get("logrows")),
+                           ("srs_logrows in the manifest", manifest.get("srs_logrows", have))):
+            if want is not None and have != int(want):
+                raise ArtifactError(
+                    f"{self.file('srs')} is for logrows {have}, {what} is {want}: every prove would "
+                    f"{'downsize it and rebuild its Lagrange basis' if have > int(want) else 'fail'}; {fix}"
+                )
 
     def vk_sha256(self) -> str:
         return self.manifest()["files"]["vk"]["sha256"]

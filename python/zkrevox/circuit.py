@@ -238,8 +238,12 @@ def _build(arts: Artifacts, staged: Artifacts, config: dict, batch: int, srs: Pa
         lambda: ezkl.setup(str(compiled), str(staged.file("vk")), str(staged.file("pk")), str(staged.file("srs"))),
     )
     s = json.loads(settings.read_text())
+    from zkrevox.srs import check_srs_logrows, srs_logrows
+
+    check_srs_logrows(staged.file("srs"), s["run_args"]["logrows"], f"run `{arts.build_command}` again")
     extra = {
         "srs_kind": srs_kind,
+        "srs_logrows": srs_logrows(staged.file("srs")),
         "batch": batch,
         "circuit_config": config,
         "logrows": s["run_args"]["logrows"],

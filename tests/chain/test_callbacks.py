@@ -149,7 +149,7 @@ def test_requestWithCallback_revertsOutsideTheGasLimitBounds(staked: Env, limit:
 def test_requestWithCallback_chargesTheCallbackGasAtTheRequestsGasPrice(staked: Env, compiled):
     consumer = _consumer(staked, compiled, STORE, gas=100_000)
     price = 200 * 10**9  # 200 gwei
-    required = FEE + (100_000 + OVERHEAD) * price
+    required = FEE + (100_000 + OVERHEAD) * (price + 10**9)  # plus the provider's 1 gwei tip (issue 18)
     assert staked.client().required_payment(staked.model_id, 100_000, price) == required
     tx = consumer.functions.ask(staked.model_id, PROMPT.encode()).transact(
         {"from": staked.user.address, "value": required - 1, "gasPrice": price, "gas": 1_000_000})

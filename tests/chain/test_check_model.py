@@ -60,6 +60,21 @@ def test_checkModel_publishedFromTheseArtifacts_isVerified(env: Env, published):
     code, text, err = run(env, directory, None, "check-model", "2", "--reuse-generated", as_json=False)
     assert code == 0, err
     assert text.splitlines()[0] == "verified"
+    assert "generating the verifier of artifacts/ticker" in err or "reusing the verifier" in err  # progress
+
+
+def test_checkModel_retiredModel_saysItIsRetired_andShowsProgress(env: Env, published):
+    """Issue 18: a retired model checks 'verified' with the word 'retired' beside it, and each long
+    step is said on stderr as it starts."""
+    directory, _ = published
+    DPromptClient(env.w3, env.dep.dprompt.address, Account.from_key(ANVIL_DEV_KEYS[4])).retire_model(2)
+    code, text, err = run(env, directory, None, "check-model", "2", "--reuse-generated", as_json=False)
+    assert code == 0, err
+    assert text.splitlines()[0].startswith("verified (retired: it takes no new requests")
+    assert "reusing the verifier of artifacts/ticker and compiling it" in err
+    assert "batch-4 verifier: reusing it and compiling it" in err
+    code, out, _ = run(env, directory, None, "check-model", "2", "--reuse-generated")
+    assert out["retired"] is True and out["verified"] is True
 
 
 def test_checkModel_anotherCircuit_saysWhatDiffers(env: Env, published):

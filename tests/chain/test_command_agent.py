@@ -229,6 +229,24 @@ def test_reclaim_waitsForEveryUnansweredRequest_thenRefundsBoth(agent: Agent):
     assert env.w3.eth.get_balance(env.user.address) - before == paid
 
 
+def test_reclaim_afterAThirdPartySettledOnDPrompt_stillRefundsTheAsker(agent: Agent):
+    """Anyone may settle a missed request on DPrompt (issue 18): the refund is the agent's credit, and the
+    agent's own reclaim then only withdraws it for the asker."""
+    env = agent.env
+    ask_id, _ = _ask(agent)
+    _fulfil(agent, ask_id)
+    ticker_pay = env.client().request_info(ask_id + 1).fee
+    env.advance(RESPONSE_WINDOW + 1)
+    env.client(env.other).reclaim(ask_id + 1)  # settled straight on DPrompt by someone else
+    assert env.client().credits(agent.client.address) == ticker_pay
+    before = env.w3.eth.get_balance(env.user.address)
+    receipt = env.w3.eth.wait_for_transaction_receipt(
+        agent.agent.functions.reclaim(ask_id).transact({"from": env.other.address}))
+    assert receipt["status"] == 1
+    assert env.w3.eth.get_balance(env.user.address) - before == ticker_pay
+    assert env.client().credits(agent.client.address) == 0
+
+
 def test_reclaim_ofACompletedOrUnknownAsk_isRefused(agent: Agent):
     ask_id, _ = _ask(agent)
     _fulfil(agent, ask_id)

@@ -149,6 +149,10 @@ def test_devAccount_subprocess_stderrSaysWhichAccount(env: Env, tmp_path):
 def test_stakeBelowTheMinimum_saysTheMinimumAndHowMuchMore(env: Env, tmp_path):
     own_deployment(env, tmp_path)
     code, out, err = run(env, tmp_path, 1, "provider", "stake", "0.04")
+    assert code == 1 and "Nothing was sent" in err  # issue 18: refused before sending, naming the way through
+    assert "below model 'ticker''s minimum of 0.1 ETH" in err and "--below-minimum" in err
+    assert env.client().provider(env.model_id, env.provider.address).stake == 0
+    code, out, err = run(env, tmp_path, 1, "provider", "stake", "0.04", "--below-minimum")
     assert code == 0, err
     assert out["eligible"] is False and out["missing_wei"] == 6 * 10**16 and out["min_stake_wei"] == 10**17
     assert "below the minimum of model 'ticker', 0.1 ETH" in err and "`zkrevox provider stake 0.06`" in err

@@ -26,7 +26,8 @@ def test_recordFromARestartedChain_isNotLive_thoughCodeIsAtItsAddresses(env: Env
         check_deployment(env.w3, stale)
     write_deployment(stale, tmp_path)
     dep, why = live_deployment(env.w3, tmp_path)
-    assert (dep, why) == (None, "gone")  # so `zkrevox deploy` replaces it instead of adding to it
+    # so `zkrevox deploy` writes a new record (keeping this one) instead of adding to it
+    assert (dep, why) == (None, "other-chain")
 
 
 @pytest.mark.parametrize("amount", ["nan", "inf", "Infinity"])
@@ -49,3 +50,29 @@ def test_portFree_ignoresAConnectionLingeringInTimeWait():
     client.close()
     server.close()
     assert port_free(port)
+
+
+def test_chainUp_onAGivenPort_doesNotSayTheDefaultPortIsTaken(tmp_path):
+    """Issue 18: `chain up --port P` said `port 8545 is taken` though P was asked for."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "zkrevox"), "chain", "up", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
+    assert f"127.0.0.1:{port}" in line and "is taken" not in line, line
+
+
+def test_stake_anAmountNoBalanceHolds_isAUserMistake(env: Env, tmp_path):
+    own_deployment(env, tmp_path)
+    code, _, err = run(env, tmp_path, 1, "provider", "stake", "1e400")
+    assert code == 1 and "too large" in err and "internal error" not in err, err

@@ -117,3 +117,39 @@ def test_cli_optimistic_refusesBadClaimsAndModes(cli):
     assert code == 1 and "not requested optimistically" in err
     code, _, err = cli(3, "finalize", str(out["request_id"]))
     assert code == 1 and "pending" in err
+
+
+def test_cli_optimistic_claimTheModelDisagreesWith_isRefusedNamingTheAnswerAndTheFlag(cli, prover):
+    """Issue 18: a --claim that is not the model's answer is refused before sending (it would lose
+    the bond to the first dispute), naming the model's answer and --skip-local-checks."""
+    right = prover.predict(PROMPT).labels
+    claim = "PEPE" if "PEPE" not in right else "BTC"
+    rid = _request(cli)
+    code, _, err = cli(1, "fulfil", str(rid), "--optimistic", "--claim", claim)
+    assert code == 1, err
+    assert f"the model says {right}" in err and "--skip-local-checks" in err and "nothing was sent" in err
+    code, out, err = cli(None, "answer", str(rid))
+    assert out["status"] == "pending"  # nothing posted
+    code, _, err = cli(1, "fulfil", str(rid), "--optimistic", "--claim", ",".join(right))
+    assert code == 0, err  # the model's own answer as a claim goes through
+
+
+def test_cli_answer_saysOptimisticWindowAndFinal_withIsoTimes(cli):
+    import datetime as dt
+
+    rid = _request(cli)
+    code, text, err = cli(None, "answer", str(rid), as_json=False)
+    assert code == 0 and "(optimistic; deadline 20" in text and "+00:00" in text, text
+    code, posted, err = cli(1, "fulfil", str(rid), "--optimistic")
+    assert code == 0, err
+    iso = dt.datetime.fromtimestamp(posted["window_end"], tz=dt.timezone.utc).isoformat(timespec="seconds")
+    code, text, _ = cli(None, "answer", str(rid), as_json=False)
+    assert f"optimistic, window open until {iso}" in text and "unix time" not in text, text
+    code, out, _ = cli(None, "answer", str(rid))
+    assert out["window_end_utc"] == iso and out["deadline_utc"].endswith("+00:00")
+    _advance(cli, WINDOW)
+    code, text, _ = cli(None, "answer", str(rid), as_json=False)
+    assert "optimistic, window closed at" in text and f"zkrevox finalize {rid}" in text, text
+    assert cli(3, "finalize", str(rid))[0] == 0
+    code, text, _ = cli(None, "answer", str(rid), as_json=False)
+    assert "(optimistic, final)" in text, text

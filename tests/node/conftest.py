@@ -107,3 +107,64 @@ def staked(env: NodeEnv) -> NodeEnv:
     """``env`` with ``env.provider`` staked by hand (no node): the only provider, so every request is its."""
     env.client(env.provider).stake(env.model_id, STAKE)
     return env
+
+
+# ------------------------------------------------------------ PostgreSQL (issue 21)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL 15 cluster (``initdb`` + ``pg_ctl`` in a temp folder, as the ``postgres``
+    user when root), started once per session and removed at its end."""
+    import shutil
+    import tempfile
+
+    from zkrevox.node.pgcluster import Cluster, free_port
+
+    root = Path(tempfile.mkdtemp(prefix="zkrevox-pg-"))
+    cluster = Cluster(root, free_port())
+    cluster.init()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture()
+def pg_url(pg_cluster, request) -> str:
+    """The URL of a new, empty database on the session's cluster (dropped after the test)."""
+    import re
+    import uuid
+
+    import psycopg
+
+    name = "t_" + re.sub(r"\W", "", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    admin = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_store(request, tmp_path):
+    """``make_store(scope)``: a job store of each backend (one SQLite file, or one PostgreSQL database
+    per test); every store it opened is closed after the test."""
+    from zkrevox.node.store import SqliteJobStore
+    from zkrevox.node.store_pg import PostgresJobStore
+
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    opened = []
+
+    def opener(scope: str = "31337:0xgen:0xdprompt:0xme"):
+        s = PostgresJobStore(url, scope) if url else SqliteJobStore(tmp_path / "jobs.db", scope)
+        opened.append(s)
+        return s
+
+    opener.backend = request.param
+    yield opener
+    for s in opened:
+        s.close()

@@ -3,6 +3,7 @@
     .venv/bin/python tests/node/measure.py --compare --requests 32 --max-batch-wait 20
     .venv/bin/python tests/node/measure.py --mode batch --requests 32 --max-batch-wait 20
     .venv/bin/python tests/node/measure.py --mode single --requests 8 --sequential
+    .venv/bin/python tests/node/measure.py --compare-reuse --requests 40 --zipf 1.1 --pool 16 --interval 1.5
 
 One anvil; for each mode a fresh deployment (the ticker model with its batch-4, -8 and -16
 verifiers registered) and a real ``zkrevox node`` process with its default options, except:
@@ -16,6 +17,12 @@ Figures: gas per fulfilled request = the gas of every fulfil/fulfilBatch transac
 mined (its receipt back at the user) to the node's store recording the fulfilment confirmed
 (same host, wall clock); throughput = requests over the time from the first request sent to the
 last one confirmed.
+
+Proof reuse (``--compare-reuse``): a stream of ``--requests`` prompts drawn by a Zipf law (exponent
+``--zipf``, seeded) over the first ``--pool`` realistic eval prompts, one sent every ``--interval``
+seconds, answered by a node with ``--batch-sizes 1``, once with proof reuse (the default) and once
+with ``--no-reuse-proofs``, on the same stream in one run. "reused" counts the requests answered
+with a proof already made (their job history says "reused proof").
 """
 
 from __future__ import annotations
@@ -63,7 +70,9 @@ def run_mode(chain_url: str, work: Path, mode: str, args: argparse.Namespace, pr
     model_id = dep.models["ticker"].model_id
     db, log = work / f"node-{mode}.db", work / f"node-{mode}.log"
     env = {**os.environ, "ZKREVOX_DEPLOYMENTS": str(deployments), "ZKREVOX_PRIVATE_KEY": ANVIL_DEV_KEYS[1]}
-    extra = ["--batch-sizes", "1"] if mode == "single" else ["--max-batch-wait", str(args.max_batch_wait)]
+    extra = ["--batch-sizes", "1"] if mode != "batch" else ["--max-batch-wait", str(args.max_batch_wait)]
+    if mode == "no-reuse":
+        extra.append("--no-reuse-proofs")
     if args.workers != 1:
         extra += ["--workers", str(args.workers)]
     cmd = [sys.executable, "-c", "from zkrevox.cli import main; main()", "node", "--rpc", chain_url, "--db",
@@ -89,7 +98,13 @@ def run_mode(chain_url: str, work: Path, mode: str, args: argparse.Namespace, pr
                 time.sleep(0.05)
 
         t_start = time.time()
-        if args.sequential:
+        if args.interval:
+            for p in prompts:
+                rid, _ = user.request(model_id, p)
+                mined[rid] = time.time()
+                time.sleep(max(0.0, args.interval - (time.time() - mined[rid])))
+            jobs = finished(list(mined))
+        elif args.sequential:
             for p in prompts:
                 rid, _ = user.request(model_id, p)
                 mined[rid] = time.time()
@@ -132,8 +147,11 @@ def _report(mode: str, w3: Any, dep: Any, jobs: dict[int, dict], mined: dict[int
     for t in txs:
         sizes[str(t["size"])] = sizes.get(str(t["size"]), 0) + 1
     prove = [jobs[i]["prove_seconds"] for i in confirmed if jobs[i]["prove_seconds"]]
+    reused = [i for i in confirmed if any("reused proof" in h["detail"] for h in jobs[i]["history"])]
+    send = f"every {args.interval:g}s" if args.interval else "sequential" if args.sequential else "burst"
     return {
-        "mode": mode, "requests": len(ids), "send": "sequential" if args.sequential else "burst",
+        "mode": mode, "requests": len(ids), "send": send, "distinct_prompts": len(set(args.sent)),
+        "reused": len(reused), "reused_share": round(len(reused) / len(confirmed), 3) if confirmed else None,
         "workers": args.workers, "max_batch_wait": args.max_batch_wait if mode == "batch" else None,
         "cpus": os.cpu_count(), "states": {s: states.count(s) for s in sorted(set(states))},
         "transactions": len(txs), "proofs_by_size": sizes, "reverted_txs": sum(1 for t in txs if not t["status"]),
@@ -147,21 +165,29 @@ def _report(mode: str, w3: Any, dep: Any, jobs: dict[int, dict], mined: dict[int
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    head = ("| mode | requests | proofs (size: count) | gas / request | e2e p50 (s) | e2e p95 (s) | e2e max (s) | "
-            "throughput (req/min) | states |\n|---|---|---|---|---|---|---|---|---|")
+    head = ("| mode | requests | reused | proofs (size: count) | gas / request | e2e p50 (s) | e2e p95 (s) | "
+            "e2e max (s) | throughput (req/min) | states |\n|---|---|---|---|---|---|---|---|---|---|")
     lines = [head]
     for r in rows:
         mode = r["mode"] + (f", --max-batch-wait {r['max_batch_wait']:g}" if r["max_batch_wait"] is not None else "")
         sizes = ", ".join(f"{k}: {v}" for k, v in sorted(r["proofs_by_size"].items(), key=lambda kv: -int(kv[0])))
-        lines.append(f"| {mode} | {r['requests']} | {sizes} | {r['gas_per_request']:,} | {r['e2e_s']['p50']} | "
-                     f"{r['e2e_s']['p95']} | {r['e2e_s']['max']} | {r['throughput_per_min']} | {r['states']} |")
+        reused = f"{r['reused']} ({r['reused_share']:.0%})"
+        lines.append(f"| {mode} | {r['requests']} | {reused} | {sizes} | {r['gas_per_request']:,} | "
+                     f"{r['e2e_s']['p50']} | {r['e2e_s']['p95']} | {r['e2e_s']['max']} | {r['throughput_per_min']} | "
+                     f"{r['states']} |")
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=["single", "batch"], default="batch")
+    ap.add_argument("--mode", choices=["single", "batch", "reuse", "no-reuse"], default="batch")
     ap.add_argument("--compare", action="store_true", help="single mode, then batch mode, in one run")
+    ap.add_argument("--compare-reuse", action="store_true",
+                    help="single proofs with proof reuse, then without, on one Zipf stream, in one run")
+    ap.add_argument("--zipf", type=float, default=0.0, help="draw the prompts by a Zipf law of this exponent")
+    ap.add_argument("--pool", type=int, default=16, help="distinct prompts the Zipf law draws from")
+    ap.add_argument("--interval", type=float, default=0.0, help="send one request every this many seconds")
+    ap.add_argument("--seed", type=int, default=20)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--requests", type=int, default=32)
     ap.add_argument("--max-batch-wait", type=float, default=20.0)
@@ -169,8 +195,17 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--keep", type=Path, help="keep the node logs and job stores in this directory")
     args = ap.parse_args()
-    prompts = eval_prompts("ticker", args.requests)
-    modes = ["single", "batch"] if args.compare else [args.mode]
+    if args.zipf:
+        import numpy as np
+
+        pool = eval_prompts("ticker", args.pool)
+        weights = np.array([1 / (r + 1) ** args.zipf for r in range(len(pool))])
+        picks = np.random.default_rng(args.seed).choice(len(pool), size=args.requests, p=weights / weights.sum())
+        prompts = [pool[i] for i in picks]
+    else:
+        prompts = eval_prompts("ticker", args.requests)
+    args.sent = prompts
+    modes = ["reuse", "no-reuse"] if args.compare_reuse else ["single", "batch"] if args.compare else [args.mode]
     rows = []
     with tempfile.TemporaryDirectory() as work_s, Anvil() as chain:
         work = args.keep or Path(work_s)

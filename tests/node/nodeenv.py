@@ -50,12 +50,13 @@ class NodeEnv:
         rid, _ = self.client(self.user).request(self.model_id if model_id is None else model_id, prompt)
         return rid
 
-    def request_held(self, *prompts: str) -> list[int]:
+    def request_held(self, *prompts: str, value: int | None = None) -> list[int]:
         """Switch automining off, then mine ``prompts``' requests in one block by hand: whatever the
-        node sends afterwards stays in the mempool until the test mines it."""
+        node sends afterwards stays in the mempool until the test mines it. Each pays ``value`` wei
+        (default: the model fee)."""
         self.rpc_call("evm_setAutomine", [False])
         client = self.client(self.user)
-        fee = client.model(self.model_id).fee
+        fee = client.model(self.model_id).fee if value is None else value
         hashes = [client.contract.functions.request(self.model_id, p.encode()).transact(
             {"from": self.user.address, "value": fee}) for p in prompts]
         self.rpc_call("evm_mine", [])

@@ -33,3 +33,12 @@ def hangs_on_hang(prover: Any, prompts: list[Any], out_dir: Path | None) -> Any:
     if any(b"hang" in (p if isinstance(p, bytes) else p.encode()) for p in prompts):
         time.sleep(3600)
     return prove(prover, prompts, out_dir)
+
+
+def fails_on_poison(prover: Any, prompts: list[Any], out_dir: Path | None) -> Any:
+    """Fails every proof of a prompt containing ``poison`` (a job that can never be proved)."""
+    from zkrevox.errors import ProofError
+
+    if any(b"poison" in (p if isinstance(p, bytes) else p.encode()) for p in prompts):
+        raise ProofError("this prompt's proof fails every time (test poison)")
+    return prove(prover, prompts, out_dir)

@@ -123,8 +123,8 @@ def test_requestAlreadyFulfilledOnChain_isMarkedDoneAndNeverSent(env: NodeEnv, t
     proof = ChainProof.from_proof(prover.prove("swap 2 bnb for cake", out_dir=tmp_path / "proof"))
     env.client(env.provider).fulfil(rid, proof.proof_bytes, proof.outputs(len(env.dep.models["ticker"].labels)))
     with node_thread(config(env, db), env.provider):
-        jobs = wait_states(db, [rid], {"confirmed"}, timeout=60)
-    assert jobs[rid]["reason"] == "already-fulfilled"
-    assert [h["to"] for h in jobs[rid]["history"]] == ["seen", "proving", "confirmed"]
+        jobs = wait_states(db, [rid], {"skipped"}, timeout=60)
+    assert jobs[rid]["reason"] == "already-fulfilled"  # not counted as confirmed: this node did not answer it
+    assert [h["to"] for h in jobs[rid]["history"]] == ["seen", "proving", "skipped"]
     assert len(fulfil_calls(env, start)) == 1  # the one made above; the node sent none
     assert jobs_by_id(db)[rid]["tx_hashes"] == []

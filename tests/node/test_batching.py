@@ -41,7 +41,7 @@ def test_burstOfFive_oneBatchOfFourAndOneAlone(benv: NodeEnv, tmp_path):
     assert sorted(len(t["request_ids"]) for t in txs) == [1, BATCH]
     batch = next(t for t in txs if t["fn"] == "fulfilBatch")
     assert batch["request_ids"] == ids[:BATCH] and batch["status"] == 1
-    assert batch["gas"] / BATCH < 450_000  # vs ~575k for fulfil alone
+    assert batch["gas"] / BATCH < 450_000  # vs ~510k for fulfil alone (verifier-contracts/snapshots/gas.json)
     assert all(jobs[i]["batch"] == ids[:BATCH] and jobs[i]["fulfil_tx"] == batch["hash"] for i in ids[:BATCH])
     assert fulfilled_events(benv, start) == {i: 1 for i in ids}
 
@@ -82,7 +82,8 @@ def test_memberFulfilledMeanwhile_isDroppedAndTheOthersAreBatchedAgain(benv: Nod
         benv.client(benv.provider).fulfil(ids[1], proof.proof_bytes, proof.outputs(42))
         gate.unlink()
         jobs = wait_states(db, ids, DONE, timeout=120)
-    assert {i: jobs[i]["state"] for i in ids} == {i: "confirmed" for i in ids}
+    # the member fulfilled by another transaction is not counted as an answer this node made
+    assert {i: jobs[i]["state"] for i in ids} == {i: "skipped" if i == ids[1] else "confirmed" for i in ids}
     assert jobs[ids[1]]["reason"] == "already-fulfilled"
     assert any("batch dropped before sending" in h["detail"] for h in jobs[ids[0]]["history"])
     txs = fulfil_txs(benv, start)

@@ -32,13 +32,13 @@ def test_outOfTimeRequests_areRecordedAsWhatTheyBecameOnChain(env: NodeEnv, tmp_
     env.client(env.user).reclaim(reclaimed)
     with node_thread(config(env, db), env.provider):
         jobs = wait_states(db, [fulfilled, reclaimed, pending], {"confirmed", "failed", "skipped"}, timeout=60)
-    assert jobs[fulfilled]["state"] == "confirmed" and jobs[fulfilled]["reason"] == "already-fulfilled"
+    assert jobs[fulfilled]["state"] == "skipped" and jobs[fulfilled]["reason"] == "already-fulfilled"
     assert jobs[fulfilled]["tx_hashes"] == []
     assert jobs[reclaimed]["state"] == "skipped" and jobs[reclaimed]["reason"] == "reclaimed"
     assert "cannot be met" not in (jobs[reclaimed]["last_error"] or "")
     assert jobs[pending]["state"] == "skipped" and jobs[pending]["reason"] == "deadline"
     assert "cannot be met" in jobs[pending]["last_error"]
-    for rid, end in ((fulfilled, "confirmed"), (reclaimed, "skipped"), (pending, "skipped")):
+    for rid, end in ((fulfilled, "skipped"), (reclaimed, "skipped"), (pending, "skipped")):
         assert [h["to"] for h in jobs[rid]["history"]] == ["seen", end]  # decided before anything was claimed
     assert [c["request_id"] for c in fulfil_calls(env, start)] == [fulfilled]  # the CLI's; the node sent none
 

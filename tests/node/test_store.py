@@ -1,12 +1,13 @@
-"""The SQLite job store: transitions are checked and recorded, claims are exclusive, state survives
-reopening, scopes never mix. No chain needed."""
+"""The job store, on each backend (SQLite, PostgreSQL): transitions are checked and recorded, claims
+are exclusive, state survives reopening, scopes never mix. No chain needed."""
 
 from __future__ import annotations
 
 import threading
+import uuid
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zkrevox.errors import InputError
@@ -21,10 +22,8 @@ def seen(rid: int, deadline: int = 2_000_000_000, prompt: bytes = b"swap bnb") -
 
 
 @pytest.fixture()
-def store(tmp_path):
-    s = SqliteJobStore(tmp_path / "jobs.db", "31337:0xgen:0xdprompt:0xme")
-    yield s
-    s.close()
+def store(make_store):
+    return make_store()
 
 
 def test_insert_isIdempotentAndRoundTripsEveryField(store):
@@ -64,16 +63,15 @@ def test_claim_takesDueJobsEarliestDeadlineFirst_andNeverTwice(store):
     assert store.counts()["proving"] == 2 and store.counts()["seen"] == 1
 
 
-def test_claim_isExclusiveAcrossConnections(tmp_path):
-    path, scope = tmp_path / "jobs.db", "s"
-    first = SqliteJobStore(path, scope)
+def test_claim_isExclusiveAcrossConnections(make_store):
+    first = make_store("s")
     for rid in range(1, 41):
         first.insert(seen(rid))
-    stores = [SqliteJobStore(path, scope) for _ in range(4)]
+    stores = [make_store("s") for _ in range(4)]
     taken: list[int] = []
     lock = threading.Lock()
 
-    def worker(s: SqliteJobStore) -> None:
+    def worker(s) -> None:
         while jobs := s.claim(State.SEEN, State.PROVING, 3):
             with lock:
                 taken.extend(j.request_id for j in jobs)
@@ -85,29 +83,27 @@ def test_claim_isExclusiveAcrossConnections(tmp_path):
         t.join(timeout=30)
         assert not t.is_alive()
     assert sorted(taken) == list(range(1, 41))  # every job claimed exactly once
-    for s in [first, *stores]:
-        s.close()
 
 
-def test_reopen_keepsJobsCursorAndHistory_scopesStayApart(tmp_path):
-    path = tmp_path / "jobs.db"
-    a = SqliteJobStore(path, "chain-a")
+def test_reopen_keepsJobsCursorAndHistory_scopesStayApart(make_store, tmp_path):
+    a = make_store("chain-a")
     a.insert(seen(1))
     a.transition(1, State.PROVING)
     a.set_cursor(42, [(41, "0x41"), (42, "0x42")])
     a.close()
-    a = SqliteJobStore(path, "chain-a")
+    a = make_store("chain-a")
     assert a.get(1).state == State.PROVING
     assert a.cursor() == (42, [(41, "0x41"), (42, "0x42")])
-    b = SqliteJobStore(path, "chain-b")
+    b = make_store("chain-b")
     assert b.get(1) is None and b.cursor() is None
     b.insert(seen(1, prompt=b"new chain"))
     assert a.get(1).prompt == b"swap bnb"
     assert a.fail_live("chain-reset", "gone") == 1 and a.get(1).reason == "chain-reset"
     assert b.get(1).state == State.SEEN
-    a.close()
-    b.close()
-    assert [j["prompt"] for j in read_jobs(path)] == ["new chain"]  # the newest scope
+    if make_store.backend == "sqlite":
+        a.close()
+        b.close()
+        assert [j["prompt"] for j in read_jobs(tmp_path / "jobs.db")] == ["new chain"]  # the newest scope
 
 
 def test_store_refusesAFileThatIsNotADatabase(tmp_path):
@@ -123,10 +119,10 @@ def test_stateMachine_terminalStatesHaveNoExits_everyLiveStateCanFinish():
         assert {State.CONFIRMED, State.FAILED, State.SKIPPED} <= TRANSITIONS[s]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(list(State)), max_size=25))
-def test_anySequenceOfMoves_historyRecordsExactlyTheAllowedOnes(tmp_path_factory, moves):
-    store = SqliteJobStore(tmp_path_factory.mktemp("h") / "jobs.db", "s")
+def test_anySequenceOfMoves_historyRecordsExactlyTheAllowedOnes(make_store, moves):
+    store = make_store(f"s-{uuid.uuid4().hex}")  # a fresh scope per example
     store.insert(seen(1))
     state, applied = State.SEEN, [State.SEEN]
     for dst in moves:
@@ -139,4 +135,3 @@ def test_anySequenceOfMoves_historyRecordsExactlyTheAllowedOnes(tmp_path_factory
                 store.transition(1, dst, expect=state)
     assert store.get(1).state == state
     assert [t.dst for t in store.history(1)] == applied
-    store.close()

@@ -1,4 +1,4 @@
-"""The job store's batch and nonce-gap records: a batch moves as one (all members or none), claims
+"""The job store's batch and nonce-gap records (each backend): a batch moves as one (all members or none), claims
 of chosen requests, fillers recorded and settled, and a schema-1 store migrated in place. No chain."""
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ SCOPE = "31337:0xgen:0xdprompt:0xme"
 
 
 @pytest.fixture()
-def store(tmp_path):
-    s = SqliteJobStore(tmp_path / "jobs.db", SCOPE)
-    yield s
-    s.close()
+def store(make_store):
+    return make_store(SCOPE)
 
 
 def _proving(store, ids):

@@ -26,9 +26,14 @@ def _sent(node, kind: str) -> float:
     return metric(text, f'zkrevox_node_transactions_sent_total{{kind="{kind}"}}') if f'kind="{kind}"' in text else 0
 
 
+# A request that pays its fulfilment's gas up to 10 gwei: the node caps every fee, and each bump, at
+# the break-even price (node/economics.py), so bumps need a request that pays for them.
+PAYS_FOR_GAS = 10**15 + 10**6 * 10 * 10**9
+
+
 def _submitted(env: NodeEnv, db, prompt: str) -> tuple[int, dict]:
     """A request whose fulfilment the node has signed and broadcast, with automining off."""
-    (rid,) = env.request_held(prompt)
+    (rid,) = env.request_held(prompt, value=PAYS_FOR_GAS)
     jobs = wait_jobs(db, [rid], {"submitted"}, timeout=60)
     _in_pool(env, jobs[rid]["tx_hashes"])
     return rid, jobs[rid]

@@ -68,6 +68,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     /// @dev Most gas a callback may ask for, and what a request pays for beside its limit (see ModelRegistry).
     uint256 internal constant MAX_CALLBACK_GAS = ModelRegistry.MAX_CALLBACK_GAS;
     uint256 internal constant CALLBACK_OVERHEAD_GAS = ModelRegistry.CALLBACK_OVERHEAD_GAS;
+    /// @dev The callback's gas is priced at the request's gas price plus this: the provider's own tip.
+    uint256 internal constant CALLBACK_TIP = 1 gwei;
 
     address private _owner;
     uint32 private _modelCount;
@@ -441,6 +443,11 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IDPrompt
+    function decline(uint256 requestId) external nonReentrant {
+        OptimisticAnswers.decline(_requests, _answers, _models, _pools, _credits, requestId);
+    }
+
+    /// @inheritdoc IDPrompt
     function withdraw() external nonReentrant {
         uint256 amount = _credits[msg.sender];
         if (amount == 0) revert DPromptNothingToWithdraw(msg.sender);
@@ -456,7 +463,8 @@ contract DPrompt is IDPrompt, ReentrancyGuardTransient {
     }
 
     function _requiredPayment(uint256 fee, uint256 callbackGasLimit, uint256 gasPrice) private pure returns (uint256) {
-        return callbackGasLimit == 0 ? fee : fee + (callbackGasLimit + CALLBACK_OVERHEAD_GAS) * gasPrice;
+        if (callbackGasLimit == 0) return fee;
+        return fee + (callbackGasLimit + CALLBACK_OVERHEAD_GAS) * (gasPrice + CALLBACK_TIP);
     }
 
     // ---------------------------------------------------------------- reads

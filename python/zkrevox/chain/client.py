@@ -272,6 +272,12 @@ class DPromptClient:
         digits, bits, shift = self._call(self.contract.functions.batchPacking(model_id, size))
         return {"digits": digits, "bits": bits, "shift": shift} if digits else None
 
+    def decline(self, request_id: int) -> Any:
+        """The assigned provider declines a proven request that would be answered at a loss at this block's
+        base fee (``DPrompt.decline``): the requester is refunded less the decline's gas (paid to the
+        provider); nothing is slashed."""
+        return self._send(self.contract.functions.decline(request_id))
+
     def reclaim(self, request_id: int) -> Any:
         return self._send(self.contract.functions.reclaim(request_id))
 

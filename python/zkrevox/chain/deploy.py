@@ -3,9 +3,14 @@
 The record, ``deployments/<chainId>.json``, is what later commands read: addresses, the
 transactions and block that created them, the compiler, and each model's id and vk hash.
 Reading it back checks that the contracts are still there (a restarted anvil forgets them).
-A record is never lost: writing a record for another DPrompt first moves the old one aside to
-``deployments/<chainId>.<created_at>.json`` (:func:`archive_deployment`); :func:`live_deployment`
-tells a live record from one whose contracts are gone.
+A record is never lost: writing a record for another deployment (another DPrompt, another
+creation, or another chain with the same chain id) first moves the old one aside to
+``deployments/<chainId>.<created_at>.json`` (:func:`archive_deployment`). Records are told apart
+by genesis hash and, for a local chain, its RPC URL (two anvils started in the same second share
+chain id, genesis and deterministic addresses) as well as chain id: reading the record of a chain
+(:func:`load_deployment` with ``w3``) takes the one written on that very chain, kept or current,
+so a second anvil never orphans the first.
+:func:`live_deployment` tells a live record from one whose contracts are gone.
 
 Batch verifiers (the model's batch-N circuits, ``zkrevox build <model> --batch N``) are
 registered with the model by ``deploy(..., batch_sizes=(8,))`` or later with
@@ -198,6 +203,9 @@ class Deployment:
     libraries: dict[str, ContractRecord] = field(default_factory=dict)  # linked into DPrompt, by name
     stake_token: str | None = None  # the ERC-20 providers stake; None: the native coin
     genesis: str | None = None  # hash of the chain's block 0: a restarted local chain has another one
+    # the RPC URL it was deployed through, for local (loopback) chains only: two anvils started in the
+    # same second share chain id, genesis hash and addresses; only their endpoints tell them apart
+    rpc_url: str | None = None
     path: Path | None = None
 
     def model(self, name: str) -> ModelRecord:
@@ -232,7 +240,7 @@ class Deployment:
             owner=data["owner"], unbonding_delay=int(data["unbonding_delay"]), compiler=data["compiler"],
             models=models, created_at=data["created_at"], path=path,
             libraries={name: ContractRecord(**rec) for name, rec in data.get("libraries", {}).items()},
-            stake_token=data.get("stake_token"), genesis=data.get("genesis"),
+            stake_token=data.get("stake_token"), genesis=data.get("genesis"), rpc_url=data.get("rpc_url"),
         )
 
 
@@ -246,13 +254,20 @@ def write_deployment(dep: Deployment, directory: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file():
         try:
-            old_address = json.loads(path.read_text())["dprompt"]["address"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            old_address = None
-        if old_address is None or old_address.lower() != dep.dprompt.address.lower():
+            old = json.loads(path.read_text())
+            old_address, old_genesis, old_created = old["dprompt"]["address"], old.get("genesis"), old.get("created_at")
+            old_rpc = old.get("rpc_url")
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            old_address = old_genesis = old_created = old_rpc = None
+        other_chain = bool(old_genesis and dep.genesis and old_genesis != dep.genesis) or bool(
+            old_rpc and dep.rpc_url and old_rpc != dep.rpc_url)
+        # kept unless it is this very deployment's record being updated (same DPrompt, chain and creation)
+        if (old_address is None or old_address.lower() != dep.dprompt.address.lower() or other_chain
+                or old_created != dep.created_at):
             kept = archive_deployment(path)
-            log.warning("the previous record of chain %d (DPrompt %s) is kept as %s", dep.chain_id,
-                        old_address or "unreadable", kept)
+            where = f", another chain: {old_rpc or old_genesis}" if other_chain else ""
+            log.warning("the previous record of chain %d (DPrompt %s%s) is kept as %s", dep.chain_id,
+                        old_address or "unreadable", where, kept)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(dep.to_json(), indent=2, sort_keys=True) + "\n")
     tmp.replace(path)
@@ -282,35 +297,110 @@ def _genesis(w3: Web3) -> str:
 
 def live_deployment(w3: Web3, directory: Path | None = None) -> tuple[Deployment | None, str]:
     """The record of ``w3``'s chain when its contracts are still there, else ``(None, why)``:
-    ``"none"`` (no record), ``"gone"`` (its contracts have no code: a restarted chain) or
-    ``"corrupted"``."""
+    ``"none"`` (no record), ``"gone"`` (its contracts have no code: a restarted chain),
+    ``"other-chain"`` (written on another chain with this id, e.g. a second local anvil: kept when a
+    new record is written) or ``"corrupted"``. A kept record written on this very chain counts."""
     chain_id = int(w3.eth.chain_id)
     path = deployment_path(chain_id, directory)
     if not path.is_file():
-        return None, "none"
+        kept = _same_chain_record(w3, chain_id, directory)
+        return (kept, "live") if kept is not None else (None, "none")
     try:
         dep = load_deployment(chain_id, directory)
     except DeploymentError:
-        return None, "corrupted"
+        kept = _same_chain_record(w3, chain_id, directory)
+        return (kept, "live") if kept is not None else (None, "corrupted")
     try:
         check_deployment(w3, dep)
     except DeploymentError:
-        return None, "gone"
+        kept = _same_chain_record(w3, chain_id, directory)
+        if kept is not None:
+            return kept, "live"
+        return None, "other-chain" if _other_chain(w3, dep) else "gone"
+    if _other_chain(w3, dep):  # another endpoint's record whose contracts answer here: this chain's own if kept
+        own = _same_chain_record(w3, chain_id, directory)
+        return (own, "live") if own is not None else (dep, "live")
     return dep, "live"
 
 
+def kept_deployments(chain_id: int, directory: Path | None = None) -> list[Path]:
+    """Records of ``chain_id`` moved aside (``<chainId>.<created_at>.json``), newest first."""
+    folder = directory or deployments_dir()
+    return sorted(folder.glob(f"{chain_id}.*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def local_endpoint(w3: Web3) -> str | None:
+    """``w3``'s RPC URL if it is a loopback one (a local dev chain), else None: only local chains can
+    share chain id, genesis and addresses, and a remote URL may hold an API key (never recorded)."""
+    from urllib.parse import urlparse
+
+    url = getattr(w3.provider, "endpoint_uri", None)
+    if not url:
+        return None
+    parsed = urlparse(str(url))
+    host = (parsed.hostname or "").lower()
+    if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
+        return None
+    return f"{parsed.scheme}://127.0.0.1:{parsed.port or 80}"  # one spelling per local port
+
+
+def _other_chain(w3: Web3, dep: Deployment) -> bool:
+    """Whether ``dep`` was written on another chain than ``w3``'s: another genesis, or (local chains)
+    another endpoint."""
+    if dep.genesis and dep.genesis != _genesis(w3):
+        return True
+    here = local_endpoint(w3)
+    return bool(dep.rpc_url and here and dep.rpc_url != here)
+
+
+def _same_chain_record(w3: Web3, chain_id: int, directory: Path | None) -> Deployment | None:
+    """The newest record of ``chain_id`` (the current one first, then the kept ones) written on
+    ``w3``'s very chain (same genesis and, for a local chain, the same endpoint) whose contracts are
+    all there; None if there is none."""
+    for path in [deployment_path(chain_id, directory), *kept_deployments(chain_id, directory)]:
+        try:
+            dep = Deployment.from_json(json.loads(path.read_text()), path)
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue
+        if _other_chain(w3, dep):
+            continue
+        try:
+            check_deployment(w3, dep)
+        except DeploymentError:
+            continue
+        return dep
+    return None
+
+
 def load_deployment(chain_id: int, directory: Path | None = None, *, w3: Web3 | None = None) -> Deployment:
-    """Read ``deployments/<chain_id>.json``; with ``w3``, also check the contracts are on that chain."""
+    """Read ``deployments/<chain_id>.json``; with ``w3``, also check the contracts are on that chain.
+
+    With ``w3``, when that record is missing, was written on another chain with the same id (another
+    genesis, e.g. a second local anvil) or its contracts are gone, the newest kept record written on
+    ``w3``'s own chain whose contracts are all there is read instead. Raises ``DeploymentError``."""
     path = deployment_path(chain_id, directory)
     try:
-        dep = Deployment.from_json(json.loads(path.read_text()), path)
-    except FileNotFoundError:
-        raise DeploymentError(f"no deployment record {path} for chain {chain_id}; run `zkrevox deploy` first") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DeploymentError(f"deployment record {path} is corrupted ({exc}); run `zkrevox deploy` again") from None
-    if w3 is not None:
-        check_deployment(w3, dep)
-    return dep
+        try:
+            dep = Deployment.from_json(json.loads(path.read_text()), path)
+        except FileNotFoundError:
+            raise DeploymentError(f"no deployment record {path} for chain {chain_id}; run `zkrevox deploy` "
+                                  "first") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DeploymentError(f"deployment record {path} is corrupted ({exc}); run `zkrevox deploy` again "
+                                  "(the unreadable record is kept aside)") from None
+        if w3 is not None:
+            check_deployment(w3, dep)
+            if _other_chain(w3, dep):  # its contracts answer here too (same addresses): prefer this chain's own
+                own = _same_chain_record(w3, chain_id, directory)
+                return own if own is not None else dep
+        return dep
+    except DeploymentError:
+        kept = _same_chain_record(w3, chain_id, directory) if w3 is not None else None
+        if kept is None:
+            raise
+        log.info("deployment record %s belongs to another chain %d; using %s, written on this one", path,
+                 chain_id, kept.path)
+        return kept
 
 
 def check_deployment(w3: Web3, dep: Deployment) -> None:
@@ -321,7 +411,10 @@ def check_deployment(w3: Web3, dep: Deployment) -> None:
         # a restarted local chain deploys to the same addresses: code there proves nothing
         raise DeploymentError(
             f"deployment record {dep.path} was written on another chain {chain_id} (genesis {dep.genesis[:12]}…, "
-            f"the RPC's is {_genesis(w3)[:12]}…): was the chain restarted? run `zkrevox deploy`"
+            f"the RPC's is {_genesis(w3)[:12]}…), and no kept record was written on this one: was the chain "
+            "restarted, or is this another local chain? `zkrevox deploy` here writes a new record and keeps "
+            f"that one as {dep.path.name if dep.path else 'it'} → {chain_id}.<created_at>.json (a chain still "
+            "running keeps finding its own record by its genesis)"
         )
     for what, addr in [("DPrompt", dep.dprompt.address)] + [
         (f"library {n}", rec.address) for n, rec in dep.libraries.items()
@@ -470,6 +563,7 @@ def deploy(
         models={params.name: model}, libraries=libraries,
         stake_token=Web3.to_checksum_address(stake_token) if stake_token else None,
         created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), genesis=_genesis(w3),
+        rpc_url=local_endpoint(w3),
     )
     for plan in plans:
         register_batch_verifier(w3, account, dep, params.name, plan.size, write=False, plan=plan)

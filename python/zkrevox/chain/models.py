@@ -13,6 +13,7 @@ featurizer parameters and vocabulary table the contract really runs with the loc
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,7 @@ class ModelCheck:
     local_model: str
     comparisons: list[Comparison] = field(default_factory=list)
     not_checked: list[str] = field(default_factory=list)  # registered parts without local artifacts
+    retired: bool = False  # the model takes no new requests (its publisher retired it)
 
     @property
     def verified(self) -> bool:
@@ -135,7 +137,7 @@ class ModelCheck:
             "model_id": self.model_id, "local_model": self.local_model, "verified": self.verified,
             "comparisons": [c.__dict__ for c in self.comparisons],
             "differences": [f"{c.what}: {c.detail}" for c in self.differences],
-            "not_checked": self.not_checked,
+            "not_checked": self.not_checked, "retired": self.retired,
         }
 
 
@@ -170,11 +172,13 @@ def compare_value(what: str, onchain: str, local: str, local_from: str) -> Compa
 
 
 def check_model(
-    w3: Web3, dep: Deployment, model_id: int, local_model: str | None = None, *, regenerate: bool = True
+    w3: Web3, dep: Deployment, model_id: int, local_model: str | None = None, *, regenerate: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> ModelCheck:
     """Compare on-chain model ``model_id`` with the artifacts of ``local_model`` (default: the model the
     deployment record says it was published from). ``regenerate=False`` reuses a verifier already
-    generated for the same vk (``current_verifier``) instead of running ezkl's generator afresh."""
+    generated for the same vk (``current_verifier``) instead of running ezkl's generator afresh.
+    ``progress(message)`` is called before each long step (generating, compiling, each batch size)."""
     client = DPromptClient(w3, dep.dprompt.address)
     count = client.model_count()
     if not 1 <= model_id <= count:
@@ -182,10 +186,13 @@ def check_model(
                          "list them with `zkrevox models`")
     name = local_model or _local_name(dep, model_id)
     info = client.model(model_id)
-    result = ModelCheck(model_id, name)
+    result = ModelCheck(model_id, name, retired=bool(info.retired))
+    say = progress or (lambda _message: None)
     with tempfile.TemporaryDirectory(prefix="zkrevox-check-") as tmp:
+        say(f"model {model_id}: {'generating' if regenerate else 'reusing'} the verifier of artifacts/{name} and "
+            "compiling it")
         _check_single(w3, info, name, Path(tmp), regenerate, result)
-        _check_batches(w3, client, info, name, Path(tmp), regenerate, result)
+        _check_batches(w3, client, info, name, Path(tmp), regenerate, result, say)
     return result
 
 
@@ -236,7 +243,7 @@ def _check_single(w3: Web3, info: ModelInfo, name: str, tmp: Path, regenerate: b
 
 
 def _check_batches(w3: Web3, client: DPromptClient, info: ModelInfo, name: str, tmp: Path, regenerate: bool,
-                   out: ModelCheck) -> None:
+                   out: ModelCheck, say: Callable[[str], None] = lambda _message: None) -> None:
     from zkrevox.chain.deploy import batch_circuit, current_batch_verifier
     from zkrevox.chain.evm_verifier import generate_verifier
     from zkrevox.chain.solc import compile_verifier
@@ -251,6 +258,7 @@ def _check_batches(w3: Web3, client: DPromptClient, info: ModelInfo, name: str, 
         except (ArtifactError, DeploymentError) as exc:
             out.not_checked.append(f"batch-{size} verifier {address}: no usable local batch-{size} circuit ({exc})")
             continue
+        say(f"batch-{size} verifier: {'generating' if regenerate else 'reusing'} it and compiling it")
         if regenerate:
             sol = generate_verifier(f"{name}-b{size}", circuit.vk, circuit.settings, circuit.srs,
                                     tmp / f"{name}-b{size}.sol")

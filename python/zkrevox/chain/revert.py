@@ -79,6 +79,8 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "it can only be settled now (`zkrevox reclaim ID`, by anyone)",
     "DPromptDeadlineNotPassed": lambda a: f"request {a['requestId']} can be settled only after its deadline "
     f"{_when(a['deadline'])}",
+    "DPromptNotDeclinable": lambda a: f"request {a['requestId']} pays {a['pays']} wei, at least the {a['cost']} wei "
+    "its fulfilment costs at this block's base fee: answer it (only a request answered at a loss can be declined)",
     "DPromptCallbackExceedsBlock": lambda a: f"a {a['callbackGasLimit']:,}-gas callback cannot fit in one block "
     f"beside its proof (at most {a['max']:,} for this model now); nothing was charged: ask for less callback gas",
     "DPromptNotFulfilled": lambda a: f"request {a['requestId']} has no answer yet (not fulfilled)",

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from zkrevox.cli import bench, chain, model, node, publish, watch
+from zkrevox.cli import bench, chain, fleet, model, node, publish, watch
 from zkrevox.cli._output import EXIT_USER, closed_pipe
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ chain.register(app)  # deploy, request, fulfil, answer, reclaim, withdraw, provi
 node.register(app)  # node, node-jobs
 publish.register(app)  # publish, models, check-model
 watch.register(app)  # watch
+fleet.register(app)  # prover, db up|down
 
 
 def _show_usage_error(exc: Exception) -> None:
@@ -48,10 +49,13 @@ def main(args: list[str] | None = None) -> int:
     """Run the CLI; exits with 0, 1 (a user's mistake, usage errors included), 2 (our bug) or 141."""
     from typer._click.exceptions import ClickException, UsageError
 
-    logging.basicConfig(
-        level=os.environ.get("ZKREVOX_LOG", "WARNING").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = os.environ.get("ZKREVOX_LOG", "WARNING").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level == "WARNING":
+        # ezkl's own warnings (its calibration's numerical fidelity tables, "low scale values", its
+        # verifier notes) are its internals, printed on every fresh build; zkrevox states what matters
+        # (the build's accuracy, the vk) itself. ZKREVOX_LOG=info or debug shows them again.
+        logging.getLogger("ezkl").setLevel(logging.ERROR)
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="zkrevox", standalone_mode=False)
@@ -66,4 +70,11 @@ def main(args: list[str] | None = None) -> int:
         code = EXIT_USER
     except BrokenPipeError:
         code = closed_pipe().exit_code
+    except SystemExit as exc:
+        # rich (printing --help) exits 1 when stdout closes under it (Console.on_broken_pipe, raised while
+        # handling the BrokenPipeError): that is a closed pipe (141), not a user's mistake
+        if exc.code == 1 and isinstance(exc.__context__, BrokenPipeError):
+            code = closed_pipe().exit_code
+        else:
+            raise
     sys.exit(code if isinstance(code, int) else 0)

@@ -34,13 +34,18 @@ provider_app = typer.Typer(help="Provider staking: stake, unbond, withdraw-stake
 chain_app = typer.Typer(help="Local chain, local stake token, verifier generation, ABI files.", no_args_is_help=True)
 
 
+# A number argument may be negative (`answer -1`, `chain advance -5`): click would read it as an unknown
+# option ("No such option: -1"); taken as the argument, the command names what is wrong with it.
+NUMBER_ARGS = {"ignore_unknown_options": True}
+
+
 def register(app: typer.Typer) -> None:
     """Mount the on-chain commands on the main ``zkrevox`` app."""
     app.command()(deploy)
     app.command()(request)
     app.command()(fulfil)
     app.command("fulfil-batch")(fulfil_batch)
-    app.command()(answer)
+    app.command(context_settings=NUMBER_ARGS)(answer)
     app.command()(reclaim)
     app.command()(withdraw)
     app.add_typer(provider_app, name="provider")
@@ -121,6 +126,9 @@ def _units(amount: str, decimals: int) -> int:
     units = value * 10**decimals
     if units != units.to_integral_value():
         raise InputError(f"amount {amount} has more than {decimals} decimals")
+    if units >= 2**256:
+        raise InputError(f"amount {amount} is too large: no balance on any chain holds it (at most "
+                         f"{Decimal(2**256 - 1) / 10**decimals:.6e} whole units)")
     return int(units)
 
 
@@ -201,6 +209,13 @@ def _labels(bitmap: int, labels: list[str], n: int) -> list[str]:
     return [labels[i] if i < len(labels) else f"#{i}" for i in idx]
 
 
+def _iso(ts: int) -> str:
+    """A chain-clock time (unix seconds) as ISO 8601 UTC, e.g. 2026-12-08T01:40:00+00:00."""
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(ts), tz=dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def _answer_key(model: str, record: Any = None) -> str:
     """The JSON key of ``model``'s answers: its agent's (``tickers``, ``intents``; a model published
     under another name, the agent it was built from), else ``labels``."""
@@ -278,12 +293,15 @@ def deploy(
     if existing is not None:
         step(f"--new: the live record {existing.path} (DPrompt {existing.dprompt.address}) is kept as "
              f"deployments/{ctx.chain_id}.<created_at>.json once the new deployment is written")
-    elif state in ("gone", "corrupted"):
+    elif state in ("gone", "corrupted", "other-chain"):
         from zkrevox.chain.deploy import deployment_path
 
-        step(f"replacing the record {deployment_path(ctx.chain_id)}: "
-             + ("its contracts are no longer on chain " + str(ctx.chain_id) + " (was the chain restarted?)"
-                if state == "gone" else "it is unreadable (kept aside)"))
+        why = {"gone": f"its contracts are no longer on chain {ctx.chain_id} (was the chain restarted?)",
+               "corrupted": "it is unreadable",
+               "other-chain": f"it was written on another chain with id {ctx.chain_id} (another genesis: another "
+                              "local chain?), which still finds it by its genesis"}[state]
+        step(f"the record {deployment_path(ctx.chain_id)} is kept as deployments/{ctx.chain_id}.<created_at>.json "
+             f"once the new deployment is written: {why}")
     _deploy_new(ctx, model, fee=fee or "0.001", min_stake=min_stake or "0.1",
                 response_window=600 if response_window is None else response_window,
                 slash_bps=1000 if slash_bps is None else slash_bps,
@@ -416,19 +434,35 @@ def _token_address(ctx: _Ctx, address: str) -> str:
 def provider_stake(
     amount: Annotated[str, typer.Argument(help="Stake to add, in whole units of the stake asset (ether or tokens).")],
     model: ModelOpt = None,
+    below_minimum: Annotated[bool, typer.Option(
+        "--below-minimum", help="Send a stake that leaves the total below the model's minimum (the provider is "
+        "then assigned no requests until it stakes more).")] = False,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
     """Stake the deployment's stake asset (the native coin, or its ERC-20: approved first) as a
-    provider of the model (joins the assignment pool at the minimum stake)."""
+    provider of the model (joins the assignment pool at the minimum stake). A stake that would leave
+    the total below the model's minimum is refused before sending, unless --below-minimum."""
     from zkrevox.chain.stake_token import stake_asset
 
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
     asset = stake_asset(ctx.w3, ctx.client.stake_token())
-    receipt = ctx.client.stake(model_id, _units(amount, asset.decimals))
+    add = _units(amount, asset.decimals)
+    before = ctx.client.provider(model_id, ctx.account.address).stake
+    floor = ctx.client.model(model_id).min_stake
+    if before + add < floor and not below_minimum:
+        def whole(wei: int) -> str:
+            return f"{Decimal(wei) / 10**asset.decimals:f}"
+
+        raise InputError(
+            f"staking {amount} {asset.symbol} leaves the stake at {whole(before + add)} {asset.symbol}, below model "
+            f"{model!r}'s minimum of {whole(floor)} {asset.symbol}: the provider would be assigned no requests. "
+            f"Stake at least {whole(floor - before)} (`zkrevox provider stake {whole(floor - before)}`), or pass "
+            "--below-minimum to send it anyway. Nothing was sent")
+    receipt = ctx.client.stake(model_id, add)
     state = ctx.client.provider(model_id, ctx.account.address)
     min_stake = ctx.client.model(model_id).min_stake
     missing = max(0, min_stake - state.stake)
@@ -530,18 +564,30 @@ def request(
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
-    """Pay for an answer to PROMPT; prints the request id."""
+    """Pay for an answer to PROMPT; quotes the total on stderr before sending, prints the request id.
+    A proven request's provider may decline it, refunding it all, while the base fee is above what
+    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it)."""
+    from zkrevox.chain.quote import quote_request
+
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
-    if optimistic and not ctx.client.model(model_id).challenge_window:
+    info_model = ctx.client.model(model_id)
+    if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
                          "without --optimistic")
-    request_id, receipt = ctx.client.request(model_id, prompt, value=_wei(value) if value else None,
-                                             optimistic=optimistic)
+    payment = _wei(value) if value else (info_model.optimistic_fee if optimistic else info_model.fee)
+    quote = quote_request(ctx.client, model_id, prompt.encode("utf-8"), payment=payment, optimistic=optimistic)
+    step(f"quote: {Decimal(quote.total_wei) / 10**18:f} in all = payment {Decimal(payment) / 10**18:f} + request gas "
+         f"~{quote.request_gas:,} at {Decimal(quote.gas_price_wei) / 10**9:f} gwei"
+         + ("" if quote.decline_above_base_fee_wei is None else
+            f"; the provider may decline it (refunded less the decline's ~75k gas) above a base fee of "
+            f"{Decimal(quote.decline_above_base_fee_wei) / 10**9:f} gwei "
+            f"(now {Decimal(quote.base_fee_wei) / 10**9:f})"))
+    request_id, receipt = ctx.client.request(model_id, prompt, value=payment, optimistic=optimistic)
     info = ctx.client.request_info(request_id)
     result = {"request_id": request_id, "tx": _tx(receipt), "provider": info.provider, "deadline": info.deadline,
-              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee}
+              "mode": "optimistic" if optimistic else "proven", "fee_wei": info.fee, "quote": quote.to_json()}
     emit(result, as_json, f"{result['mode']} request {request_id} assigned to {info.provider} (tx {result['tx']})")
 
 
@@ -585,7 +631,7 @@ def fulfil(
     claimed_prompt: str | None = None
     vk: str | None = None
     if proof is None:
-        prover = _registered_prover(model, 1, None if skip_local_checks else record.vk_sha256)
+        prover = _registered_prover(model, 1, None if skip_local_checks else record.vk_sha256, record)
         step(f"proving request {request_id}: {prompt!r}")
         made = prover.prove(data)
         chain_proof = ChainProof.from_proof(made)
@@ -627,7 +673,7 @@ def _check_fulfillable(ctx: _Ctx, info: Any, record: Any, model: str) -> None:
         raise InputError(f"request {rid} was settled after its missed deadline; it can no longer be "
                          "fulfilled")
     if info.status == "expired":
-        raise InputError(f"request {rid}'s deadline (unix time {info.deadline}) has passed; it can no longer be "
+        raise InputError(f"request {rid}'s deadline ({_iso(info.deadline)}) has passed; it can no longer be "
                          "fulfilled, only settled (`zkrevox reclaim ID`, by anyone)")
     if info.provider.lower() != ctx.account.address.lower():
         raise InputError(
@@ -644,16 +690,19 @@ def _check_fulfillable(ctx: _Ctx, info: Any, record: Any, model: str) -> None:
                          "the record is stale: check it with `zkrevox models`")
 
 
-def _registered_prover(model: str, size: int, registered: str | None) -> Any:
+def _registered_prover(model: str, size: int, registered: str | None, record: Any = None) -> Any:
     """The prover of ``model``'s batch-``size`` circuit whose vk is ``registered`` (the deployment's): the
-    current build, or one a rebuild kept under ``artifacts/<variant>/by-vk/``; None: the current build."""
+    current build, or one a rebuild kept under ``artifacts/<variant>/by-vk/``; None: the current build.
+    A model published under another name (``publish --as``) is proved by the local model it came from
+    (``chain.local_build``: the record's ``source_model``, else the one with the registered vk)."""
     from zkrevox import Prover
+    from zkrevox.chain.local_build import local_model, registered_prover
     from zkrevox.errors import ArtifactError
 
-    if registered is None:
-        return Prover.load(model, batch=size)
     try:
-        return Prover.load(model, batch=size, vk_sha256=registered)
+        if registered is None:
+            return Prover.load(local_model(model, source_model=getattr(record, "source_model", "")), batch=size)
+        return registered_prover(model, record, registered, batch=size)
     except ArtifactError as exc:
         circuit = model if size == 1 else f"batch-{size} circuit of {model}"
         raise InputError(f"no local build of the {circuit} has the registered vk: {exc}. A proof made with "
@@ -706,7 +755,7 @@ def fulfil_batch(
         for request_id in request_ids:
             _check_fulfillable(ctx, ctx.client.request_info(request_id), record, model)
     prompts = [ctx.client.prompt(r, from_block=ctx.dep.dprompt.block) for r in request_ids]  # bytes, as stored
-    prover = _registered_prover(model, n, None if skip_local_checks else batch.vk_sha256)
+    prover = _registered_prover(model, n, None if skip_local_checks else batch.vk_sha256, record)
     step(f"proving requests {request_ids} with one batch-{n} proof")
     made = prover.prove_batch(prompts)
     chain_proof = ChainProof.from_proof(made)
@@ -746,6 +795,9 @@ def answer(
     """Read a request's status and, once fulfilled, its answer (under the agent's key: ``tickers``,
     ``intents``; ``labels`` for a model without an agent); for a consumer contract's request, its
     callback (gas limit, then whether it ran and succeeded)."""
+    if request_id < 0:
+        raise InputError(f"request ids are 0 or more, got {request_id}; list the requests with `zkrevox node-jobs` "
+                         "or read the id `zkrevox request` printed")
     ctx = _Ctx(rpc, network, need_key=False)
     info = ctx.client.request_info(request_id)
     if model is not None:
@@ -774,10 +826,22 @@ def answer(
         "callback": ctx.client.callback_outcome(request_id, from_block=ctx.dep.dprompt.block)
         if info.callback_gas_limit else None,
     }
+    result["deadline_utc"] = _iso(info.deadline)  # chain-clock times, also as ISO 8601 (UTC)
+    result["window_end_utc"] = _iso(info.window_end) if info.window_end else None
     human = f"request {request_id}: {info.status} {answer if has_answer else ''}".rstrip()
-    if info.status in ("answered", "finalizable"):
-        human += (f" (optimistic, not final: disputable until unix time {info.window_end})" if info.status == "answered"
-                  else f" (optimistic, window over at {info.window_end}: `zkrevox finalize {request_id}`)")
+    if info.optimistic:
+        human += {
+            "answered": f" (optimistic, window open until {_iso(info.window_end)}: not final, anyone may dispute it "
+                        "until then)",
+            "finalizable": f" (optimistic, window closed at {_iso(info.window_end)}: not final until someone runs "
+                           f"`zkrevox finalize {request_id}`)",
+            "fulfilled": " (optimistic, final)",
+            "overturned": " (optimistic, overturned by a dispute: this is the proven answer, final)",
+        }.get(info.status, f" (optimistic; deadline {_iso(info.deadline)})")
+    elif info.status == "fulfilled":
+        human += " (proven, final)"
+    else:
+        human += f" (deadline {_iso(info.deadline)})"
     if info.callback_gas_limit:
         cb = result["callback"]
         human += (f"; callback to {info.requester} ({info.callback_gas_limit} gas): "
@@ -847,6 +911,7 @@ def chain_up(
 
     default_url = PRESETS["local"].default_rpc
     default_port = int(default_url.rsplit(":", 1)[1])
+    asked = port  # --port as given: only a port picked for the user is explained as "taken"
     if port is None and port_free(default_port):
         port = default_port
     # SIGTERM unwinds like Ctrl-C, so the context manager stops anvil instead of orphaning it.
@@ -855,7 +920,7 @@ def chain_up(
         if chain.url == default_url:
             note = "the default of --network local; no export needed"
         else:
-            note = (f"port {default_port} is taken" if chain.port != default_port else "") + \
+            note = (f"port {default_port} is taken" if asked is None and chain.port != default_port else "") + \
                    f"; other commands need `export ZKREVOX_RPC_URL={chain.url}` (or --rpc {chain.url})"
             note = note.lstrip("; ")
         if chain.url != default_url:
@@ -870,7 +935,7 @@ def chain_up(
         print(f"anvil exited with {code}", file=sys.stderr)
 
 
-@chain_app.command("advance")
+@chain_app.command("advance", context_settings=NUMBER_ARGS)
 @handle_errors
 def chain_advance(
     seconds: Annotated[int, typer.Argument(help="Seconds to move the chain's clock forward (then one block).")],

@@ -102,6 +102,12 @@ def _prompts(prompt: str | None, prompt_hex: str | None, input_file: str | None)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+    empty = [n for n, line in enumerate(lines, 1) if not line.strip()]
+    if empty:  # an empty prompt has no answer worth proving: skipped, but never silently
+        shown = ", ".join(map(str, empty[:10])) + (f", … ({len(empty)} in all)" if len(empty) > 10 else "")
+        where = "stdin" if input_file == "-" else input_file
+        step(f"skipped {len(empty)} empty or blank line(s) of {where} (line {shown}): no prompt there; a prompt of "
+             "only spaces can be given alone with --prompt-hex (e.g. 20)")
     return [line for line in lines if line.strip()]
 
 
@@ -160,7 +166,8 @@ def predict(
     model: ModelArg,
     prompt: PromptArg = None,
     prompt_hex: PromptHexOpt = None,
-    input_file: Annotated[str | None, typer.Option("--input-file", help="One prompt per line; - for stdin.")] = None,
+    input_file: Annotated[str | None, typer.Option(
+        "--input-file", help="One prompt per line; - for stdin. Empty lines are skipped (said on stderr).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The answer a proof would attest (the circuit's quantized forward pass), without proving.

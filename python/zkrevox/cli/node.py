@@ -14,6 +14,11 @@ from zkrevox.cli._output import emit, handle_errors
 RpcOpt = Annotated[str | None, typer.Option("--rpc", help="RPC URL (default: $ZKREVOX_RPC_URL, else the network's).")]
 NetworkOpt = Annotated[str, typer.Option("--network", help="Preset: local, bsc-testnet, opbnb-testnet, sepolia.")]
 DbOpt = Annotated[Path, typer.Option("--db", help="SQLite job store (created if missing; reuse it after a restart).")]
+NodeDbOpt = Annotated[Path | None, typer.Option(
+    "--db", help="SQLite job store (created if missing; reuse it after a restart). Or --store.")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="PostgreSQL job store, postgresql://USER@HOST:PORT/DB (instead of --db): shared with standby "
+                    "nodes of this key and with remote provers (`zkrevox prover`).")]
 JobsDbOpt = Annotated[Path, typer.Option(
     "--db", help="The SQLite job store a node ran with (only read; it must exist).")]
 
@@ -25,14 +30,17 @@ def register(app: typer.Typer) -> None:
 
 @handle_errors
 def node(
-    db: DbOpt,
+    db: NodeDbOpt = None,
+    store: StoreOpt = None,
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     stake: Annotated[str | None, typer.Option(help="Top the provider's stake up to this (ether units).")] = None,
     model: Annotated[list[str] | None, typer.Option(
         help="Model to serve (its artifacts and deployment record); repeat it to serve several with one job "
              "store, e.g. --model ticker --model intent. Default: ticker.")] = None,
-    workers: Annotated[int, typer.Option(help="Prover worker processes (per model served).")] = 1,
+    workers: Annotated[int, typer.Option(
+        help="Prover worker processes (per model served); 0 with --store: prove nothing here, remote provers "
+             "(`zkrevox prover --store …`) do.")] = 1,
     confirmations: Annotated[int, typer.Option(help="Blocks on top before an event or receipt counts.")] = 0,
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve /metrics and /healthz on 127.0.0.1:PORT (0: a free port).")
@@ -58,6 +66,10 @@ def node(
     prove_timeout: Annotated[float, typer.Option(
         help="Most seconds a proof may take (also the time-out of a batch size not yet measured); below that, "
              "a multiple of the size's average prove time.")] = 300.0,
+    reuse_proofs: Annotated[bool, typer.Option(
+        "--reuse-proofs/--no-reuse-proofs",
+        help="Answer a request whose prompt has the features of one proved before with that proof, at once "
+             "(kept in the job store; a proof attests to the features, not to the request).")] = True,
     watch: Annotated[bool, typer.Option(
         "--watch", help="Also watch every optimistic answer on this DPrompt and dispute the wrong ones with a "
                         "proof (as `zkrevox watch`, with this key; its job store: <db stem>-watch.db).")] = False,
@@ -80,15 +92,23 @@ def node(
     from zkrevox.node.logs import configure
 
     configure(log_format)
+    from zkrevox.errors import InputError
+
     models = tuple(model or ("ticker",))
+    if db is None and store is None:
+        raise InputError("name the job store: --db PATH (SQLite) or --store postgresql://USER@HOST:PORT/DB")
+    if db is None:
+        db = Path("zkrevox-node.db")  # with --store: names only the local proofs folder (zkrevox-node-proofs/)
     url, source = resolve_rpc_source(network, rpc)  # an unknown --network is refused here
     config = NodeConfig(
-        rpc=url, rpc_source=source, network=network, db=db, model=models[0], models=models if len(models) > 1 else (),
+        rpc=url, rpc_source=source, network=network, db=db, store=store, model=models[0],
+        models=models if len(models) > 1 else (),
         workers=workers, confirmations=confirmations,
         stake_wei=_wei(stake) if stake else None, metrics_port=metrics_port, poll_interval=poll_interval,
         rpc_timeout=rpc_timeout, max_attempts=max_attempts, deadline_margin=deadline_margin, bump_after=bump_after,
         drain_timeout=drain_timeout, max_batch_wait=max_batch_wait, batch_policy=batch_policy,
         batch_sizes=_sizes(batch_sizes), capacity=_capacity(capacity), prove_timeout=prove_timeout, watch=watch,
+        reuse_proofs=reuse_proofs,
     )
     ProviderNode(config).run(install_signals=True)
     if sys.stderr.isatty():

@@ -20,6 +20,7 @@ from zkrevox.cli.chain import (
     _answer_key,
     _check_fulfillable,
     _Ctx,
+    _iso,
     _labels,
     _registered_prover,
     _tx,
@@ -70,9 +71,18 @@ def post_optimistic(ctx: _Ctx, request_id: int, model: str | None, claim: str | 
                              f"`zkrevox answer {request_id}`")
     if claim is not None:
         bitmap = parse_claim(claim, record.labels, record.num_outputs)
+        if not skip_local_checks:  # a claim the model disagrees with loses the bond to the first dispute
+            data = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block)
+            predicted = predicted_bitmap(_registered_prover(model, 1, record.vk_sha256, record), data)
+            if predicted != bitmap:
+                raise InputError(
+                    f"--claim {_labels(bitmap, record.labels, record.num_outputs)} is not the model's answer to "
+                    f"request {request_id} ({prompt_text(data)!r}): the model says "
+                    f"{_labels(predicted, record.labels, record.num_outputs)}. Anyone can dispute a wrong claim and "
+                    "take the provider's bond; nothing was sent. Post it anyway with --skip-local-checks")
     else:
         data = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block)
-        prover = _registered_prover(model, 1, None if skip_local_checks else record.vk_sha256)
+        prover = _registered_prover(model, 1, None if skip_local_checks else record.vk_sha256, record)
         step(f"predicting request {request_id}: {prompt_text(data)!r}")
         bitmap = predicted_bitmap(prover, data)
     step(f"posting the optimistic answer {bitmap:#x} for request {request_id}")
@@ -82,7 +92,7 @@ def post_optimistic(ctx: _Ctx, request_id: int, model: str | None, claim: str | 
     result = {"tx": _tx(receipt), "gas_used": int(receipt["gasUsed"]), _answer_key(model, record): answer,
               "mode": "optimistic", "window_end": window_end}
     emit(result, as_json, f"answered request {request_id}: {answer} without a proof (gas {result['gas_used']}, "
-                          f"tx {result['tx']}); disputable until unix time {window_end}")
+                          f"tx {result['tx']}); disputable until {_iso(window_end)}")
 
 
 @handle_errors
@@ -100,7 +110,7 @@ def finalize(
     for rid in request_ids:
         info = ctx.client.request_info(rid)
         if info.status == "answered":
-            raise InputError(f"request {rid}'s challenge window runs until unix time {info.window_end}; finalize it "
+            raise InputError(f"request {rid}'s challenge window runs until {_iso(info.window_end)}; finalize it "
                              "then (until then anyone may dispute it)")
         if info.status != "finalizable":
             raise InputError(f"request {rid} is {info.status}: only an optimistic answer past its challenge window "
@@ -135,13 +145,13 @@ def dispute(
         raise InputError(f"request {request_id} is {info.status}{'' if info.optimistic else ' (not optimistic)'}: "
                          "only a posted optimistic answer can be disputed")
     if info.status == "finalizable":
-        raise InputError(f"request {request_id}'s challenge window ended at unix time {info.window_end}: it can no "
+        raise InputError(f"request {request_id}'s challenge window ended at {_iso(info.window_end)}: it can no "
                          "longer be disputed")
     if info.model_id != record.model_id:
         raise InputError(f"request {request_id} is for model {info.model_id}, not {model!r} (model "
                          f"{record.model_id}); pass its --model")
     data = ctx.client.prompt(request_id, from_block=ctx.dep.dprompt.block)
-    prover = _registered_prover(model, 1, record.vk_sha256)
+    prover = _registered_prover(model, 1, record.vk_sha256, record)
     posted = _labels(info.answer, record.labels, record.num_outputs)
     if predicted_bitmap(prover, data) == info.answer:
         raise InputError(f"request {request_id}'s posted answer {posted} is the model's answer: nothing to dispute")

@@ -176,8 +176,9 @@ def check_model(
     ctx = _Ctx(rpc, network, need_key=False)
     step(f"checking model {model_id} of DPrompt {ctx.dep.dprompt.address}"
          + ("" if reuse_generated else " (regenerating its verifiers from the local artifacts)"))
-    result = run(ctx.w3, ctx.dep, model_id, model, regenerate=not reuse_generated)
-    lines = ["verified" if result.verified else
+    result = run(ctx.w3, ctx.dep, model_id, model, regenerate=not reuse_generated, progress=step)
+    retired = " (retired: it takes no new requests; its pending ones run their course)" if result.retired else ""
+    lines = [f"verified{retired}" if result.verified else
              f"NOT verified: model {model_id} differs from the local {result.local_model} in "
              f"{len(result.differences)} of {len(result.comparisons)} checks"]
     lines += [f"  {'ok' if c.ok else 'DIFFERS'}  {c.what}: {c.detail}" for c in result.comparisons]

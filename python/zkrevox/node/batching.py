@@ -17,6 +17,12 @@ request is never put in a batch whose proof would end too late for it (a smaller
 down to proving it alone). Requests
 whose proof already timed out once are proved alone (a prompt that hangs the prover must not
 take others down with it twice).
+
+Every proof is planned to fit in a block: a group's fulfilment (its verification, its members'
+bookkeeping and every member's callback gas limit, as DPrompt must forward it) is kept within a
+share of the block gas limit read from the chain (``unit_gas``, ``fits_block``). A group that
+would not fit is made smaller, down to a request alone, so a requester who asks for large
+callbacks can make the provider's fulfilments smaller, never impossible.
 """
 
 from __future__ import annotations
@@ -29,6 +35,39 @@ from zkrevox.errors import InputError
 from zkrevox.node.jobs import Job
 
 POLICIES = ("gas", "latency")
+
+
+FULFIL_FIXED_GAS = 700_000  # a fulfilment's gas besides its members (verification; measured 510k for the ticker)
+MEMBER_GAS = 200_000  # gas per member of a batch besides its callback (measured ~125k at N=16)
+CALLBACK_OVERHEAD_GAS = 15_000  # DPrompt's own work around one callback (the figure requiredPayment charges)
+CALLBACK_RESERVE_GAS = 5_000  # gas DPrompt keeps back before each callback (Callbacks.RESERVE_GAS)
+BLOCK_SHARE = 0.8  # most of the block gas limit a planned fulfilment (times the submitter's margin) may use
+
+
+def callback_gas_needed(limit: int) -> int:
+    """Gas a fulfilment must still hold when it calls back with ``limit`` gas: EIP-150 keeps 1/64 back,
+    so DPrompt refuses (``DPromptInsufficientGasForCallback``) unless ``limit * 64 / 63`` plus its reserve
+    remain. 0 for a request without a callback."""
+    if limit <= 0:
+        return 0
+    return -(-limit * 64 // 63) + CALLBACK_RESERVE_GAS + CALLBACK_OVERHEAD_GAS
+
+
+def unit_gas(callback_limits: list[int], fixed: int = FULFIL_FIXED_GAS) -> int:
+    """Upper estimate of the gas of one fulfilment of requests with these callback gas limits (one
+    entry per member; 0 = no callback). ``fixed``: the fulfilment's gas besides its members (at
+    least ``FULFIL_FIXED_GAS``; the model's published ``fulfilGas`` when larger)."""
+    return max(fixed, FULFIL_FIXED_GAS) + sum(MEMBER_GAS + callback_gas_needed(c) for c in callback_limits)
+
+
+def fits_block(callback_limits: list[int], block_gas_limit: int | None, margin: float = 1.2,
+               fixed: int = FULFIL_FIXED_GAS) -> bool:
+    """Whether a fulfilment of these members, sent with ``margin`` times its estimate, stays within
+    ``BLOCK_SHARE`` of ``block_gas_limit`` (None: unknown, anything fits). A lone request always
+    "fits": it is the smallest fulfilment there is (the contract refuses callbacks too large for it)."""
+    if block_gas_limit is None or len(callback_limits) <= 1:
+        return True
+    return unit_gas(callback_limits, fixed) * margin <= block_gas_limit * BLOCK_SHARE
 
 
 def prior_gas(size: int) -> float:
@@ -83,11 +122,13 @@ class Plan:
 
 
 def plan(queue: list[Job], *, free: int, now: float, sizes: tuple[int, ...], policy: str, max_wait: float,
-         cost: Callable[[int], float], latest_start: Callable[[Job, int], float]) -> Plan:
+         cost: Callable[[int], float], latest_start: Callable[[Job, int], float],
+         fits: Callable[[list[Job]], bool] | None = None) -> Plan:
     """Groups to prove now on up to ``free`` workers, out of ``queue`` (requests admitted and waiting).
 
     ``latest_start(job, size)``: the last wall time at which a proof of ``size`` requests with this
-    job in it can start and still be mined before its deadline.
+    job in it can start and still be mined before its deadline. ``fits(group)``: whether one
+    fulfilment of ``group`` fits in a block (default: any group fits).
     """
     if policy not in POLICIES:
         raise InputError(f"--batch-policy must be one of {', '.join(POLICIES)}, got {policy!r}")
@@ -100,9 +141,9 @@ def plan(queue: list[Job], *, free: int, now: float, sizes: tuple[int, ...], pol
     largest = max(sizes)
     while len(groups) < free and queue:
         if len(queue) >= largest:
-            size = _in_time(queue[0], largest, sizes, now, latest_start)
+            size = _in_time(queue, largest, sizes, now, latest_start, fits)
         elif _wait_over(queue, now, policy, max_wait, largest, latest_start):
-            size = _in_time(queue[0], cheapest_cover(len(queue), sizes, cost)[0], sizes, now, latest_start)
+            size = _in_time(queue, cheapest_cover(len(queue), sizes, cost)[0], sizes, now, latest_start, fits)
         else:
             break
         groups.append(queue[:size])
@@ -114,19 +155,24 @@ def plan(queue: list[Job], *, free: int, now: float, sizes: tuple[int, ...], pol
     return Plan(groups, wait_until)
 
 
-def _in_time(first: Job, size: int, sizes: tuple[int, ...], now: float,
-             latest_start: Callable[[Job, int], float]) -> int:
+def _in_time(queue: list[Job], size: int, sizes: tuple[int, ...], now: float,
+             latest_start: Callable[[Job, int], float], fits: Callable[[list[Job]], bool] | None) -> int:
     """``size``, or the largest smaller size whose proof still ends in time for the earliest deadline
-    (``first``): a request near its deadline is not put in a batch too slow to prove for it."""
+    (``queue[0]``) and whose fulfilment fits in a block: a request near its deadline is not put in a
+    batch too slow to prove for it, nor in one too large to be mined."""
     for s in sorted((x for x in sizes if x <= size), reverse=True):
-        if now < latest_start(first, s):
+        if now < latest_start(queue[0], s) and (fits is None or fits(queue[:s])):
             return s
     return 1
 
 
+ALONE = "alone:"  # last_error prefix of a request sent back from a batch the chain refused: proved alone next
+
+
 def isolated(job: Job) -> bool:
-    """Proved alone: its proof timed out, or its last proof (maybe in a batch) failed."""
-    return job.timeouts > 0 or (job.last_error or "").startswith("prove:")
+    """Proved alone: its proof timed out, its last proof (maybe in a batch) failed, or its batch's
+    fulfilment was refused with no member to blame (``ALONE``)."""
+    return job.timeouts > 0 or (job.last_error or "").startswith(("prove:", ALONE))
 
 
 def _wait_over(queue: list[Job], now: float, policy: str, max_wait: float, largest: int,

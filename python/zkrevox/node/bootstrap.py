@@ -118,7 +118,7 @@ def _check(w3: Web3, rpc: str, model: str, params: ModelParams, account: LocalAc
     onchain = client.model(record.model_id)
     registered = onchain.vk_hash.hex()
     if registered != params.vk_sha256:
-        missing = _kept_build(model, 1, registered)
+        missing = _kept_build(params.name, 1, registered)
         if missing is not None:
             raise ArtifactError(
                 f"model {record.model_id} on DPrompt {dep.dprompt.address} is registered with vk sha256 "
@@ -130,7 +130,7 @@ def _check(w3: Web3, rpc: str, model: str, params: ModelParams, account: LocalAc
               f"{params.vk_sha256[:12]}…: proving with the kept build that has it", event="kept-build", size=1)
     if onchain.spec_hash != spec_hash(params.spec):
         raise ArtifactError(
-            f"model {record.model_id}'s featurizer spec on-chain differs from models/{model}/input_spec.json; "
+            f"model {record.model_id}'s featurizer spec on-chain differs from models/{params.name}/input_spec.json; "
             f"the on-chain features would not match this node's proofs; put the current model on-chain: "
             f"{_PUT_ON_CHAIN.format(model=model)}"
         )

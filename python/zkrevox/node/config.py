@@ -12,6 +12,9 @@ from zkrevox.errors import InputError
 class NodeConfig:
     rpc: str
     db: Path
+    # --store postgresql://…: the job store in PostgreSQL (shared with standby nodes and remote provers);
+    # None: the SQLite file ``db``. With it, --workers 0 proves nothing here (``zkrevox prover`` does).
+    store: str | None = None
     # --network: the RPC's chain id must be this preset's (local: a development chain); None (the Python
     # API's default) checks nothing. rpc_source says where the URL came from, for the error message.
     network: str | None = None
@@ -47,6 +50,7 @@ class NodeConfig:
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     chain_check_every: float = 10.0  # seconds between checks that the chain is still the same one
+    reuse_proofs: bool = True  # answer a request whose features were proved before with that proof (proofcache)
     watch: bool = False  # also run the watcher (disputes wrong optimistic answers), job store "<db stem>-watch.db"
 
     def __post_init__(self) -> None:
@@ -54,8 +58,11 @@ class NodeConfig:
             if len(set(self.models)) != len(self.models):
                 raise InputError(f"--model names each model once, got {list(self.models)}")
             object.__setattr__(self, "model", self.models[0])
-        if self.workers < 1:
-            raise InputError(f"--workers must be at least 1, got {self.workers}")
+        if self.store is not None and not self.store.startswith(("postgresql://", "postgres://")):
+            raise InputError(f"--store must be a postgresql:// URL, got {self.store!r}; for a SQLite file use --db")
+        if self.workers < 0 or (self.workers == 0 and self.store is None):
+            raise InputError(f"--workers must be at least 1, got {self.workers} (0, remote provers only, needs "
+                             "--store postgresql://…)")
         if self.confirmations < 0:
             raise InputError(f"--confirmations must be 0 or more, got {self.confirmations}")
         if self.poll_interval <= 0 or self.rpc_timeout <= 0:
@@ -81,6 +88,20 @@ class NodeConfig:
     def served(self) -> tuple[str, ...]:
         """The models this node proves, the first one first (the one it reports as ``model``)."""
         return self.models or (self.model,)
+
+    @property
+    def remote(self) -> bool:
+        """True when the node proves nothing itself (``--workers 0``): ``zkrevox prover`` processes do."""
+        return self.workers == 0
+
+    @property
+    def store_name(self) -> str:
+        """The job store, for messages (a URL without its password, or the SQLite path)."""
+        if self.store is None:
+            return str(self.db)
+        from zkrevox.node.store_pg import redact
+
+        return redact(self.store)
 
     @property
     def proofs_path(self) -> Path:

@@ -30,8 +30,9 @@ made again); ``proved → seen`` and ``submitted → seen`` prove again when the
 features no longer match the proof (a reorg re-mined the request id with another prompt; in
 ``submitted`` only once the fulfilment in flight is settled, i.e. reverted); ``submitted →
 proved`` sends again when the fulfilment's nonce was used by another transaction.
-``confirmed`` is also reached from any live state when the chain already shows the request
-fulfilled: it is never sent again.
+When the chain already shows the request fulfilled by a transaction this node did not send, it
+ends ``skipped`` (reason ``already-fulfilled``) from any live state: never sent again, and not
+counted as ``confirmed`` (an answer this node made).
 """
 
 from __future__ import annotations
@@ -65,9 +66,11 @@ IN_FLIGHT = (State.SUBMITTED, State.FINALIZING)  # states whose job holds a nonc
 _ENDS = {State.CONFIRMED, State.FAILED, State.SKIPPED}
 
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.SEEN: frozenset({State.PROVING, State.PROVED, *_ENDS}),
+    # seen/proved → answered: the chain shows an optimistic answer this node did not send (posted while
+    # it was down, e.g. `zkrevox fulfil --optimistic`): taken in, finalized after its window
+    State.SEEN: frozenset({State.PROVING, State.PROVED, State.ANSWERED, *_ENDS}),
     State.PROVING: frozenset({State.PROVED, State.SEEN, *_ENDS}),
-    State.PROVED: frozenset({State.SUBMITTED, State.SEEN, *_ENDS}),
+    State.PROVED: frozenset({State.SUBMITTED, State.SEEN, State.ANSWERED, *_ENDS}),
     State.SUBMITTED: frozenset({State.SUBMITTED, State.PROVED, State.SEEN, State.ANSWERED, *_ENDS}),
     State.ANSWERED: frozenset({State.FINALIZING, *_ENDS}),
     State.FINALIZING: frozenset({State.FINALIZING, State.ANSWERED, *_ENDS}),

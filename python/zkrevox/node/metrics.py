@@ -56,6 +56,13 @@ class NodeMetrics:
                             "money at the current gas price), too-late (no time left to prove and mine)", ["reason"],
                             registry=r)
         self.up = Gauge(p + "healthy", "1 when the node is following the chain and proving", registry=r)
+        # remote provers (--workers 0 with --store postgresql://…): the proof-job queue this node fills
+        self.proof_jobs = Gauge(p + "proof_jobs", "Proof jobs of this node in the queue, by model and state",
+                                ["model", "state"], registry=r)
+        self.proof_queue_age = Gauge(p + "proof_queue_oldest_seconds", "Age of the oldest queued proof job",
+                                     ["model"], registry=r)
+        self.prover_slots = Gauge(p + "prover_slots", "Proofs the live remote provers can run at once", ["model"],
+                                  registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -28,6 +28,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from zkrevox.chain.deploy import load_deployment
+from zkrevox.chain.local_build import local_model, record_source
 from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import ArtifactError, ChainError, DeploymentError
 from zkrevox.node.batching import GasBook
@@ -46,10 +47,12 @@ from zkrevox.node.logs import StatusLineHandler, event
 from zkrevox.node.metrics import MetricsServer, NodeMetrics
 from zkrevox.node.nonces import GapFiller
 from zkrevox.node.pipeline import Pipeline
+from zkrevox.node.proofcache import ProofCache, Reuse
 from zkrevox.node.proving import ProveTimes, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.rpc import close_node, hexstr
-from zkrevox.node.store import ModelJobs, SqliteJobStore, StaleJobError
+from zkrevox.node.store import JobStore, ModelJobs, StaleJobError
+from zkrevox.node.store_pg import open_store
 from zkrevox.node.submitter import Submitter
 from zkrevox.pool import ProveFn
 
@@ -63,8 +66,9 @@ class Lane:
     """One model a node serves: its name, its local artifacts' parameters, its prover workers, and once
     connected its view of the chain, the batch sizes it may use and its pipeline."""
 
-    name: str
+    name: str  # as published (the deployment record's name)
     proving: Proving
+    local: str = ""  # the local model (models/<local>/) whose build proves it: ``chain.local_build``
     params: Any = None
     chain: Chain | None = None
     sizes: tuple[int, ...] = (1,)
@@ -108,25 +112,34 @@ class ProviderNode:
         self._backoff = Backoff(config.backoff_base, config.backoff_cap)
         self._status, self._detail = "starting", "loading the prover"
         self._last_error: str | None = None
+        self._not_serving: str | None = None  # why the provider can serve nothing new (health not ok)
         self._last_gauges = self._last_chain_check = 0.0
         self._head = 0
         self._verify_chain = True
         self._warned_dprompt: str | None = None  # the other DPrompt a deployment record named, warned once
         self.chain: Chain | None = None
         self.watcher: Any = None  # node.watch.Watcher with --watch
-        self.store: SqliteJobStore | None = None
+        self.store: JobStore | None = None
+        self._proof_cache: ProofCache | None = None
+        self.leader: Any = None  # node.leader.Leader with a PostgreSQL store: one active node per provider
+        self.role = "starting"  # active | standby
         self.server: MetricsServer | None = None
         self.submitter: Submitter
         self.pipeline: Pipeline
         self.follower: Follower
-        self.lanes = [
-            Lane(name, Proving(name, config.workers, config.proofs_path,
-                               ProveTimes(config.prove_timeout_factor, config.prove_timeout_floor,
-                                          config.prove_timeout), self._wake, prove_fn=prove_fn))
-            for name in config.served
-        ]
+        self.lanes = [Lane(name, self._proving_for(name, prove_fn)) for name in config.served]
         self._proving = self.lanes[0].proving  # the first model's (a single-model node's only one)
         self.batch_sizes: tuple[int, ...] = (1,)
+
+    def _proving_for(self, name: str, prove_fn: ProveFn | None) -> Any:
+        """Local worker processes, or (``--workers 0``) the PostgreSQL queue of remote provers."""
+        config = self.config
+        times = ProveTimes(config.prove_timeout_factor, config.prove_timeout_floor, config.prove_timeout)
+        if config.remote:
+            from zkrevox.node.remote import RemoteProving
+
+            return RemoteProving(name, config.proofs_path, times)
+        return Proving(name, config.workers, config.proofs_path, times, self._wake, prove_fn=prove_fn)
 
     # ------------------------------------------------------------ public
 
@@ -140,12 +153,15 @@ class ProviderNode:
             event(log, f"metrics on {self.server.url}/metrics, health on {self.server.url}/healthz",
                   event="metrics", url=self.server.url)
         try:
-            for lane in self.lanes:
-                lane.params = local_params(lane.name)
+            for lane in self.lanes:  # a model published under another name is proved by the build it came from
+                lane.local = local_model(lane.name, source_model=record_source(lane.name, self.config.deployments_dir))
+                lane.proving.model = lane.local
+                lane.params = local_params(lane.local)
             for lane in self.lanes:
                 lane.proving.start()
-                event(log, f"{self.config.workers} prover worker(s) ready for model {lane.name}", event="workers",
-                      model=lane.name)
+                event(log, f"{self.config.workers} prover worker(s) ready for model {lane.name}" if not
+                      self.config.remote else f"model {lane.name}: proofs by remote provers (`zkrevox prover`)",
+                      event="workers", model=lane.name)
             if self._connect(first=True):
                 self._serve()
                 self._drain()
@@ -165,10 +181,14 @@ class ProviderNode:
 
     def health(self) -> dict[str, Any]:
         chain, store = self.chain, self.store
-        out: dict[str, Any] = {"status": self._status, "detail": self._detail, "last_error": self._last_error,
+        status, detail = self._status, self._detail
+        if status == "ok" and self._not_serving:  # following the chain, but it can serve nothing new
+            status, detail = "not-serving", self._not_serving
+        out: dict[str, Any] = {"status": status, "detail": detail, "last_error": self._last_error,
                                "model": self.config.model, "workers": self.config.workers,
                                "batch_sizes": list(self.batch_sizes), "batch_policy": self.config.batch_policy,
-                               "proofs_in_flight": self._inflight_count(), "head_block": self._head}
+                               "proofs_in_flight": self._inflight_count(), "head_block": self._head,
+                               "role": self.role, "store": self.config.store_name}
         if len(self.lanes) > 1:
             out["models"] = {lane.name: {"model_id": lane.chain.model_id if lane.chain else None,
                                          "batch_sizes": list(lane.sizes),
@@ -197,11 +217,13 @@ class ProviderNode:
                                         [(lane.name, lane.params) for lane in self.lanes], self._account,
                                         self.config.deployments_dir, network=self.config.network,
                                         rpc_source=self.config.rpc_source)
+                if not self._lead(chains[0].scope):
+                    return False  # stopped on standby
                 sizes = []
                 for lane, chain in zip(self.lanes, chains, strict=True):
                     ensure_stake(chain, self.config.stake_wei)
-                    ensure_capacity(chain, self.config.capacity, self.config.workers)
-                    sizes.append(usable_batch_sizes(chain, lane.name, self.config.batch_sizes))
+                    ensure_capacity(chain, self.config.capacity, self._capacity_slots(lane))
+                    sizes.append(usable_batch_sizes(chain, lane.local or lane.name, self.config.batch_sizes))
             except (DeploymentError, RevertedError, ArtifactError) as exc:
                 if first:
                     raise
@@ -225,7 +247,10 @@ class ProviderNode:
                                 "model_id": chain.model_id}
         if len(chains) > 1:
             info["models"] = {lane.name: c.model_id for lane, c in zip(self.lanes, chains, strict=True)}
-        self.store = store = SqliteJobStore(self.config.db, chain.scope, info)
+        self.store = store = open_store(self.config.store or self.config.db, chain.scope, info)
+        # proof reuse keeps proofs in the SQLite file and on this machine's disk: not with a shared --store
+        if self.config.reuse_proofs and self.config.store is None and self._proof_cache is None:
+            self._proof_cache = ProofCache(self.config.db, self.config.proofs_path)
         books: dict[int, GasBook] = {}
         for lane, lane_chain, lane_sizes in zip(self.lanes, chains, sizes, strict=True):
             lane.chain, lane.sizes = lane_chain, lane_sizes
@@ -234,6 +259,8 @@ class ProviderNode:
             # a proof may never take more than half the response window: the rest is for mining it
             lane.proving.times.cap = min(self.config.prove_timeout, max(1.0, lane_chain.model.response_window / 2))
             books[lane_chain.model_id] = GasBook(lane_sizes)
+            if self.config.remote:
+                lane.proving.attach(store)  # type: ignore[attr-defined]
 
         def on_gas(model_id: int, size: int, gas_used: int) -> None:
             if model_id in books:
@@ -253,9 +280,11 @@ class ProviderNode:
                 view = ModelJobs(store, (lambda m, mine=mine: m == mine or m not in served) if i == 0
                                  else (lambda m, mine=mine: m == mine))
             lane_config = replace(self.config, model=lane.name, models=())
+            reuse = None if self._proof_cache is None else Reuse(
+                self._proof_cache, lane.name, lane.chain.model.vk_hash.hex(), lane.params.spec)
             lane.pipeline = Pipeline(lane.chain, view, lane.proving, self.submitter, self.metrics, lane_config,
                                      lane.params.spec, self._backoff, sizes=lane.sizes, gas=books[mine],
-                                     gaps=gaps if i == 0 else None)
+                                     gaps=gaps if i == 0 else None, reuse=reuse)
         self.pipeline = self.lanes[0].pipeline  # type: ignore[assignment]
         if len(self.lanes) > 1:
             self.submitter.optimistic = _OptimisticByModel(
@@ -266,7 +295,10 @@ class ProviderNode:
         self.follower = Follower(chain.w3, chain.client, store, chain.account.address, chain.deployment.dprompt.block,
                                  self.config.confirmations, self.config.log_chunk_blocks, self.pipeline.seen,
                                  on_reorg=lambda: self._check_chain(chain))
+        adopted = {rid for lane in self.lanes for rid in lane.proving.inflight}  # remote proofs going on
         for job in store.jobs([State.PROVING]):
+            if job.request_id in adopted:
+                continue
             store.transition(job.request_id, State.SEEN, expect=State.PROVING, batch=None, proof_path=None,
                              detail="resumed after a restart: the interrupted proof is made again")
         counts = store.counts()
@@ -304,7 +336,7 @@ class ProviderNode:
         watcher.open()
         node_sub, watch_sub = self.submitter, watcher.submitter
 
-        def inflight(store: SqliteJobStore) -> list[int]:
+        def inflight(store: JobStore) -> list[int]:
             return [j.nonce for j in store.jobs(IN_FLIGHT) if j.nonce is not None]
 
         assert watcher.store is not None
@@ -334,6 +366,10 @@ class ProviderNode:
     def _tick(self, *, follow: bool = True) -> float:
         chain, store = self.chain, self.store
         assert chain is not None and store is not None
+        if self.leader is not None and not self.leader.held():
+            from zkrevox.node.leader import LeaderLost
+
+            raise LeaderLost("lost the active lock (the store's session ended); stopping work until it is held again")
         latest = chain.w3.eth.get_block("latest")
         self._head = head = int(latest["number"])
         now_chain = max(float(latest["timestamp"]), time.time())
@@ -345,6 +381,7 @@ class ProviderNode:
         self.metrics.cursor.set(self.follower.processed)
         for lane in self.lanes:
             assert lane.pipeline is not None
+            lane.pipeline.block_gas_limit = int(latest.get("gasLimit") or 0) or None  # fulfilments are planned in it
             lane.pipeline.step(now_chain, head, admit_new=follow)
         if self.watcher is not None and follow:
             self.watcher.tick()
@@ -360,6 +397,11 @@ class ProviderNode:
     def _fault(self, exc: BaseException) -> float:
         if isinstance(exc, ChainReset):
             self._reset(str(exc))
+            return 0.0
+        from zkrevox.node.leader import LeaderLost
+
+        if isinstance(exc, LeaderLost):
+            self._step_down(str(exc))
             return 0.0
         self._verify_chain = True  # the RPC may come back serving another chain
         delay = self._backoff.next_delay()
@@ -424,6 +466,60 @@ class ProviderNode:
         self._degraded(why)
         self._connect(first=False)
 
+    # ------------------------------------------------------------ active / standby (PostgreSQL store)
+
+    def _lead(self, scope: str) -> bool:
+        """With a PostgreSQL store, wait (standby) until this node holds its provider's active lock."""
+        if self.config.store is None:
+            self.role = "active"
+            return True
+        from zkrevox.node.leader import Leader
+
+        if self.leader is None:
+            self.leader = Leader(self.config.store, scope)
+        started = time.monotonic()
+
+        def waiting(why: str) -> None:
+            self.role, self._status, self._detail = "standby", "standby", why
+            event(log, f"{why}; waiting to take over", event="standby")
+
+        if not self.leader.acquire(self._stop, waiting):
+            return False
+        if self.role == "standby":
+            event(log, f"took over as the active node after {time.monotonic() - started:.1f}s on standby",
+                  event="takeover", waited=round(time.monotonic() - started, 3))
+        self.role = "active"
+        return True
+
+    def _capacity_slots(self, lane: Lane) -> int:
+        """Workers the declared capacity counts: the local ones, or the remote provers' live slots."""
+        if not self.config.remote:
+            return self.config.workers
+        from zkrevox.node.queue import ProofQueue
+        from zkrevox.node.store_pg import PgConnection
+
+        assert self.config.store is not None
+        db = PgConnection(self.config.store)
+        try:
+            return max(1, ProofQueue(db).live_slots(lane.name))
+        finally:
+            db.close()
+
+    def _step_down(self, why: str) -> None:
+        """Lost the active lock: drop in-memory work (the store keeps it), wait for the lock again."""
+        for lane in self.lanes:
+            lane.proving.abandon()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self.leader is not None:
+            self.leader.release()
+        self.role = "standby"
+        self._degraded(why)
+        close_node(self.chain.w3 if self.chain else None)
+        self.chain = None
+        self._connect(first=False)
+
     # ------------------------------------------------------------ stop
 
     def _drain(self) -> None:
@@ -445,7 +541,7 @@ class ProviderNode:
             self._wake.clear()
             busy = self._busy(store)
 
-    def _busy(self, store: SqliteJobStore) -> int:
+    def _busy(self, store: JobStore) -> int:
         return self._inflight_count() + len(store.jobs([State.PROVED, *IN_FLIGHT]))
 
     def _inflight_count(self) -> int:
@@ -464,8 +560,13 @@ class ProviderNode:
                     store.transition(rid, State.SEEN, expect=State.PROVING, detail="checkpointed at shutdown",
                                      batch=None, proof_path=None)
             counts = {k: v for k, v in store.counts().items() if v}
-            event(log, f"stopped; job store {self.config.db}: {counts}", event="stopped", jobs=counts)
+            event(log, f"stopped; job store {self.config.store_name}: {counts}", event="stopped", jobs=counts)
             store.close()
+        if self.leader is not None:
+            self.leader.release()
+        if self._proof_cache is not None:
+            self._proof_cache.close()
+            self._proof_cache = None
         self._status, self._detail = "stopped", "stopped"
         close_node(self.chain.w3 if self.chain else None)
         if self.server is not None:
@@ -483,17 +584,29 @@ class ProviderNode:
 
     # ------------------------------------------------------------ observability
 
-    def _gauges(self, store: SqliteJobStore, chain: Chain) -> None:
+    def _gauges(self, store: JobStore, chain: Chain) -> None:
         counts = store.counts()
         for state in LIVE:
             self.metrics.queue.labels(state.value).set(counts[state.value])
         self.metrics.up.set(1)
+        for lane in self.lanes:
+            stats = getattr(lane.proving, "stats", None)  # RemoteProving: the proof-job queue
+            if stats is not None:
+                self.metrics.proof_jobs.labels(lane.name, "queued").set(stats["queued"])
+                self.metrics.proof_jobs.labels(lane.name, "claimed").set(stats["claimed"])
+                self.metrics.proof_queue_age.labels(lane.name).set(stats["oldest_queued_s"])
+                self.metrics.prover_slots.labels(lane.name).set(stats["slots"])
         if time.monotonic() - self._last_gauges < GAUGE_EVERY_S:
             return
         self._last_gauges = time.monotonic()
         positions = [chain.client.provider(lane.chain.model_id, chain.account.address)
                      for lane in self.lanes if lane.chain is not None]
         self.metrics.stake.set(sum(p.stake for p in positions))  # summed over the models served
+        # a provider in no model's pool (unbonding, or its stake below the minimum) is assigned nothing new
+        idle = not any(p.eligible for p in positions)
+        self._not_serving = (f"provider {chain.account.address} is in no served model's assignment pool (unbonding, "
+                             "or its stake below the model's minimum): it is assigned no new requests; stake again "
+                             "(`zkrevox provider stake`) to serve") if idle else None
         self.metrics.earned.set(sum(p.earned for p in positions))
         self.metrics.balance.set(chain.w3.eth.get_balance(chain.account.address))
 

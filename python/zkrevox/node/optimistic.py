@@ -67,7 +67,8 @@ class Optimistic:
         if self._prover is None:
             from zkrevox import Prover
 
-            self._prover = Prover.load(self.config.model, vk_sha256=self.chain.vks.get(1))
+            # the local build the lane proves with (a model published under another name has its source's)
+            self._prover = Prover.load(self.pipeline.proving.model, vk_sha256=self.chain.vks.get(1))
         return answer_bitmap(self._prover.predict(prompt).outputs)
 
     # ------------------------------------------------------------ answer
@@ -95,6 +96,7 @@ class Optimistic:
             self.store.update(rid, last_error="request is not on-chain (reorged out?); looked at again",
                               next_attempt_at=time.time() + REORG_RECHECK_S)
             return
+        job = self.pipeline.take_in(job, info)  # its deadline as stored, its callback gas for planning
         if not info.optimistic:
             self.store.update(rid, optimistic=False)  # proven: the proving path takes it in this same tick
             return

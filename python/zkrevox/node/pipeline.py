@@ -19,7 +19,7 @@ from zkrevox.chain.revert import RevertedError
 from zkrevox.errors import InputError, ProofError, WitnessError
 from zkrevox.featurize import FeatureSpec
 from zkrevox.node.admission import Skip, admit, deadline_skip, when_utc
-from zkrevox.node.batching import GasBook, plan
+from zkrevox.node.batching import GasBook, fits_block, plan
 from zkrevox.node.bootstrap import Chain
 from zkrevox.node.config import NodeConfig
 from zkrevox.node.jobs import IN_FLIGHT, Job, State
@@ -27,6 +27,7 @@ from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
 from zkrevox.node.nonces import GapFiller
 from zkrevox.node.optimistic import Optimistic
+from zkrevox.node.proofcache import Reuse, features_key
 from zkrevox.node.proving import Outcome, ProveTimeout, Proving
 from zkrevox.node.retry import Backoff, is_transient
 from zkrevox.node.settle import REORG_RECHECK_S
@@ -43,7 +44,7 @@ FRESH_TX_RECHECK_S = 0.3
 class Pipeline:
     def __init__(self, chain: Chain, store: JobStore, proving: Proving, submitter: Submitter, metrics: NodeMetrics,
                  config: NodeConfig, spec: FeatureSpec, backoff: Backoff, *, sizes: tuple[int, ...] = (1,),
-                 gas: GasBook | None = None, gaps: GapFiller | None = None) -> None:
+                 gas: GasBook | None = None, gaps: GapFiller | None = None, reuse: Reuse | None = None) -> None:
         self.chain = chain
         self.store = store
         self.proving = proving
@@ -55,7 +56,10 @@ class Pipeline:
         self.sizes = sizes
         self.gas = gas or GasBook(sizes)
         self.gaps = gaps
+        self.reuse = reuse  # proofs of repeated prompts (node.proofcache); None: always prove
         self.wake_at: float | None = None  # wall time at which waiting requests stop waiting
+        self.block_gas_limit: int | None = None  # the latest block's, set by the node each tick
+        self._callback_gas: dict[int, int] = {}  # request id -> its callback gas limit (from storage)
         self.optimistic = Optimistic(self)
 
     def step(self, now: float, head: int, *, admit_new: bool = True) -> None:
@@ -79,40 +83,101 @@ class Pipeline:
               f"{job.prompt_text!r}, deadline {job.deadline})", request_id=job.request_id, state="seen",
               model_id=job.model_id, block=job.block_number, prompt=job.prompt_text)
 
+    def take_in(self, job: Job, info: object) -> Job:
+        """What the chain's storage says of a request (``request_info``): its callback gas limit, kept
+        for planning, and its deadline, which wins over the event's (they must agree; if they do not,
+        the stored one is the one the contract enforces)."""
+        self._callback_gas[job.request_id] = int(getattr(info, "callback_gas_limit", 0) or 0)
+        stored = int(getattr(info, "deadline", job.deadline))
+        if stored != job.deadline:
+            event(log, f"request {job.request_id}: its event said deadline {job.deadline}, the contract's storage "
+                  f"says {stored} ({when_utc(stored)}); using the stored one", level=logging.WARNING,
+                  request_id=job.request_id, event="deadline-from-storage", deadline=stored)
+            job = self.store.update(job.request_id, deadline=stored)
+        return job
+
+    def callback_gas(self, job: Job) -> int:
+        """The request's callback gas limit as stored on-chain (read once, then kept)."""
+        if job.request_id not in self._callback_gas:
+            try:
+                self.take_in(job, self.chain.client.request_info(job.request_id))
+            except RevertedError:  # not on-chain (reorged out?): admission settles it; plan it as no callback
+                return 0
+        return self._callback_gas[job.request_id]
+
     # ------------------------------------------------------------ admit, group and prove
 
     def dispatch(self, now: float) -> None:
         """``now``: chain time. Admit waiting requests, plan proofs for the free workers, start them."""
         free = self.proving.free
-        if free == 0:
-            return
+        if free == 0 and self.reuse is None:
+            return  # (with reuse on, a repeated prompt is answered even while every worker is busy)
         wall = time.time()
         times = self.proving.times
         queue = []
         running = set(self.proving.inflight)
+        proving_alone = self._features_proving_alone()
         for job in self.store.jobs([State.SEEN]):
             if job.optimistic is not False:
                 continue  # optimistic (answered by ``optimistic``), or its mode not read from the chain yet
             if job.next_attempt_at > wall or job.request_id in running:
                 continue  # backing off, or a stale proof of its previous prompt (before a reorg) still runs
             skip = admit(job, model_id=self.chain.model_id, model_name=self.config.model, spec=self.spec, now=now,
-                         needed=times.expected(1) + self.config.deadline_margin)
+                         needed=times.expected(1) + self.config.deadline_margin + self._queue_wait())
             if skip is not None:
                 self.settle_unadmitted(job, skip)
+            elif self._reused(job):
+                pass
+            elif self.reuse is not None and features_key(self.reuse.features(job.prompt)) in proving_alone:
+                continue  # the same features are being proved alone: answered with that proof when it is made
             else:
                 queue.append(job)
-        if not queue:
+        if not queue or free == 0:
             return
+        self._callback_gas = {j.request_id: self._callback_gas[j.request_id] for j in queue
+                              if j.request_id in self._callback_gas}  # forget requests no longer waiting
         skew = now - wall
 
         def latest_start(job: Job, size: int) -> float:
             return job.deadline - skew - self.config.deadline_margin - times.expected(size)
 
+        def fits(group: list[Job]) -> bool:  # one fulfilment of the group, callbacks included, fits in a block
+            return len(group) <= 1 or fits_block([self.callback_gas(j) for j in group], self.block_gas_limit,
+                                                 fixed=int(getattr(self.chain.model, "fulfil_gas", 0) or 0))
+
         decided = plan(queue, free=free, now=wall, sizes=self.sizes, policy=self.config.batch_policy,
-                       max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start)
+                       max_wait=self.config.max_batch_wait, cost=self.gas.cost, latest_start=latest_start,
+                       fits=fits)
         self.wake_at = decided.wait_until
         for group in decided.groups:
             self._start(group)
+
+    def _queue_wait(self) -> float:
+        """Seconds a new proof waits behind the queued ones (remote provers; local workers start at once)."""
+        wait = getattr(self.proving, "expected_wait", None)
+        return float(wait()) if wait is not None else 0.0
+
+    def _features_proving_alone(self) -> set[str]:
+        """Keys of the features whose single proof is being made (with reuse on; else empty)."""
+        if self.reuse is None:
+            return set()
+        jobs = [self.store.get(rid) for rid in self.proving.alone]
+        return {features_key(self.reuse.features(j.prompt)) for j in jobs if j is not None}
+
+    def _reused(self, job: Job) -> bool:
+        """Answer ``job`` with the kept proof of the same features, if any (``proofcache``): at once,
+        no new proof. The submitter checks it against the request's on-chain features as any other."""
+        if self.reuse is None:
+            return False
+        entry = self.reuse.answer(job, self.store, self.proving.proof_dir((job.request_id,)))
+        if entry is None:
+            return False
+        self.metrics.proved.inc()
+        self.wake_at = time.time()  # send it in this tick's ``send``
+        event(log, f"request {job.request_id}: seen → proved: reused proof of request {entry.request_id} (same "
+              f"features, used {entry.uses + 1}×; no new proof)", request_id=job.request_id, state="proved",
+              reused_from=entry.request_id, event="reused-proof")
+        return True
 
     def _start(self, group: list[Job]) -> None:
         ids = [j.request_id for j in group]
@@ -231,6 +296,8 @@ class Pipeline:
         self.metrics.proved.inc(len(ids))
         self.metrics.prove_seconds.observe(seconds)
         self.proving.times.observe(len(ids), seconds)
+        if len(ids) == 1 and self.reuse is not None:
+            self.reuse.keep(ids[0], out.proof)
         if len(ids) == 1:
             event(log, f"request {ids[0]}: proving → proved {out.proof.labels} in {seconds:.2f}s",
                   request_id=ids[0], state="proved", tickers=out.proof.labels, prove_seconds=seconds)
@@ -282,6 +349,8 @@ class Pipeline:
                 continue
             try:
                 after = self.submitter.send_unit(members)
+                if self.reuse is not None and len(after) == 1 and after[0].state == State.FAILED:
+                    self.reuse.refused(after[0])  # e.g. refused in simulation: its proof is not offered again
                 if any(j.state == State.SEEN for j in after):  # members dropped: the others are grouped again now
                     self.wake_at = time.time()
             except Exception as exc:
@@ -289,6 +358,8 @@ class Pipeline:
                     raise
                 # a proof the chain would not take, or a proof file gone or damaged: prove again
                 back = State.SEEN if isinstance(exc, (InstancesMismatch, ProofError)) else State.PROVED
+                if back == State.SEEN and self.reuse is not None and len(members) == 1:
+                    self.reuse.refused(members[0])  # never offered again
                 for m in members:
                     self.retry_or_fail(m, "submit", exc, back)
 

@@ -112,6 +112,11 @@ class Proving:
         return [rid for key in self._inflight for rid in key]
 
     @property
+    def alone(self) -> list[int]:
+        """Request ids proved alone (a single proof) right now."""
+        return [key[0] for key in self._inflight if len(key) == 1]
+
+    @property
     def free(self) -> int:
         return max(0, self.workers - len(self._inflight))
 

@@ -173,12 +173,22 @@ class Settler:
         return job
 
     def confirm_if_fulfilled(self, job: Job, why: str) -> Job:
-        """Confirmed if the chain shows the request fulfilled (it is never sent again); failed otherwise."""
+        """Confirmed if the chain shows the request fulfilled by this node's transaction (or, optimistic,
+        by its provider's answer); skipped (``already-fulfilled``) if by one this node never made, so the
+        job store counts as ``confirmed`` only answers it made; failed if not fulfilled. Never sent again."""
         info = self.client.request_info(job.request_id)
         if info.status == "fulfilled":
             tx = self.client.fulfil_tx(job.request_id, from_block=job.block_number)
             ours = tx is not None and tx.lower() in (h.lower() for h in job.tx_hashes)
             gas = int(self.w3.eth.get_transaction_receipt(HexStr(tx))["gasUsed"]) if tx else None
+            if not ours and not job.optimistic:
+                detail = f"{why}: fulfilled by tx {tx}, which this node did not send; not sent again"
+                job = self.store.transition(job.request_id, State.SKIPPED, detail=detail, fulfil_tx=tx,
+                                            reason="already-fulfilled", last_error=None)
+                self.metrics.skipped.labels("already-fulfilled").inc()
+                event(log, f"request {job.request_id}: skipped (already-fulfilled): {detail}",
+                      request_id=job.request_id, state="skipped", reason="already-fulfilled", tx=tx)
+                return job
             job = self.store.transition(job.request_id, State.CONFIRMED, detail=f"{why}; fulfilled by tx {tx}",
                                         fulfil_tx=tx, gas_used=gas, confirmed_at=time.time(),
                                         reason=None if ours else "already-fulfilled")

@@ -25,7 +25,7 @@ from typing import Any
 from zkrevox.errors import InputError
 from zkrevox.node.jobs import LIVE, Filler, Job, SeenRequest, State, Transition, allowed
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class StaleJobError(RuntimeError):
@@ -147,6 +147,15 @@ CREATE TABLE IF NOT EXISTS fillers (
 _JOB_COLUMNS_2 = (("batch", "TEXT"), ("timeouts", "INTEGER NOT NULL DEFAULT 0"))
 # Schema 3: optimistic requests (mode, bitmap answered, challenge window end, finalize transaction).
 _JOB_COLUMNS_3 = (("optimistic", "INTEGER"), ("answer", "TEXT"), ("window_end", "INTEGER"), ("finalize_tx", "TEXT"))
+# Schema 4: the single proofs this node made, kept for later requests with the same features
+# (``node.proofcache``). Not scoped: a proof attests to features under a vk, on any chain.
+_SCHEMA_4 = """
+CREATE TABLE IF NOT EXISTS proofs (
+    model TEXT NOT NULL, vk_sha256 TEXT NOT NULL, batch INTEGER NOT NULL, features TEXT NOT NULL,
+    proof_path TEXT NOT NULL, request_id INTEGER NOT NULL, made_at REAL NOT NULL, uses INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (model, vk_sha256, batch, features)
+);
+"""
 
 
 class SqliteJobStore(JobStore):
@@ -163,6 +172,7 @@ class SqliteJobStore(JobStore):
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
             self._db.executescript(_SCHEMA_2)
+            self._db.executescript(_SCHEMA_4)
             have = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
             for name, decl in (*_JOB_COLUMNS_2, *_JOB_COLUMNS_3):
                 if name not in have:
@@ -173,7 +183,7 @@ class SqliteJobStore(JobStore):
         version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if version is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(version[0]) in (1, 2):  # migrated above: the new columns and table are added
+        elif int(version[0]) in (1, 2, 3):  # migrated above: the new columns and tables are added
             self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
         elif int(version[0]) != SCHEMA_VERSION:
             raise InputError(f"job store {self.path} has schema {version[0]}, this node needs {SCHEMA_VERSION}")

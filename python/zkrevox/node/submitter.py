@@ -41,14 +41,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3Exception
 
 from zkrevox.chain.client import DPromptClient
 from zkrevox.chain.networks import fee_fields
 from zkrevox.chain.proofs import ChainProof
 from zkrevox.chain.revert import RevertedError
+from zkrevox.node.batching import ALONE
 from zkrevox.node.config import NodeConfig
+from zkrevox.node.economics import at_a_loss, break_even, capped, tx_fields
 from zkrevox.node.jobs import IN_FLIGHT, Job, State
 from zkrevox.node.logs import event
 from zkrevox.node.metrics import NodeMetrics
@@ -112,24 +115,77 @@ class Submitter:
                                     "features (was a request re-mined by a reorg?)")
         fn = self._fn(ids, proof, outputs, batched)
         try:
-            gas = int(fn.estimate_gas({"from": self.account.address}) * GAS_MARGIN)
+            gas = self.gas_with_margin(fn.estimate_gas({"from": self.account.address}))
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
             err = self.client.revert_error(exc, fn.fn_name)
             return self.drop_members(members, err) if batched else [self.settle.settle_revert(members[0], err)]
+        cap = break_even(sum(m.fee_wei - self._developer_cut(m.model_id) for m in members), gas)
+        if at_a_loss(self.w3.eth.get_block("latest").get("baseFeePerGas"), cap):
+            return [self.decline(m, cap) for m in members]
         if batched:
             self.metrics.batches.labels(str(len(ids))).inc()
-        return self.record_and_send(members, fn, gas, State.PROVED, State.SUBMITTED)
+        return self.record_and_send(members, fn, gas, State.PROVED, State.SUBMITTED, fee_cap=cap)
+
+    def _developer_cut(self, model_id: int) -> int:
+        """Wei of each answer's payment credited to model ``model_id``'s publisher (cached: immutable)."""
+        cuts = self.__dict__.setdefault("_cuts", {})
+        if model_id not in cuts:
+            info = self.client.model(model_id)
+            cuts[model_id] = info.fee * info.developer_share_bps // 10_000
+        return cuts[model_id]
+
+    def decline(self, job: Job, cap: int) -> Job:
+        """Answering ``job`` costs more than it pays at any fee now (the base fee is above ``cap``): decline
+        it on-chain (the requester refunded, no slash), with the next nonce and waiting for the receipt. A
+        refusal (the base fee fell meanwhile) leaves the job proved, to be sent again."""
+        fn = self.client.contract.functions.decline(job.request_id)
+        try:
+            gas = int(fn.estimate_gas({"from": self.account.address}) * GAS_MARGIN)
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            err = self.client.revert_error(exc, "decline")
+            event(log, f"request {job.request_id}: at a loss (break-even {cap} wei/gas) but not declinable: {err}",
+                  level=logging.WARNING, request_id=job.request_id, event="decline-refused")
+            return job
+        if self._next is None:
+            self.sync_nonce()
+        assert self._next is not None
+        nonce = self._next
+        raw, tx_hash = self._sign(fn, nonce, {"gas": gas, **fee_fields(self.w3)})
+        self._next = nonce + 1
+        try:
+            self.w3.eth.send_raw_transaction(raw)
+            receipt = self.w3.eth.wait_for_transaction_receipt(HexBytes(tx_hash), timeout=120, poll_latency=0.2)
+        except (Web3Exception, ValueError, OSError) as exc:
+            self.forget_nonce()  # read from the chain again: the decline may or may not have been taken
+            event(log, f"request {job.request_id}: decline {tx_hash} not confirmed ({exc}); trying again later",
+                  level=logging.WARNING, request_id=job.request_id, event="decline-unconfirmed")
+            return job
+        if receipt["status"] != 1:
+            return job
+        event(log, f"request {job.request_id}: declined (tx {tx_hash}): fulfilling it would cost more than its "
+              f"{job.fee_wei} wei pay at the base fee now (break-even {cap} wei/gas); refunded, not slashed",
+              request_id=job.request_id, tx=tx_hash, event="declined")
+        return self.store.transition(job.request_id, State.SKIPPED, detail=f"declined at a loss (tx {tx_hash})",
+                                     reason="declined", gas_used=int(receipt["gasUsed"]))
+
+    def gas_with_margin(self, estimate: int) -> int:
+        """The gas limit to send with: ``estimate`` times ``GAS_MARGIN``, but never above the latest
+        block's gas limit (a transaction asking for more can never be mined; the estimate itself fits)."""
+        block_limit = int(self.w3.eth.get_block("latest").get("gasLimit") or 0)
+        gas = int(estimate * GAS_MARGIN)
+        return max(int(estimate), min(gas, block_limit)) if block_limit else gas
 
     def record_and_send(self, members: list[Job], fn: Any, gas: int, src: State, dst: State,
-                        **fields: Any) -> list[Job]:
+                        fee_cap: int | None = None, **fields: Any) -> list[Job]:
         """Sign ``fn`` (estimated ``gas``) with the next nonce, record it on every member (``src → dst``,
-        with ``fields``, one store transaction), and only then broadcast it."""
+        with ``fields``, one store transaction), and only then broadcast it. ``fee_cap``: the highest price
+        per gas it (and every fee bump of it) may pay, wei (``economics.break_even``)."""
         ids = [m.request_id for m in members]
         if self._next is None:
             self.sync_nonce()
         assert self._next is not None
         nonce = self._next
-        fees = {"gas": gas, **fee_fields(self.w3), "bumps": 0}
+        fees = {"gas": gas, **capped(fee_fields(self.w3), fee_cap), "bumps": 0}
         raw, tx_hash = self._sign(fn, nonce, fees)
         members = self.store.transition_many(
             ids, dst, expect=src, detail=f"tx {tx_hash} nonce {nonce}" + of_batch(ids),
@@ -165,7 +221,14 @@ class Submitter:
         if not bad:  # nothing wrong with a member: the proof itself (or the contract) refused
             if err.error_name in PROOF_REFUSED:
                 raise InstancesMismatch(f"{who([m.request_id for m in members])}: {err}; proving them again")
-            raise err
+            # e.g. DPromptInsufficientGasForCallback: the batch with its callbacks does not fit in a block.
+            # No member is to blame, so none is failed for it: each is proved and sent alone.
+            ids = [m.request_id for m in members]
+            why = f"{ALONE} batch refused in simulation ({err}); each member is proved and sent alone"
+            event(log, f"{who(ids)}: {why}", level=logging.WARNING, request_ids=ids, event="batch-split",
+                  error=err.error_name)
+            return self.store.transition_many(ids, State.SEEN, expect=State.PROVED, detail=why, batch=None,
+                                              proof_path=None, next_attempt_at=0.0, last_error=why)
         out = []
         good = [m.request_id for m in members if m.request_id not in bad]
         why = f"batch dropped before sending ({err.error_name or err}): " + ", ".join(
@@ -240,7 +303,9 @@ class Submitter:
         old = dict(rep.tx_fees)
         if old.get("bumps", 0) >= self.config.max_bumps:
             return members
-        new = bumped_fees(old, fee_fields(self.w3), self.config.bump_factor)
+        new = capped(bumped_fees(old, fee_fields(self.w3), self.config.bump_factor), old.get("cap"))
+        if new == dict(old, bumps=new["bumps"]):
+            return members  # already at the break-even price: a bump would answer at a loss
         ids = [m.request_id for m in members]
         fn = self.unit_fn(members)
         assert rep.nonce is not None
@@ -334,7 +399,7 @@ class Submitter:
         return functions.fulfil(ids[0], proof.proof_bytes, outputs)
 
     def _sign(self, fn: Any, nonce: int, fees: dict[str, int]) -> tuple[bytes, str]:
-        fields = {k: v for k, v in fees.items() if k != "bumps"}
+        fields = tx_fields(fees)
         tx = fn.build_transaction({"from": self.account.address, "nonce": nonce, "chainId": self.client.chain_id,
                                    "value": 0, **fields})
         signed = self.account.sign_transaction(tx)

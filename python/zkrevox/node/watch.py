@@ -170,6 +170,7 @@ class Watcher(DisputeOutcomes):
         """Connect, check the deployment, start the models' prover pools and open the job store (resuming it)."""
         from zkrevox.chain.deploy import load_deployment
         from zkrevox.chain.keys import load_account
+        from zkrevox.chain.local_build import local_model
         from zkrevox.chain.networks import check_network, preset_of_chain
         from zkrevox.pool import ProverPool
 
@@ -191,8 +192,8 @@ class Watcher(DisputeOutcomes):
             if self.wanted is not None and name not in self.wanted:
                 continue
             onchain = client.model(record.model_id)
-            source = getattr(record, "source_model", "") or name
             try:
+                source = local_model(name, record, onchain.vk_hash.hex())  # by vk: `publish --as` too
                 pool = ProverPool(source, self.workers, vks={1: onchain.vk_hash.hex()})
             except ArtifactError as exc:
                 if self.wanted is not None:

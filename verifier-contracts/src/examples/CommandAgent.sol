@@ -180,7 +180,8 @@ contract CommandAgent is DPromptConsumerBase, ReentrancyGuardTransient {
     function _reclaimRequest(uint256 requestId) private returns (uint256 payment) {
         IDPrompt.RequestState memory r = dprompt.requestState(requestId);
         if (block.timestamp <= r.deadline) revert CommandAgentNotExpired(requestId, r.deadline);
-        dprompt.reclaim(requestId);
+        // Anyone may settle a missed request; its refund is this agent's credit either way.
+        if (r.status != IDPrompt.RequestStatus.Reclaimed) dprompt.reclaim(requestId);
         return r.fee;
     }
 

@@ -165,6 +165,14 @@ interface IDPrompt {
     event DPromptDeveloperEarningsCollected(uint32 indexed modelId, address indexed publisher, uint256 amount);
     /// @notice `provider` moved `amount` wei of earned fees for `modelId` to its withdrawable credit.
     event DPromptEarningsCollected(uint32 indexed modelId, address indexed provider, uint256 amount);
+    /// @notice The provider of proven request `requestId` declined it: answering at this block's base
+    /// fee would cost `cost` wei (the model's fulfil gas and the callback's) against the `pays` wei the
+    /// request pays it. The payment less the decline's gas (75,000 at the decline's price, at most the
+    /// base fee + 1 gwei: the provider's, as earnings) became the requester's credit (`refund`);
+    /// nothing was slashed.
+    event DPromptDeclined(
+        uint256 indexed requestId, address indexed provider, uint256 refund, uint256 cost, uint256 pays
+    );
     /// @notice `account` withdrew `amount` wei of credit.
     event DPromptWithdrawn(address indexed account, uint256 amount);
     /// @notice `account` withdrew its token credit `amount` and was sent `paid` of the stake token:
@@ -172,6 +180,9 @@ interface IDPrompt {
     /// same fraction for everyone).
     event DPromptTokensWithdrawn(address indexed account, uint256 amount, uint256 paid);
 
+    /// @notice Request `requestId` pays its provider `pays` wei, at least the `cost` of answering it at
+    /// this block's base fee: it cannot be declined (answer it).
+    error DPromptNotDeclinable(uint256 requestId, uint256 cost, uint256 pays);
     /// @notice Only the owner may call this; `caller` is not.
     error DPromptNotOwner(address caller);
     /// @notice Only model `modelId`'s publisher may call this; `caller` is not.
@@ -409,6 +420,14 @@ interface IDPrompt {
     /// is the consumer itself); `slashBps` of the assigned provider's stake is burned; the
     /// provider's pending count drops, so a missed request never locks its stake for good.
     function reclaim(uint256 requestId) external;
+    /// @notice The assigned provider, before the deadline, of a proven (not optimistic) request that
+    /// would be answered at a loss: `block.basefee` × (the model's `fulfilGas`, plus the callback's
+    /// limit and DPrompt's overhead) exceeds what the request pays the provider (its payment less the
+    /// developer's cut). The request ends (`Reclaimed`, {DPromptDeclined}): the provider earns back the
+    /// decline's gas (75,000 at its price, at most the base fee + 1 gwei, at most `pays`), the rest of
+    /// the payment becomes the requester's credit, and no stake is slashed. So no gas price can force an
+    /// honest provider to choose between a loss and a slash.
+    function decline(uint256 requestId) external;
     function withdraw() external;
     /// @notice Pays the caller its credit in the stake token (withdrawn stakes, bond shares of
     /// disputes). Token credits are pulled, never pushed, so a token that pauses or blocklists can
@@ -433,7 +452,9 @@ interface IDPrompt {
     /// plan their batches with the same sum.
     function maxCallbackGasLimit(uint32 modelId) external view returns (uint256);
     /// @notice Least payment of a request to `modelId` whose callback gets `callbackGasLimit` gas
-    /// (0: no callback), at a gas price of `gasPrice` wei.
+    /// (0: no callback), sent at a gas price of `gasPrice` wei: the model fee, plus the callback's gas
+    /// and DPrompt's 15,000 around it at `gasPrice` + 1 gwei (the tip the provider's fulfilment pays on
+    /// top of the base fee is the requester's to pay, so a request sent with no tip still covers it).
     function requiredPayment(uint32 modelId, uint32 callbackGasLimit, uint256 gasPrice) external view returns (uint256);
     function unbondingDelay() external view returns (uint256);
     function modelCount() external view returns (uint32);

@@ -187,6 +187,12 @@ library ModelRegistry {
         return room < MAX_CALLBACK_GAS ? room : MAX_CALLBACK_GAS;
     }
 
+    /// @dev Gas a fulfilment of model `m` with a `callbackGasLimit` callback (0: none) is priced at:
+    /// the model's fulfil gas, plus the callback's limit and DPrompt's overhead around it.
+    function fulfilmentGas(Model storage m, uint256 callbackGasLimit) internal view returns (uint256) {
+        return m.fulfilGas + (callbackGasLimit == 0 ? 0 : callbackGasLimit + CALLBACK_OVERHEAD_GAS);
+    }
+
     /// @notice Reverts {DPromptCallbackExceedsBlock} unless one fulfilment of model `m` with a
     /// `callbackGasLimit` callback fits in this block: refused at request time, nothing charged.
     function checkCallbackFits(Model storage m, uint256 callbackGasLimit) external view {
