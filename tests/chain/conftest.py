@@ -97,3 +97,23 @@ def fresh(chain):
         yield chain
     finally:
         chain["w3"].provider.make_request("evm_revert", [snap])
+
+
+@pytest.fixture(scope="session")
+def rex_deployed(deployed: Env):
+    """REX, StakedRex and the PointsPaymaster deployed beside the session's DPrompt (each dev
+    account holds ``rexenv.GRANT`` REX; the pool is not funded)."""
+    from rexenv import PARAMS, RexEnv
+
+    from zkrevox.chain.rex_deploy import deploy_rex
+
+    accounts = [deployed.provider, deployed.provider2, deployed.user, deployed.other]
+    record = deploy_rex(deployed.w3, deployed.owner, deployed.dep.dprompt.address, params=PARAMS,
+                        grants=[a.address for a in accounts], write=False)
+    return RexEnv(deployed, record, PARAMS)
+
+
+@pytest.fixture()
+def rex(rex_deployed, env: Env):
+    """``rex_deployed``, reverted to its pristine state after the test (through ``env``)."""
+    return rex_deployed

@@ -10,8 +10,8 @@ from zkrevox.chain.solc import MAX_DEPLOYED_SIZE, project_contracts
 pytestmark = pytest.mark.chain
 
 HEADROOM = 3 * 1024
-# DPrompt and the external libraries it links
-DEPLOYED = ["DPrompt", "ModelRegistry", "ProviderStaking", "OptimisticAnswers"]
+# DPrompt and the external libraries it links; the REX contracts (src/rex/)
+DEPLOYED = ["DPrompt", "ModelRegistry", "ProviderStaking", "OptimisticAnswers", "Rex", "StakedRex", "PointsPaymaster"]
 
 
 @pytest.mark.parametrize("name", DEPLOYED)

@@ -258,7 +258,7 @@ def _consumer(env: Env, compiled, mode: int, gas: int = 200_000):
 def _ask_via(env: Env, consumer, prompt: str = PROMPT) -> int:
     gas = consumer.functions.callbackGas().call()
     price = env.w3.eth.gas_price
-    pay = env.params.optimistic_fee + (gas + 15_000) * (price + 10**9)  # DPrompt.CALLBACK_TIP: 1 gwei a gas
+    pay = env.params.optimistic_fee + (gas + 15_000) * (price + 10**9)  # the provider's 1 gwei tip (issue 18)
     tx = consumer.functions.askOptimistic(env.model_id, prompt.encode()).transact(
         {"from": env.user.address, "value": pay, "gasPrice": price})
     receipt = env.w3.eth.wait_for_transaction_receipt(tx)

@@ -40,3 +40,7 @@ def test_demo_answersEveryPromptThroughANodeAndStopsIt(prover, batch_provers, in
         assert gas["total"] == gas["ask"] + gas["intent_fulfil"] + gas["ticker_fulfil"]
     assert any("Command SWAP BNB→CAKE" in line for line in lines)
     assert any("one node serves both models" in line for line in lines)
+    # stake-to-AI: a request paid with points answered by the node, an early unstake's deduction split
+    rex = result["rex"]
+    assert rex["tickers"] == ["BNB", "CAKE"] and rex["reward"] > 0
+    assert rex["unstake"]["burned"] == rex["unstake"]["deduction"] // 2 == rex["rex_supply_fell_by"]

@@ -6,7 +6,8 @@ generated verifier, offline), ``vocab_table`` (the featurizer's on-chain tables)
 ``keys`` (signing key), ``revert`` (custom errors -> messages), ``proofs`` (what fulfil sends),
 ``publish`` (a model to an existing deployment, any account), ``models`` (list on-chain models,
 check one against local artifacts), ``stake_token`` (the local ERC-20 stake token), ``abi`` (the
-ABI JSON files for ethers/viem).
+ABI JSON files for ethers/viem), ``rex`` (REX staking: sREX, points, the rewards pool, requests paid
+with points), ``rex_deploy`` (the REX contracts beside a DPrompt, and their record).
 """
 
 from zkrevox.chain.anvil import Anvil
@@ -18,6 +19,8 @@ from zkrevox.chain.networks import PRESETS, connect, resolve_rpc
 from zkrevox.chain.proofs import ChainProof
 from zkrevox.chain.publish import publish
 from zkrevox.chain.revert import RevertedError
+from zkrevox.chain.rex import RexClient
+from zkrevox.chain.rex_deploy import RexParams, RexRecord, deploy_rex, load_rex_record
 
 __all__ = [
     "PRESETS",
@@ -31,12 +34,17 @@ __all__ = [
     "ProviderInfo",
     "RequestInfo",
     "RevertedError",
+    "RexClient",
+    "RexParams",
+    "RexRecord",
     "check_model",
     "connect",
     "deploy",
+    "deploy_rex",
     "list_models",
     "load_account",
     "load_deployment",
+    "load_rex_record",
     "model_params",
     "publish",
     "resolve_rpc",

@@ -40,6 +40,10 @@ ABI_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "TickerConsumer": ("TickerConsumer", ("DPrompt", *REVERTS_THROUGH_DPROMPT)),
     "CommandAgent": ("CommandAgent", ("DPrompt", *REVERTS_THROUGH_DPROMPT, "ReentrancyGuardTransient")),
     "LocalStakeToken": ("LocalStakeToken", ()),
+    "Rex": ("Rex", ()),
+    "StakedRex": ("StakedRex", ("SafeERC20", "IERC20Errors")),
+    # request/refund bubble up DPrompt's and StakedRex's reverts
+    "PointsPaymaster": ("PointsPaymaster", ("DPrompt", *REVERTS_THROUGH_DPROMPT, "IStakedRex")),
 }
 REGENERATE = "python -m zkrevox.chain.abi (or `zkrevox chain abi`; `make abi`)"
 

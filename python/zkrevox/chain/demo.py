@@ -12,7 +12,9 @@ the ``Command`` event rendered ``SWAP BNB→CAKE``-style and the composed flow's
 several prompts as the user, including one with no ticker, one with a typo and one that is not
 UTF-8 text; print each answer once the contract has verified its proof, with its end-to-end
 latency and gas; then a burst of requests that the node answers with batch proofs, with the
-average gas per request read from the receipts; then the optimistic mode: a watcher (``zkrevox
+average gas per request read from the receipts; then stake-to-AI (``rex_demo``): a stake of REX, a
+day passing, the points, a request paid in points answered by the node, an early unstake with its
+deduction split (burned, pooled) and a long-term staker's reward; then the optimistic mode: a watcher (``zkrevox
 watch``) starts, optimistic requests are answered by the node at once (blocks after the request
 and gas from the receipts) and finalized after the challenge window, and a wrong answer posted with
 ``zkrevox fulfil --optimistic --claim`` is overturned by the watcher before the window ends; then
@@ -144,12 +146,15 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
             share = user.developer_earnings(record.model_id)
             say(f"paid: provider {earned / 10**18:.6f} ETH in fees, publisher {share / 10**18:.6f} ETH developer "
                 f"share, withdrawable (zkrevox withdraw)")
+            from zkrevox.chain import rex_demo
+
+            rex = rex_demo.run(w3, dep, "ticker", say)  # stake-to-AI: points pay for a request
             optimistic = _optimistic(chain.url, work, user, record.model_id, params, list(prompts), node, say)
         finally:
             code = _stop_node(node)
         say(f"node stopped (SIGTERM, exit {code}); anvil stopped")
         return {"requests": results, "node_exit": code, "callback": results_cb, "optimistic": optimistic,
-                "commands": composed}
+                "commands": composed, "rex": rex}
 
 
 def _transact(w3, account, fn, value: int = 0) -> dict:

@@ -137,6 +137,20 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     f"{_when(a['windowEnd'])} (it can still be disputed); finalize it then",
     "DPromptTransferFailed": lambda a: f"sending {a['amount']} wei to {a['account']} failed (the account refuses "
     "payments); the credit is kept",
+    # REX staking (verifier-contracts/src/rex/); amounts in REX's smallest unit (18 decimals)
+    "StakedRexDeductionTooHigh": lambda a: f"the deduction would be {a['deduction']}, above your limit "
+    f"{a['maxDeduction']}; wait for the stake to age (0 from 180 days) or raise --max-deduction",
+    "StakedRexInsufficientPoints": lambda a: f"{a['account']} has {a['points']} points, {a['needed']} are needed; "
+    "stake REX (`zkrevox rex stake AMOUNT`) and let points accrue",
+    "StakedRexNonTransferable": lambda a: "sREX cannot be transferred; unstake it (`zkrevox rex unstake AMOUNT`)",
+    "StakedRexInsufficientBalance": lambda a: f"{a['account']} has {a['balance']} staked, less than {a['amount']}",
+    "PointsPaymasterBudgetTooLow": lambda a: f"the points paymaster's budget ({a['budget']} wei) cannot pay the fee "
+    f"{a['fee']} wei; anyone may fund it by sending native coin, or pay with `zkrevox request PROMPT`",
+    "PointsPaymasterFeeTooHigh": lambda a: f"DPrompt asks {a['fee']} wei, above the paymaster's {a['maxFee']} per "
+    "request; pay that model's fee in the native coin",
+    "PointsPaymasterAlreadyRefunded": lambda a: f"request {a['requestId']}'s points were already refunded",
+    "RewardsPoolFundingClosed": lambda a: f"the foundation stream ended at {_when(a['end'])}; funding is closed",
+    "RewardsPoolNothingToClaim": lambda a: f"{a['account']} has no pool reward to claim (enroll: `zkrevox rex enroll`)",
 }
 
 

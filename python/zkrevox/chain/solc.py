@@ -121,10 +121,11 @@ def compile_files(paths: list[Path], *, base: Path | None = None) -> dict[str, C
 
 @cache
 def project_contracts() -> dict[str, CompiledContract]:
-    """DPrompt, its libraries and interfaces, the examples and the test-only contracts (not the
-    generated verifiers)."""
+    """DPrompt, its libraries and interfaces, the REX contracts (``src/rex/``), the examples and the
+    test-only contracts (not the generated verifiers)."""
     root = contracts_dir()
-    files = [root / "src" / "DPrompt.sol", *sorted((root / "src" / "examples").glob("*.sol")),
+    files = [root / "src" / "DPrompt.sol", *sorted((root / "src" / "rex").glob("*.sol")),
+             *sorted((root / "src" / "examples").glob("*.sol")),
              *sorted((root / "test").glob("*.sol"))]
     return compile_files(files)
 

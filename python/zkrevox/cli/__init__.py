@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from zkrevox.cli import bench, chain, fleet, model, node, publish, watch
+from zkrevox.cli import bench, chain, fleet, model, node, publish, rex, watch
 from zkrevox.cli._output import EXIT_USER, closed_pipe
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ node.register(app)  # node, node-jobs
 publish.register(app)  # publish, models, check-model
 watch.register(app)  # watch
 fleet.register(app)  # prover, db up|down
+rex.register(app)  # rex balance|stake|unstake|points|enroll|claim
 
 
 def _show_usage_error(exc: Exception) -> None:

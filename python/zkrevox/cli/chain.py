@@ -267,6 +267,13 @@ def deploy(
         typer.Option(help="ERC-20 providers stake (default: the native coin); "
                      "a local one: `zkrevox chain stake-token`."),
     ] = None,
+    rex: Annotated[
+        str | None,
+        typer.Option("--rex", help="The REX token (a burnable ERC-20) to stake as sREX, or `new`; default on a local "
+                     "chain or testnet: deploy REX (3 billion; the dev accounts get some locally). Also deploys "
+                     "StakedRex and the points paymaster (deployments/rex/<chainId>.json); with a live DPrompt, "
+                     "adds them beside it."),
+    ] = None,
     new: Annotated[
         bool, typer.Option("--new", help="Deploy a new DPrompt although a live one is recorded for this chain "
                            "(the old record is kept as deployments/<chainId>.<created_at>.json).")
@@ -288,6 +295,12 @@ def deploy(
             _NEW_DEPLOYMENT_OPTIONS, (fee, min_stake, response_window, slash_bps, unbonding_delay, stake_token,
                                       challenge_window, optimistic_fee, answer_bond, gas_price, stake_price),
             strict=True) if value is not None]
+        if rex is not None and not batch and not given:  # the REX contracts beside the live DPrompt
+            from zkrevox.cli.rex import deploy_rex_beside
+
+            emit({"dprompt": existing.dprompt.address, "new_deployment": False,
+                  "rex": deploy_rex_beside(ctx.w3, ctx.account, existing, rex)}, as_json)
+            return
         _add_to_live_deployment(ctx, existing, model, batch, given, as_json)
         return
     if existing is not None:
@@ -308,13 +321,13 @@ def deploy(
                 unbonding_delay=3600 if unbonding_delay is None else unbonding_delay,
                 batch=batch, stake_token=stake_token, as_json=as_json,
                 optimistic=(challenge_window, optimistic_fee, answer_bond), gas_price=gas_price,
-                stake_price=stake_price)
+                stake_price=stake_price, rex=rex)
 
 
 def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_window: int, slash_bps: int,
                 unbonding_delay: int, batch: list[int] | None, stake_token: str | None, as_json: bool,
                 optimistic: tuple[int | None, str | None, str | None] = (None, None, None),
-                gas_price: str | None = None, stake_price: str | None = None) -> None:
+                gas_price: str | None = None, stake_price: str | None = None, rex: str | None = None) -> None:
     from zkrevox.chain.deploy import check_economics, model_params, plan_batch_verifiers
     from zkrevox.chain.deploy import deploy as run
     from zkrevox.chain.stake_token import stake_asset
@@ -349,6 +362,9 @@ def _deploy_new(ctx: _Ctx, model: str, *, fee: str, min_stake: str, response_win
         "deployment_file": str(dep.path),
         "stake_asset": asset.to_json(),
     }
+    from zkrevox.cli.rex import deploy_rex_beside
+
+    result["rex"] = deploy_rex_beside(ctx.w3, ctx.account, dep, rex)
     emit(result, as_json, f"DPrompt {dep.dprompt.address}, verifier {result['verifier']}, stake in {asset.symbol} "
                           f"(record {dep.path})")
 
@@ -560,18 +576,32 @@ def request(
     optimistic: Annotated[bool, typer.Option(
         "--optimistic", help="Answered at once without a proof, final after the model's challenge window unless "
         "a dispute proves it wrong (the model's optimistic fee).")] = False,
+    pay: Annotated[str, typer.Option(
+        "--pay", help="native: pay the fee in the native coin; points: spend AI points (`zkrevox rex points`), "
+        "the points paymaster pays the fee.")] = "native",
     rpc: RpcOpt = None,
     network: NetworkOpt = "local",
     as_json: JsonOpt = False,
 ) -> None:
     """Pay for an answer to PROMPT; quotes the total on stderr before sending, prints the request id.
     A proven request's provider may decline it, refunding it all, while the base fee is above what
-    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it)."""
+    the payment covers of its fulfilment (the quote says where; pay more with --value to raise it).
+    With --pay points the points paymaster pays the fee for AI points (`zkrevox rex points`)."""
     from zkrevox.chain.quote import quote_request
 
+    if pay not in ("native", "points"):
+        raise InputError(f"--pay {pay!r}: use native or points")
     ctx = _Ctx(rpc, network)
     model = ctx.model_name(model)
     model_id = ctx.dep.model(model).model_id
+    if pay == "points":
+        from zkrevox.cli.rex import request_with_points
+
+        if optimistic or value:
+            raise InputError("--pay points sends a proven request at the paymaster's published price; drop "
+                             "--optimistic and --value")
+        request_with_points(ctx, model_id, prompt, as_json)
+        return
     info_model = ctx.client.model(model_id)
     if optimistic and not info_model.challenge_window:
         raise InputError(f"model {model!r} offers no optimistic mode (its challenge window is 0); request it "
