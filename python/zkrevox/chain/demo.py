@@ -236,12 +236,13 @@ def _start_node(rpc: str, work: Path, log_path: Path) -> subprocess.Popen[bytes]
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=env)
 
 
-def _wait_up(node: subprocess.Popen[bytes], log_path: Path) -> None:
+def _wait_up(node: subprocess.Popen[bytes], log_path: Path, up: str = "up") -> None:
+    """Wait for the process's ``up`` event (a watcher's ``warm``: its provers past their first proof)."""
     deadline = time.monotonic() + NODE_UP_TIMEOUT_S
     while time.monotonic() < deadline:
         if node.poll() is not None:
             raise ChainError(f"the node exited ({node.returncode}):\n{log_path.read_text()[-2000:]}")
-        if '"event": "up"' in log_path.read_text(errors="replace"):
+        if f'"event": "{up}"' in log_path.read_text(errors="replace"):
             return
         time.sleep(0.1)
     raise ChainError(f"the node did not come up in {NODE_UP_TIMEOUT_S}s:\n{log_path.read_text()[-2000:]}")
@@ -362,7 +363,7 @@ def _optimistic(rpc: str, work: Path, user: DPromptClient, model_id: int, params
     log_path = work / "watch.log"
     watcher = _start_watcher(rpc, work, log_path)
     try:
-        _wait_up(watcher, log_path)
+        _wait_up(watcher, log_path, "warm")  # its provers busy with their first proofs would slow the node
         watcher_acct = Account.from_key(ANVIL_DEV_KEYS[WATCHER_ACCOUNT])
         say(f"optimistic mode: fee {model.optimistic_fee:,} wei (proven: {model.fee:,}), answer bond "
             f"{model.answer_bond / 10**18:g} ZKRS of the provider's stake, challenge window {model.challenge_window}s; "
@@ -461,11 +462,7 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
     the watcher proves the right one and disputes before the window ends; the bond goes as documented."""
     w3 = user.w3
     rid, _ = user.request(model_id, WRONG_PROMPT, optimistic=True)
-    stake_token = user.stake_token()
-    assert stake_token is not None, "the demo's DPrompt takes stake in ZKRS"
-    token = w3.eth.contract(address=Web3.to_checksum_address(stake_token),
-                            abi=project_contracts()["LocalStakeToken"].abi)
-    before = int(token.functions.balanceOf(watcher).call())
+    before = user.token_credits(watcher)  # the bond share is a token credit (pulled with withdrawTokens)
     provider: Any = user.w3.provider  # an HTTPProvider: the demo's anvil
     rpc = provider.endpoint_uri
     claim = ["fulfil", str(rid), "--optimistic", "--claim", ",".join(WRONG_CLAIM), "--skip-local-checks"]
@@ -486,15 +483,15 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
         raise ChainError(f"request {rid} is {info.status}, but the transaction that overturned it was not found")
     proven = [params.labels[i] for i in bitmap_indices(info.answer, params.num_outputs)]
     slashed = user.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD)
-    gained = int(token.functions.balanceOf(watcher).call()) - before
+    gained = user.token_credits(watcher) - before
     mined_at = int(w3.eth.get_block(receipt["blockNumber"])["timestamp"])
     say(f"request {rid}: {info.status} by the watcher's dispute (tx {tx}, gas {receipt['gasUsed']:,} with its proof, "
         f"mined at {mined_at}, before the window's end {window_end}); proven answer {{{', '.join(proven)}}}")
     if slashed:
         s = slashed[0].args
         say(f"bond {s.bond / 10**18:g} ZKRS slashed from the provider: {s.toDisputer / 10**18:g} to the watcher "
-            f"(its ZKRS balance +{gained / 10**18:g}), {s.toRequester / 10**18:g} to the requester, who also gets its "
-            "fee back")
+            f"(its ZKRS credit +{gained / 10**18:g}, `withdrawTokens`), {s.toRequester / 10**18:g} to the requester, "
+            "who also gets its fee back")
     net = None
     if receipt and params.declared_gas_price_wei:  # the bond rule: 1 ZKRS valued at 1 ETH (the local declaration)
         net = gained * params.stake_price_wei // 10**18 - int(receipt["gasUsed"]) * params.declared_gas_price_wei
