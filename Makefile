@@ -8,21 +8,38 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 ZK := $(VENV)/bin/zkrevox
 export VIRTUAL_ENV := $(abspath $(VENV))
+WEB_VENDOR := python/zkrevox/web/static/vendor/.vendored
 RUST_SRC := $(shell find rust -name '*.rs' -o -name Cargo.toml 2>/dev/null) Cargo.toml
 
 .PHONY: setup demo test test-python test-rust lint build abi clean
 
-setup: $(VENV)/.deps node_modules/.installed $(VENV)/.ext
+setup: $(VENV)/.deps node_modules/.installed $(VENV)/.ext $(WEB_VENDOR) chromium
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Python dependencies (pinned in pyproject.toml) and the package itself, editable.
+# Python dependencies (pinned in pyproject.toml) and the package itself, editable. Playwright's own
+# browser download is skipped: the browser tests drive Debian's Chromium (below).
 $(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
 	@echo "· installing the Python dependencies (pinned in pyproject.toml; a few minutes on a fresh machine)" >&2
-	$(PIP) install --progress-bar off --no-color -e ".[train,dev]"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PIP) install --progress-bar off --no-color -e ".[train,dev]"
 	touch $@
+
+# The pages' browser libraries (ethers 6's single-file ESM, ezkl's WASM engine), vendored from the pinned
+# npm packages into python/zkrevox/web/static/vendor/ (git-ignored).
+$(WEB_VENDOR): node_modules/.installed $(VENV)/.deps
+	$(PY) -m zkrevox.web.vendor
+	touch $@
+
+# Debian's Chromium for the browser tests (tests/web; $$ZKREVOX_CHROMIUM overrides the path).
+.PHONY: chromium
+chromium:
+	@if [ -z "$$ZKREVOX_CHROMIUM" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) >/dev/null || \
+	  (sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive sudo apt-get install -y -q chromium) >/dev/null; \
+	fi
 
 # The Rust extension zkrevox._native, rebuilt when Rust sources change.
 $(VENV)/.ext: $(VENV)/.deps $(RUST_SRC)
@@ -73,8 +90,9 @@ postgres:
 
 test-python: setup postgres
 	$(PY) -m mypy.stubtest zkrevox._native
+	$(PY) -m mypy
 	$(PY) -m pytest
-	$(PY) -m pytest -m hostile  # the long hostile-actor property runs (pyproject's addopts leave them out)
+	$(PY) -m pytest -m hostile  # the long hostile-actor property runs (~7 min; pyproject's addopts leave them out)
 
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks

@@ -16,7 +16,7 @@ def test_build_intent_gives_the_circuit_its_run_args_ask_for(intent_prover):
     m = intent_prover.manifest
     assert (m["model"], m["batch"], m["logrows"]) == ("intent", 1, 14)
     assert intent_prover.labels == ["SWAP", "TRANSFER", "BRIDGE", "STAKE", "PRICE", "CHART", "PORTFOLIO", "INFO"]
-    assert intent_prover.spec.num_features == 250
+    assert intent_prover.spec.num_features == 252
 
 
 def test_an_intent_proof_is_accepted_by_plain_ezkl_verify(intent_prover, tmp_path):

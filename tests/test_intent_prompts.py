@@ -26,7 +26,7 @@ def test_generator_covers_every_label_negatives_and_several_intents_within_max_b
     assert {label for e in examples for label in e.labels} == set(LABELS)
     empty = sum(not e.labels for e in examples) / len(examples)
     several = sum(len(e.labels) > 1 for e in examples) / len(examples)
-    assert 0.15 <= empty <= 0.3
+    assert 0.2 <= empty <= 0.4  # 30 % negatives since issue 24 (everyday topics)
     assert several >= 0.15
 
 

@@ -232,7 +232,7 @@ def _build(arts: Artifacts, staged: Artifacts, config: dict, batch: int, srs: Pa
             announce_insecure()
         timings["srs"] = 0.0
     else:
-        srs_kind = timed("srs", lambda: provide_srs(staged.file("srs"), logrows, srs, srs_sha256))
+        srs_kind = str(timed("srs", lambda: provide_srs(staged.file("srs"), logrows, srs, srs_sha256)))
     timed(
         "setup",
         lambda: ezkl.setup(str(compiled), str(staged.file("vk")), str(staged.file("pk")), str(staged.file("srs"))),

@@ -8,6 +8,7 @@ tested against. Keep it simple and literal, not fast.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from zkrevox.errors import InputError
 
@@ -117,7 +118,7 @@ class FeatureSpec:
         version = data.get("version", 1)
         if version not in VERSIONS:
             raise version_error(version)
-        extra = {}
+        extra: dict[str, Any] = {}
         if version == 2:
             extra = {"slots": tuple(data["slots"]), "context_slots": int(data["context_slots"])}
         return cls(

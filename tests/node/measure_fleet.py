@@ -5,7 +5,7 @@
 (b) ``--simulate``: the dispatch beyond this machine. 1, 2, 4, … ``--max-provers`` prover processes
     claim proof jobs from one queue exactly as ``zkrevox prover`` does (claim with SKIP LOCKED, lease
     renewed by a heartbeat, result under the lease, the node's collection), but their prove step
-    *sleeps* for a time drawn from ``--prove-times`` (the measured distribution). A simulation:
+    *sleeps* for a time drawn from the prove times a ``--real`` run measured (``--prove-times-from``). A simulation:
     it measures the queue, not proving. Reports throughput, efficiency = throughput ÷ (N ÷ mean prove
     time), dispatch overhead p50/p99 (a prover free → its next job claimed, and a result written →
     collected by the node) and the PostgreSQL connections open.
@@ -14,8 +14,8 @@
     restart PostgreSQL. Counted from the chain's DPromptFulfilled events: lost, answered twice,
     duplicate proofs, takeover time.
 
-    python tests/node/measure_fleet.py --simulate --max-provers 32
-    python tests/node/measure_fleet.py --real --requests 64
+    python tests/node/measure_fleet.py --real --requests 64 --keep /tmp/fleet
+    python tests/node/measure_fleet.py --simulate --max-provers 32 --prove-times-from /tmp/fleet/real*-p*.log
     python tests/node/measure_fleet.py --faults --requests 24
 """
 
@@ -36,8 +36,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-# ticker single proofs on this 2-core machine (seconds), from `--real` runs' prover logs
-DEFAULT_PROVE_TIMES = (2.1, 2.3, 2.2, 2.6, 2.4, 2.9, 2.2, 3.1, 2.5, 2.3)
+def prove_times_from(logs: list[Path]) -> list[float]:
+    """Prove times (s) of the ``proved`` lines of ``zkrevox prover --log-format json`` logs (a ``--real`` run)."""
+    out = []
+    for path in logs:
+        for line in path.read_text(errors="replace").splitlines():
+            if '"event": "proved"' in line:
+                out.append(float(json.loads(line)["msg"].rsplit(" in ", 1)[1].rstrip("s")))
+    return out
 
 
 def _cluster():
@@ -272,21 +278,19 @@ def real(chain_url: str, cluster, work: Path, requests: int, provers: int) -> di
         t0 = time.time()
         ids = fleet.burst(prompts)
         sent = time.time() - t0
-        while True:
+        last, last_change = -1, time.time()
+        while True:  # until every request is answered, or none more for 120 s (past their deadlines)
             got = fleet.fulfilled()
-            if all(got.get(i) for i in ids):
+            answered = sum(1 for i in ids if got.get(i))
+            if answered != last:
+                last, last_change, wall = answered, time.time(), time.time() - t0
+            if answered == len(ids) or time.time() - last_change > 120:
                 break
             time.sleep(0.5)
-        wall = time.time() - t0
         twice = sum(1 for i in ids if got.get(i, 0) > 1)
-        prove = []
-        for i in range(provers):
-            for line in fleet.log(f"p{i}").splitlines():
-                if '"event": "proved"' in line:
-                    msg = json.loads(line)["msg"]
-                    prove.append(float(msg.rsplit(" in ", 1)[1].rstrip("s")))
-        return {"provers": provers, "requests": requests, "send_s": round(sent, 1), "wall_s": round(wall, 1),
-                "throughput_per_min": round(60 * requests / wall, 1), "answered_twice": twice,
+        prove = prove_times_from([work / f"{fleet.tag}-p{i}.log" for i in range(provers)])
+        return {"provers": provers, "requests": requests, "answered": last, "send_s": round(sent, 1),
+                "wall_s": round(wall, 1), "throughput_per_min": round(60 * last / wall, 1), "answered_twice": twice,
                 "prove_s_mean": round(statistics.mean(prove), 2) if prove else None,
                 "prove_s": [round(p, 2) for p in prove]}
     finally:
@@ -375,8 +379,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--simulate", action="store_true")
     ap.add_argument("--max-provers", type=int, default=32)
+    ap.add_argument("--min-provers", type=int, default=1)
     ap.add_argument("--jobs-per-prover", type=int, default=6)
-    ap.add_argument("--prove-times", type=str, default=",".join(map(str, DEFAULT_PROVE_TIMES)))
+    ap.add_argument("--prove-times", type=str, help="comma-separated seconds to draw the simulated prove step from")
+    ap.add_argument("--prove-times-from", type=Path, nargs="*", default=[],
+                    help="prover logs of a --real run (--keep DIR): their measured prove times")
     ap.add_argument("--store", help="an existing postgresql:// database (default: a throwaway cluster)")
     ap.add_argument("--real", action="store_true", help="(a) real proofs: 1 prover process, then 2")
     ap.add_argument("--faults", action="store_true", help="(c) faults during a burst")
@@ -395,11 +402,11 @@ def main() -> None:
                     rows = [real(chain.url, cluster, work, args.requests, n) for n in (1, 2)]
                     for r in rows:
                         print(json.dumps(r), flush=True)
-                    print("\n| prover processes | requests | wall (s) | throughput (req/min) | prove mean (s) | "
-                          "answered twice |\n|---|---|---|---|---|---|")
+                    print("\n| prover processes | requests | answered | wall (s) | throughput (req/min) | "
+                          "prove mean (s) | answered twice |\n|---|---|---|---|---|---|---|")
                     for r in rows:
-                        print(f"| {r['provers']} | {r['requests']} | {r['wall_s']} | {r['throughput_per_min']} | "
-                              f"{r['prove_s_mean']} | {r['answered_twice']} |")
+                        print(f"| {r['provers']} | {r['requests']} | {r['answered']} | {r['wall_s']} | "
+                              f"{r['throughput_per_min']} | {r['prove_s_mean']} | {r['answered_twice']} |")
                     print(f"speed-up 2 vs 1: {rows[1]['throughput_per_min'] / rows[0]['throughput_per_min']:.2f}x")
                 if args.faults:
                     print(json.dumps(faults(chain.url, cluster, work, args.requests)), flush=True)
@@ -416,8 +423,13 @@ def main() -> None:
     PgConnection(url).close()  # migrate
     try:
         if args.simulate:
-            times = [float(t) for t in args.prove_times.split(",")]
-            n = 1
+            times = ([float(t) for t in args.prove_times.split(",")] if args.prove_times
+                     else prove_times_from(args.prove_times_from))
+            if not times:
+                raise SystemExit("give --prove-times or --prove-times-from (the measured distribution)")
+            print(json.dumps({"prove_times": {"n": len(times), "mean": round(statistics.mean(times), 2),
+                                              "min": min(times), "max": max(times)}}), flush=True)
+            n = args.min_provers
             rows = []
             while n <= args.max_provers:
                 row = simulate(url, n, args.jobs_per_prover, times)

@@ -9,7 +9,11 @@ Invariant, after every step: DPrompt's books balance (balance = stakes + earned 
 shares + escrowed fees + credits + burned) and the honest provider's stake never falls. At the end
 of each example every request is fulfilled (proven, or optimistic and finalized): nothing stuck,
 nothing missed. A few examples run in the default suite; more behind ``-m hostile`` (``make test``
-runs it).
+runs it: 10 examples x 10 steps, ~7 min here).
+
+The books are read with mining stopped: a first version read them while the node's finalize
+transactions landed between the reads and saw the books off by 2e14 wei; read at one block, the
+same 10-example run passes.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import contextlib
 import time
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from nodeenv import NodeEnv, config, node_thread, wait_for
@@ -114,13 +118,27 @@ class HostileActors(RuleBasedStateMachine):
 
     @invariant()
     def books_balance_and_the_honest_provider_is_never_slashed(self) -> None:
+        """Read at one block: the node runs meanwhile, so mining stops while the books are read (its
+        transactions wait in the pool and are mined right after)."""
+        self.env.rpc_call("evm_setAutomine", [False])
+        try:
+            self._books()
+        finally:
+            self.env.rpc_call("evm_setAutomine", [True])
+            self.env.rpc_call("evm_mine", [])
+
+    def _books(self) -> None:
         env, client = self.env, self.client
         positions = [client.provider(env.model_id, a.address) for a in (env.provider, env.provider2)]
         escrow = sum(info.fee for info in (client.request_info(r) for r in self.requests) if info.status in HELD)
         credits = sum(client.credits(a) for a in self.accounts)
         held = (sum(p.stake + p.earned for p in positions) + client.developer_earnings(env.model_id) + escrow
                 + credits + client.burned())
-        assert env.w3.eth.get_balance(env.dep.dprompt.address) == held
+        balance = env.w3.eth.get_balance(env.dep.dprompt.address)
+        assert balance == held, (
+            f"books: balance {balance} != held {held} (stakes+earned {[(p.stake, p.earned) for p in positions]}, "
+            f"developer {client.developer_earnings(env.model_id)}, escrow {escrow}, credits {credits}, burned "
+            f"{client.burned()}; requests {[(r, client.request_info(r).status) for r in self.requests]})")
         assert positions[0].stake >= self.stake, "the honest provider was slashed"
 
     def _all_final(self) -> None:
@@ -143,6 +161,8 @@ def _run(env: NodeEnv, tmp_path, examples: int, steps: int) -> None:
     HostileActors.env, HostileActors.tmp = env, tmp_path
     run_state_machine_as_test(HostileActors, settings=settings(
         max_examples=examples, stateful_step_count=steps, deadline=None, derandomize=False,
+        # no shrinking: each replay restarts a node on a chain, costly, and timing makes it inexact
+        phases=(Phase.explicit, Phase.reuse, Phase.generate),
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
 
 

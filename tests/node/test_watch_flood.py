@@ -145,7 +145,8 @@ def test_flood_45WrongAnswersAtOnce_everyOneOverturned_byZkrevoxWatchAtDefaults(
     wrong = {p: answer_bitmap(toy.predict(p).outputs) ^ 1 for p in PROMPTS}
     start = env.w3.eth.block_number
     with cli_process(env, OTHER, log, "watch", "--db", str(db)) as proc:  # default workers, margin
-        wait_for(lambda: log_has(log, '"event": "up"') or proc.poll() is not None, 120, "watcher up")
+        # a running watcher: up, and its workers past their first proof
+        wait_for(lambda: log_has(log, '"event": "warm"') or proc.poll() is not None, 180, "watcher up and warm")
         assert proc.poll() is None, log.read_text()
         hashes = [provider.contract.functions.answer(rid, wrong[PROMPTS[i % len(PROMPTS)]]).transact(
             {"from": env.provider.address}) for i, rid in enumerate(rids)]  # at once: no receipt awaited

@@ -155,7 +155,7 @@ class CommandAgentClient:
         data = prompt.encode() if isinstance(prompt, str) else bytes(prompt)
         price = gas_price if gas_price is not None else int(self.w3.eth.gas_price)
         pay = self.quote(price) if value is None else value
-        fn = self.contract.functions.ask(data)
+        fn: Any = self.contract.functions.ask(data)  # as DPromptClient._send: web3's TxParams/sign types disagree
         tx = fn.build_transaction({"from": account.address, "value": pay, "gasPrice": price,
                                    "nonce": self.w3.eth.get_transaction_count(account.address, "pending")})
         receipt = self.w3.eth.wait_for_transaction_receipt(

@@ -36,6 +36,7 @@ from typing import Any
 
 from eth_account import Account
 from eth_typing import HexStr
+from web3 import Web3
 from web3.logs import DISCARD
 
 from zkrevox.chain.anvil import Anvil
@@ -88,7 +89,7 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
         w3 = connect(chain.url)
         compiled = project_contracts()
         token = deploy_contract(w3, owner, compiled["LocalStakeToken"], STAKE_TOKEN_SUPPLY).address
-        erc20 = w3.eth.contract(address=token, abi=compiled["LocalStakeToken"].abi)
+        erc20 = w3.eth.contract(address=Web3.to_checksum_address(token), abi=compiled["LocalStakeToken"].abi)
         _transact(w3, owner, erc20.functions.transfer(provider_acct.address, 10 * 10**18))
         say(f"stake token ZKRS (LocalStakeToken) at {token}; 10 ZKRS to the provider")
         sizes = local_batch_sizes("ticker")
@@ -108,7 +109,8 @@ def run(prompts: tuple[str | bytes, ...] | list[str | bytes], say: Callable[[str
             f"batch verifiers for {', '.join(map(str, intent_sizes)) or 'no'} requests per proof")
         consumer_record = deploy_contract(w3, owner, compiled["TickerConsumer"], dep.dprompt.address,
                                           record.model_id)
-        consumer = w3.eth.contract(address=consumer_record.address, abi=compiled["TickerConsumer"].abi)
+        consumer = w3.eth.contract(address=Web3.to_checksum_address(consumer_record.address),
+                                   abi=compiled["TickerConsumer"].abi)
         say(f"on-chain agent TickerConsumer at {consumer.address} (asks DPrompt, gets the answer by callback)")
         agent_record = deploy_contract(w3, owner, compiled["CommandAgent"], dep.dprompt.address, intent.model_id,
                                        record.model_id)
@@ -234,12 +236,13 @@ def _start_node(rpc: str, work: Path, log_path: Path) -> subprocess.Popen[bytes]
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=env)
 
 
-def _wait_up(node: subprocess.Popen[bytes], log_path: Path) -> None:
+def _wait_up(node: subprocess.Popen[bytes], log_path: Path, up: str = "up") -> None:
+    """Wait for the process's ``up`` event (a watcher's ``warm``: its provers past their first proof)."""
     deadline = time.monotonic() + NODE_UP_TIMEOUT_S
     while time.monotonic() < deadline:
         if node.poll() is not None:
             raise ChainError(f"the node exited ({node.returncode}):\n{log_path.read_text()[-2000:]}")
-        if '"event": "up"' in log_path.read_text(errors="replace"):
+        if f'"event": "{up}"' in log_path.read_text(errors="replace"):
             return
         time.sleep(0.1)
     raise ChainError(f"the node did not come up in {NODE_UP_TIMEOUT_S}s:\n{log_path.read_text()[-2000:]}")
@@ -360,7 +363,7 @@ def _optimistic(rpc: str, work: Path, user: DPromptClient, model_id: int, params
     log_path = work / "watch.log"
     watcher = _start_watcher(rpc, work, log_path)
     try:
-        _wait_up(watcher, log_path)
+        _wait_up(watcher, log_path, "warm")  # its provers busy with their first proofs would slow the node
         watcher_acct = Account.from_key(ANVIL_DEV_KEYS[WATCHER_ACCOUNT])
         say(f"optimistic mode: fee {model.optimistic_fee:,} wei (proven: {model.fee:,}), answer bond "
             f"{model.answer_bond / 10**18:g} ZKRS of the provider's stake, challenge window {model.challenge_window}s; "
@@ -405,10 +408,11 @@ def _ask_optimistic(user: DPromptClient, model_id: int, prompts: list, params, s
         sent = []
         for prompt in prompts:
             data = prompt.encode() if isinstance(prompt, str) else bytes(prompt)
-            tx = user.contract.functions.requestOptimistic(model_id, data, 0).transact(
-                {"from": user.account.address, "value": fee})
+            assert user.account is not None, "the user's client signs"
+            fn: Any = user.contract.functions.requestOptimistic(model_id, data, 0)
+            tx = fn.transact({"from": user.account.address, "value": fee})
             sent.append((tx, prompt, time.monotonic()))
-        out = []
+        out: list[dict[str, Any]] = []
         for tx, prompt, t0 in sent:
             receipt = w3.eth.wait_for_transaction_receipt(tx, timeout=ANSWER_TIMEOUT_S)
             (ev,) = user.contract.events.DPromptRequested().process_receipt(receipt, errors=DISCARD)
@@ -458,9 +462,9 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
     the watcher proves the right one and disputes before the window ends; the bond goes as documented."""
     w3 = user.w3
     rid, _ = user.request(model_id, WRONG_PROMPT, optimistic=True)
-    token = w3.eth.contract(address=user.stake_token(), abi=project_contracts()["LocalStakeToken"].abi)
-    before = int(token.functions.balanceOf(watcher).call())
-    rpc = user.w3.provider.endpoint_uri
+    before = user.token_credits(watcher)  # the bond share is a token credit (pulled with withdrawTokens)
+    provider: Any = user.w3.provider  # an HTTPProvider: the demo's anvil
+    rpc = provider.endpoint_uri
     claim = ["fulfil", str(rid), "--optimistic", "--claim", ",".join(WRONG_CLAIM), "--skip-local-checks"]
     posted = _cli(work, [*claim, "--rpc", rpc], key=ANVIL_DEV_KEYS[1])
     if posted.returncode != 0:
@@ -475,17 +479,19 @@ def _wrong_claim(user: DPromptClient, model_id: int, params, watcher: str, work:
         time.sleep(0.1)
     tx = user.answer_tx(rid)
     receipt = w3.eth.get_transaction_receipt(HexStr(tx)) if tx else None
+    if receipt is None:
+        raise ChainError(f"request {rid} is {info.status}, but the transaction that overturned it was not found")
     proven = [params.labels[i] for i in bitmap_indices(info.answer, params.num_outputs)]
-    slashed = user.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD) if receipt else ()
-    gained = int(token.functions.balanceOf(watcher).call()) - before
-    mined_at = int(w3.eth.get_block(receipt["blockNumber"])["timestamp"]) if receipt else None
+    slashed = user.contract.events.DPromptBondSlashed().process_receipt(receipt, errors=DISCARD)
+    gained = user.token_credits(watcher) - before
+    mined_at = int(w3.eth.get_block(receipt["blockNumber"])["timestamp"])
     say(f"request {rid}: {info.status} by the watcher's dispute (tx {tx}, gas {receipt['gasUsed']:,} with its proof, "
         f"mined at {mined_at}, before the window's end {window_end}); proven answer {{{', '.join(proven)}}}")
     if slashed:
         s = slashed[0].args
         say(f"bond {s.bond / 10**18:g} ZKRS slashed from the provider: {s.toDisputer / 10**18:g} to the watcher "
-            f"(its ZKRS balance +{gained / 10**18:g}), {s.toRequester / 10**18:g} to the requester, who also gets its "
-            "fee back")
+            f"(its ZKRS credit +{gained / 10**18:g}, `withdrawTokens`), {s.toRequester / 10**18:g} to the requester, "
+            "who also gets its fee back")
     net = None
     if receipt and params.declared_gas_price_wei:  # the bond rule: 1 ZKRS valued at 1 ETH (the local declaration)
         net = gained * params.stake_price_wei // 10**18 - int(receipt["gasUsed"]) * params.declared_gas_price_wei

@@ -590,15 +590,16 @@ def apply_bond_rule(w3: Web3, account: LocalAccount, params: ModelParams, verifi
 
     from zkrevox.chain.economics import BondTerms, check_bond, default_bond
 
-    if params.declared_gas_price_wei is None or not params.challenge_window_s:
+    price = params.declared_gas_price_wei
+    if price is None or not params.challenge_window_s:
         return params
     gas = params.dispute_gas
     if gas is None:
         gas = _measure_dispute_gas(w3, account, params, verifier)
-    floor = BondTerms(2, gas, params.declared_gas_price_wei, params.stake_price_wei).floor
+    floor = BondTerms(2, gas, price, params.stake_price_wei).floor
     bond = params.answer_bond_wei if params.answer_bond_wei is not None else default_bond(params.min_stake_wei, floor)
     params = replace(params, dispute_gas=gas, answer_bond_wei=bond)
-    check_bond(BondTerms(bond, gas, params.declared_gas_price_wei, params.stake_price_wei),
+    check_bond(BondTerms(bond, gas, price, params.stake_price_wei),
                min_stake=params.min_stake_wei)
     check_economics(params)  # the raised default bond must still fit the minimum stake
     return params
@@ -624,7 +625,8 @@ def _measure_dispute_gas(w3: Web3, account: LocalAccount, params: ModelParams, v
     from zkrevox.chain.economics import measure_dispute_gas
     from zkrevox.chain.proofs import ChainProof
 
-    key = (int(w3.eth.chain_id), params.vk_sha256, bytes(Web3.keccak(w3.eth.get_code(verifier))))
+    code = w3.eth.get_code(Web3.to_checksum_address(verifier))
+    key = (int(w3.eth.chain_id), params.vk_sha256, bytes(Web3.keccak(code)))
     if key not in _DISPUTE_GAS:
         with tempfile.TemporaryDirectory(prefix="zkrevox-dispute-gas-") as tmp:
             proof = Prover.load(params.name, vk_sha256=params.vk_sha256).prove(DISPUTE_GAS_PROMPT, Path(tmp))
@@ -632,7 +634,7 @@ def _measure_dispute_gas(w3: Web3, account: LocalAccount, params: ModelParams, v
     return _DISPUTE_GAS[key]
 
 
-def rule_fields(params: ModelParams) -> dict[str, int]:
+def rule_fields(params: ModelParams) -> dict[str, Any]:
     """The bond rule's terms as the deployment record keeps them (0: not declared)."""
     if params.declared_gas_price_wei is None:
         return {}

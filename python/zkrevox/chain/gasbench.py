@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from web3.types import RPCEndpoint
+
 from zkrevox.chain.anvil import Anvil
 from zkrevox.chain.client import DPromptClient, answer_bitmap, bitmap_indices
 from zkrevox.chain.deploy import current_verifier, deploy, model_params
@@ -190,8 +192,8 @@ def measure_optimistic(*, model: str = "ticker") -> dict[str, Any]:
         overturned = breakdown(w3, receipt)
         single, _ = user.request(model_id, prompts[1], optimistic=True)
         provider.post_answer(single, rights[prompts[1]])
-        w3.provider.make_request("evm_increaseTime", [params.challenge_window_s])
-        w3.provider.make_request("evm_mine", [])
+        w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [params.challenge_window_s])
+        w3.provider.make_request(RPCEndpoint("evm_mine"), [])
         finalize_single = int(watcher.finalize([single])["gasUsed"])
         finalize_batch = int(watcher.finalize(ids)["gasUsed"])
     return {

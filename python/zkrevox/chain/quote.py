@@ -44,8 +44,8 @@ def quote_request(client: DPromptClient, model_id: int, prompt: bytes, *, paymen
     """The :class:`Quote` of requesting ``prompt`` from ``model_id`` with ``payment`` wei, from
     ``client``'s account, at the chain's current prices (the request is simulated, not sent)."""
     info = client.model(model_id)
-    fn = (client.contract.functions.requestOptimistic(model_id, prompt, callback_gas_limit) if optimistic
-          else client.contract.functions.request(model_id, prompt))
+    fn: Any = (client.contract.functions.requestOptimistic(model_id, prompt, callback_gas_limit) if optimistic
+               else client.contract.functions.request(model_id, prompt))
     sender = client.account.address if client.account is not None else None
     gas = int(fn.estimate_gas({"from": sender, "value": payment})) if sender else 0
     block = client.w3.eth.get_block("latest")

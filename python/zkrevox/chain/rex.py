@@ -272,8 +272,10 @@ class RexClient:
     def _mined_revert(self, fn: Any, tx: dict[str, Any], receipt: Any) -> RevertedError:
         """Replays a mined, reverted transaction as a call on the state before its block for its error."""
         used, limit = int(receipt["gasUsed"]), int(tx["gas"])
-        name, args, text = None, {}, f"out of gas ({used} of {limit})" if used >= limit else "reason not recovered"
-        call = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
+        name: str | None = None
+        args: dict[str, Any] = {}
+        text = f"out of gas ({used} of {limit})" if used >= limit else "reason not recovered"
+        call: Any = {k: tx[k] for k in ("from", "to", "data", "value", "gas") if k in tx}
         try:
             self.w3.eth.call(call, block_identifier=receipt["blockNumber"] - 1)
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:

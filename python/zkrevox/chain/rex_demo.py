@@ -11,6 +11,7 @@ from typing import Any
 
 from eth_account import Account
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from zkrevox.chain.client import DPromptClient, bitmap_indices
 from zkrevox.chain.deploy import Deployment
@@ -40,8 +41,8 @@ def run(w3: Web3, dep: Deployment, model: str, say: Callable[[str], None], promp
     me.stake(1_000 * UNIT)
     say(f"stake: the user staked 1000 REX (sREX {format_rex(me.staked())}); a long-term staker staked 10000 and "
         "enrolled in the rewards pool")
-    w3.provider.make_request("evm_increaseTime", [86_400])
-    w3.provider.make_request("evm_mine", [])
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [86_400])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     points = me.points()
     say(f"a day passes: the user has {format_rex(points)} points")
     model_id = dep.model(model).model_id
@@ -64,8 +65,8 @@ def run(w3: Web3, dep: Deployment, model: str, say: Callable[[str], None], promp
     say(f"early unstake of 100: {format_rex(r.out)} REX out, deduction {format_rex(r.deduction)} "
         f"({format_rex(r.burned)} burned: REX supply {format_rex(supply)} -> {format_rex(me.rex_total_supply())}; "
         f"{format_rex(r.pooled)} streamed to the pool over 7 days)")
-    w3.provider.make_request("evm_increaseTime", [7 * 86_400])
-    w3.provider.make_request("evm_mine", [])
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [7 * 86_400])
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     reward, _ = long_term.claim()
     say(f"a week later the long-term staker claims {format_rex(reward)} REX of pool reward (the foundation's stream "
         "and the deductions re-streamed)")

@@ -147,6 +147,7 @@ def deploy_rex(
         if Web3.to_checksum_address(to) != account.address:
             client._send(client.rex.functions.transfer(Web3.to_checksum_address(to), params.dev_grant))
     if params.budget_wei:
+        assert record.paymaster is not None, "the paymaster is deployed above"
         _send_value(w3, account, record.paymaster, params.budget_wei)
     if params.foundation_funding and client.rex_balance() >= params.foundation_funding:
         client.fund_pool(params.foundation_funding)

@@ -98,7 +98,8 @@ def deploy_local_stake_token(
     if total > supply:
         raise InputError(f"the transfers add up to {total}, more than the supply {supply}; raise --supply")
     record = deploy_contract(w3, account, project_contracts()["LocalStakeToken"], supply)
-    token = w3.eth.contract(address=record.address, abi=project_contracts()["LocalStakeToken"].abi)
+    token = w3.eth.contract(address=Web3.to_checksum_address(record.address),
+                            abi=project_contracts()["LocalStakeToken"].abi)
     transfers = []
     for to, amount in recipients:
         tx_hash = _send(w3, account, token.functions.transfer(Web3.to_checksum_address(to), amount))

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from zkrevox.cli import bench, chain, fleet, model, node, publish, rex, watch
+from zkrevox.cli import bench, chain, fleet, model, node, publish, rex, watch, web
 from zkrevox.cli._output import EXIT_USER, closed_pipe
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ publish.register(app)  # publish, models, check-model
 watch.register(app)  # watch
 fleet.register(app)  # prover, db up|down
 rex.register(app)  # rex balance|stake|unstake|points|enroll|claim
+web.register(app)  # web
 
 
 def _show_usage_error(exc: Exception) -> None:

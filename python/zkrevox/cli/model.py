@@ -202,6 +202,7 @@ def prove(
     prover = Prover.load(model)
     step(f"proving {prompt_text(data)!r}")
     proof = prover.prove(data, out_dir=out)
+    assert proof.path is not None, "prove(out_dir=...) writes the proof file"
     result = {
         "prompt": proof.prompt,
         "prompt_hex": proof.raw_prompt.hex(),

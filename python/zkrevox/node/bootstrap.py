@@ -200,7 +200,7 @@ def usable_batch_sizes(chain: Chain, model: str, wanted: tuple[int, ...] | None)
             missing = _kept_build(model, n, onchain[1].hex())
             if missing is not None:
                 why = f"no local build has the registered verifier's vk ({missing})"
-        if why is None:
+        if why is None and onchain is not None:
             sizes.append(n)
             chain.vks[n] = onchain[1].hex()
         elif wanted is not None:

@@ -22,6 +22,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -277,8 +278,7 @@ class ProviderNode:
             mine = lane.chain.model_id
             view: Any = store
             if len(self.lanes) > 1:  # the first lane also takes the requests of models no lane serves
-                view = ModelJobs(store, (lambda m, mine=mine: m == mine or m not in served) if i == 0
-                                 else (lambda m, mine=mine: m == mine))
+                view = ModelJobs(store, _keeps(mine, served if i == 0 else None))
             lane_config = replace(self.config, model=lane.name, models=())
             reuse = None if self._proof_cache is None else Reuse(
                 self._proof_cache, lane.name, lane.chain.model.vk_hash.hex(), lane.params.spec)
@@ -625,3 +625,10 @@ class ProviderNode:
 class ChainReset(ChainError):
     """The chain under the node is not the one its jobs belong to any more."""
 
+
+def _keeps(mine: int, served: set[int] | None) -> Callable[[int], bool]:
+    """Which model ids a lane's view of the store keeps: its own (``mine``), and with ``served`` (the
+    first lane) also those of models no lane serves."""
+    if served is None:
+        return lambda m: m == mine
+    return lambda m: m == mine or m not in served

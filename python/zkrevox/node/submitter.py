@@ -117,8 +117,9 @@ class Submitter:
         try:
             gas = self.gas_with_margin(fn.estimate_gas({"from": self.account.address}))
         except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
-            err = self.client.revert_error(exc, fn.fn_name)
-            return self.drop_members(members, err) if batched else [self.settle.settle_revert(members[0], err)]
+            refused = self.client.revert_error(exc, fn.fn_name)
+            return (self.drop_members(members, refused) if batched
+                    else [self.settle.settle_revert(members[0], refused)])
         cap = break_even(sum(m.fee_wei - self._developer_cut(m.model_id) for m in members), gas)
         if at_a_loss(self.w3.eth.get_block("latest").get("baseFeePerGas"), cap):
             return [self.decline(m, cap) for m in members]

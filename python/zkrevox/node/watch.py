@@ -116,6 +116,7 @@ class Watcher(DisputeOutcomes):
         # with the same stored features: DPrompt rebuilds the instances from them)
         self._checked: dict[int, tuple[bytes, tuple, str]] = {}  # wrong answers waiting for a worker
         self._warming: dict[cf.Future, str] = {}  # each worker's first proof (model name), not an answer's
+        self._infos: dict[int, Any] = {}  # request id -> its RequestInfo read at the first check
         self._native = "ETH"
 
     def stop(self) -> None:
@@ -155,6 +156,7 @@ class Watcher(DisputeOutcomes):
             model.pool.terminate()
         self.models = {}
         self._proving, self._followers, self._inflight, self._checked, self._warming = {}, {}, {}, {}, {}
+        self._infos = {}
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -293,10 +295,18 @@ class Watcher(DisputeOutcomes):
         disputed in time."""
         assert self.store is not None
         seen = sorted(self.store.jobs([State.SEEN]), key=lambda j: (j.window_end or 0, j.request_id))
+        # workers busy as this pass starts: a worker freed during the pass goes to the earliest window
+        # on the next pass (the loop wakes at once), not to whichever answer is being checked then
+        busy = {model_id: self.busy(model_id) for model_id in self.models}
         for job in seen:
             if job.next_attempt_at > time.time():
                 continue
-            self._guarded(job, lambda j=job: self._check(j, self.busy(j.model_id)))
+
+            def step(j: Job = job) -> None:
+                if self._check(j, busy.get(j.model_id, 0)):
+                    busy[j.model_id] = busy.get(j.model_id, 0) + 1
+
+            self._guarded(job, step)
 
     def _harvest(self) -> None:
         """Proofs finished by the workers: ``proving → proved`` for the answer proved and every answer
@@ -307,6 +317,9 @@ class Watcher(DisputeOutcomes):
             if future.exception() is not None:  # the answers' proofs will fail the same way: say it now
                 event(log, f"model {name}: a worker's first proof failed: {future.exception()}",
                       level=logging.ERROR, event="warm-up-failed", model=name)
+            elif not self._warming:
+                event(log, "every prover worker has made its first proof: disputes are proved at full speed now",
+                      event="warm", models=[m.name for m in self.models.values()])
         for future in [f for f in self._proving if f.done()]:
             lead, started, model_id, key = self._proving.pop(future)
             rids = [lead, *self._followers.pop(future, [])]
@@ -373,25 +386,26 @@ class Watcher(DisputeOutcomes):
                   answer=int(ev.answer))
 
 
-    def _check(self, job: Job, busy: int) -> None:
+    def _check(self, job: Job, busy: int) -> bool:
         """A posted answer: skip it (other model, not answered, correct), leave it (too late, unprofitable),
         or prove the right one: reuse a proof of the same features (made, or under way), else hand it to
-        a free worker; with none free (``busy`` proofs under way) it waits, checked once."""
+        a free worker; with none free (``busy`` proofs under way) it waits, checked once. True when a
+        worker was given a new proof."""
         assert self.store is not None
         rid = job.request_id
         model = self.models.get(job.model_id)
         if model is None:
             self._skip(job, "other-model", f"model {job.model_id} is not watched here (no local build of its "
                                            "registered verifying key)")
-            return
+            return False
         if self._leave_if_late(job, model, queued=max(0, busy - self.workers + 1)):
             self._checked.pop(rid, None)
-            return
+            return False
         checked = self._checked.get(rid)
         if checked is None:
             checked = self._first_check(job, model)
             if checked is None:
-                return
+                return False
         prompt, key, note = checked
         if key in self._proofs:
             self._checked.pop(rid, None)
@@ -399,23 +413,24 @@ class Watcher(DisputeOutcomes):
                                   detail=f"{note}; a proof of the same features is at hand")
             event(log, f"request {rid}: seen → proved: a proof of the same features is at hand ({note})",
                   request_id=rid, state="proved")
-            return
+            return False
         future = self._inflight.get(key)
         if future is None and busy >= self.workers:
-            return  # waits for a free worker (earliest window first)
+            return False  # waits for a free worker (earliest window first)
         self._checked.pop(rid, None)
         self.store.transition(rid, State.PROVING, expect=State.SEEN, prompt=prompt, detail=f"{note}: proving")
         if future is not None:
             self._followers.setdefault(future, []).append(rid)
             event(log, f"request {rid}: seen → proving: shares the proof under way of the same features",
                   request_id=rid, state="proving")
-            return
+            return False
         out_dir = self.proofs_dir / f"request-{rid}-{time.time_ns()}"
         future = model.pool.submit(prompt, out_dir)
         self._proving[future] = (rid, time.time(), job.model_id, key)
         self._inflight[key] = future
         event(log, f"request {rid}: seen → proving on a worker ({busy + 1}/{self.workers} busy)", request_id=rid,
               state="proving")
+        return True
 
     def _first_check(self, job: Job, model: _Model) -> tuple[bytes, tuple, str] | None:
         """Read the request and its prompt, predict, log the expected profit; ``(prompt, features key,
@@ -431,6 +446,7 @@ class Watcher(DisputeOutcomes):
             if "no DPromptRequested event" in str(exc):  # this request's own problem (logs pruned?), not the RPC's
                 raise InputError(f"{exc}: its prompt cannot be read, so its answer cannot be checked") from None
             raise
+        self._infos[rid] = info  # its requester, provider and fee do not change: the send reuses them
         prediction = model.pool.prover.predict(prompt)
         predicted = answer_bitmap(prediction.outputs)
         self.metrics.checked.inc()
@@ -495,7 +511,7 @@ class Watcher(DisputeOutcomes):
         """The check before signing, with the dispute's simulated gas: False (and the answer left) when it
         would lose money and losses are not allowed."""
         model = self.models[job.model_id]
-        info = self.client.request_info(job.request_id)
+        info = self._infos.pop(job.request_id, None) or self.client.request_info(job.request_id)
         profit = self._profit(model, info, gas)
         if profit.net >= 0 or self.dispute_at_a_loss:
             return True

@@ -1,8 +1,8 @@
 // GENERATED — DO NOT EDIT.
 // ezkl 23.0.5 create_evm_verifier output for the `ticker` circuit.
 // Regenerate: zkrevox chain verifier ticker
-// vk.key sha256: ea1d81e755d3385924fdf8fd768e1f6d77d1bcd469528f3eae579a3e94cdb88e
-// settings.json sha256: c81c678a6c84151814ecbce1a3020e6a78ed7110af52dd5d558fb88c3be538ac
+// vk.key sha256: 0ca1fd664d5e4f6ec80b29cb9a4ec059b4a38002a9dc6e44a2c6519e00f5013a
+// settings.json sha256: 8fa644bf096e140be375ca52cac7340abc60061fdbafac2c95990b3a2f7bb9b3
 // SPDX-License-Identifier: MIT
 
 pragma solidity ^0.8.0;
@@ -217,7 +217,7 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x05a0, 0x19a2a21645c8023753007f204af7f7393b3cf480a595f1a6bebabcff9c815a10) // vk_digest
+                mstore(0x05a0, 0x02ac90d277b311b5c1dc2bf81d967148c65caf9fcf98e4ef332b9819020c7068) // vk_digest
                 mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000037) // num_instances
 
                 // Check valid length of proof
@@ -317,7 +317,7 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x05a0, 0x19a2a21645c8023753007f204af7f7393b3cf480a595f1a6bebabcff9c815a10) // vk_digest
+                mstore(0x05a0, 0x02ac90d277b311b5c1dc2bf81d967148c65caf9fcf98e4ef332b9819020c7068) // vk_digest
                 mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000037) // num_instances
                 mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000e) // k
                 mstore(0x0600, 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001) // n_inv
@@ -334,36 +334,36 @@ contract Halo2Verifier {
                 mstore(0x0760, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0780, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x07a0, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x07c0, 0x250aa54f798ca97b04294abdde7bddd398855737a0b3df63430bcefba57b4f4c) // neg_s_g2_x_1
-                mstore(0x07e0, 0x19f742cc24434c70708dade87d058f7ccb3599416902f84e4da6cd3ba54c8858) // neg_s_g2_x_2
-                mstore(0x0800, 0x17e6a6789c28866252826cfc2ac1458f89817aba3bc0507a64d18f2e0d0f8eed) // neg_s_g2_y_1
-                mstore(0x0820, 0x10ca9053cb77b7ae9ba9dd27d1cc4906f1bb89b9adfc4bcc626ba7929797980b) // neg_s_g2_y_2
-                mstore(0x0840, 0x0c6b06eb0bd59a29fce7013b2436e2d8d212348efdfe0ef407228a08a41f93ca) // fixed_comms[0].x
-                mstore(0x0860, 0x1ce0203a9eacbca7f69e8e47e614d6386a6e84b24fa7ec87379e22ee30c282e4) // fixed_comms[0].y
-                mstore(0x0880, 0x20e1b7ad77e89d7d475741603b0d138d568d30d8a27013388035c1f3772572bd) // fixed_comms[1].x
-                mstore(0x08a0, 0x2e6fd3e5587d98ceaa5055dfb17912c1981bb13d472b2d737739f6c1b0b81126) // fixed_comms[1].y
-                mstore(0x08c0, 0x22ed86d56f5ca180a929c20c80f54cdb12e93ec760279d33adb60071cba92fe5) // fixed_comms[2].x
-                mstore(0x08e0, 0x155bbde79a692c011c85a3b30db5f5266b8ea9e4b9698b522e5dfa730b19bce4) // fixed_comms[2].y
-                mstore(0x0900, 0x176c902a929459e82fc9f9a723a131ba33dbad7920b3a2b60f01d313ad0b2543) // fixed_comms[3].x
-                mstore(0x0920, 0x2bd1c2789519847259a9bba6bc984398659056d145d337c65928317ebdc6236d) // fixed_comms[3].y
-                mstore(0x0940, 0x154c61a2e8012de95a8460a44237d33aadc0f4452ad96d9104657154300186ea) // fixed_comms[4].x
-                mstore(0x0960, 0x0a2fd3f29e7ef561c4a09b6c91b37bf53c2d6546216baf587bf04fa0008dc819) // fixed_comms[4].y
-                mstore(0x0980, 0x1763d7fcbc4b961c929d514ba57397789a26b56ca5b9f9308181f560edff93dd) // fixed_comms[5].x
-                mstore(0x09a0, 0x1b702360d21d86531608facd11e76e7d4c0d468d5ca3042ef476b189529e7b99) // fixed_comms[5].y
-                mstore(0x09c0, 0x27e86cae044ffc59e94194065ba9746e6e6aab9747ac37a7961fbaefad2fc851) // fixed_comms[6].x
-                mstore(0x09e0, 0x2d43973748cc22a00f098652ac302d7a27d4fda77c25d4f9c6aa99cfec7d63ca) // fixed_comms[6].y
+                mstore(0x07c0, 0x1ca91dd87cbb37c0ee2ce098809d526bbd9e7bc771184b91cef4780bc64b372b) // neg_s_g2_x_1
+                mstore(0x07e0, 0x272321ec728bf64c96f44ae030677bb24f25997d7b0126a4f007ffd2d597d7ae) // neg_s_g2_x_2
+                mstore(0x0800, 0x2a268b02888d6edefb367908ed0c82d2e6c65376b5ef0e9a051d6b6c557c510e) // neg_s_g2_y_1
+                mstore(0x0820, 0x100e24868d6d5042f399f3fab4202a68425e942caa55ee6e61d84af73c721231) // neg_s_g2_y_2
+                mstore(0x0840, 0x1f778c1b1516ed0eefde482d3e79294217ee46d62b2af381b635f74f6c0d87ce) // fixed_comms[0].x
+                mstore(0x0860, 0x24029cca93baac66242ca4620d379c2b98e1bb23044dda07c76497fe3b9c7fb8) // fixed_comms[0].y
+                mstore(0x0880, 0x2debd7971be68badd7ea1539c7b256b158ccdb125424606af62aa91a6a441e7c) // fixed_comms[1].x
+                mstore(0x08a0, 0x0d221a977e0c8a7225b12b5f3657a1567d9788b40c17d728c0fcd142a2b421e0) // fixed_comms[1].y
+                mstore(0x08c0, 0x2afb1bbb2cb6defe42c33f94738270b53f92469c67415398434d4ddc92a10aee) // fixed_comms[2].x
+                mstore(0x08e0, 0x15082fe30eb85ac066cde4b4803f5b485b8e8d6b4236655bf0d713e8f9f6d506) // fixed_comms[2].y
+                mstore(0x0900, 0x0a9e03ceb1d46cf0c03e1a6b108e03f8a7e595e998ef04eec69a210988bd491c) // fixed_comms[3].x
+                mstore(0x0920, 0x248127c37a14f7a1fc13b4de9f53e7d6e09fa053313742bc5a1f2f956a8147c3) // fixed_comms[3].y
+                mstore(0x0940, 0x16ea43561122cc89c34d469a04baac877bf691b2491eb69f8d52275729fd4f85) // fixed_comms[4].x
+                mstore(0x0960, 0x04973f7a5da0645e71781d68d2fadb0e4edd764a539ef4b8a24fe93f841aab83) // fixed_comms[4].y
+                mstore(0x0980, 0x057d89e002e83fdbdcee1cc7750dcf85c24e2e7e0143e820650ceedbaf1e8e4f) // fixed_comms[5].x
+                mstore(0x09a0, 0x29dcf33fb40a2a3ddf46afc8793ee82a87eee521c61326f2e635fdc748184c74) // fixed_comms[5].y
+                mstore(0x09c0, 0x1d7e1842abd92f17793750dfa67b05e5e49f23f996b6e39cde219c111a2d3b20) // fixed_comms[6].x
+                mstore(0x09e0, 0x027870ea24524bb30903b48987c89189efb5f21f55fe938194453b39509d989c) // fixed_comms[6].y
                 mstore(0x0a00, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
                 mstore(0x0a20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
-                mstore(0x0a40, 0x2127fc3afcdb3491199e8a68f45a23f77cbd72c3f44a4a440e860feeeee7ad3f) // permutation_comms[0].x
-                mstore(0x0a60, 0x18f96fd52fb66d3d8d11afebfa6ed8af26d6ca6c6648cf76f8a9d5633b032ec4) // permutation_comms[0].y
-                mstore(0x0a80, 0x236847e259f0bf3f6f6d8b86af6e8b213b6eeacdde695cb0c031f1a89688ff48) // permutation_comms[1].x
-                mstore(0x0aa0, 0x202d4975502d224154975b5818358080ce017cfc067bef06b1606d75b1e6a6b3) // permutation_comms[1].y
-                mstore(0x0ac0, 0x1233cdc24c4e741a8fb9519442a0edd81c03644bd2521092614d92cbb7acdf02) // permutation_comms[2].x
-                mstore(0x0ae0, 0x0bb200f6c92255e53c20ab216f190b9f1014bbcfe67b7a170c2284b1eee2e158) // permutation_comms[2].y
-                mstore(0x0b00, 0x1d9e55f35cc7bb1c98060f5af84bef3c78ba83cab0db68d68b0a57dbea5e5b04) // permutation_comms[3].x
-                mstore(0x0b20, 0x0b45de728cc84b3ae9d7c4aba30f901c88254f5d7ada34d83c61040881cbba75) // permutation_comms[3].y
-                mstore(0x0b40, 0x2695e6cb2aa19fe1eec91f285af8299a01aa91155752007d942ca78107183e08) // permutation_comms[4].x
-                mstore(0x0b60, 0x23a509f1470f1901ca44f2af0b683908ec8332e74c490e3ce033e5fc7b0314ec) // permutation_comms[4].y
+                mstore(0x0a40, 0x157c8f52f361a2eca2197b10f89f337833cdc494993dac4ce89bf81adebb8099) // permutation_comms[0].x
+                mstore(0x0a60, 0x1bd37eaa65d47b687b98f6b0204d7aecf18f32777dc8d0f9fe3f1246465c3339) // permutation_comms[0].y
+                mstore(0x0a80, 0x1ff18d0e0695bdd2afe172906c7c589bfa2c05760de9dd23da9cfced2047ba46) // permutation_comms[1].x
+                mstore(0x0aa0, 0x2bea490c227a978775d8240b81b793dabd2fe045b3039a574b408e04afcc1877) // permutation_comms[1].y
+                mstore(0x0ac0, 0x0f305fc173dd4deeae30187c34e28b718e7d2de88dcd411d848a744d863d8cce) // permutation_comms[2].x
+                mstore(0x0ae0, 0x1c9a398ded6360030a2713f4354fac5f57576e9ddfe6c410d3a647e644447475) // permutation_comms[2].y
+                mstore(0x0b00, 0x070e686bb908831dc91c8040f1bf72bc8e0c06c54ffb6528f368a9c99c25d166) // permutation_comms[3].x
+                mstore(0x0b20, 0x2c7a133efb793b86413c86a1f4d7833c14b5cf02d62f998d20def54e66fb7fb4) // permutation_comms[3].y
+                mstore(0x0b40, 0x1ac6406fd33530217ab8e51fdf240d8d33a84858241b559b28db42da536e2ed4) // permutation_comms[4].x
+                mstore(0x0b60, 0x0394f66a1962aea48704dbaa6c2c9acd7dbdb2cde7845bb7960d9e37e153a544) // permutation_comms[4].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -754,7 +754,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -799,7 +799,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_0, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7

@@ -53,7 +53,7 @@ AGENT = Agent(
     train_config=IntentTrainConfig(),
     feature_spec=spec_for,
     generator=lambda seed, _config, _spec: IntentPromptGenerator(seed),
-    eval_files=("realistic.jsonl",),
+    eval_files=("realistic.jsonl", "dev_v3.jsonl"),
 )
 
 __all__ = ["AGENT", "DESCRIPTIONS", "LABELS", "IntentPromptGenerator", "IntentTrainConfig", "feature_spec",

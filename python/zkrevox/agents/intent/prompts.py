@@ -17,7 +17,16 @@ from __future__ import annotations
 import random
 
 from zkrevox.agents import LabeledPrompt
+from zkrevox.agents.intent.everyday import EverydayPrompts
 from zkrevox.agents.intent.labels import LABELS, ordered
+from zkrevox.agents.intent.styles import (
+    EMOJI,
+    EXCHANGES,
+    MORE_CLAUSES,
+    NUMBER_WORDS,
+    PROTOCOLS,
+    VOICE_FILLERS,
+)
 
 TOKENS = (
     "eth btc usdc usdt dai sol bnb doge pepe shib link matic pol avax arb op uni aave crv ldo cake atom dot "
@@ -301,6 +310,10 @@ NEGATIVES = (
     "worth a shot", "it's not worth it", "my position on this is clear", "the history of rome",
     "i'm up early tomorrow", "my phone is down to 5%", "how much is a taxi to the airport",
     "the lock on the bike is stuck", "we need more volume on the speakers", "a chart topper from the 80s",
+    "a token of my thanks", "bus tokens for the kids", "grandpa's old coins", "the mining museum", "ape at the zoo",
+    "the apes escaped in the movie", "gas station near me", "the swap meet is on sunday", "bridge club tonight",
+    "block the spam calls", "the chain on my bike came off", "the exchange was tense", "stop the car here",
+    "short on time today", "long time no see", "buy me a coffee", "sell me on this idea", "send help lol",
 )
 # Everyday requests and chat built from parts (no intent): jokes and stories, reminders, bookings,
 # corrections and goodbyes, everyday senses of the intent words.
@@ -351,6 +364,7 @@ class IntentPromptGenerator:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.everyday = EverydayPrompts(self.rng)
         self.extra: set[str] = set()  # intents a clause's slot filling added (a chart of "my portfolio value")
 
     def token(self) -> str:
@@ -367,7 +381,11 @@ class IntentPromptGenerator:
         rng = self.rng
         r = rng.random()
         if r < 0.3:
-            return "0x" + "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.choice((40, 40, 4, 6))))
+            hexes = "0123456789abcdefABCDEF"
+            if rng.random() < 0.25:  # shortened as wallets show it: 0xab12...cd34
+                return ("0x" + "".join(rng.choice(hexes) for _ in range(4)) + rng.choice(("...", "…", ".."))
+                        + "".join(rng.choice(hexes) for _ in range(4)))
+            return "0x" + "".join(rng.choice(hexes) for _ in range(rng.choice((40, 40, 4, 6))))
         if r < 0.36:  # bitcoin (bech32) and solana (base58) addresses
             if rng.random() < 0.5:
                 return "bc1q" + "".join(rng.choice("023456789acdefghjklmnpqrstuvwxyz") for _ in range(38))
@@ -382,7 +400,7 @@ class IntentPromptGenerator:
         rng = self.rng
         a, b = self.token(), self.token()
         c, d = rng.sample(CHAINS, 2)
-        text = rng.choice(CLAUSES[intent])
+        text = rng.choice(CLAUSES[intent] + MORE_CLAUSES[intent])
         g = rng.choice(GAUGES)
         if "{g}" in text and g.startswith("my "):  # a chart of the user's own holdings
             self.extra.add("PORTFOLIO")
@@ -390,7 +408,8 @@ class IntentPromptGenerator:
             a=a, b=b, A=a.upper().lstrip("$"), c=c, d=d, n=rng.choice(AMOUNTS), p=rng.choice(PRICES),
             r=self.recipient(), f=rng.choice(FIAT), t=rng.choice(TIMEFRAMES), w=rng.choice(WINDOWS),
             k=rng.choice(CONCEPTS), s=rng.choice(("0.5%", "1%", "3%")), s2=rng.choice(("$100", "$250", "50 usdc")),
-            proj=rng.choice(PROJECTS), k2=rng.choice(CONCEPT_NOUNS), g=g,
+            proj=rng.choice(PROJECTS), k2=rng.choice(CONCEPT_NOUNS), g=g, ex=rng.choice(EXCHANGES),
+            proto=rng.choice(PROTOCOLS), number=rng.choice(NUMBER_WORDS), s3=rng.choice(("50%", "half", "all")),
         )
 
     def conditional(self) -> str:
@@ -401,7 +420,10 @@ class IntentPromptGenerator:
 
     def negative(self) -> str:
         rng = self.rng
-        if rng.random() < 0.6:
+        r = rng.random()
+        if r < 0.5:  # everyday topics (issue 24)
+            return self.everyday.prompt()
+        if r < 0.8:
             return rng.choice(NEGATIVES)
         template, fills = rng.choice(NEGATIVE_PARTS)
         return template.format(x=rng.choice(fills), y=rng.choice(JOKE_TOPICS))
@@ -417,6 +439,14 @@ class IntentPromptGenerator:
             text = f"{text} {rng.choice(CLOSERS)}"
         if rng.random() < 0.12:
             text = f"{rng.choice(PREAMBLES)}, {text}"
+        r = rng.random()
+        if r < 0.08:  # voice-typed: fillers, no punctuation
+            words = text.split(" ")
+            words.insert(rng.randrange(len(words) + 1), rng.choice(VOICE_FILLERS))
+            text = " ".join(w.strip(",.?!") for w in words)
+        elif r < 0.16:
+            e = rng.choice(EMOJI) * rng.choice((1, 1, 2, 3))
+            text = f"{e} {text}" if rng.random() < 0.4 else f"{text} {e}"
         if rng.random() < 0.2:
             chatter = " ".join(rng.choice(CHATTER) for _ in range(rng.randint(3, 14)))
             text = f"{chatter}, {text}" if rng.random() < 0.6 else f"{text}, {chatter}"
@@ -430,12 +460,12 @@ class IntentPromptGenerator:
     def example(self) -> LabeledPrompt:
         rng = self.rng
         r = rng.random()
-        if r < 0.22:
+        if r < 0.3:
             text = self.negative()
             if rng.random() < 0.25:  # two everyday requests chained are still no intent
                 text += rng.choice(JOINERS) + self.negative()
             return LabeledPrompt(self.noisy(text), ())
-        k = 1 if r < 0.72 else 2 if r < 0.95 else 3
+        k = 1 if r < 0.75 else 2 if r < 0.95 else 3
         intents = rng.sample(LABELS, k)
         self.extra = set()
         clauses = [self.clause(i) for i in intents]

@@ -17,8 +17,9 @@ which a bag of words cannot tell apart.
 
 The size is bounded by the on-chain table (``zkrevox.chain.vocab_table``): the exact words plus
 every one-letter deletion of the name words of ``fuzzy_min_len`` or more letters must be at most
-1,024 keys (version 1: exactly 1,024; version 2: 1,019). A new name word costs one key, plus about
-its length in keys if it has 4 letters or more; a context word costs one key.
+1,024 keys (version 1: exactly 1,024; version 2: 1,019 before issue 24, 1,021 after). A new name word costs one
+key, plus about its length in keys if it has 4 letters or more; a context word costs one key (none
+if its hash is already a key: "take" is a deletion of "stake").
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ NAME_SLOTS: tuple[str, ...] = (
     # TRANSFER
     "send sent", "transfer", "pay", "tip", "give", "venmo", "shoot", "withdraw", "address", "wallet",
     # BRIDGE
-    "bridge", "cross", "chain", "mainnet layer rollup", "arbitrum zksync linea scroll blast bsc", "polygon",
+    "bridge", "cross", "chain", "mainnet layer rollup", "arbitrum zksync linea bsc", "polygon",
     "base", "optimism", "port",
     # STAKE
     "stake staking staked", "unstake", "restake", "delegate", "validator", "farm", "harvest", "yield",
@@ -89,7 +90,7 @@ NAME_SLOTS: tuple[str, ...] = (
     "price", "worth", "cost", "much", "cap mcap fdv", "volume", "alert notify ping", "hits", "above below under",
     "quote", "peg", "rn current", "value",
     # CHART
-    "chart", "graph", "candle", "plot", "visualize", "draw", "daily",
+    "chart", "graph", "candle", "plot", "draw", "daily",
     # PORTFOLIO
     "balance", "holdings hold", "portfolio", "pnl", "position", "history", "txs tx", "own", "have", "bags",
     "lost", "did", "up", "down", "made",
@@ -97,7 +98,7 @@ NAME_SLOTS: tuple[str, ...] = (
     "why", "what wut wat", "news", "sentiment", "explain", "about", "who", "latest", "mean", "scam", "going",
     "happened", "saying", "tell", "does", "how", "legit", "safe",
     # crypto context: tokens (one slot; the words that are also English keep their own)
-    "eth btc bitcoin ethereum sol solana bnb doge pepe shib matic pol avax aave crv ldo atom wif bonk inj jup tia "
+    "eth btc bitcoin ethereum sol solana bnb doge pepe shib matic pol avax aave crv ldo atom wif inj jup tia "
     "sui gmx weth wbtc",
     "usdc usdt dai usd stables", "link", "uni", "op", "arb", "cake", "dot", "crypto token coin",
     "defi dex uniswap curve",
@@ -118,10 +119,14 @@ CONTEXT_CLASSES_V2: tuple[tuple[str, str], ...] = (
     ("i", "i"),
     ("me", "me us"),
     ("people", "him her them friend mom dad ens"),
-    ("the", "the a"),
+    ("the", "the a this that your just"),
     ("it", "it"),
-    ("polite", "please pls thanks can you let we"),
+    ("polite", "please pls thanks can you let we show want like call make look take"),
     ("of", "of"),
+    # Everyday words one edit from a name word (issue 24): an exact entry of their own stops the
+    # one-edit match reading "last" as "blast", "bank" as "bonk", "went" as "send", "near" as "earn".
+    ("everyday", "last bank book town rent near five next went well cold match hole soup list many asap "
+                 "talking logo"),
 )
 
 

@@ -287,6 +287,7 @@ class HardPromptGenerator(PromptGenerator):
 
     def project(self) -> Example:
         rng = self.rng
+        tickers: tuple[str, ...]
         place, tickers = rng.choice(PROJECTS)
         if rng.random() < 0.3:
             text = rng.choice(PROJECT_ONLY).format(p=place)

@@ -52,16 +52,22 @@ CONTEXT_CLASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("food", tuple(
         "dinner lunch breakfast brunch restaurant eat eating ate food recipe bake baked baking birthday dessert "
         "platter sake chocolate pie cookies piece cheese cook cooking menu delicious tasty rolls sashimi pizza "
-        "coffee wine beer carrot apples fish rice bakery sweet".split())),
+        "coffee wine beer carrot apples fish rice bakery sweet bread pasta salt ginger kitchen bbq".split())),
     ("life", tuple(
         "tonight night yesterday tomorrow weekend friday saturday sunday monday morning evening party charity "
         "fundraiser conference trip wedding concert friends friend dog dogs cat puppy uncle mom dad student "
         "students university college exam exams lecture lectures school sci class homework zoo movie tv song "
-        "beach garden kids game gym dress year semester fees".split())),
+        "beach garden kids game gym dress year semester fees "
+        # everyday topics (issue 24): school, sport, DIY, health, travel, work, family
+        "geometry cricket baseball psychology biology chemistry physics math teacher lab tent table shelf fence "
+        "garage tomato plants kayak dock park toddler tires twins couch hotel flight museum weather office "
+        "meeting essay worksheet quiz deadline boss coach team practice season doctor nurse health paint drill "
+        "backyard patio".split())),
     ("prose", tuple(
         "ed thread post article docs bio slide draw plot bar bell function theory axis interest annual growth "
         "effect learning taker market makers bot bots test testing environment mode api spreadsheet opportunity "
-        "arbitrage comment reply said says answer page".split())),
+        "arbitrage comment reply said says answer page formula chapter area edges wooden decision bias "
+        "once deployed signal gains span".split())),
     ("the", ("the",)),
     # `of` and everyday words one edit from a name (FEATURIZER.md §4's fuzzy match): an exact entry
     # of their own stops `there` reading as `ether`, `would` as `world`, `match` as `matic`.

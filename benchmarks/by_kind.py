@@ -1,12 +1,13 @@
-"""Exact-set accuracy of the ticker model by kind of prompt, float and quantized.
+"""Exact-set accuracy of an agent's model by kind of prompt, float and quantized.
 
-Reads a held-out set whose rows carry a ``kind`` (``models/ticker/eval/hard.jsonl``: ticker
-names used as ordinary words, aliases and typos, long multi-ticker prompts, words that are
-both, no ticker, ENS names, tokens outside the label set, projects named as such) and prints
-one JSON line per kind plus ``all``. Float answers come from the ONNX model; quantized ones
-from the circuit's forward pass (``--quantized``; needs ``artifacts/<model>``).
+Reads an eval set whose rows carry a ``kind`` (``models/ticker/eval/hard.jsonl``: ticker
+names used as ordinary words, aliases and typos, long multi-ticker prompts, no ticker…;
+``models/<agent>/eval/dev_v3.jsonl``: everyday prompts, bot commands, pairs, shouting, emoji,
+voice-typed text…) and prints one JSON line per kind plus ``all``. The gold answer is the
+agent's ``answer_key`` (``tickers``, ``intents``). Float answers come from the ONNX model;
+quantized ones from the circuit's forward pass (``--quantized``; needs ``artifacts/<model>``).
 
-    PYTHONPATH=python .venv/bin/python benchmarks/ticker_by_kind.py [--quantized] [FILE]
+    PYTHONPATH=python .venv/bin/python benchmarks/by_kind.py [--model intent] [--dir RUN] [--quantized] [FILE]
 """
 
 from __future__ import annotations
@@ -18,24 +19,29 @@ from pathlib import Path
 
 import numpy as np
 
+from zkrevox.agents import get_agent
 from zkrevox.featurize import featurize
 from zkrevox.model_files import MODELS_DIR, ModelFiles
 
-DEFAULT_FILE = MODELS_DIR / "ticker" / "eval" / "hard.jsonl"
+DEFAULT_FILES = {"ticker": "hard.jsonl"}  # else the agent's first eval file
 
 
 def main() -> None:
     import onnxruntime as ort
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
+    parser.add_argument("file", nargs="?", help="a JSONL eval set (default: the agent's hard or first eval file)")
     parser.add_argument("--model", default="ticker")
     parser.add_argument("--dir", help="a model folder (default models/MODEL), e.g. a scratch training run")
     parser.add_argument("--quantized", action="store_true", help="also the circuit's forward pass")
     parser.add_argument("--misses", action="store_true", help="print every miss")
     args = parser.parse_args()
 
-    rows = [json.loads(line) for line in Path(args.file).read_text().splitlines() if line.strip()]
+    agent = get_agent(args.model)
+    key = agent.answer_key
+    path = Path(args.file) if args.file else MODELS_DIR / args.model / "eval" / DEFAULT_FILES.get(
+        args.model, agent.eval_files[0])
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     files = ModelFiles(Path(args.dir) if args.dir else MODELS_DIR / args.model)
     spec, labels = files.spec(), files.labels()
     session = ort.InferenceSession(str(files.onnx))
@@ -56,14 +62,14 @@ def main() -> None:
     for kind, idx in sorted(kinds.items(), key=lambda kv: (kv[0] == "all", kv[0])):
         line: dict = {"kind": kind, "prompts": len(idx)}
         for name, got in answers.items():
-            line[name] = round(sum(sorted(got[i]) == sorted(rows[i]["tickers"]) for i in idx) / len(idx), 4)
+            line[name] = round(sum(sorted(got[i]) == sorted(rows[i][key]) for i in idx) / len(idx), 4)
         if "quantized" in answers:
             line["agreement"] = round(sum(answers["float"][i] == answers["quantized"][i] for i in idx) / len(idx), 4)
         print(json.dumps(line))
     if args.misses:
         for i, r in enumerate(rows):
-            if sorted(answers["float"][i]) != sorted(r["tickers"]):
-                print(f"MISS [{r.get('kind')}] {r['prompt']!r}: want {r['tickers']} got {answers['float'][i]}")
+            if sorted(answers["float"][i]) != sorted(r[key]):
+                print(f"MISS [{r.get('kind')}] {r['prompt']!r}: want {r[key]} got {answers['float'][i]}")
 
 
 if __name__ == "__main__":
