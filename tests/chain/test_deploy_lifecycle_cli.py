@@ -128,7 +128,7 @@ def test_deploy_replacesARecordWhoseContractsAreGone_sayingSo(cli):
     (["--batch", "0"], "2..64"),
     (["--batch", "65"], "2..64"),
     (["--batch", "4", "--batch", "1"], "2..64"),
-    (["--batch", "4", "--response-window", "30"], "below 60 s"),
+    (["--batch", "4", "--response-window", "30"], "outside 60 s..7 days"),
     (["--batch", "4", "--slash-bps", "20000"], "0..10000"),
     (["--batch", "4", "--unbonding-delay", "99999999"], "365 days"),
     (["--batch", "4", "--fee", "0"], "positive"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+
 from zkrevox.chain.client import DPromptClient
 
 CALLBACK_OVERHEAD_GAS = 15_000  # ModelRegistry.CALLBACK_OVERHEAD_GAS
@@ -47,7 +49,10 @@ def quote_request(client: DPromptClient, model_id: int, prompt: bytes, *, paymen
     fn: Any = (client.contract.functions.requestOptimistic(model_id, prompt, callback_gas_limit) if optimistic
                else client.contract.functions.request(model_id, prompt))
     sender = client.account.address if client.account is not None else None
-    gas = int(fn.estimate_gas({"from": sender, "value": payment})) if sender else 0
+    try:
+        gas = int(fn.estimate_gas({"from": sender, "value": payment})) if sender else 0
+    except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:  # e.g. a prompt over the limit
+        raise client.revert_error(exc, fn.fn_name) from None
     block = client.w3.eth.get_block("latest")
     base_fee = int(block.get("baseFeePerGas") or 0)
     price = int(client.w3.eth.gas_price)
