@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from chainenv import MIN_STAKE, RESPONSE_WINDOW
 from rexenv import DAY, UNIT, RexEnv
+from web3 import Web3
 from web3.logs import DISCARD
 
 from zkrevox.chain.deploy import deploy_contract
@@ -105,6 +106,8 @@ def test_pointsRequest_callbackReachesTheUsersConsumer(ready: RexEnv, mode: int,
     record = deploy_contract(env.w3, env.user, compiled, ready.record.paymaster)  # it trusts the paymaster
     consumer = env.w3.eth.contract(address=record.address, abi=compiled.abi)
     user._send(consumer.functions.setMode(mode, 0))
+    user._send(consumer.functions.approveRequester(env.user.address))  # its owner lets itself name it
+    assert user.paymaster.functions.isRequester(record.address, env.user.address).call()
     rid, _, _ = user.request_with_points(env.model_id, PROMPT, consumer=record.address, callback_gas_limit=100_000)
     receipt = _fulfil(ready, rid)
     (event,) = user.paymaster.events.PointsPaymasterCallback().process_receipt(receipt, errors=DISCARD)
@@ -158,5 +161,88 @@ def test_declinedPointsRequest_isRefundedAtOnce(ready: RexEnv):
         with pytest.raises(RevertedError) as err:
             ready.client(env.other).refund(rid)
         assert err.value.error_name == "PointsPaymasterAlreadyRefunded"
+    finally:
+        env.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(before_fee)])
+
+
+def _consumer(ready: RexEnv, owner):
+    compiled = project_contracts()["HostileConsumer"]
+    record = deploy_contract(ready.env.w3, owner, compiled, ready.record.paymaster)
+    return ready.env.w3.eth.contract(address=record.address, abi=compiled.abi)
+
+
+def test_pointsRequest_namingAnotherUsersConsumer_revertsAndCostsNoPoints(ready: RexEnv):
+    """Finding A: a consumer trusting the paymaster gets only requests of users it approved."""
+    env, victim = ready.env, ready.client(ready.env.user)
+    attacker = ready.client(env.other)
+    attacker.stake(1_000 * UNIT)
+    ready.advance(DAY)
+    consumer = _consumer(ready, env.user)
+    victim._send(consumer.functions.setMode(0, 0))
+    victim._send(consumer.functions.approveRequester(env.user.address))  # the victim only
+    points, budget = attacker.points(), attacker.budget()
+    with pytest.raises(RevertedError) as err:
+        attacker.request_with_points(env.model_id, PROMPT, consumer=consumer.address, callback_gas_limit=100_000)
+    assert err.value.error_name == "PointsPaymasterConsumerNotApproved"
+    assert points <= attacker.points() <= points + UNIT // 10 and attacker.budget() == budget  # nothing spent
+    assert consumer.functions.calls().call() == 0
+    # the approved user's request still reaches it
+    rid, _, _ = victim.request_with_points(env.model_id, PROMPT, consumer=consumer.address, callback_gas_limit=100_000)
+    receipt = _fulfil(ready, rid)
+    (event,) = victim.paymaster.events.PointsPaymasterCallback().process_receipt(receipt, errors=DISCARD)
+    assert event.args.success and consumer.functions.calls().call() == 1
+
+
+def test_pointsRequest_codelessConsumerIsRefused(ready: RexEnv):
+    """Finding B: a callback to an account without code never runs; the budget does not pay for it."""
+    env, user = ready.env, ready.client(ready.env.user)
+    points, budget = user.points(), user.budget()
+    for to in ("0x000000000000000000000000000000000000dEaD", env.user.address):  # a stranger's, or the caller's EOA
+        with pytest.raises(RevertedError) as err:
+            user.request_with_points(env.model_id, PROMPT, consumer=to, callback_gas_limit=100_000)
+        assert err.value.error_name == "PointsPaymasterConsumerHasNoCode"
+    assert points <= user.points() <= points + UNIT // 10 and user.budget() == budget
+    consumer = _consumer(ready, env.user)
+    user._send(consumer.functions.approveRequester(env.user.address))
+    with pytest.raises(RevertedError) as err:  # above DPrompt's most, less the paymaster's forwarding gas
+        user.request_with_points(env.model_id, PROMPT, consumer=consumer.address, callback_gas_limit=1_960_001)
+    assert err.value.error_name == "PointsPaymasterCallbackGasLimit"
+
+
+def test_pointsRequest_highTipCannotRaiseWhatTheBudgetPays(ready: RexEnv):
+    """Finding B: DPrompt prices the callback at the request's tx.gasprice, so the paymaster refuses a
+    gas price above the base fee + 1 gwei; the budget pays at most the fee at that capped price."""
+    env, user = ready.env, ready.client(ready.env.user)
+    consumer = _consumer(ready, env.user)
+    user._send(consumer.functions.approveRequester(env.user.address))
+    pm, dprompt, acct = user.paymaster, env.client(None).contract, env.user
+    cb, base = 200_000, 10 * 10**9
+    capped = dprompt.functions.requiredPayment(env.model_id, cb + 40_000, base + 10**9).call()
+    before_fee = int(env.w3.eth.get_block("latest")["baseFeePerGas"])
+
+    def send(gas_price: int):
+        env.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(base)])
+        fn = pm.functions.request(env.model_id, PROMPT.encode(), consumer.address, cb)
+        tx = fn.build_transaction({"from": acct.address, "gas": 1_500_000, "gasPrice": gas_price,
+                                   "nonce": env.w3.eth.get_transaction_count(acct.address),
+                                   "chainId": env.w3.eth.chain_id})
+        receipt = env.w3.eth.wait_for_transaction_receipt(
+            env.w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction))
+        return receipt
+
+    try:
+        budget, points = user.budget(), user.points()
+        receipt = send(base + 50 * 10**9)  # a 50-gwei tip
+        assert receipt["status"] == 0
+        trace = env.w3.provider.make_request("debug_traceTransaction", [receipt["transactionHash"].to_0x_hex(), {}])
+        selector = Web3.keccak(text="PointsPaymasterGasPriceTooHigh(uint256,uint256)")[:4].hex()
+        assert trace["result"]["returnValue"].removeprefix("0x").startswith(selector)
+        assert user.budget() == budget and points <= user.points() <= points + UNIT // 10
+        receipt = send(base + 10**9)  # the most tip allowed
+        assert receipt["status"] == 1, env.w3.provider.make_request(
+            "debug_traceTransaction", [receipt["transactionHash"].to_0x_hex(), {}])["result"].get("returnValue")
+        assert capped <= pm.functions.maxFee().call()
+        (req,) = pm.events.PointsPaymasterRequested().process_receipt(receipt, errors=DISCARD)
+        assert req.args.fee == capped and user.budget() == budget - capped
     finally:
         env.w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(before_fee)])

@@ -33,6 +33,12 @@ contract HostileConsumer is DPromptConsumerBase {
         callbackGas = callbackGas_;
     }
 
+    /// @notice With a PointsPaymaster as its `dprompt`: lets `user` name this consumer in requests.
+    function approveRequester(address user) external {
+        (bool ok,) = address(dprompt).call(abi.encodeWithSignature("setRequester(address,bool)", user, true));
+        require(ok, "setRequester failed");
+    }
+
     function ask(uint32 modelId, bytes calldata prompt) external payable returns (uint256) {
         return _ask(modelId, prompt, callbackGas, msg.value);
     }

@@ -149,6 +149,15 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "PointsPaymasterFeeTooHigh": lambda a: f"DPrompt asks {a['fee']} wei, above the paymaster's {a['maxFee']} per "
     "request; pay that model's fee in the native coin",
     "PointsPaymasterAlreadyRefunded": lambda a: f"request {a['requestId']}'s points were already refunded",
+    "PointsPaymasterConsumerNotApproved": lambda a: f"consumer {a['consumer']} has not approved {a['user']}: a "
+    "points request may name only the caller's own consumer contract, or one that called the paymaster's "
+    "setRequester(user, true)",
+    "PointsPaymasterConsumerHasNoCode": lambda a: f"consumer {a['consumer']} has no code, so no callback could run; "
+    "name a consumer contract, or none",
+    "PointsPaymasterGasPriceTooHigh": lambda a: f"the transaction's gas price {a['gasPrice']} wei is above the "
+    f"paymaster's {a['max']} (base fee + 1 gwei); send with a priority fee of at most 1 gwei",
+    "PointsPaymasterCallbackGasLimit": lambda a: f"callback gas limit {a['given']:,} is above the paymaster's "
+    f"{a['max']:,} (DPrompt's most less the paymaster's 40,000); ask for less",
     "RewardsPoolFundingClosed": lambda a: f"the foundation stream ended at {_when(a['end'])}; funding is closed",
     "RewardsPoolNothingToClaim": lambda a: f"{a['account']} has no pool reward to claim (enroll: `zkrevox rex enroll`)",
 }

@@ -25,6 +25,8 @@ interface IPointsPaymaster {
     event PointsPaymasterFunded(address indexed from, uint256 amount);
     /// @notice The foundation took `amount` wei of the budget back.
     event PointsPaymasterDefunded(uint256 amount);
+    /// @notice Consumer `consumer` let `user` name it in requests (`allowed`) or stopped it.
+    event PointsPaymasterRequesterSet(address indexed consumer, address indexed user, bool allowed);
 
     /// @notice DPrompt asks `fee` wei, above the most the paymaster pays per request (`maxFee`).
     error PointsPaymasterFeeTooHigh(uint256 fee, uint256 maxFee);
@@ -38,15 +40,29 @@ interface IPointsPaymaster {
     error PointsPaymasterUnauthorized(address caller);
     /// @notice Sending `amount` wei to `to` failed.
     error PointsPaymasterTransferFailed(address to, uint256 amount);
+    /// @notice `consumer` is neither the caller `user` nor approved `user` (`setRequester`).
+    error PointsPaymasterConsumerNotApproved(address consumer, address user);
+    /// @notice `consumer` has no code: its callback would never run.
+    error PointsPaymasterConsumerHasNoCode(address consumer);
+    /// @notice The request's gas price `gasPrice` is above the block's base fee + 1 gwei (`max`).
+    error PointsPaymasterGasPriceTooHigh(uint256 gasPrice, uint256 max);
+    /// @notice `given` callback gas is above `max` (DPrompt's most less the paymaster's forwarding gas).
+    error PointsPaymasterCallbackGasLimit(uint256 given, uint256 max);
 
     /// @notice Spends `pointsPrice` of the caller's points and asks `modelId` about `prompt` for it;
     /// with `consumer` non-zero, its `onDPromptAnswer` gets the answer with `callbackGasLimit` gas.
+    /// `consumer` must have code and be the caller itself or have approved the caller
+    /// (`setRequester`); the transaction's gas price may tip at most 1 gwei above the base fee.
     function request(uint32 modelId, bytes calldata prompt, address consumer, uint32 callbackGasLimit)
         external
         returns (uint256 requestId);
     /// @notice After `requestId`'s deadline passed unanswered: reclaims it from DPrompt, gives its
     /// points back to its user (up to the user's cap) and the fee to the budget. Anyone; once.
     function refund(uint256 requestId) external;
+    /// @notice The caller (a consumer) lets `user` name it in requests (`allowed`) or stops it.
+    function setRequester(address user, bool allowed) external;
+    /// @notice Whether `user` may name `consumer` in a request (itself, or approved by it).
+    function isRequester(address consumer, address user) external view returns (bool);
     /// @notice Points one request costs.
     function pointsPrice() external view returns (uint256);
     /// @notice The most wei the paymaster pays DPrompt for one request.

@@ -11,10 +11,17 @@ import {IStakedRex} from "../interfaces/IStakedRex.sol";
 /// @notice See {IPointsPaymaster}. DPrompt records the paymaster as the requester; the paymaster
 /// records the user (`requestOf`), and DPrompt's answer (`answerOf`, `requestState`) reads the
 /// same for everyone. A consumer that wants callbacks through the paymaster accepts calls from it
-/// (a {DPromptConsumerBase} built with the paymaster's address as its `dprompt`).
+/// (a {DPromptConsumerBase} built with the paymaster's address as its `dprompt`). Since such a
+/// consumer cannot tell one user's request from another's, the paymaster forwards to a consumer
+/// only requests the consumer agreed to: the consumer's own (`consumer == msg.sender`, a consumer
+/// contract spending its own points) or a user's it approved with `setRequester(user, true)`.
 contract PointsPaymaster is IPointsPaymaster, IDPromptConsumer, ReentrancyGuard {
     /// @notice Gas the paymaster keeps for itself on top of a consumer's callback gas.
     uint32 public constant FORWARD_GAS = 40_000;
+    /// @notice The most a request through the paymaster may tip above the block's base fee: a
+    /// request's tx.gasprice above `block.basefee + MAX_TIP` is refused, since DPrompt prices the
+    /// callback (and the decline floor) at the requester's tx.gasprice and the budget pays it.
+    uint256 public constant MAX_TIP = 1 gwei;
 
     IDPrompt private immutable _dprompt;
     IStakedRex private immutable _srex;
@@ -30,6 +37,8 @@ contract PointsPaymaster is IPointsPaymaster, IDPromptConsumer, ReentrancyGuard 
     }
 
     mapping(uint256 => Sent) private _sent;
+    /// @dev consumer => user => may `user` name `consumer` in a request
+    mapping(address => mapping(address => bool)) private _approved;
 
     /// @param pointsPrice_ points one request costs (18 decimals)
     /// @param maxFee_ the most wei of budget one request may take (bounds what a high gas price on
@@ -48,12 +57,30 @@ contract PointsPaymaster is IPointsPaymaster, IDPromptConsumer, ReentrancyGuard 
     }
 
     /// @inheritdoc IPointsPaymaster
+    /// @dev A consumer is named only by itself or a user it approved (a callback through the
+    /// paymaster is indistinguishable from the consumer's owner's own), and must have code (a
+    /// callback to an account without code never runs, yet the budget would pay for its gas). DPrompt
+    /// prices the callback and the decline floor at this transaction's tx.gasprice and checks the
+    /// payment against it, so the paymaster refuses a tx.gasprice above block.basefee + MAX_TIP: the
+    /// budget never pays more than `requiredPayment(modelId, gas, block.basefee + MAX_TIP)`.
     function request(uint32 modelId, bytes calldata prompt, address consumer, uint32 callbackGasLimit)
         external
         nonReentrant
         returns (uint256 requestId)
     {
-        uint32 gasLimit = consumer == address(0) ? 0 : callbackGasLimit + FORWARD_GAS;
+        uint256 maxGasPrice = block.basefee + MAX_TIP;
+        if (tx.gasprice > maxGasPrice) revert PointsPaymasterGasPriceTooHigh(tx.gasprice, maxGasPrice);
+        uint32 gasLimit;
+        if (consumer != address(0)) {
+            if (consumer.code.length == 0) revert PointsPaymasterConsumerHasNoCode(consumer);
+            if (consumer != msg.sender && !_approved[consumer][msg.sender]) {
+                revert PointsPaymasterConsumerNotApproved(consumer, msg.sender);
+            }
+            uint256 maxGas = _dprompt.maxCallbackGasLimit(modelId);
+            uint256 maxCallback = maxGas > FORWARD_GAS ? maxGas - FORWARD_GAS : 0;
+            if (callbackGasLimit > maxCallback) revert PointsPaymasterCallbackGasLimit(callbackGasLimit, maxCallback);
+            gasLimit = callbackGasLimit + FORWARD_GAS;
+        }
         uint256 fee = _dprompt.requiredPayment(modelId, gasLimit, tx.gasprice);
         if (fee > _maxFee) revert PointsPaymasterFeeTooHigh(fee, _maxFee);
         if (fee > address(this).balance) revert PointsPaymasterBudgetTooLow(address(this).balance, fee);
@@ -63,6 +90,17 @@ contract PointsPaymaster is IPointsPaymaster, IDPromptConsumer, ReentrancyGuard 
             : _dprompt.requestWithCallback{value: fee}(modelId, prompt, gasLimit);
         _sent[requestId] = Sent(msg.sender, false, consumer, callbackGasLimit);
         emit PointsPaymasterRequested(requestId, msg.sender, modelId, _pointsPrice, fee, consumer);
+    }
+
+    /// @inheritdoc IPointsPaymaster
+    function setRequester(address user, bool allowed) external {
+        _approved[msg.sender][user] = allowed;
+        emit PointsPaymasterRequesterSet(msg.sender, user, allowed);
+    }
+
+    /// @inheritdoc IPointsPaymaster
+    function isRequester(address consumer, address user) external view returns (bool) {
+        return consumer == user || _approved[consumer][user];
     }
 
     /// @inheritdoc IPointsPaymaster
