@@ -32,8 +32,8 @@ GWEI = 10**9
 
 
 @pytest.fixture()
-def built(prover):
-    """The real ticker circuit (built once if missing)."""
+def built(prover, batch_provers):
+    """The real ticker circuits, single and batch 4 (`deploy --batch 4` below), built once if missing."""
     return model_params("ticker")
 
 
