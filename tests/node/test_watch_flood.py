@@ -132,6 +132,7 @@ def _stake(env: NodeEnv, capacity: int = 16) -> None:
         provider.set_capacity(env.model_id, capacity)
 
 
+@pytest.mark.flood  # opt-in until seen passing here: issue 19 stays open on it
 def test_flood_45WrongAnswersAtOnce_everyOneOverturned_byZkrevoxWatchAtDefaults(toy_env: NodeEnv, toy_root,
                                                                                   tmp_path):
     env, db, log = toy_env, tmp_path / "watch.db", tmp_path / "watch.log"
@@ -150,7 +151,7 @@ def test_flood_45WrongAnswersAtOnce_everyOneOverturned_byZkrevoxWatchAtDefaults(
         assert proc.poll() is None, log.read_text()
         hashes = [provider.contract.functions.answer(rid, wrong[PROMPTS[i % len(PROMPTS)]]).transact(
             {"from": env.provider.address}) for i, rid in enumerate(rids)]  # at once: no receipt awaited
-        posted_block = env.w3.eth.get_transaction_receipt(hashes[-1])["blockNumber"]
+        posted_block = env.w3.eth.wait_for_transaction_receipt(hashes[-1], timeout=60)["blockNumber"]
         window_end = env.client().request_info(rids[0]).window_end
         jobs = wait_states(db, rids, {"confirmed", "failed", "skipped"}, 150)
         assert proc.poll() is None, log.read_text()
@@ -172,6 +173,9 @@ def test_disputeAtTheDeclaredGasPrice_watcherRicher_providerPoorerByTheBond(rule
     record = env.dep.models["ticker"]
     assert record.declared_gas_price_wei == DECLARED and record.dispute_gas > 300_000
     bond = env.client().model(env.model_id).answer_bond
+    # the chain at the declared price: a block mined at it (clients price from the head block), the next one too
+    env.rpc_call("anvil_setNextBlockBaseFeePerGas", [hex(DECLARED)])
+    env.rpc_call("evm_mine", [])
     env.rpc_call("anvil_setNextBlockBaseFeePerGas", [hex(DECLARED)])
     credits0 = env.client().credits(env.other.address)
     stake0 = env.client().provider(env.model_id, env.provider.address).stake
