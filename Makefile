@@ -23,7 +23,7 @@ $(VENV)/bin/python:
 # browser download is skipped: the browser tests drive Debian's Chromium (below).
 $(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
 	@echo "· installing the Python dependencies (pinned in pyproject.toml; a few minutes on a fresh machine)" >&2
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PIP) install --progress-bar off --no-color -e ".[train,dev]"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PIP) install --progress-bar off --no-color --resume-retries 20 -e ".[train,dev]"
 	touch $@
 
 # The pages' browser libraries (ethers 6's single-file ESM, ezkl's WASM engine), vendored from the pinned
