@@ -23,7 +23,12 @@ $(VENV)/bin/python:
 # browser download is skipped: the browser tests drive Debian's Chromium (below).
 $(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
 	@echo "· installing the Python dependencies (pinned in pyproject.toml; a few minutes on a fresh machine)" >&2
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PIP) install --progress-bar off --no-color --resume-retries 20 -e ".[train,dev]"
+	@# a download cut mid-way (seen on a 286 MB wheel) is resumed, then the whole install tried again afresh
+	@for attempt in 1 2 3; do \
+	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(PIP) install --progress-bar off --no-color --resume-retries 5 \
+	    -e ".[train,dev]" && exit 0; \
+	  echo "· pip install failed (attempt $$attempt of 3); trying again afresh" >&2; sleep 10; \
+	done; exit 1
 	touch $@
 
 # The pages' browser libraries (ethers 6's single-file ESM, ezkl's WASM engine), vendored from the pinned
